@@ -1,0 +1,28 @@
+//! `rangebar-core`: exact fixed-point range bars over Binance aggTrades.
+//!
+//! * [`FixedPoint`] — prices and quantities as `i64` at scale 10^8, parsed exactly from decimal text.
+//! * [`Threshold`] — the bar width in decimal basis points (1 dbps = 10^-5).
+//! * [`Trade`] / [`TradeBatch`] — one aggTrades record, and a struct-of-arrays batch of them.
+//! * [`RangeBar`] — a completed (or forming) bar with exact integer accumulators.
+//! * [`RangeBarBuilder`] — the streaming builder; [`Checkpoint`] — its serialised state.
+//!
+//! The semantics are written down in `docs/RANGE_BARS.md`.
+#![forbid(unsafe_code)]
+
+mod bar;
+mod builder;
+mod checkpoint;
+mod error;
+mod fixed_point;
+mod threshold;
+mod timestamp;
+mod trades;
+
+pub use bar::RangeBar;
+pub use builder::{BarSink, BuilderConfig, RangeBarBuilder};
+pub use checkpoint::{CHECKPOINT_VERSION, Checkpoint};
+pub use error::{Error, ErrorKind};
+pub use fixed_point::{FixedPoint, ParseFixedPointError, SCALE, TURNOVER_SCALE, format_scaled_i128};
+pub use threshold::Threshold;
+pub use timestamp::{MILLISECOND_CUTOFF, normalize_timestamp_us};
+pub use trades::{Trade, TradeBatch};

@@ -1,0 +1,1 @@
+//! Numeric kernels over slices. Filled by the kernels work.
