@@ -1,1 +1,180 @@
-//! Numeric kernels over slices. Filled by the kernels work.
+//! Numeric kernels over plain slices for the rangebar feature layer: permutation entropy, Hurst exponents by
+//! DFA and R/S, Kyle lambda, and reductions over f64 and i64 columns.
+//!
+//! Every kernel has one readable scalar definition (the [`Backend::Scalar`] backend), proven equal to an
+//! independent oracle by golden files (`fixtures/golden/`, written by `tools/oracles/`), and SIMD backends that
+//! are tested against the scalar definition. This is the only rangebar crate with `unsafe` code; see
+//! `docs/SIMD.md` for the dispatch design, the safety contract and how to add a backend.
+//!
+//! # Use
+//!
+//! ```
+//! use rangebar_kernels::{Backend, Kernels};
+//!
+//! let k = Kernels::detect(); // best backend of this CPU, detected once per process
+//! let pe = k.permutation_entropy(&[4.0, 7.0, 9.0, 10.0, 6.0, 11.0, 3.0], 3, 1).unwrap();
+//! assert!((pe - 0.588762155916).abs() < 1e-12);
+//!
+//! let scalar = Kernels::new(Backend::Scalar).unwrap(); // always available
+//! assert_eq!(scalar.backend(), Backend::Scalar);
+//! ```
+//!
+//! A [`Kernels`] value proves that its backend runs on this CPU, so all its methods are safe. Pick one per
+//! process (or per thread) and keep it; building one is cheap but not free.
+//!
+//! # Definitions
+//!
+//! * [`Kernels::permutation_entropy`]`(x, m, τ)`: Shannon entropy of the ordinal patterns of the
+//!   `n - (m-1)τ` embedding vectors `(x[i], x[i+τ], …, x[i+(m-1)τ])`, divided by `ln(m!)`. Ties rank by
+//!   position (the earlier of two equal values ranks lower). Equals
+//!   `antropy.perm_entropy(x, order=m, delay=τ, normalize=True)` within 1e-12 absolute.
+//!   `None` when `m ∉ 2..=7` ([`PE_ORDERS`]), `τ == 0`, or there is not one full embedding vector.
+//! * [`Kernels::hurst_dfa`]`(x, nvals)`: DFA-1 exponent, equal to
+//!   `nolds.dfa(x, nvals, overlap=True, order=1, fit_trend="poly", fit_exp="poly")` (nolds 0.6.2) within
+//!   1e-9 relative; `nvals = None` uses nolds' defaults ([`default_dfa_nvals`]). Windows of size `w` start
+//!   every `w/2` points while `start < n - w`. `None` where nolds raises (fewer than two sizes, a size `< 2`
+//!   or `>= n`), for a constant series, and when fewer than two sizes have a non-zero fluctuation.
+//! * [`Kernels::hurst_rs`]`(x, nvals)`: corrected R/S Hurst exponent, equal to
+//!   `nolds.hurst_rs(x, nvals, fit="poly", corrected=True, unbiased=True)` within 1e-9 relative; defaults
+//!   from [`default_rs_nvals`]. A block whose values are all equal has zero range and is skipped (exactly,
+//!   not up to rounding). `None` where nolds raises (a size of 0 or larger than `n`) and when fewer than two
+//!   sizes have a usable block.
+//! * [`Kernels::kyle_lambda`]`(dp, q)`: least-squares slope with intercept of `dp` on `q`,
+//!   `numpy.polyfit(q, dp, 1)[0]`, within 1e-12 relative. `None` when `n < 2` or all `q` are equal.
+//!   Panics when the slices differ in length.
+//! * Reductions over f64 and i64: [`Kernels::min_max_f64`], [`Kernels::sum_f64`], [`Kernels::moments_f64`]
+//!   (mean and central moments, two-pass), [`Kernels::abs_diff_sum_f64`] (`Σ|x[i+1]-x[i]|`),
+//!   [`Kernels::diff_moments_f64`] (moments of consecutive differences, whose mean/std are the mean/std of
+//!   `Δx`), and the i64 versions (exact integer sums, moments in f64).
+//!
+//! # Non-finite input
+//!
+//! * Permutation entropy: any NaN gives `Some(NaN)` (antropy agrees); ±∞ are ordinary ordered values.
+//! * DFA, R/S, Kyle lambda: any NaN or ±∞ gives `Some(NaN)`, after the length/parameter checks that give
+//!   `None`.
+//! * f64 reductions follow IEEE arithmetic (NaN and ∞ propagate; `∞ - ∞` is NaN); `min_max_f64` returns NaN
+//!   for both ends when any value is NaN.
+//!
+//! # Agreement between backends
+//!
+//! SIMD backends sum in a different order than the scalar reference, so results differ by rounding only:
+//! within 1e-12 relative for the kernels, and within 1e-12 of the sum of magnitudes for sums and odd moments
+//! (whose value can cancel to near zero). Integer results are identical.
+
+#![cfg_attr(not(any(target_arch = "x86_64", target_arch = "aarch64")), forbid(unsafe_code))]
+
+mod backend;
+mod dispatch;
+mod scalar;
+mod scales;
+mod summary;
+
+pub use backend::{Backend, CpuReport, Error, ErrorKind, cpu_report};
+pub use scales::{default_dfa_nvals, default_rs_nvals, expected_rs};
+pub use summary::{MinMax, Moments};
+
+use dispatch::Table;
+
+/// Embedding dimensions accepted by [`Kernels::permutation_entropy`].
+pub const PE_ORDERS: std::ops::RangeInclusive<usize> = 2..=7;
+
+/// A handle on one available backend. Copy it freely; holding one proves the backend runs on this CPU.
+#[derive(Clone, Copy)]
+pub struct Kernels {
+    backend: Backend,
+    table: &'static Table,
+}
+
+impl std::fmt::Debug for Kernels {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Kernels").field("backend", &self.backend).finish()
+    }
+}
+
+impl Kernels {
+    /// The best backend of this CPU among the hand-written ones (AVX-512, AVX2, NEON, else scalar),
+    /// detected once per process.
+    pub fn detect() -> Kernels {
+        Kernels::new(backend::detected()).expect("the detected backend is available")
+    }
+
+    /// The given backend, or an error saying why it cannot run here.
+    pub fn new(backend: Backend) -> Result<Kernels, Error> {
+        Ok(Kernels { backend, table: backend::checked_table(backend)? })
+    }
+
+    /// The backend behind this handle.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Normalised permutation entropy of order `order` (2..=7) and delay `delay` (≥ 1); see the crate docs.
+    pub fn permutation_entropy(&self, x: &[f64], order: usize, delay: usize) -> Option<f64> {
+        (self.table.permutation_entropy)(x, order, delay)
+    }
+
+    /// DFA-1 Hurst exponent (nolds' `dfa`); `nvals = None` for nolds' default window sizes.
+    pub fn hurst_dfa(&self, x: &[f64], nvals: Option<&[usize]>) -> Option<f64> {
+        (self.table.hurst_dfa)(x, nvals)
+    }
+
+    /// Corrected R/S Hurst exponent (nolds' `hurst_rs`); `nvals = None` for nolds' default block sizes.
+    pub fn hurst_rs(&self, x: &[f64], nvals: Option<&[usize]>) -> Option<f64> {
+        (self.table.hurst_rs)(x, nvals)
+    }
+
+    /// Kyle lambda: OLS slope with intercept of `dp` on `q`. Panics if the lengths differ.
+    pub fn kyle_lambda(&self, dp: &[f64], q: &[f64]) -> Option<f64> {
+        (self.table.kyle_lambda)(dp, q)
+    }
+
+    /// Smallest and largest value (NaN for both if any NaN); `None` when empty.
+    pub fn min_max_f64(&self, x: &[f64]) -> Option<MinMax<f64>> {
+        (self.table.min_max_f64)(x)
+    }
+
+    /// Sum (IEEE: NaN and ∞ propagate).
+    pub fn sum_f64(&self, x: &[f64]) -> f64 {
+        (self.table.sum_f64)(x)
+    }
+
+    /// Mean and central moments; `None` when empty.
+    pub fn moments_f64(&self, x: &[f64]) -> Option<Moments> {
+        (self.table.moments_f64)(x)
+    }
+
+    /// `Σ |x[i+1] - x[i]|` (0 for fewer than two values).
+    pub fn abs_diff_sum_f64(&self, x: &[f64]) -> f64 {
+        (self.table.abs_diff_sum_f64)(x)
+    }
+
+    /// Mean and central moments of `x[i+1] - x[i]`; `None` for fewer than two values.
+    pub fn diff_moments_f64(&self, x: &[f64]) -> Option<Moments> {
+        (self.table.diff_moments_f64)(x)
+    }
+
+    /// Smallest and largest value; `None` when empty.
+    pub fn min_max_i64(&self, x: &[i64]) -> Option<MinMax<i64>> {
+        (self.table.min_max_i64)(x)
+    }
+
+    /// Exact sum.
+    pub fn sum_i64(&self, x: &[i64]) -> i128 {
+        (self.table.sum_i64)(x)
+    }
+
+    /// Mean (from the exact sum) and central moments of the values as f64; `None` when empty.
+    pub fn moments_i64(&self, x: &[i64]) -> Option<Moments> {
+        (self.table.moments_i64)(x)
+    }
+
+    /// Exact `Σ |x[i+1] - x[i]|`.
+    pub fn abs_diff_sum_i64(&self, x: &[i64]) -> u128 {
+        (self.table.abs_diff_sum_i64)(x)
+    }
+
+    /// Moments of the exact consecutive differences (as f64); `None` for fewer than two values.
+    pub fn diff_moments_i64(&self, x: &[i64]) -> Option<Moments> {
+        (self.table.diff_moments_i64)(x)
+    }
+}

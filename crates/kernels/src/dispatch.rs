@@ -1,0 +1,96 @@
+//! The one place that maps a [`Backend`] to its implementation: a table of function pointers per backend,
+//! chosen once when a [`crate::Kernels`] is built, so every kernel call costs one indirect call and no
+//! per-element dispatch.
+
+use crate::Backend;
+use crate::summary::{MinMax, Moments};
+
+/// Function pointers of one backend. The SIMD tables hold safe wrappers whose soundness rests on the table
+/// being reachable only through [`checked_table`](crate::backend::checked_table), which verifies CPU support.
+#[derive(Debug)]
+pub(crate) struct Table {
+    pub permutation_entropy: fn(&[f64], usize, usize) -> Option<f64>,
+    pub hurst_dfa: fn(&[f64], Option<&[usize]>) -> Option<f64>,
+    pub hurst_rs: fn(&[f64], Option<&[usize]>) -> Option<f64>,
+    pub kyle_lambda: fn(&[f64], &[f64]) -> Option<f64>,
+    pub min_max_f64: fn(&[f64]) -> Option<MinMax<f64>>,
+    pub sum_f64: fn(&[f64]) -> f64,
+    pub moments_f64: fn(&[f64]) -> Option<Moments>,
+    pub abs_diff_sum_f64: fn(&[f64]) -> f64,
+    pub diff_moments_f64: fn(&[f64]) -> Option<Moments>,
+    pub min_max_i64: fn(&[i64]) -> Option<MinMax<i64>>,
+    pub sum_i64: fn(&[i64]) -> i128,
+    pub moments_i64: fn(&[i64]) -> Option<Moments>,
+    pub abs_diff_sum_i64: fn(&[i64]) -> u128,
+    pub diff_moments_i64: fn(&[i64]) -> Option<Moments>,
+}
+
+static SCALAR: Table = {
+    use crate::scalar as s;
+    Table {
+        permutation_entropy: s::permutation_entropy,
+        hurst_dfa: s::hurst_dfa,
+        hurst_rs: s::hurst_rs,
+        kyle_lambda: s::kyle_lambda,
+        min_max_f64: s::min_max_f64,
+        sum_f64: s::sum_f64,
+        moments_f64: s::moments_f64,
+        abs_diff_sum_f64: s::abs_diff_sum_f64,
+        diff_moments_f64: s::diff_moments_f64,
+        min_max_i64: s::min_max_i64,
+        sum_i64: s::sum_i64,
+        moments_i64: s::moments_i64,
+        abs_diff_sum_i64: s::abs_diff_sum_i64,
+        diff_moments_i64: s::diff_moments_i64,
+    }
+};
+
+/// The table of a backend compiled into this build (CPU support not checked).
+pub(crate) fn table(backend: Backend) -> Option<&'static Table> {
+    match backend {
+        Backend::Scalar => Some(&SCALAR),
+        #[allow(unreachable_patterns)]
+        _ => None,
+    }
+}
+
+/// Whether the running CPU has what the backend's table needs.
+#[allow(clippy::match_like_matches_macro)]
+pub(crate) fn cpu_supports(backend: Backend) -> bool {
+    match backend {
+        Backend::Scalar | Backend::Pulp | Backend::Wide => true,
+        #[allow(unreachable_patterns)]
+        _ => false,
+    }
+}
+
+/// CPU features the backends care about, with their detection result.
+pub(crate) fn cpu_features() -> Vec<(&'static str, bool)> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::is_x86_feature_detected as has;
+        vec![
+            ("sse2", has!("sse2")),
+            ("avx", has!("avx")),
+            ("avx2", has!("avx2")),
+            ("fma", has!("fma")),
+            ("bmi2", has!("bmi2")),
+            ("popcnt", has!("popcnt")),
+            ("avx512f", has!("avx512f")),
+            ("avx512dq", has!("avx512dq")),
+            ("avx512vl", has!("avx512vl")),
+            ("avx512bw", has!("avx512bw")),
+            ("avx512cd", has!("avx512cd")),
+            ("avx512vpopcntdq", has!("avx512vpopcntdq")),
+        ]
+    }
+    #[cfg(target_arch = "aarch64")]
+    {
+        use std::arch::is_aarch64_feature_detected as has;
+        vec![("neon", has!("neon")), ("sve", has!("sve")), ("sve2", has!("sve2"))]
+    }
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+    {
+        Vec::new()
+    }
+}

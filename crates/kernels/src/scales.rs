@@ -1,0 +1,150 @@
+//! Parameter helpers shared by every backend: nolds' default window sizes, the Anis-Lloyd-Peters expected
+//! R/S value and the least-squares slope of the final log-log fit. None of these touch the input series, so
+//! they are written once, in scalar code.
+
+/// Default DFA window sizes for a series of `n` points, as `nolds.dfa` 0.6.2 chooses them:
+/// `logarithmic_n(4, 0.1 n, 1.2)` when `n > 70`, `[4, 5, 6, 7, 8, 9]` when `n > 10`, else `[n-2, n-1]`.
+pub fn default_dfa_nvals(n: usize) -> Vec<usize> {
+    if n > 70 {
+        logarithmic_n(4, 0.1 * n as f64, 1.2)
+    } else if n > 10 {
+        (4..=9).collect()
+    } else {
+        vec![n.saturating_sub(2), n.saturating_sub(1)]
+    }
+}
+
+/// `nolds.logarithmic_n(min_n, max_n, factor)`: `floor(min_n * factor^i)` for `i` in
+/// `0..=floor(ln(max_n / min_n) / ln(factor))`, keeping only strictly increasing values.
+fn logarithmic_n(min_n: usize, max_n: f64, factor: f64) -> Vec<usize> {
+    let steps = ((max_n / min_n as f64).ln() / factor.ln()).floor();
+    let mut out = vec![min_n];
+    if steps < 0.0 {
+        return out;
+    }
+    for i in 0..=steps as i32 {
+        let n = (min_n as f64 * factor.powf(f64::from(i))).floor() as usize;
+        if n > *out.last().expect("out starts non-empty") {
+            out.push(n);
+        }
+    }
+    out
+}
+
+/// Default R/S window sizes for a series of `n` points, as `nolds.hurst_rs` 0.6.2 chooses them:
+/// `logmid_n(n, ratio = 1/4, nsteps = 15)`: 15 log-spaced sizes over the middle quarter of `[0, ln n]`,
+/// rounded half to even, deduplicated and sorted.
+pub fn default_rs_nvals(n: usize) -> Vec<usize> {
+    const RATIO: f64 = 1.0 / 4.0;
+    const STEPS: usize = 15;
+    let log_n = (n as f64).ln();
+    let span = log_n * RATIO;
+    let start = log_n * (1.0 - RATIO) * 0.5;
+    let mut out: Vec<usize> = (0..STEPS)
+        .map(|k| (start + k as f64 / STEPS as f64 * span).exp().round_ties_even())
+        .map(|v| if v.is_finite() && v > 0.0 { v as usize } else { 0 })
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// Anis-Lloyd-Peters expected (R/S)_n of white noise, as `nolds.expected_rs`:
+/// `(n - 1/2)/n * Γ((n-1)/2) / (√π Γ(n/2)) * Σ_{i=1}^{n-1} √((n-i)/i)`, with the gamma ratio replaced by
+/// `1/√(nπ/2)` above n = 340. The gamma ratio is computed by the exact recurrence
+/// `g(n+2) = g(n) (n-1)/n` from `g(2) = 1`, `g(3) = 2/π`, which avoids a gamma function.
+pub fn expected_rs(n: usize) -> f64 {
+    let nf = n as f64;
+    let front = (nf - 0.5) / nf;
+    let back: f64 = (1..n).map(|i| ((nf - i as f64) / i as f64).sqrt()).sum();
+    let middle = if n <= 340 { gamma_ratio_over_sqrt_pi(n) } else { 1.0 / (nf * std::f64::consts::PI * 0.5).sqrt() };
+    front * middle * back
+}
+
+/// `Γ((n-1)/2) / (√π Γ(n/2))` for `2 <= n <= 340`.
+fn gamma_ratio_over_sqrt_pi(n: usize) -> f64 {
+    let (mut k, mut g) = if n.is_multiple_of(2) { (2, 1.0) } else { (3, 2.0 / std::f64::consts::PI) };
+    while k < n {
+        g *= (k as f64 - 1.0) / k as f64;
+        k += 2;
+    }
+    g
+}
+
+/// Least-squares slope of `y` on `x` (with intercept), two-pass: `Σ(x-x̄)(y-ȳ) / Σ(x-x̄)²`.
+/// `None` when fewer than two points or all `x` are equal.
+pub fn ols_slope(points: &[(f64, f64)]) -> Option<f64> {
+    if points.len() < 2 {
+        return None;
+    }
+    let n = points.len() as f64;
+    let mean_x = points.iter().map(|p| p.0).sum::<f64>() / n;
+    let mean_y = points.iter().map(|p| p.1).sum::<f64>() / n;
+    let (mut sxy, mut sxx) = (0.0, 0.0);
+    for &(x, y) in points {
+        sxy += (x - mean_x) * (y - mean_y);
+        sxx += (x - mean_x) * (x - mean_x);
+    }
+    (sxx > 0.0).then(|| sxy / sxx)
+}
+
+/// Validated window sizes for DFA, following nolds' checks: at least two sizes, all `>= 2`, all `< n`.
+pub fn dfa_nvals(n: usize, nvals: Option<&[usize]>) -> Option<Vec<usize>> {
+    let nvals = nvals.map_or_else(|| default_dfa_nvals(n), <[usize]>::to_vec);
+    let valid = nvals.len() >= 2 && nvals.iter().all(|&w| w >= 2 && w < n);
+    valid.then_some(nvals)
+}
+
+/// Validated window sizes for R/S, following nolds: every size must satisfy `1 <= size <= n` (nolds raises
+/// otherwise). Size 1 is accepted and contributes nothing (its range is always zero).
+pub fn rs_nvals(n: usize, nvals: Option<&[usize]>) -> Option<Vec<usize>> {
+    let nvals = nvals.map_or_else(|| default_rs_nvals(n), <[usize]>::to_vec);
+    let valid = !nvals.is_empty() && nvals.iter().all(|&w| w >= 1 && w <= n);
+    valid.then_some(nvals)
+}
+
+/// The DFA exponent from `(window size, F(n))` pairs: zero fluctuations are dropped (as nolds does), then the
+/// slope of `ln F` on `ln n`. `None` when fewer than two distinct sizes remain.
+pub fn dfa_exponent(fluctuations: &[(usize, f64)]) -> Option<f64> {
+    let points: Vec<(f64, f64)> =
+        fluctuations.iter().filter(|p| p.1 != 0.0).map(|&(w, f)| ((w as f64).ln(), f.ln())).collect();
+    ols_slope(&points)
+}
+
+/// The corrected R/S Hurst exponent from `(window size, mean R/S)` pairs (`None` entries had no usable
+/// window): slope of `ln(R/S) - ln(E[R/S])` on `ln n`, plus 1/2. `None` when fewer than two distinct sizes
+/// remain.
+pub fn rs_exponent(ratios: &[(usize, Option<f64>)]) -> Option<f64> {
+    let points: Vec<(f64, f64)> =
+        ratios.iter().filter_map(|&(w, rs)| rs.map(|rs| ((w as f64).ln(), rs.ln() - expected_rs(w).ln()))).collect();
+    ols_slope(&points).map(|slope| slope + 0.5)
+}
+
+/// Number of embedding vectors for permutation entropy, or `None` when the parameters are outside
+/// [`crate::PE_ORDERS`] / `delay >= 1`, or the series is too short for one vector.
+pub fn embedding_vectors(len: usize, order: usize, delay: usize) -> Option<usize> {
+    if !crate::PE_ORDERS.contains(&order) || delay == 0 {
+        return None;
+    }
+    let span = (order - 1).checked_mul(delay)?;
+    len.checked_sub(span).filter(|&v| v >= 1)
+}
+
+/// `m!` for the supported orders.
+pub fn factorial(m: usize) -> usize {
+    (1..=m).product()
+}
+
+/// Normalised Shannon entropy of pattern counts: `-Σ p ln p / ln(m!)` with `p = count / total`, clamped to
+/// `[0, 1]` like antropy.
+pub fn normalized_entropy(counts: impl IntoIterator<Item = u32>, total: usize, order: usize) -> f64 {
+    let total = total as f64;
+    let mut h = 0.0;
+    for c in counts {
+        if c > 0 {
+            let p = f64::from(c) / total;
+            h -= p * p.ln();
+        }
+    }
+    (h / (factorial(order) as f64).ln()).clamp(0.0, 1.0)
+}
