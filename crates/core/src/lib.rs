@@ -13,6 +13,7 @@ mod bar;
 mod builder;
 mod checkpoint;
 mod error;
+pub mod features;
 mod fixed_point;
 mod threshold;
 mod timestamp;
@@ -22,6 +23,9 @@ pub use bar::RangeBar;
 pub use builder::{BarSink, BuilderConfig, RangeBarBuilder};
 pub use checkpoint::{CHECKPOINT_VERSION, Checkpoint};
 pub use error::{Error, ErrorKind};
+pub use features::{
+    BarFeatures, FeatureCheckpoint, FeatureConfig, FeaturePipeline, FeaturedBar, Kernels, LookbackMode,
+};
 pub use fixed_point::{FixedPoint, ParseFixedPointError, SCALE, TURNOVER_SCALE, format_scaled_i128};
 pub use threshold::Threshold;
 pub use timestamp::{MILLISECOND_CUTOFF, normalize_timestamp_us};

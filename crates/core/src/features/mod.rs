@@ -1,0 +1,26 @@
+//! Per-bar microstructure features.
+//!
+//! * **Bar-level** ([`BarLevelFeatures`]): closed forms over the bar's exact accumulators.
+//! * **Window** ([`WindowFeatures`]): one set of estimators applied to two runs of records — the
+//!   bar's own records (`intra_*`) and a bounded lookback before the bar's opening record
+//!   (`lookback_*`, see [`LookbackMode`]).
+//!
+//! [`FeaturePipeline`] owns a [`crate::RangeBarBuilder`] and emits each completed bar with its
+//! [`BarFeatures`]; [`FeatureCheckpoint`] carries its whole state. The definitions, null rules and
+//! column names are written down in `docs/FEATURES.md`.
+
+mod bar_level;
+mod checkpoint;
+mod config;
+mod history;
+mod output;
+mod pipeline;
+mod window;
+
+pub use bar_level::BarLevelFeatures;
+pub use checkpoint::{FEATURE_CHECKPOINT_VERSION, FeatureCheckpoint};
+pub use config::{FeatureConfig, FeatureGroup, InvalidFeatureConfig, LookbackMode, MAX_PE_ORDER, ParseLookbackError};
+pub use output::{BarFeatures, FeatureColumn, FeaturedBar, feature_columns};
+pub use pipeline::FeaturePipeline;
+pub use rangebar_kernels::{Backend, Kernels};
+pub use window::{WindowFeatures, WindowRecords, window_features};
