@@ -1,1 +1,99 @@
-#![forbid(unsafe_code)]
+//! `rangebar-ingest`: Binance aggTrades files to struct-of-arrays [`TradeBatch`]es, fast and strict.
+//!
+//! * Inputs: plain `.csv` and `.csv.zst` files (read through bounded memory maps), Binance Vision `.zip`
+//!   archives holding one CSV, and standard input (`-`, plain or zstd). The compression is sniffed from
+//!   the first bytes, not the file name.
+//! * Formats: header or none; 7 (USD-M futures) or 8 (spot) columns; the header names of Binance and the
+//!   short `a,p,q,f,l,T,m` form; `True/true/False/false`; millisecond or microsecond timestamps.
+//! * Errors: every malformed record is an [`Error`] with path, 1-based line, column and offending text.
+//!   Records must come in order (agg_trade_id strictly increasing, timestamps never decreasing) unless
+//!   [`IngestOptions::sort`] is set; [`IngestOptions::dedupe`] drops exact duplicates.
+//!
+//! ```no_run
+//! use rangebar_ingest::{IngestOptions, MultiFileReader};
+//! # fn main() -> Result<(), rangebar_ingest::Error> {
+//! let mut reader = MultiFileReader::new(&["BTCUSDT-aggTrades-2026-01.zip".into()], &IngestOptions::default())?;
+//! let mut batch = rangebar_core::TradeBatch::new();
+//! while reader.next_batch(&mut batch)? {
+//!     // feed `batch` to the builder
+//! }
+//! println!("{} gaps between files", reader.gaps().count);
+//! # Ok(()) }
+//! ```
+//!
+//! See `docs/INGEST.md` for the formats, the error classes, and the memory-map safety story.
+#![deny(unsafe_code)]
+
+mod chunk;
+mod error;
+mod layout;
+mod multi;
+mod number;
+mod order;
+mod reader;
+pub mod record;
+pub mod reference;
+mod source;
+
+pub use error::{EXCERPT_LIMIT, Error, ErrorKind, RecordRef, excerpt};
+pub use layout::{Column, Layout};
+pub use multi::{IdGap, IdGaps, MultiFileReader};
+pub use reader::{DetectedFormat, TimestampUnit, TradeReader, open};
+pub use reference::RecordError;
+pub use source::Compression;
+
+/// The path that stands for standard input.
+pub const STDIN_PATH: &str = "-";
+
+/// How to read inputs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IngestOptions {
+    /// Sort each file by (timestamp, agg_trade_id) before checking the order (stable; holds the whole
+    /// file's trades in memory, about 61 bytes per trade).
+    pub sort: bool,
+    /// Drop a record identical to the one before it (after sorting, when sorting); the same
+    /// agg_trade_id with different content stays an error.
+    pub dedupe: bool,
+    /// Most trades per batch.
+    pub batch_size: usize,
+    /// Decompress (zstd, zip) on a separate thread, parsing on the caller's.
+    pub threaded_decode: bool,
+    /// Read regular files through memory maps (falls back to reads when mapping fails).
+    pub memory_map: bool,
+    /// Size of the decompressed-text buffers in bytes; also the longest line accepted from a stream.
+    pub chunk_size: usize,
+    /// Largest memory-mapped window of a file in bytes (rounded up to 64 KiB); bounds resident memory.
+    pub map_window_size: usize,
+}
+
+impl Default for IngestOptions {
+    fn default() -> IngestOptions {
+        IngestOptions {
+            sort: false,
+            dedupe: false,
+            batch_size: 64 * 1024,
+            threaded_decode: true,
+            memory_map: true,
+            chunk_size: 1024 * 1024,
+            map_window_size: 32 * 1024 * 1024,
+        }
+    }
+}
+
+impl TradeReader {
+    /// Reads every remaining trade into one batch (for tests and small files).
+    pub fn read_to_end(&mut self) -> Result<rangebar_core::TradeBatch, Error> {
+        let mut all = rangebar_core::TradeBatch::new();
+        let mut batch = rangebar_core::TradeBatch::new();
+        while self.next_batch(&mut batch)? {
+            all.agg_trade_id.extend_from_slice(&batch.agg_trade_id);
+            all.price.extend_from_slice(&batch.price);
+            all.quantity.extend_from_slice(&batch.quantity);
+            all.first_trade_id.extend_from_slice(&batch.first_trade_id);
+            all.last_trade_id.extend_from_slice(&batch.last_trade_id);
+            all.timestamp_us.extend_from_slice(&batch.timestamp_us);
+            all.is_buyer_maker.extend_from_slice(&batch.is_buyer_maker);
+        }
+        Ok(all)
+    }
+}

@@ -1,0 +1,261 @@
+//! One fixture per error class under `fixtures/ingest/`: the error kind, and a message that names the
+//! path, the 1-based line, the column and the offending text.
+
+use std::path::{Path, PathBuf};
+
+use rangebar_ingest::{Error, ErrorKind, IngestOptions, MultiFileReader, open};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/ingest").join(name)
+}
+
+/// Reads a fixture to the end with `options`, returning the error it must produce.
+fn error_of(name: &str, options: &IngestOptions) -> Error {
+    let result = open(&fixture(name), options).and_then(|mut reader| reader.read_to_end());
+    match result {
+        Err(error) => error,
+        Ok(batch) => panic!("{name}: expected an error, read {} trades", batch.len()),
+    }
+}
+
+/// Checks the error for every reading mode (mapped, buffered, tiny batches, sorted).
+fn check(name: &str, line: Option<u64>, column: Option<&str>, text: Option<&str>, kind: impl Fn(&ErrorKind) -> bool) {
+    let modes = [
+        IngestOptions::default(),
+        IngestOptions { memory_map: false, threaded_decode: false, ..IngestOptions::default() },
+        IngestOptions { batch_size: 1, chunk_size: 64, ..IngestOptions::default() },
+    ];
+    for options in &modes {
+        let error = error_of(name, options);
+        let message = error.to_string();
+        assert!(kind(error.kind()), "{name}: unexpected kind {:?}", error.kind());
+        assert_eq!(error.path(), fixture(name), "{name}");
+        assert!(message.starts_with(&fixture(name).display().to_string()), "{name}: {message}");
+        assert_eq!(error.line(), line, "{name}: {message}");
+        if let Some(line) = line {
+            assert!(message.contains(&format!(":{line}: ")), "{name}: {message}");
+        }
+        assert_eq!(error.column(), column, "{name}: {message}");
+        if let Some(column) = column {
+            assert!(message.contains(&format!("column `{column}`")), "{name}: {message}");
+        }
+        if let Some(text) = text {
+            assert!(message.contains(&format!("\"{text}")), "{name}: {message}");
+        }
+    }
+}
+
+#[test]
+fn wrong_field_count() {
+    let line = "1000002,42000.6,0.25,2000002,2000002,1767225600000001,True";
+    check("error_field_count.csv", Some(2), Some("is_best_match"), Some(line), |k| {
+        *k == ErrorKind::FieldCount { expected: 8, found: 7 }
+    });
+}
+
+#[test]
+fn empty_field() {
+    check("error_empty_field.csv", Some(2), Some("price"), Some(""), |k| *k == ErrorKind::EmptyField);
+}
+
+#[test]
+fn non_numeric() {
+    check("error_non_numeric.csv", Some(2), Some("price"), Some("1e5"), |k| *k == ErrorKind::InvalidNumber);
+}
+
+#[test]
+fn more_than_eight_decimals() {
+    check("error_too_many_decimals.csv", Some(2), Some("price"), Some("42000.123456789"), |k| {
+        *k == ErrorKind::TooManyDecimals
+    });
+}
+
+#[test]
+fn negative_or_zero_price() {
+    check("error_negative_price.csv", Some(2), Some("price"), Some("-42000.5"), |k| *k == ErrorKind::NonPositivePrice);
+    check("error_zero_price.csv", Some(2), Some("price"), Some("0.00000000"), |k| *k == ErrorKind::NonPositivePrice);
+}
+
+#[test]
+fn negative_quantity() {
+    check("error_negative_quantity.csv", Some(2), Some("quantity"), Some("-0.25"), |k| {
+        *k == ErrorKind::NegativeQuantity
+    });
+}
+
+#[test]
+fn bad_boolean() {
+    check("error_bad_boolean.csv", Some(2), Some("is_buyer_maker"), Some("yes"), |k| *k == ErrorKind::InvalidBoolean);
+}
+
+#[test]
+fn partial_last_line() {
+    check(
+        "error_partial_last_line.csv",
+        Some(2),
+        Some("transact_time"),
+        Some("1000002,42000.6,0.25,2000002,20"),
+        |k| matches!(k, ErrorKind::PartialLastLine { cause } if matches!(**cause, ErrorKind::FieldCount { .. })),
+    );
+}
+
+#[test]
+fn invalid_utf8() {
+    check("error_invalid_utf8.csv", Some(2), Some("is_buyer_maker"), Some("Tr\\xffe"), |k| {
+        *k == ErrorKind::InvalidUtf8
+    });
+}
+
+#[test]
+fn timestamp_out_of_range() {
+    check("error_timestamp_too_early.csv", Some(2), Some("transact_time"), Some("1199145600000"), |k| {
+        *k == ErrorKind::TimestampOutOfRange { timestamp_us: 1_199_145_600_000_000 }
+    });
+    check("error_timestamp_too_late.csv", Some(2), Some("transact_time"), Some("4133980800000000"), |k| {
+        matches!(k, ErrorKind::TimestampOutOfRange { .. })
+    });
+}
+
+#[test]
+fn trade_ids_reversed() {
+    check("error_trade_ids_reversed.csv", Some(2), Some("last_trade_id"), Some("2000002"), |k| {
+        matches!(k, ErrorKind::TradeIdsReversed { first_trade_id: 2_000_005, last_trade_id: 2_000_002 })
+    });
+}
+
+#[test]
+fn empty_file() {
+    check("error_empty.csv", None, None, None, |k| *k == ErrorKind::EmptyFile);
+}
+
+#[test]
+fn header_only() {
+    check("error_header_only.csv", Some(1), None, None, |k| *k == ErrorKind::HeaderOnly);
+}
+
+#[test]
+fn unknown_header_name() {
+    check(
+        "error_unknown_header.csv",
+        Some(1),
+        None,
+        Some("agg_trade_id,price,qty"),
+        |k| matches!(k, ErrorKind::Header { problem } if problem.contains("\"qty\"")),
+    );
+}
+
+#[test]
+fn truncated_or_corrupt_zstd() {
+    check("error_truncated.csv.zst", Some(1), None, None, |k| matches!(k, ErrorKind::Decompress { .. }));
+    check("error_corrupt.csv.zst", Some(1), None, None, |k| matches!(k, ErrorKind::Decompress { .. }));
+}
+
+#[test]
+fn zip_with_no_csv_or_several() {
+    check(
+        "error_zip_no_csv.zip",
+        None,
+        None,
+        None,
+        |k| matches!(k, ErrorKind::ArchiveMembers { csv_members } if csv_members.is_empty()),
+    );
+    check(
+        "error_zip_two_csv.zip",
+        None,
+        None,
+        None,
+        |k| matches!(k, ErrorKind::ArchiveMembers { csv_members } if csv_members == &["a.csv", "b.csv"]),
+    );
+    let message = error_of("error_zip_two_csv.zip", &IngestOptions::default()).to_string();
+    assert!(message.contains("2 .csv members (a.csv, b.csv)"), "{message}");
+}
+
+#[test]
+fn corrupt_zip_member() {
+    check("error_zip_corrupt_member.zip", Some(1), None, None, |k| matches!(k, ErrorKind::Decompress { .. }));
+}
+
+#[test]
+fn out_of_order_names_both_records() {
+    check(
+        "error_out_of_order.csv",
+        Some(2),
+        Some("agg_trade_id"),
+        Some("1000000"),
+        |k| matches!(k, ErrorKind::OutOfOrder { previous, current } if previous.line == 1 && current.line == 2),
+    );
+    check(
+        "error_timestamp_backwards.csv",
+        Some(2),
+        Some("transact_time"),
+        Some("1767225599999999"),
+        |k| matches!(k, ErrorKind::OutOfOrder { previous, .. } if previous.agg_trade_id == 1_000_001),
+    );
+    let message = error_of("error_out_of_order.csv", &IngestOptions::default()).to_string();
+    assert!(message.contains("agg_trade_id 1000000") && message.contains("agg_trade_id 1000001"), "{message}");
+    assert!(message.contains("line 1"), "{message}");
+}
+
+#[test]
+fn duplicate_is_an_error_unless_deduped() {
+    check(
+        "error_duplicate.csv",
+        Some(2),
+        Some("agg_trade_id"),
+        Some("1000001"),
+        |k| matches!(k, ErrorKind::Duplicate { previous, current } if previous.line == 1 && current.line == 2),
+    );
+    let options = IngestOptions { dedupe: true, ..IngestOptions::default() };
+    let trades = open(&fixture("error_duplicate.csv"), &options).unwrap().read_to_end().unwrap();
+    assert_eq!(trades.agg_trade_id, [1_000_001, 1_000_009]);
+}
+
+#[test]
+fn conflicting_duplicate_stays_an_error_under_dedupe() {
+    let options = IngestOptions { dedupe: true, ..IngestOptions::default() };
+    let error = error_of("error_conflicting_duplicate.csv", &options);
+    assert!(matches!(error.kind(), ErrorKind::ConflictingDuplicate { .. }), "{error}");
+    assert_eq!(error.line(), Some(2));
+    assert!(error.to_string().contains("different content"), "{error}");
+}
+
+#[test]
+fn sort_repairs_disorder_and_dedupe_drops_scattered_repeats() {
+    let rows = [
+        "1000003,42000.4,1,2000005,2000005,1767225600000300,True,True",
+        "1000001,42000.5,0.01,2000001,2000001,1767225600000100,True,True",
+        "1000003,42000.4,1,2000005,2000005,1767225600000300,True,True",
+        "1000002,42000.6,0.25,2000002,2000004,1767225600000100,False,True",
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shuffled.csv");
+    std::fs::write(&path, rows.join("\n") + "\n").unwrap();
+    let sorted = IngestOptions { sort: true, dedupe: true, ..IngestOptions::default() };
+    let trades = open(&path, &sorted).unwrap().read_to_end().unwrap();
+    assert_eq!(trades.agg_trade_id, [1_000_001, 1_000_002, 1_000_003]);
+    assert_eq!(trades.timestamp_us, [1_767_225_600_000_100, 1_767_225_600_000_100, 1_767_225_600_000_300]);
+    let error =
+        open(&path, &IngestOptions { sort: true, ..IngestOptions::default() }).unwrap().read_to_end().unwrap_err();
+    assert!(
+        matches!(error.kind(), ErrorKind::Duplicate { previous, current } if previous.line == 1 && current.line == 3)
+    );
+    // Sorting orders by time; ids that disagree with time stay an error.
+    let error = error_of("error_out_of_order.csv", &IngestOptions { sort: true, ..IngestOptions::default() });
+    assert!(matches!(error.kind(), ErrorKind::OutOfOrder { .. }), "{error}");
+}
+
+#[test]
+fn multi_file_checks_order_across_the_boundary() {
+    let paths = [fixture("good_spot.csv"), fixture("good_spot.csv")];
+    let mut reader = MultiFileReader::new(&paths, &IngestOptions::default()).unwrap();
+    let mut batch = rangebar_core::TradeBatch::new();
+    assert!(reader.next_batch(&mut batch).unwrap());
+    let error = reader.next_batch(&mut batch).unwrap_err();
+    assert!(
+        matches!(error.kind(), ErrorKind::OutOfOrder { previous, .. } if previous.path.as_deref() == Some(paths[0].as_path())),
+        "{error}"
+    );
+    assert_eq!(error.line(), Some(1));
+    let message = error.to_string();
+    assert!(message.contains(&format!("line 3 of {}", paths[0].display())), "{message}");
+}
