@@ -1,0 +1,91 @@
+//! Command-line parsing and the subcommands.
+
+mod bars;
+mod gen_cmd;
+mod kernel_cmd;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use rangebar_kernels::{Backend, Kernels};
+
+/// Exact range bars from Binance aggTrades, with microstructure features.
+#[derive(Debug, Parser)]
+#[command(name = "rangebar", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Build range bars from aggTrades files (.csv, .csv.zst, .zip; `-` for stdin).
+    Bars(bars::BarsArgs),
+    /// Write deterministic synthetic aggTrades.
+    Gen(gen_cmd::GenArgs),
+    /// Run one kernel on numbers from a file (experiments).
+    Kernel(kernel_cmd::KernelArgs),
+    /// Show the compiled SIMD backends, the CPU's features and the automatic choice.
+    Cpu,
+}
+
+/// Runs the parsed command.
+pub fn run(cli: Cli) -> Result<(), Failure> {
+    match cli.command {
+        Command::Bars(args) => bars::run(args),
+        Command::Gen(args) => gen_cmd::run(args),
+        Command::Kernel(args) => kernel_cmd::run(args),
+        Command::Cpu => kernel_cmd::cpu(),
+    }
+}
+
+/// A failed command: the error and its exit code (2 for bad input or usage, 1 otherwise).
+#[derive(Debug)]
+pub struct Failure {
+    error: anyhow::Error,
+    code: u8,
+    /// A closed pipe on stdout: exit quietly.
+    quiet: bool,
+}
+
+impl Failure {
+    /// Bad input or usage: exit code 2.
+    pub fn bad_input(error: impl Into<anyhow::Error>) -> Failure {
+        Failure { error: error.into(), code: 2, quiet: false }
+    }
+
+    /// Prints the error chain (anyhow style) unless quiet, and gives the exit code.
+    pub fn report(self) -> ExitCode {
+        if !self.quiet {
+            eprintln!("error: {:#}", self.error);
+        }
+        ExitCode::from(self.code)
+    }
+}
+
+impl From<rangebar::Error> for Failure {
+    fn from(e: rangebar::Error) -> Failure {
+        let (code, quiet) = if e.is_broken_pipe() {
+            (0, true)
+        } else if e.is_bad_input() {
+            (2, false)
+        } else {
+            (1, false)
+        };
+        Failure { error: e.into(), code, quiet }
+    }
+}
+
+/// The kernels backend chosen by `--backend`, else `RANGEBAR_BACKEND`, else detection.
+/// An unavailable backend is an error (exit 2), never a silent fallback.
+pub fn select_backend(flag: Option<&str>) -> Result<Kernels, Failure> {
+    let from_env = std::env::var("RANGEBAR_BACKEND").ok().filter(|v| !v.is_empty());
+    let Some(name) = flag.map(str::to_owned).or(from_env) else {
+        return Ok(Kernels::detect());
+    };
+    if name == "auto" {
+        return Ok(Kernels::detect());
+    }
+    let backend: Backend = name.parse().map_err(Failure::bad_input)?;
+    Kernels::new(backend).map_err(Failure::bad_input)
+}

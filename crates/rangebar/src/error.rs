@@ -1,0 +1,105 @@
+//! The driver's error type.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// An error from the `rangebar` pipeline, with its [`ErrorKind`].
+#[derive(Debug)]
+pub struct Error {
+    kind: ErrorKind,
+}
+
+/// What went wrong. [`Error::is_bad_input`] tells the CLI which kinds exit with code 2.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// A malformed input file (from `rangebar-ingest`).
+    Input(rangebar_ingest::Error),
+    /// Trades out of order, or another violation of the builder's contract.
+    Bars(rangebar_core::Error),
+    /// A usage problem: bad configuration, unusable paths or names.
+    Usage(String),
+    /// A checkpoint file that cannot be read or written.
+    Checkpoint {
+        /// The checkpoint file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// Writing output failed.
+    Output {
+        /// The output path (`-` for stdout).
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    /// Wraps a kind.
+    pub fn new(kind: ErrorKind) -> Error {
+        Error { kind }
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.kind
+    }
+
+    /// `true` for errors caused by the input or the invocation (the CLI exits with code 2).
+    pub fn is_bad_input(&self) -> bool {
+        matches!(
+            self.kind,
+            ErrorKind::Input(_) | ErrorKind::Bars(_) | ErrorKind::Usage(_) | ErrorKind::Checkpoint { .. }
+        )
+    }
+
+    /// `true` when output failed because the reader went away (a closed pipe).
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(&self.kind, ErrorKind::Output { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe)
+    }
+
+    /// An output error for `path`.
+    pub fn from_output(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
+        Error::new(ErrorKind::Output { path: path.into(), source })
+    }
+
+    pub(crate) fn usage(message: impl Into<String>) -> Error {
+        Error::new(ErrorKind::Usage(message.into()))
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            ErrorKind::Input(e) => write!(f, "{e}"),
+            ErrorKind::Bars(e) => write!(f, "{e}"),
+            ErrorKind::Usage(message) => write!(f, "{message}"),
+            ErrorKind::Checkpoint { path, reason } => write!(f, "checkpoint {}: {reason}", path.display()),
+            ErrorKind::Output { path, source } => write!(f, "writing {}: {source}", path.display()),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.kind {
+            ErrorKind::Input(e) => Some(e),
+            ErrorKind::Bars(e) => Some(e),
+            ErrorKind::Output { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+impl From<rangebar_ingest::Error> for Error {
+    fn from(e: rangebar_ingest::Error) -> Error {
+        Error::new(ErrorKind::Input(e))
+    }
+}
+
+impl From<rangebar_core::Error> for Error {
+    fn from(e: rangebar_core::Error) -> Error {
+        Error::new(ErrorKind::Bars(e))
+    }
+}
