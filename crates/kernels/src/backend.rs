@@ -16,7 +16,7 @@ pub enum Backend {
     Avx2,
     /// x86_64 AVX-512 F + DQ + VL with `std::arch` (8 × f64 lanes).
     Avx512,
-    /// aarch64 NEON with `std::arch` (2 × f64 lanes, two registers per step).
+    /// aarch64 NEON with `std::arch` (2 × f64 lanes).
     Neon,
     /// The `pulp` crate (cargo feature `pulp`): runtime dispatch to its best instruction set (AVX-512 via
     /// `x86-v4`, AVX2 via `x86-v3`, NEON on aarch64).

@@ -49,16 +49,27 @@ static SCALAR: Table = {
 pub(crate) fn table(backend: Backend) -> Option<&'static Table> {
     match backend {
         Backend::Scalar => Some(&SCALAR),
+        #[cfg(target_arch = "x86_64")]
+        Backend::Avx2 => Some(&crate::simd::avx2::TABLE),
+        #[cfg(target_arch = "x86_64")]
+        Backend::Avx512 => Some(&crate::simd::avx512::TABLE),
+        #[cfg(target_arch = "aarch64")]
+        Backend::Neon => Some(&crate::simd::neon::TABLE),
         #[allow(unreachable_patterns)]
         _ => None,
     }
 }
 
 /// Whether the running CPU has what the backend's table needs.
-#[allow(clippy::match_like_matches_macro)]
 pub(crate) fn cpu_supports(backend: Backend) -> bool {
     match backend {
         Backend::Scalar | Backend::Pulp | Backend::Wide => true,
+        #[cfg(target_arch = "x86_64")]
+        Backend::Avx2 => crate::simd::avx2::detected(),
+        #[cfg(target_arch = "x86_64")]
+        Backend::Avx512 => crate::simd::avx512::detected(),
+        #[cfg(target_arch = "aarch64")]
+        Backend::Neon => std::arch::is_aarch64_feature_detected!("neon"),
         #[allow(unreachable_patterns)]
         _ => false,
     }

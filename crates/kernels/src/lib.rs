@@ -67,6 +67,7 @@ mod backend;
 mod dispatch;
 mod scalar;
 mod scales;
+mod simd;
 mod summary;
 
 pub use backend::{Backend, CpuReport, Error, ErrorKind, cpu_report};

@@ -26,17 +26,32 @@ pub(crate) fn moments_f64(x: &[f64]) -> Option<Moments> {
     Some(central_moments(x.iter().map(|&v| v - mean), x.len(), mean))
 }
 
-/// Completes [`Moments`] from the deviations `x - mean`.
+/// Completes [`Moments`] from deviations `d = x - provisional mean`.
 fn central_moments(deviations: impl Iterator<Item = f64>, count: usize, mean: f64) -> Moments {
-    let (mut s2, mut s3, mut s4) = (0.0, 0.0, 0.0);
+    let mut sums = [0.0; 4];
     for d in deviations {
         let d2 = d * d;
-        s2 += d2;
-        s3 += d2 * d;
-        s4 += d2 * d2;
+        sums[0] += d;
+        sums[1] += d2;
+        sums[2] += d2 * d;
+        sums[3] += d2 * d2;
     }
+    moments_from_power_sums(count, mean, sums)
+}
+
+/// [`Moments`] from the power sums `[Σd, Σd², Σd³, Σd⁴]` of the deviations from a provisional mean.
+///
+/// The provisional mean carries the rounding error of the first pass; `c = Σd / n` is that error, and the
+/// binomial shift to `d - c` removes it (the corrected two-pass algorithm of Chan, Golub and LeVeque). Without
+/// it, prices near 1e5 lose up to 1e-8 relative in the third moment.
+pub(crate) fn moments_from_power_sums(count: usize, mean: f64, sums: [f64; 4]) -> Moments {
     let n = count as f64;
-    Moments { count, mean, m2: s2 / n, m3: s3 / n, m4: s4 / n }
+    let [s1, s2, s3, s4] = sums;
+    let c = s1 / n;
+    let m2 = (s2 - c * s1) / n;
+    let m3 = (s3 - 3.0 * c * s2 + 2.0 * c * c * s1) / n;
+    let m4 = (s4 - 4.0 * c * s3 + 6.0 * c * c * s2 - 3.0 * c * c * c * s1) / n;
+    Moments { count, mean: mean + c, m2: m2.max(0.0), m3, m4: m4.max(0.0) }
 }
 
 /// `Σ |x[i+1] - x[i]|` (0 for fewer than two values).
@@ -64,13 +79,17 @@ pub(crate) fn sum_i64(x: &[i64]) -> i128 {
     x.iter().map(|&v| i128::from(v)).sum()
 }
 
-/// Mean (from the exact sum) and central moments of the values as f64; `None` for an empty slice.
+/// Mean (the exact sum divided by the count, rounded) and central moments of the values; `None` when empty.
+///
+/// The deviations are taken from `x[0]` in exact integer arithmetic before rounding to f64, so timestamps
+/// near 1.7e15 µs keep their sub-unit moments.
 pub(crate) fn moments_i64(x: &[i64]) -> Option<Moments> {
-    if x.is_empty() {
-        return None;
-    }
-    let mean = sum_i64(x) as f64 / x.len() as f64;
-    Some(central_moments(x.iter().map(|&v| v as f64 - mean), x.len(), mean))
+    let origin = i128::from(*x.first()?);
+    let n = x.len() as f64;
+    let shifted_sum: i128 = x.iter().map(|&v| i128::from(v) - origin).sum();
+    let shifted_mean = shifted_sum as f64 / n;
+    let moments = central_moments(x.iter().map(|&v| (i128::from(v) - origin) as f64 - shifted_mean), x.len(), 0.0);
+    Some(Moments { mean: (shifted_sum + origin * x.len() as i128) as f64 / n, ..moments })
 }
 
 /// Exact `Σ |x[i+1] - x[i]|`.
@@ -87,5 +106,5 @@ pub(crate) fn diff_moments_i64(x: &[i64]) -> Option<Moments> {
     let count = x.len() - 1;
     let mean = (i128::from(x[count]) - i128::from(x[0])) as f64 / count as f64;
     let diffs = x.windows(2).map(move |w| (i128::from(w[1]) - i128::from(w[0])) as f64 - mean);
-    Some(central_moments(diffs, count, mean))
+    Some(Moments { mean, ..central_moments(diffs, count, mean) })
 }

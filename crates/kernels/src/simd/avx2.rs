@@ -1,0 +1,235 @@
+//! AVX2 + FMA backend (4 × f64), with `std::arch::x86_64`.
+
+use std::arch::x86_64::*;
+
+use super::{Isa, LaneArray};
+
+/// Token proving AVX2, FMA and POPCNT: only constructible in code compiled with those features.
+#[derive(Clone, Copy)]
+pub(crate) struct Avx2(());
+
+impl Avx2 {
+    #[target_feature(enable = "avx2,fma,popcnt")]
+    pub(crate) fn new() -> Avx2 {
+        Avx2(())
+    }
+}
+
+/// Whether the running CPU has every feature the backend is compiled with.
+pub(crate) fn detected() -> bool {
+    is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") && is_x86_feature_detected!("popcnt")
+}
+
+super::simd_entries!("avx2,fma,popcnt", Avx2::new());
+
+// SAFETY (every `unsafe` block below): an `Avx2` value exists only where `Avx2::new` could be called, i.e.
+// in functions compiled with avx2+fma+popcnt, which the dispatch table runs only after `detected()`. Pointer
+// reads are preceded by the bounds assertion on the same line group.
+impl Isa for Avx2 {
+    const LANES: usize = 4;
+    type F = __m256d;
+    type I = __m256i;
+
+    #[inline(always)]
+    fn splat(self, v: f64) -> __m256d {
+        // SAFETY: see the impl comment (AVX available).
+        unsafe { _mm256_set1_pd(v) }
+    }
+    #[inline(always)]
+    fn load(self, x: &[f64], at: usize) -> __m256d {
+        assert!(at + 4 <= x.len());
+        // SAFETY: `at + 4 <= x.len()` checked above; AVX available (impl comment).
+        unsafe { _mm256_loadu_pd(x.as_ptr().add(at)) }
+    }
+    #[inline(always)]
+    fn gather(self, x: &[f64], base: usize, stride: usize) -> __m256d {
+        assert!(base + 3 * stride < x.len() && 3 * stride <= i64::MAX as usize);
+        // SAFETY: every gathered index `base + k·stride`, k < 4, is `< x.len()` (checked above); AVX2 available.
+        unsafe {
+            let s = stride as i64;
+            let offsets = _mm256_setr_epi64x(0, s, 2 * s, 3 * s);
+            _mm256_i64gather_pd::<8>(x.as_ptr().add(base), offsets)
+        }
+    }
+    #[inline(always)]
+    fn add(self, a: __m256d, b: __m256d) -> __m256d {
+        // SAFETY: see the impl comment.
+        unsafe { _mm256_add_pd(a, b) }
+    }
+    #[inline(always)]
+    fn sub(self, a: __m256d, b: __m256d) -> __m256d {
+        // SAFETY: see the impl comment.
+        unsafe { _mm256_sub_pd(a, b) }
+    }
+    #[inline(always)]
+    fn mul(self, a: __m256d, b: __m256d) -> __m256d {
+        // SAFETY: see the impl comment.
+        unsafe { _mm256_mul_pd(a, b) }
+    }
+    #[inline(always)]
+    fn div(self, a: __m256d, b: __m256d) -> __m256d {
+        // SAFETY: see the impl comment.
+        unsafe { _mm256_div_pd(a, b) }
+    }
+    #[inline(always)]
+    fn mul_add(self, a: __m256d, b: __m256d, c: __m256d) -> __m256d {
+        // SAFETY: see the impl comment (FMA available).
+        unsafe { _mm256_fmadd_pd(a, b, c) }
+    }
+    #[inline(always)]
+    fn min(self, a: __m256d, b: __m256d) -> __m256d {
+        // SAFETY: see the impl comment.
+        unsafe { _mm256_min_pd(a, b) }
+    }
+    #[inline(always)]
+    fn max(self, a: __m256d, b: __m256d) -> __m256d {
+        // SAFETY: see the impl comment.
+        unsafe { _mm256_max_pd(a, b) }
+    }
+    #[inline(always)]
+    fn abs(self, a: __m256d) -> __m256d {
+        // SAFETY: see the impl comment.
+        unsafe { _mm256_andnot_pd(_mm256_set1_pd(-0.0), a) }
+    }
+    #[inline(always)]
+    fn sqrt(self, a: __m256d) -> __m256d {
+        // SAFETY: see the impl comment.
+        unsafe { _mm256_sqrt_pd(a) }
+    }
+    #[inline(always)]
+    fn lanes_f64(self, a: __m256d) -> LaneArray<f64> {
+        let mut values = [0.0; 8];
+        // SAFETY: `values` has room for 4 f64; AVX available.
+        unsafe { _mm256_storeu_pd(values.as_mut_ptr(), a) };
+        LaneArray { values, len: 4 }
+    }
+    #[inline(always)]
+    fn sum_lanes(self, a: __m256d) -> f64 {
+        // SAFETY: see the impl comment.
+        unsafe {
+            let pair = _mm_add_pd(_mm256_castpd256_pd128(a), _mm256_extractf128_pd::<1>(a));
+            _mm_cvtsd_f64(_mm_add_sd(pair, _mm_unpackhi_pd(pair, pair)))
+        }
+    }
+    #[inline(always)]
+    fn min_lanes(self, a: __m256d) -> f64 {
+        // SAFETY: see the impl comment.
+        unsafe {
+            let pair = _mm_min_pd(_mm256_castpd256_pd128(a), _mm256_extractf128_pd::<1>(a));
+            _mm_cvtsd_f64(_mm_min_sd(pair, _mm_unpackhi_pd(pair, pair)))
+        }
+    }
+    #[inline(always)]
+    fn max_lanes(self, a: __m256d) -> f64 {
+        // SAFETY: see the impl comment.
+        unsafe {
+            let pair = _mm_max_pd(_mm256_castpd256_pd128(a), _mm256_extractf128_pd::<1>(a));
+            _mm_cvtsd_f64(_mm_max_sd(pair, _mm_unpackhi_pd(pair, pair)))
+        }
+    }
+    #[inline(always)]
+    fn gt_mask(self, a: __m256d, b: __m256d) -> u64 {
+        // SAFETY: see the impl comment.
+        unsafe { _mm256_movemask_pd(_mm256_cmp_pd::<_CMP_GT_OQ>(a, b)) as u64 }
+    }
+    #[inline(always)]
+    fn ne_mask(self, a: __m256d, b: __m256d) -> u64 {
+        // SAFETY: see the impl comment.
+        unsafe { _mm256_movemask_pd(_mm256_cmp_pd::<_CMP_NEQ_UQ>(a, b)) as u64 }
+    }
+    #[inline(always)]
+    fn nan_mask(self, a: __m256d) -> u64 {
+        // SAFETY: see the impl comment.
+        unsafe { _mm256_movemask_pd(_mm256_cmp_pd::<_CMP_UNORD_Q>(a, a)) as u64 }
+    }
+
+    #[inline(always)]
+    fn load_i64(self, x: &[i64], at: usize) -> __m256i {
+        assert!(at + 4 <= x.len());
+        // SAFETY: `at + 4 <= x.len()` checked above; AVX available.
+        unsafe { _mm256_loadu_si256(x.as_ptr().add(at).cast()) }
+    }
+    #[inline(always)]
+    fn splat_i64(self, v: i64) -> __m256i {
+        // SAFETY: see the impl comment.
+        unsafe { _mm256_set1_epi64x(v) }
+    }
+    #[inline(always)]
+    fn add_i64(self, a: __m256i, b: __m256i) -> __m256i {
+        // SAFETY: see the impl comment.
+        unsafe { _mm256_add_epi64(a, b) }
+    }
+    #[inline(always)]
+    fn sub_i64(self, a: __m256i, b: __m256i) -> __m256i {
+        // SAFETY: see the impl comment.
+        unsafe { _mm256_sub_epi64(a, b) }
+    }
+    #[inline(always)]
+    fn min_i64(self, a: __m256i, b: __m256i) -> __m256i {
+        // SAFETY: see the impl comment.
+        unsafe { _mm256_blendv_epi8(a, b, _mm256_cmpgt_epi64(a, b)) }
+    }
+    #[inline(always)]
+    fn max_i64(self, a: __m256i, b: __m256i) -> __m256i {
+        // SAFETY: see the impl comment.
+        unsafe { _mm256_blendv_epi8(b, a, _mm256_cmpgt_epi64(a, b)) }
+    }
+    #[inline(always)]
+    fn xor_i64(self, a: __m256i, b: __m256i) -> __m256i {
+        // SAFETY: see the impl comment.
+        unsafe { _mm256_xor_si256(a, b) }
+    }
+    #[inline(always)]
+    fn and_i64(self, a: __m256i, b: __m256i) -> __m256i {
+        // SAFETY: see the impl comment.
+        unsafe { _mm256_and_si256(a, b) }
+    }
+    #[inline(always)]
+    fn abs_i64(self, a: __m256i) -> __m256i {
+        // SAFETY: see the impl comment.
+        unsafe {
+            let negative = _mm256_cmpgt_epi64(_mm256_setzero_si256(), a);
+            _mm256_sub_epi64(_mm256_xor_si256(a, negative), negative)
+        }
+    }
+    #[inline(always)]
+    fn high_signed(self, a: __m256i) -> __m256i {
+        // AVX2 has no 64-bit arithmetic shift: take the high word into the low half and the sign of the
+        // high word (32-bit arithmetic shift by 31) into the high half.
+        // SAFETY: see the impl comment.
+        unsafe { _mm256_blend_epi32::<0b1010_1010>(_mm256_srli_epi64::<32>(a), _mm256_srai_epi32::<31>(a)) }
+    }
+    #[inline(always)]
+    fn high_unsigned(self, a: __m256i) -> __m256i {
+        // SAFETY: see the impl comment.
+        unsafe { _mm256_srli_epi64::<32>(a) }
+    }
+    #[inline(always)]
+    fn sign_mask_i64(self, a: __m256i) -> u64 {
+        // SAFETY: see the impl comment.
+        unsafe { _mm256_movemask_pd(_mm256_castsi256_pd(a)) as u64 }
+    }
+    #[inline(always)]
+    fn to_f64(self, a: __m256i) -> __m256d {
+        // AVX2 has no i64 -> f64 conversion. Split a = hi·2^32 + lo: the signed high words convert exactly
+        // with the i32 conversion, the unsigned low words exactly through the 2^52 exponent trick, and one
+        // fused multiply-add rounds hi·2^32 + lo once, which is the correctly rounded result.
+        // SAFETY: see the impl comment.
+        unsafe {
+            let odd_words = _mm256_setr_epi32(1, 3, 5, 7, 0, 0, 0, 0);
+            let high_words = _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(a, odd_words));
+            let high = _mm256_cvtepi32_pd(high_words);
+            let two52 = _mm256_set1_epi64x(0x4330_0000_0000_0000);
+            let low_bits = _mm256_blend_epi32::<0b1010_1010>(a, two52);
+            let low = _mm256_sub_pd(_mm256_castsi256_pd(low_bits), _mm256_set1_pd(4_503_599_627_370_496.0));
+            _mm256_fmadd_pd(high, _mm256_set1_pd(4_294_967_296.0), low)
+        }
+    }
+    #[inline(always)]
+    fn lanes_i64(self, a: __m256i) -> LaneArray<i64> {
+        let mut values = [0i64; 8];
+        // SAFETY: `values` has room for 4 i64; AVX available.
+        unsafe { _mm256_storeu_si256(values.as_mut_ptr().cast(), a) };
+        LaneArray { values, len: 4 }
+    }
+}

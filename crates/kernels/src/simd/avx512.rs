@@ -1,0 +1,211 @@
+//! AVX-512 backend (8 × f64), with `std::arch::x86_64`: AVX-512 F (arithmetic, compares into mask registers,
+//! gathers, 64-bit integer min/max/abs/shift) and DQ (i64 → f64 conversion, sign masks).
+
+use std::arch::x86_64::*;
+
+use super::{Isa, LaneArray};
+
+/// Token proving AVX-512 F + DQ and POPCNT: only constructible in code compiled with those features.
+#[derive(Clone, Copy)]
+pub(crate) struct Avx512(());
+
+impl Avx512 {
+    #[target_feature(enable = "avx512f,avx512dq,popcnt")]
+    pub(crate) fn new() -> Avx512 {
+        Avx512(())
+    }
+}
+
+/// Whether the running CPU has every feature the backend is compiled with.
+pub(crate) fn detected() -> bool {
+    is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("avx512dq") && is_x86_feature_detected!("popcnt")
+}
+
+super::simd_entries!("avx512f,avx512dq,popcnt", Avx512::new());
+
+// SAFETY (every `unsafe` block below): an `Avx512` value exists only where `Avx512::new` could be called, i.e.
+// in functions compiled with avx512f+avx512dq+popcnt, which the dispatch table runs only after `detected()`.
+// Pointer reads are preceded by a bounds assertion.
+impl Isa for Avx512 {
+    const LANES: usize = 8;
+    type F = __m512d;
+    type I = __m512i;
+
+    #[inline(always)]
+    fn splat(self, v: f64) -> __m512d {
+        // SAFETY: see the impl comment.
+        unsafe { _mm512_set1_pd(v) }
+    }
+    #[inline(always)]
+    fn load(self, x: &[f64], at: usize) -> __m512d {
+        assert!(at + 8 <= x.len());
+        // SAFETY: `at + 8 <= x.len()` checked above; AVX-512F available.
+        unsafe { _mm512_loadu_pd(x.as_ptr().add(at)) }
+    }
+    #[inline(always)]
+    fn gather(self, x: &[f64], base: usize, stride: usize) -> __m512d {
+        assert!(base + 7 * stride < x.len() && 7 * stride <= i64::MAX as usize);
+        // SAFETY: every gathered index `base + k·stride`, k < 8, is `< x.len()` (checked above).
+        unsafe {
+            let s = stride as i64;
+            let offsets = _mm512_setr_epi64(0, s, 2 * s, 3 * s, 4 * s, 5 * s, 6 * s, 7 * s);
+            _mm512_i64gather_pd::<8>(offsets, x.as_ptr().add(base))
+        }
+    }
+    #[inline(always)]
+    fn add(self, a: __m512d, b: __m512d) -> __m512d {
+        // SAFETY: see the impl comment.
+        unsafe { _mm512_add_pd(a, b) }
+    }
+    #[inline(always)]
+    fn sub(self, a: __m512d, b: __m512d) -> __m512d {
+        // SAFETY: see the impl comment.
+        unsafe { _mm512_sub_pd(a, b) }
+    }
+    #[inline(always)]
+    fn mul(self, a: __m512d, b: __m512d) -> __m512d {
+        // SAFETY: see the impl comment.
+        unsafe { _mm512_mul_pd(a, b) }
+    }
+    #[inline(always)]
+    fn div(self, a: __m512d, b: __m512d) -> __m512d {
+        // SAFETY: see the impl comment.
+        unsafe { _mm512_div_pd(a, b) }
+    }
+    #[inline(always)]
+    fn mul_add(self, a: __m512d, b: __m512d, c: __m512d) -> __m512d {
+        // SAFETY: see the impl comment.
+        unsafe { _mm512_fmadd_pd(a, b, c) }
+    }
+    #[inline(always)]
+    fn min(self, a: __m512d, b: __m512d) -> __m512d {
+        // SAFETY: see the impl comment.
+        unsafe { _mm512_min_pd(a, b) }
+    }
+    #[inline(always)]
+    fn max(self, a: __m512d, b: __m512d) -> __m512d {
+        // SAFETY: see the impl comment.
+        unsafe { _mm512_max_pd(a, b) }
+    }
+    #[inline(always)]
+    fn abs(self, a: __m512d) -> __m512d {
+        // SAFETY: see the impl comment.
+        unsafe { _mm512_abs_pd(a) }
+    }
+    #[inline(always)]
+    fn sqrt(self, a: __m512d) -> __m512d {
+        // SAFETY: see the impl comment.
+        unsafe { _mm512_sqrt_pd(a) }
+    }
+    #[inline(always)]
+    fn lanes_f64(self, a: __m512d) -> LaneArray<f64> {
+        let mut values = [0.0; 8];
+        // SAFETY: `values` has room for 8 f64.
+        unsafe { _mm512_storeu_pd(values.as_mut_ptr(), a) };
+        LaneArray { values, len: 8 }
+    }
+    #[inline(always)]
+    fn sum_lanes(self, a: __m512d) -> f64 {
+        // SAFETY: see the impl comment.
+        unsafe { _mm512_reduce_add_pd(a) }
+    }
+    #[inline(always)]
+    fn min_lanes(self, a: __m512d) -> f64 {
+        // SAFETY: see the impl comment.
+        unsafe { _mm512_reduce_min_pd(a) }
+    }
+    #[inline(always)]
+    fn max_lanes(self, a: __m512d) -> f64 {
+        // SAFETY: see the impl comment.
+        unsafe { _mm512_reduce_max_pd(a) }
+    }
+    #[inline(always)]
+    fn gt_mask(self, a: __m512d, b: __m512d) -> u64 {
+        // SAFETY: see the impl comment.
+        unsafe { u64::from(_mm512_cmp_pd_mask::<_CMP_GT_OQ>(a, b)) }
+    }
+    #[inline(always)]
+    fn ne_mask(self, a: __m512d, b: __m512d) -> u64 {
+        // SAFETY: see the impl comment.
+        unsafe { u64::from(_mm512_cmp_pd_mask::<_CMP_NEQ_UQ>(a, b)) }
+    }
+    #[inline(always)]
+    fn nan_mask(self, a: __m512d) -> u64 {
+        // SAFETY: see the impl comment.
+        unsafe { u64::from(_mm512_cmp_pd_mask::<_CMP_UNORD_Q>(a, a)) }
+    }
+
+    #[inline(always)]
+    fn load_i64(self, x: &[i64], at: usize) -> __m512i {
+        assert!(at + 8 <= x.len());
+        // SAFETY: `at + 8 <= x.len()` checked above.
+        unsafe { _mm512_loadu_si512(x.as_ptr().add(at).cast()) }
+    }
+    #[inline(always)]
+    fn splat_i64(self, v: i64) -> __m512i {
+        // SAFETY: see the impl comment.
+        unsafe { _mm512_set1_epi64(v) }
+    }
+    #[inline(always)]
+    fn add_i64(self, a: __m512i, b: __m512i) -> __m512i {
+        // SAFETY: see the impl comment.
+        unsafe { _mm512_add_epi64(a, b) }
+    }
+    #[inline(always)]
+    fn sub_i64(self, a: __m512i, b: __m512i) -> __m512i {
+        // SAFETY: see the impl comment.
+        unsafe { _mm512_sub_epi64(a, b) }
+    }
+    #[inline(always)]
+    fn min_i64(self, a: __m512i, b: __m512i) -> __m512i {
+        // SAFETY: see the impl comment.
+        unsafe { _mm512_min_epi64(a, b) }
+    }
+    #[inline(always)]
+    fn max_i64(self, a: __m512i, b: __m512i) -> __m512i {
+        // SAFETY: see the impl comment.
+        unsafe { _mm512_max_epi64(a, b) }
+    }
+    #[inline(always)]
+    fn xor_i64(self, a: __m512i, b: __m512i) -> __m512i {
+        // SAFETY: see the impl comment.
+        unsafe { _mm512_xor_si512(a, b) }
+    }
+    #[inline(always)]
+    fn and_i64(self, a: __m512i, b: __m512i) -> __m512i {
+        // SAFETY: see the impl comment.
+        unsafe { _mm512_and_si512(a, b) }
+    }
+    #[inline(always)]
+    fn abs_i64(self, a: __m512i) -> __m512i {
+        // SAFETY: see the impl comment.
+        unsafe { _mm512_abs_epi64(a) }
+    }
+    #[inline(always)]
+    fn high_signed(self, a: __m512i) -> __m512i {
+        // SAFETY: see the impl comment.
+        unsafe { _mm512_srai_epi64::<32>(a) }
+    }
+    #[inline(always)]
+    fn high_unsigned(self, a: __m512i) -> __m512i {
+        // SAFETY: see the impl comment.
+        unsafe { _mm512_srli_epi64::<32>(a) }
+    }
+    #[inline(always)]
+    fn sign_mask_i64(self, a: __m512i) -> u64 {
+        // SAFETY: see the impl comment (AVX-512DQ available).
+        unsafe { u64::from(_mm512_movepi64_mask(a)) }
+    }
+    #[inline(always)]
+    fn to_f64(self, a: __m512i) -> __m512d {
+        // SAFETY: see the impl comment (AVX-512DQ available).
+        unsafe { _mm512_cvtepi64_pd(a) }
+    }
+    #[inline(always)]
+    fn lanes_i64(self, a: __m512i) -> LaneArray<i64> {
+        let mut values = [0i64; 8];
+        // SAFETY: `values` has room for 8 i64.
+        unsafe { _mm512_storeu_si512(values.as_mut_ptr().cast(), a) };
+        LaneArray { values, len: 8 }
+    }
+}

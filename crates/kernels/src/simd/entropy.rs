@@ -1,0 +1,129 @@
+//! Permutation entropy, generic over [`Isa`].
+//!
+//! For each pair `a < b` of pattern positions, one vector comparison `x[i+aτ] > x[i+bτ]` per `LANES`
+//! embedding vectors yields one bit per vector; 64 vectors at a time the bits form one 64-bit plane per pair.
+//! The ordinal pattern of a vector is fully determined by its bits across the planes (ties compare false,
+//! so the earlier equal value ranks lower), and the number of vectors sharing a pattern is the popcount of the
+//! AND of the planes (or their complements). A depth-first walk over the planes, pruning empty sets, counts all
+//! patterns present in the block with a few dozen word operations; each leaf's bits give the Lehmer code that
+//! the scalar reference uses, so the histograms are identical.
+
+use super::Isa;
+use crate::scales::{embedding_vectors, factorial, normalized_entropy};
+
+/// Most pairs among 7 positions.
+const MAX_PAIRS: usize = 21;
+
+#[inline(always)]
+pub(crate) fn permutation_entropy<S: Isa>(s: S, x: &[f64], order: usize, delay: usize) -> Option<f64> {
+    let vectors = embedding_vectors(x.len(), order, delay)?;
+    if any_nan(s, x) {
+        return Some(f64::NAN);
+    }
+    let counts = match order {
+        2 => pattern_counts::<S, 2>(s, x, delay, vectors),
+        3 => pattern_counts::<S, 3>(s, x, delay, vectors),
+        4 => pattern_counts::<S, 4>(s, x, delay, vectors),
+        5 => pattern_counts::<S, 5>(s, x, delay, vectors),
+        6 => pattern_counts::<S, 6>(s, x, delay, vectors),
+        _ => pattern_counts::<S, 7>(s, x, delay, vectors),
+    };
+    Some(normalized_entropy(counts, vectors, order))
+}
+
+#[inline(always)]
+fn any_nan<S: Isa>(s: S, x: &[f64]) -> bool {
+    let mut nan = 0u64;
+    let mut i = 0;
+    while i + S::LANES <= x.len() {
+        nan |= s.nan_mask(s.load(x, i));
+        i += S::LANES;
+    }
+    nan != 0 || x[i..].iter().any(|v| v.is_nan())
+}
+
+/// The pairs `(a, b)`, `a < b`, in lexicographic order; pair `k` owns plane `k`.
+const fn pairs<const M: usize>() -> [(usize, usize); MAX_PAIRS] {
+    let mut out = [(0, 0); MAX_PAIRS];
+    let (mut a, mut k) = (0, 0);
+    while a < M {
+        let mut b = a + 1;
+        while b < M {
+            out[k] = (a, b);
+            k += 1;
+            b += 1;
+        }
+        a += 1;
+    }
+    out
+}
+
+/// Histogram of Lehmer codes (as in the scalar reference) of the `vectors` embedding vectors.
+#[inline(always)]
+fn pattern_counts<S: Isa, const M: usize>(s: S, x: &[f64], delay: usize, vectors: usize) -> Vec<u32> {
+    let pairs = const { pairs::<M>() };
+    let npairs = M * (M - 1) / 2;
+    let mut counts = vec![0u32; factorial(M)];
+    for base in (0..vectors).step_by(64) {
+        let block = (vectors - base).min(64);
+        let mut planes = [0u64; MAX_PAIRS];
+        let mut j = 0;
+        while j + S::LANES <= block {
+            let at = base + j;
+            let v: [S::F; M] = std::array::from_fn(|a| s.load(x, at + a * delay));
+            for k in 0..npairs {
+                let (a, b) = pairs[k];
+                planes[k] |= s.gt_mask(v[a], v[b]) << j;
+            }
+            j += S::LANES;
+        }
+        for jj in j..block {
+            let at = base + jj;
+            for k in 0..npairs {
+                let (a, b) = pairs[k];
+                planes[k] |= u64::from(x[at + a * delay] > x[at + b * delay]) << jj;
+            }
+        }
+        let valid = if block == 64 { u64::MAX } else { (1u64 << block) - 1 };
+        count_block::<M>(&planes[..npairs], valid, &mut counts);
+    }
+    counts
+}
+
+/// Adds the patterns of one block to `counts`: depth-first over the planes, splitting the set of vectors by
+/// each comparison, skipping empty sets.
+fn count_block<const M: usize>(planes: &[u64], valid: u64, counts: &mut [u32]) {
+    // (vectors in this set, depth, comparison outcomes so far as bits)
+    let mut stack = [(0u64, 0usize, 0u32); MAX_PAIRS + 2];
+    stack[0] = (valid, 0, 0);
+    let mut top = 1;
+    while top > 0 {
+        top -= 1;
+        let (set, depth, bits) = stack[top];
+        if depth == planes.len() {
+            counts[lehmer_code::<M>(bits)] += set.count_ones();
+            continue;
+        }
+        let greater = set & planes[depth];
+        let not_greater = set & !planes[depth];
+        if greater != 0 {
+            stack[top] = (greater, depth + 1, bits | 1 << depth);
+            top += 1;
+        }
+        if not_greater != 0 {
+            stack[top] = (not_greater, depth + 1, bits);
+            top += 1;
+        }
+    }
+}
+
+/// Lehmer code of the pattern whose pairwise outcomes are `bits` (bit `k` set when `x_a > x_b` for pair `k`):
+/// digit `a` counts the later positions `b` with `x_b < x_a`.
+fn lehmer_code<const M: usize>(bits: u32) -> usize {
+    let pairs = const { pairs::<M>() };
+    let mut digits = [0usize; M];
+    for (k, &(a, _)) in pairs.iter().take(M * (M - 1) / 2).enumerate() {
+        digits[a] += (bits >> k & 1) as usize;
+    }
+    digits.iter().enumerate().fold(0, |code, (a, &d)| code * (M - a) + d)
+}
