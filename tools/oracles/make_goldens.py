@@ -190,15 +190,11 @@ def dfa_cases(series):
     return cases
 
 
-def has_constant_block(x, nvals):
-    return any(np.any(np.all(x[: len(x) - len(x) % n].reshape(-1, n) == x[0 : len(x) - len(x) % n : n, None], axis=1))
-               for n in nvals if 2 <= n <= len(x))
-
-
-def rs_without_constant_blocks(x, nvals):
-    """hurst_rs from nolds' own pieces (nolds.rs, nolds.expected_rs, np.polyfit), with blocks whose values are
-    all equal removed first: their range is zero by definition, but nolds' arithmetic turns a constant block
-    of a value like 87650.01 into rounding noise with a finite R/S."""
+def rs_from_pieces(x, nvals):
+    """hurst_rs assembled from nolds' own pieces (nolds.measures.rs per size, nolds.measures.expected_rs,
+    np.polyfit), with two documented rules: blocks whose values are all equal are removed first (their range
+    is zero by definition, but float arithmetic can turn a constant block of 87650.01 into noise with a finite
+    R/S), and fewer than two distinct usable sizes means no exponent."""
     xs, ys = [], []
     for n in nvals:
         blocks = x[: len(x) - len(x) % n].reshape(-1, n)
@@ -209,24 +205,25 @@ def rs_without_constant_blocks(x, nvals):
         if np.isnan(r):
             continue
         xs.append(np.log(n))
-        ys.append(np.log(r) - np.log(nolds.measures.expected_rs(n)))
+        ys.append(float(np.log(r)) - np.log(nolds.measures.expected_rs(n)))
     if len(set(xs)) < 2:
         return None
     return float(np.polyfit(xs, ys, 1)[0] + 0.5)
 
 
 def rs_oracle(x, nvals):
-    """nolds.hurst_rs; fewer than two distinct usable sizes means no exponent (nolds would return a
-    rank-deficient fit or nan)."""
-    if has_constant_block(x, nvals if nvals is not None else nolds.measures.logmid_n(len(x), ratio=1 / 4.0, nsteps=15)):
-        return rs_without_constant_blocks(x, nvals if nvals is not None else nolds.measures.logmid_n(len(x), 1 / 4.0, 15))
+    """Returns (expected, nolds_float64). `expected` runs nolds' per-size R/S on the series in 80-bit
+    extended precision (np.longdouble): blocks of near-equal values (tick returns) lose up to ~1e-6 of
+    their R/S to cancellation in float64, in nolds as anywhere. `nolds_float64` is plain nolds.hurst_rs
+    (None where it raises, returns nan, or fits fewer than two sizes)."""
+    sizes = nvals if nvals is not None else nolds.measures.logmid_n(len(x), ratio=1 / 4.0, nsteps=15)
+    expected = rs_from_pieces(np.asarray(x, dtype=np.longdouble), sizes)
     try:
         h, (lx, _, _) = nolds.hurst_rs(x, nvals=nvals, fit="poly", corrected=True, unbiased=True, debug_data=True)
+        plain = float(h) if len(set(np.asarray(lx).tolist())) >= 2 else None
     except (ValueError, ZeroDivisionError, IndexError):
-        return None
-    if len(set(np.asarray(lx).tolist())) < 2:
-        return None
-    return float(h)
+        plain = None
+    return expected, plain
 
 
 def rs_cases(series):
@@ -239,10 +236,10 @@ def rs_cases(series):
             if nvals is not None and n > 5000:
                 continue
             if n == 0 or (nvals is not None and max(nvals) > n):
-                exp = None
+                exp, plain = None, None
             else:
-                exp = rs_oracle(x, nvals)
-            cases.append({"series": name, "nvals": nvals, "expected": exp})
+                exp, plain = rs_oracle(x, nvals)
+            cases.append({"series": name, "nvals": nvals, "expected": exp, "nolds_float64": plain})
     return cases
 
 

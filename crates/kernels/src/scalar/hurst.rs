@@ -92,16 +92,18 @@ fn mean_rescaled_range(x: &[f64], w: usize) -> Option<f64> {
 
 /// R/S of one block: range of the cumulative deviations from the block mean divided by the sample standard
 /// deviation (ddof = 1). `None` when all values are equal (the range is zero by definition) or the block has
-/// a single value.
+/// a single value. Values are shifted by the block's first value before the mean is taken, so an offset
+/// (prices near 1e5) costs no accuracy.
 pub(crate) fn rs_block(block: &[f64]) -> Option<f64> {
-    if block.len() < 2 || block.iter().all(|&v| v == block[0]) {
+    let first = block[0];
+    if block.len() < 2 || block.iter().all(|&v| v == first) {
         return None;
     }
     let n = block.len() as f64;
-    let mean = block.iter().sum::<f64>() / n;
+    let mean = block.iter().map(|&v| v - first).sum::<f64>() / n;
     let (mut acc, mut hi, mut lo, mut ss) = (0.0, f64::NEG_INFINITY, f64::INFINITY, 0.0);
     for &v in block {
-        let d = v - mean;
+        let d = (v - first) - mean;
         acc += d;
         hi = hi.max(acc);
         lo = lo.min(acc);

@@ -17,13 +17,13 @@ pub(crate) fn sum_f64(x: &[f64]) -> f64 {
     x.iter().sum()
 }
 
-/// Mean and central moments, two-pass; `None` for an empty slice.
+/// Mean and central moments, two-pass over the values shifted by `x[0]` (so a large offset costs no
+/// accuracy); `None` for an empty slice.
 pub(crate) fn moments_f64(x: &[f64]) -> Option<Moments> {
-    if x.is_empty() {
-        return None;
-    }
-    let mean = sum_f64(x) / x.len() as f64;
-    Some(central_moments(x.iter().map(|&v| v - mean), x.len(), mean))
+    let origin = *x.first()?;
+    let shifted_mean = x.iter().map(|&v| v - origin).sum::<f64>() / x.len() as f64;
+    let moments = central_moments(x.iter().map(|&v| (v - origin) - shifted_mean), x.len(), shifted_mean);
+    Some(Moments { mean: origin + moments.mean, ..moments })
 }
 
 /// Completes [`Moments`] from deviations `d = x - provisional mean`.
@@ -51,7 +51,9 @@ pub(crate) fn moments_from_power_sums(count: usize, mean: f64, sums: [f64; 4]) -
     let m2 = (s2 - c * s1) / n;
     let m3 = (s3 - 3.0 * c * s2 + 2.0 * c * c * s1) / n;
     let m4 = (s4 - 4.0 * c * s3 + 6.0 * c * c * s2 - 3.0 * c * c * c * s1) / n;
-    Moments { count, mean: mean + c, m2: m2.max(0.0), m3, m4: m4.max(0.0) }
+    // Clamp rounding below zero, but keep NaN (f64::max would drop it).
+    let non_negative = |v: f64| if v < 0.0 { 0.0 } else { v };
+    Moments { count, mean: mean + c, m2: non_negative(m2), m3, m4: non_negative(m4) }
 }
 
 /// `Σ |x[i+1] - x[i]|` (0 for fewer than two values).

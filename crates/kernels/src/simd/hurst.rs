@@ -126,7 +126,7 @@ fn mean_rescaled_range<S: Isa>(s: S, x: &[f64], w: usize) -> Option<f64> {
         let (mut sum, mut differ) = (zero, 0u64);
         for r in 0..w {
             let v = s.gather(x, start + r, w);
-            sum = s.add(sum, v);
+            sum = s.add(sum, s.sub(v, first));
             differ |= s.ne_mask(v, first);
         }
         // Divide (not multiply by 1/w) as the scalar reference does: blocks of near-equal values amplify any
@@ -134,7 +134,7 @@ fn mean_rescaled_range<S: Isa>(s: S, x: &[f64], w: usize) -> Option<f64> {
         let mean = s.div(sum, size);
         let (mut acc, mut hi, mut lo, mut ss) = (zero, s.splat(f64::NEG_INFINITY), s.splat(f64::INFINITY), zero);
         for r in 0..w {
-            let d = s.sub(s.gather(x, start + r, w), mean);
+            let d = s.sub(s.sub(s.gather(x, start + r, w), first), mean);
             acc = s.add(acc, d);
             hi = s.max(hi, acc);
             lo = s.min(lo, acc);

@@ -104,12 +104,13 @@ fn power_sums<S: Isa>(
 
 #[inline(always)]
 pub(crate) fn moments_f64<S: Isa>(s: S, x: &[f64]) -> Option<Moments> {
-    if x.is_empty() {
-        return None;
-    }
-    let mean = sum_f64(s, x) / x.len() as f64;
-    let sums = power_sums(s, x.len(), mean, |i| s.load(x, i), |i| x[i]);
-    Some(moments_from_power_sums(x.len(), mean, sums))
+    let &origin = x.first()?;
+    let o = s.splat(origin);
+    let shifted = |i| s.sub(s.load(x, i), o);
+    let shifted_mean = vector_sum(s, x.len(), shifted, |i| x[i] - origin) / x.len() as f64;
+    let sums = power_sums(s, x.len(), shifted_mean, shifted, |i| x[i] - origin);
+    let moments = moments_from_power_sums(x.len(), shifted_mean, sums);
+    Some(Moments { mean: origin + moments.mean, ..moments })
 }
 
 #[inline(always)]
@@ -164,23 +165,26 @@ pub(crate) fn kyle_lambda<S: Isa>(s: S, dp: &[f64], q: &[f64]) -> Option<f64> {
     if all_equal(s, q) {
         return None;
     }
-    let mean_q = sum_f64(s, q) / n as f64;
-    let mean_dp = sum_f64(s, dp) / n as f64;
+    // Shift both series by their first value, as the scalar reference does.
+    let (q0, p0) = (q[0], dp[0]);
+    let (q0v, p0v) = (s.splat(q0), s.splat(p0));
+    let mean_q = vector_sum(s, n, |i| s.sub(s.load(q, i), q0v), |i| q[i] - q0) / n as f64;
+    let mean_dp = vector_sum(s, n, |i| s.sub(s.load(dp, i), p0v), |i| dp[i] - p0) / n as f64;
     let (mq, mp) = (s.splat(mean_q), s.splat(mean_dp));
     let zero = s.splat(0.0);
     let (mut sxy, mut sxx) = ([zero; 2], [zero; 2]);
     let mut i = 0;
     while i + S::LANES <= n {
         let k = (i / S::LANES) & 1;
-        let dq = s.sub(s.load(q, i), mq);
-        sxy[k] = s.mul_add(dq, s.sub(s.load(dp, i), mp), sxy[k]);
+        let dq = s.sub(s.sub(s.load(q, i), q0v), mq);
+        sxy[k] = s.mul_add(dq, s.sub(s.sub(s.load(dp, i), p0v), mp), sxy[k]);
         sxx[k] = s.mul_add(dq, dq, sxx[k]);
         i += S::LANES;
     }
     let (mut xy, mut xx) = (s.sum_lanes(s.add(sxy[0], sxy[1])), s.sum_lanes(s.add(sxx[0], sxx[1])));
     for j in i..n {
-        let dq = q[j] - mean_q;
-        xy += dq * (dp[j] - mean_dp);
+        let dq = (q[j] - q0) - mean_q;
+        xy += dq * ((dp[j] - p0) - mean_dp);
         xx += dq * dq;
     }
     Some(xy / xx)
