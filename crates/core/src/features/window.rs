@@ -228,7 +228,8 @@ fn exact_features(records: &WindowRecords<'_>, s: &IntegerSummary) -> WindowFeat
 }
 
 /// Fills the `f64` columns: prices (raw, exact), and when prices are positive the
-/// log returns `ln(p_i/p_{i−1}) = ln_1p((p_i − p_{i−1})/p_{i−1})` with the signed quantity of record `i`.
+/// log returns `ln(p_i/p_{i−1}) = ln_1p((p_i − p_{i−1})/p_{i−1})` with the signed quantity (in units,
+/// not raw) of record `i`.
 fn fill_scratch(records: &WindowRecords<'_>, scratch: &mut WindowScratch, positive: bool) {
     scratch.prices.clear();
     scratch.prices.extend(records.price.iter().map(|&p| p as f64));
@@ -240,7 +241,8 @@ fn fill_scratch(records: &WindowRecords<'_>, scratch: &mut WindowScratch, positi
     let pairs = records.price.windows(2);
     scratch.returns.extend(pairs.map(|p| ((p[1] - p[0]) as f64 / p[0] as f64).ln_1p()));
     let signed = records.quantity[1..].iter().zip(&records.is_buy[1..]);
-    scratch.signed_quantities.extend(signed.map(|(&q, &buy)| if buy { q as f64 } else { -(q as f64) }));
+    let unit = crate::fixed_point::SCALE as f64;
+    scratch.signed_quantities.extend(signed.map(|(&q, &buy)| if buy { q as f64 / unit } else { -(q as f64) / unit }));
 }
 
 /// The window features of `records` under `config` (allocates a scratch; the pipeline reuses one).
