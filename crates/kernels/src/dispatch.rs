@@ -55,6 +55,10 @@ pub(crate) fn table(backend: Backend) -> Option<&'static Table> {
         Backend::Avx512 => Some(&crate::simd::avx512::TABLE),
         #[cfg(target_arch = "aarch64")]
         Backend::Neon => Some(&crate::simd::neon::TABLE),
+        #[cfg(feature = "pulp")]
+        Backend::Pulp => Some(&crate::simd::pulp::TABLE),
+        #[cfg(feature = "wide")]
+        Backend::Wide => Some(&crate::simd::wide::TABLE),
         #[allow(unreachable_patterns)]
         _ => None,
     }

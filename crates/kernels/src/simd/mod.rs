@@ -17,6 +17,10 @@ pub(crate) mod avx2;
 pub(crate) mod avx512;
 #[cfg(target_arch = "aarch64")]
 pub(crate) mod neon;
+#[cfg(feature = "pulp")]
+pub(crate) mod pulp;
+#[cfg(feature = "wide")]
+pub(crate) mod wide;
 
 /// One instruction set: an f64 vector type, an i64 vector type with the same lane count, and the operations
 /// the kernels use. Loads take a slice and an index and panic when out of bounds.

@@ -1,0 +1,140 @@
+//! Kernel speed: every kernel × every available backend × n ∈ {64, 500, 4096}.
+//!
+//! `RANGEBAR_BACKEND=<name>` restricts the run to one backend (see `Backend::name`). Example (the command
+//! behind the table in docs/SIMD.md):
+//! `cargo bench -p rangebar-benches --bench kernels -- --warm-up-time 1 --measurement-time 2`
+
+use std::hint::black_box;
+
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use rangebar_kernels::{Backend, Kernels};
+
+const SIZES: [usize; 3] = [64, 500, 4096];
+
+/// Backends to measure: all available ones, or only `RANGEBAR_BACKEND`.
+fn backends() -> Vec<Kernels> {
+    match std::env::var("RANGEBAR_BACKEND") {
+        Ok(name) => {
+            let backend: Backend = name.parse().unwrap_or_else(|e| panic!("RANGEBAR_BACKEND: {e}"));
+            vec![Kernels::new(backend).unwrap_or_else(|e| panic!("RANGEBAR_BACKEND: {e}"))]
+        }
+        Err(_) => Backend::ALL.into_iter().filter_map(|b| Kernels::new(b).ok()).collect(),
+    }
+}
+
+/// Deterministic tick-like data: a price walk near 87650 on a 0.01 grid (many ties), its returns, and a
+/// signed volume correlated with the returns.
+struct Data {
+    prices: Vec<f64>,
+    returns: Vec<f64>,
+    signed_volume: Vec<f64>,
+    prices_e8: Vec<i64>,
+}
+
+fn data(n: usize) -> Data {
+    let mut state = 0x5EED_u64 + n as u64;
+    let mut uniform = move || {
+        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let mut ticks = 8_765_000i64;
+    let mut prices_e8 = Vec::with_capacity(n);
+    let mut signed_volume = Vec::with_capacity(n);
+    for _ in 0..n {
+        let step = (uniform() * 5.0) as i64 - 2;
+        ticks += step;
+        prices_e8.push(ticks * 1_000_000);
+        signed_volume.push(step as f64 * 0.3 + uniform() - 0.5);
+    }
+    let prices: Vec<f64> = prices_e8.iter().map(|&p| p as f64 / 1e8).collect();
+    let returns = prices.windows(2).map(|w| w[1] - w[0]).chain([0.0]).collect();
+    Data { prices, returns, signed_volume, prices_e8 }
+}
+
+fn bench_kernels(c: &mut Criterion) {
+    let kernels = backends();
+    let inputs: Vec<(usize, Data)> = SIZES.iter().map(|&n| (n, data(n))).collect();
+    let mut group = c.benchmark_group("pe_m3");
+    for k in &kernels {
+        for (n, d) in &inputs {
+            group.bench_with_input(BenchmarkId::new(k.backend().name(), n), d, |b, d| {
+                b.iter(|| k.permutation_entropy(black_box(&d.prices), 3, 1))
+            });
+        }
+    }
+    group.finish();
+    let mut group = c.benchmark_group("dfa");
+    for k in &kernels {
+        for (n, d) in &inputs {
+            group.bench_with_input(BenchmarkId::new(k.backend().name(), n), d, |b, d| {
+                b.iter(|| k.hurst_dfa(black_box(&d.returns), None))
+            });
+        }
+    }
+    group.finish();
+    let mut group = c.benchmark_group("rs");
+    for k in &kernels {
+        for (n, d) in &inputs {
+            group.bench_with_input(BenchmarkId::new(k.backend().name(), n), d, |b, d| {
+                b.iter(|| k.hurst_rs(black_box(&d.returns), None))
+            });
+        }
+    }
+    group.finish();
+    let mut group = c.benchmark_group("kyle");
+    for k in &kernels {
+        for (n, d) in &inputs {
+            group.bench_with_input(BenchmarkId::new(k.backend().name(), n), d, |b, d| {
+                b.iter(|| k.kyle_lambda(black_box(&d.returns), black_box(&d.signed_volume)))
+            });
+        }
+    }
+    group.finish();
+}
+
+fn bench_reductions(c: &mut Criterion) {
+    let kernels = backends();
+    let inputs: Vec<(usize, Data)> = SIZES.iter().map(|&n| (n, data(n))).collect();
+    let mut group = c.benchmark_group("moments_f64");
+    for k in &kernels {
+        for (n, d) in &inputs {
+            group.bench_with_input(BenchmarkId::new(k.backend().name(), n), d, |b, d| {
+                b.iter(|| k.moments_f64(black_box(&d.prices)))
+            });
+        }
+    }
+    group.finish();
+    let mut group = c.benchmark_group("min_max_f64");
+    for k in &kernels {
+        for (n, d) in &inputs {
+            group.bench_with_input(BenchmarkId::new(k.backend().name(), n), d, |b, d| {
+                b.iter(|| k.min_max_f64(black_box(&d.prices)))
+            });
+        }
+    }
+    group.finish();
+    let mut group = c.benchmark_group("abs_diff_sum_f64");
+    for k in &kernels {
+        for (n, d) in &inputs {
+            group.bench_with_input(BenchmarkId::new(k.backend().name(), n), d, |b, d| {
+                b.iter(|| k.abs_diff_sum_f64(black_box(&d.prices)))
+            });
+        }
+    }
+    group.finish();
+    let mut group = c.benchmark_group("diff_moments_i64");
+    for k in &kernels {
+        for (n, d) in &inputs {
+            group.bench_with_input(BenchmarkId::new(k.backend().name(), n), d, |b, d| {
+                b.iter(|| k.diff_moments_i64(black_box(&d.prices_e8)))
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_kernels, bench_reductions);
+criterion_main!(benches);
