@@ -77,10 +77,18 @@ const SPOT_COLUMNS: [Column; 8] = [
     Column::IsBestMatch,
 ];
 
+/// A layout in one of Binance's two column orders, which the record parser reads straight-line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Standard {
+    Spot,
+    Futures,
+}
+
 /// The columns of a file, in file order, with the names to use in messages.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Layout {
     columns: Vec<Column>,
+    standard: Option<Standard>,
     names: Vec<String>,
     has_header: bool,
 }
@@ -95,6 +103,7 @@ impl Layout {
         };
         Some(Layout {
             columns: columns.to_vec(),
+            standard: Layout::find_standard(columns),
             names: columns.iter().map(|c| c.name().to_owned()).collect(),
             has_header: false,
         })
@@ -119,7 +128,7 @@ impl Layout {
         if let Some(missing) = FUTURES_COLUMNS.iter().find(|c| !columns.contains(c)) {
             return Err(ErrorKind::Header { problem: format!("no `{}` column", missing.name()) });
         }
-        Ok(Layout { columns, names, has_header: true })
+        Ok(Layout { standard: Layout::find_standard(&columns), columns, names, has_header: true })
     }
 
     /// Detects the layout from the first line of a file: a header when it starts with anything but a digit,
@@ -132,6 +141,22 @@ impl Layout {
                     .ok_or(ErrorKind::FieldCount { expected: if found > 8 { 8 } else { 7 }, found })
             }
             _ => Layout::from_header(first_line),
+        }
+    }
+
+    /// Which Binance column order this is, if any.
+    #[inline(always)]
+    pub(crate) fn standard(&self) -> Option<Standard> {
+        self.standard
+    }
+
+    fn find_standard(columns: &[Column]) -> Option<Standard> {
+        if columns == SPOT_COLUMNS {
+            Some(Standard::Spot)
+        } else if columns == FUTURES_COLUMNS {
+            Some(Standard::Futures)
+        } else {
+            None
         }
     }
 

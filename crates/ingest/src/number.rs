@@ -19,13 +19,9 @@ const MAX_FAST_WHOLE_DIGITS: usize = 10;
 const MAX_DECIMALS: usize = 8;
 
 /// `true` when all eight bytes of `word` are ASCII digits.
-#[inline(always)]
+#[cfg(test)]
 fn all_digits(word: u64) -> bool {
-    // A digit is 0x30..=0x39: its high nibble is 3, and adding 6 leaves the high nibble at 3.
-    // A byte >= 0xfa carries into its neighbour, but its own high nibble (0xf) already fails.
-    let high = word & 0xf0f0_f0f0_f0f0_f0f0;
-    let shifted = (word.wrapping_add(0x0606_0606_0606_0606) & 0xf0f0_f0f0_f0f0_f0f0) >> 4;
-    (high | shifted) == 0x3333_3333_3333_3333
+    non_digit_bytes(word) == 0
 }
 
 /// The value of eight ASCII digits loaded little-endian (first character in the lowest byte).
@@ -40,20 +36,43 @@ fn eight_digits_value(word: u64) -> u64 {
     low.wrapping_add(high) >> 32
 }
 
+/// Powers of ten up to 10^8.
+const POWERS_OF_TEN: [u64; 9] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000];
+
+/// Per byte of `word`: zero where the byte is an ASCII digit, non-zero elsewhere. A byte >= 0xfa carries
+/// into the next byte, which only matters after the first non-digit, where nobody looks.
+#[inline(always)]
+fn non_digit_bytes(word: u64) -> u64 {
+    let high = word & 0xf0f0_f0f0_f0f0_f0f0;
+    let shifted = (word.wrapping_add(0x0606_0606_0606_0606) & 0xf0f0_f0f0_f0f0_f0f0) >> 4;
+    (high | shifted) ^ 0x3333_3333_3333_3333
+}
+
 /// Reads the run of ASCII digits at the start of `bytes`: `(value, digit count)`.
 ///
-/// The value wraps when the run is longer than 19 digits; callers reject long runs by their count.
+/// Eight bytes at a time: the digit count of a word is the position of its first non-digit byte, and a
+/// partial run is shifted up and padded with `'0'` bytes so [`eight_digits_value`] reads it. The last
+/// few bytes of `bytes` go one at a time. The value wraps when the run is longer than 19 digits; callers
+/// reject long runs by their count.
 #[inline(always)]
 pub(crate) fn scan_digits(bytes: &[u8]) -> (u64, usize) {
     let mut value = 0u64;
     let mut count = 0usize;
     while let Some(chunk) = bytes.get(count..count + 8) {
         let word = u64::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3], chunk[4], chunk[5], chunk[6], chunk[7]]);
-        if !all_digits(word) {
-            break;
+        let non_digits = non_digit_bytes(word);
+        if non_digits == 0 {
+            value = value.wrapping_mul(100_000_000).wrapping_add(eight_digits_value(word));
+            count += 8;
+            continue;
         }
-        value = value.wrapping_mul(100_000_000).wrapping_add(eight_digits_value(word));
-        count += 8;
+        let digits = (non_digits.trailing_zeros() / 8) as usize;
+        if digits > 0 {
+            let shift = 8 * (8 - digits) as u32;
+            let padded = (word << shift) | (0x3030_3030_3030_3030 >> (64 - shift));
+            value = value.wrapping_mul(POWERS_OF_TEN[digits]).wrapping_add(eight_digits_value(padded));
+        }
+        return (value, count + digits);
     }
     while let Some(&byte) = bytes.get(count) {
         let digit = byte.wrapping_sub(b'0');

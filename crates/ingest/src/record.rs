@@ -4,22 +4,86 @@
 
 use rangebar_core::{FixedPoint, Trade, normalize_timestamp_us};
 
-use crate::layout::{Column, Layout};
+use crate::layout::{Column, Layout, Standard};
 use crate::number::{fast_boolean, fast_decimal, fast_integer};
 use crate::reference::{self, END_TIMESTAMP_US, MIN_TIMESTAMP_US, RecordError};
 
 /// Parses one record (a line without its terminator; a trailing `\r` must already be removed).
 #[inline]
 pub fn parse_record(line: &[u8], layout: &Layout) -> Result<Trade, Box<RecordError>> {
-    match parse_common_record(line, layout.columns()) {
-        Some(trade) => Ok(trade),
-        None => reference::parse_record(line, layout),
+    match parse_fields(line, layout) {
+        Some((trade, end)) if end == line.len() => Ok(trade),
+        _ => reference::parse_record(line, layout),
     }
 }
 
-/// The fast path: well-formed fields only, `None` for anything else (the reference then decides).
+/// The fast path on the rest of a chunk: a well-formed record followed by `\n`, `\r\n` or the end of the
+/// chunk gives the trade and the bytes it used (terminator included). `None` sends the line to
+/// [`parse_record`], which either accepts it after all or says exactly what is wrong.
 #[inline(always)]
-fn parse_common_record(line: &[u8], columns: &[Column]) -> Option<Trade> {
+pub(crate) fn parse_line_start(rest: &[u8], layout: &Layout) -> Option<(Trade, usize)> {
+    let (trade, end) = parse_fields(rest, layout)?;
+    match rest.get(end) {
+        None => Some((trade, end)),
+        Some(b'\n') => Some((trade, end + 1)),
+        Some(b'\r') if rest.get(end + 1) == Some(&b'\n') => Some((trade, end + 2)),
+        Some(_) => None,
+    }
+}
+
+/// Parses the fields at the start of `bytes` in layout order: the valid trade and where its last field
+/// ends, or `None` for anything unusual.
+#[inline(always)]
+fn parse_fields(bytes: &[u8], layout: &Layout) -> Option<(Trade, usize)> {
+    let (trade, end) = match layout.standard() {
+        Some(Standard::Spot) => parse_standard::<true>(bytes)?,
+        Some(Standard::Futures) => parse_standard::<false>(bytes)?,
+        None => parse_any_order(bytes, layout.columns())?,
+    };
+    let mut trade = trade;
+    trade.timestamp_us = normalize_timestamp_us(trade.timestamp_us);
+    let valid = trade.price.0 > 0
+        && trade.last_trade_id >= trade.first_trade_id
+        && (MIN_TIMESTAMP_US..END_TIMESTAMP_US).contains(&trade.timestamp_us);
+    valid.then_some((trade, end))
+}
+
+/// Reads one field with `parse` at `*position`, then the `,` after it unless it is the last field.
+#[inline(always)]
+fn field<T>(bytes: &[u8], position: &mut usize, parse: fn(&[u8]) -> Option<(T, usize)>, last: bool) -> Option<T> {
+    let (value, used) = parse(bytes.get(*position..)?)?;
+    *position += used;
+    if !last {
+        if bytes.get(*position) != Some(&b',') {
+            return None;
+        }
+        *position += 1;
+    }
+    Some(value)
+}
+
+/// The Binance column order, straight-line: 7 columns, or 8 with `is_best_match` when `SPOT`.
+#[inline(always)]
+fn parse_standard<const SPOT: bool>(bytes: &[u8]) -> Option<(Trade, usize)> {
+    let mut position = 0;
+    let trade = Trade {
+        agg_trade_id: field(bytes, &mut position, fast_integer, false)?,
+        price: FixedPoint(field(bytes, &mut position, fast_decimal, false)?),
+        quantity: FixedPoint(field(bytes, &mut position, fast_decimal, false)?),
+        first_trade_id: field(bytes, &mut position, fast_integer, false)?,
+        last_trade_id: field(bytes, &mut position, fast_integer, false)?,
+        timestamp_us: field(bytes, &mut position, fast_integer, false)?,
+        is_buyer_maker: field(bytes, &mut position, fast_boolean, !SPOT)?,
+    };
+    if SPOT {
+        field(bytes, &mut position, fast_boolean, true)?;
+    }
+    Some((trade, position))
+}
+
+/// Any column order (from a header), one field at a time.
+#[inline(always)]
+fn parse_any_order(bytes: &[u8], columns: &[Column]) -> Option<(Trade, usize)> {
     let mut trade = Trade {
         agg_trade_id: 0,
         price: FixedPoint::ZERO,
@@ -32,39 +96,22 @@ fn parse_common_record(line: &[u8], columns: &[Column]) -> Option<Trade> {
     let mut position = 0;
     let last = columns.len() - 1;
     for (index, &column) in columns.iter().enumerate() {
-        let rest = line.get(position..)?;
-        let used = match column {
-            Column::AggTradeId => store(fast_integer(rest)?, &mut trade.agg_trade_id),
-            Column::FirstTradeId => store(fast_integer(rest)?, &mut trade.first_trade_id),
-            Column::LastTradeId => store(fast_integer(rest)?, &mut trade.last_trade_id),
-            Column::Price => store(fast_decimal(rest)?, &mut trade.price.0),
-            Column::Quantity => store(fast_decimal(rest)?, &mut trade.quantity.0),
-            Column::TransactTime => store(fast_integer(rest)?, &mut trade.timestamp_us),
-            Column::IsBuyerMaker => store(fast_boolean(rest)?, &mut trade.is_buyer_maker),
-            Column::IsBestMatch => fast_boolean(rest)?.1,
-        };
-        position += used;
-        if index == last {
-            if position != line.len() {
-                return None;
+        let p = &mut position;
+        let is_last = index == last;
+        match column {
+            Column::AggTradeId => trade.agg_trade_id = field(bytes, p, fast_integer, is_last)?,
+            Column::FirstTradeId => trade.first_trade_id = field(bytes, p, fast_integer, is_last)?,
+            Column::LastTradeId => trade.last_trade_id = field(bytes, p, fast_integer, is_last)?,
+            Column::Price => trade.price.0 = field(bytes, p, fast_decimal, is_last)?,
+            Column::Quantity => trade.quantity.0 = field(bytes, p, fast_decimal, is_last)?,
+            Column::TransactTime => trade.timestamp_us = field(bytes, p, fast_integer, is_last)?,
+            Column::IsBuyerMaker => trade.is_buyer_maker = field(bytes, p, fast_boolean, is_last)?,
+            Column::IsBestMatch => {
+                field(bytes, p, fast_boolean, is_last)?;
             }
-        } else if line.get(position) != Some(&b',') {
-            return None;
-        } else {
-            position += 1;
         }
     }
-    trade.timestamp_us = normalize_timestamp_us(trade.timestamp_us);
-    let valid = trade.price.0 > 0
-        && trade.last_trade_id >= trade.first_trade_id
-        && (MIN_TIMESTAMP_US..END_TIMESTAMP_US).contains(&trade.timestamp_us);
-    valid.then_some(trade)
-}
-
-#[inline(always)]
-fn store<T>((value, used): (T, usize), slot: &mut T) -> usize {
-    *slot = value;
-    used
+    Some((trade, position))
 }
 
 #[cfg(test)]
@@ -86,7 +133,7 @@ mod tests {
         assert_eq!(trade.quantity, FixedPoint(8_185_000));
         assert_eq!(trade.timestamp_us, 1_767_225_600_039_409);
         assert!(trade.is_buyer_maker);
-        assert_eq!(parse_common_record(line, spot().columns()), Some(trade));
+        assert_eq!(parse_fields(line, &spot()), Some((trade, line.len())));
     }
 
     #[test]
@@ -131,7 +178,8 @@ mod tests {
             let layout = Layout::headerless(if spot_layout { 8 } else { 7 }).unwrap();
             let line = fields.join(",");
             let expected = reference::parse_record(line.as_bytes(), &layout);
-            if let Some(trade) = parse_common_record(line.as_bytes(), layout.columns()) {
+            if let Some((trade, end)) = parse_fields(line.as_bytes(), &layout).filter(|&(_, end)| end == line.len()) {
+                prop_assert_eq!(end, line.len());
                 prop_assert_eq!(Ok(trade), expected);
             } else {
                 prop_assert_eq!(parse_record(line.as_bytes(), &layout), expected);
@@ -146,9 +194,9 @@ mod tests {
         {
             let line = format!("{id},{whole}.{fraction:08},{}.{:08},{first},{},{ts},{},True",
                 quantity / 100_000_000, quantity % 100_000_000, first + span, if maker { "True" } else { "False" });
-            let trade = parse_common_record(line.as_bytes(), spot().columns());
-            prop_assert!(trade.is_some());
-            prop_assert_eq!(Ok(trade.unwrap()), reference::parse_record(line.as_bytes(), &spot()));
+            let parsed = parse_line_start(format!("{line}\n").as_bytes(), &spot());
+            prop_assert_eq!(parsed.map(|(_, used)| used), Some(line.len() + 1));
+            prop_assert_eq!(Ok(parsed.unwrap().0), reference::parse_record(line.as_bytes(), &spot()));
         }
     }
 }

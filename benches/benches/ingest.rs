@@ -1,0 +1,173 @@
+//! Ingestion throughput on a generated spot file of ~225 MB (2.6 M rows), each figure beside its
+//! baseline in the same run:
+//! * `csv`: the hand-written parser over the mapped file vs a `csv::ByteRecord` parse with the same checks;
+//! * `csv_zst`: a zstd-only decode of the same file vs the reader end to end on one thread and with the
+//!   decoding on a second thread.
+//!
+//! `cargo bench -p rangebar-benches --bench ingest`. The files are written once (deterministically) to
+//! `$CARGO_TARGET_TMPDIR/ingest-bench/`.
+
+use std::fs::File;
+use std::io::{BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use rangebar_core::{FixedPoint, TradeBatch, normalize_timestamp_us};
+use rangebar_ingest::{IngestOptions, open};
+
+/// 2.6 M rows of ~86 bytes: about 225 MB of text.
+const ROWS: u64 = 2_600_000;
+
+/// Writes the deterministic synthetic spot file: a price random walk on a 0.01 tick around 87,000,
+/// quantities of up to 8 decimals, about 37 % of rows sharing the previous timestamp.
+fn write_spot_csv(path: &Path) -> std::io::Result<()> {
+    let mut out = BufWriter::with_capacity(1 << 20, File::create(path)?);
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let (mut price_cents, mut trade_id, mut timestamp_us) = (8_700_000i64, 5_723_703_861i64, 1_767_225_600_000_000i64);
+    for row in 0..ROWS {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let random = state;
+        price_cents += (random % 5) as i64 - 2;
+        let quantity = 1 + (random >> 8) % 50_000_000;
+        let extra_trades = ((random >> 40) % 4) as i64;
+        if (random >> 44) % 100 >= 37 {
+            timestamp_us += 1 + ((random >> 50) % 400_000) as i64;
+        }
+        let maker = if (random >> 62) & 1 == 1 { "True" } else { "False" };
+        writeln!(
+            out,
+            "{},{}.{:02}000000,{}.{:08},{},{},{},{},True",
+            3_800_397_495 + row,
+            price_cents / 100,
+            price_cents % 100,
+            quantity / 100_000_000,
+            quantity % 100_000_000,
+            trade_id,
+            trade_id + extra_trades,
+            timestamp_us,
+            maker
+        )?;
+        trade_id += extra_trades + 1;
+    }
+    out.flush()
+}
+
+/// The plain and zstd (level 3) files, generated when missing.
+fn bench_files() -> (PathBuf, PathBuf) {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("ingest-bench");
+    std::fs::create_dir_all(&dir).expect("create bench dir");
+    let csv = dir.join(format!("spot-{ROWS}.csv"));
+    let zst = dir.join(format!("spot-{ROWS}.csv.zst"));
+    if !csv.exists() {
+        let partial = dir.join("spot.csv.partial");
+        write_spot_csv(&partial).expect("write bench csv");
+        std::fs::rename(&partial, &csv).expect("rename bench csv");
+    }
+    if !zst.exists() {
+        let partial = dir.join("spot.csv.zst.partial");
+        let mut input = File::open(&csv).expect("open bench csv");
+        let output = File::create(&partial).expect("create bench zst");
+        zstd::stream::copy_encode(&mut input, output, 3).expect("compress bench csv");
+        std::fs::rename(&partial, &zst).expect("rename bench zst");
+    }
+    (csv, zst)
+}
+
+/// Reads a whole file through `rangebar-ingest`; returns the trade count.
+fn ingest(path: &Path, options: &IngestOptions) -> usize {
+    let mut reader = open(path, options).expect("open");
+    let mut batch = TradeBatch::with_capacity(options.batch_size);
+    let mut trades = 0;
+    while reader.next_batch(&mut batch).expect("valid bench file") {
+        trades += batch.len();
+    }
+    trades
+}
+
+/// The same parse and checks through `csv::ByteRecord`: exact decimals, ms/µs, price > 0, ids in order.
+fn parse_with_csv_crate(path: &Path) -> usize {
+    let mut reader =
+        csv::ReaderBuilder::new().has_headers(false).buffer_capacity(1 << 20).from_path(path).expect("open");
+    let mut record = csv::ByteRecord::new();
+    let mut batch = TradeBatch::with_capacity(64 * 1024);
+    let mut trades = 0;
+    let integer = |field: &[u8]| -> i64 { std::str::from_utf8(field).expect("utf8").parse().expect("integer") };
+    let mut last_id = i64::MIN;
+    while reader.read_byte_record(&mut record).expect("csv record") {
+        assert_eq!(record.len(), 8);
+        let agg_trade_id = integer(&record[0]);
+        let price = FixedPoint::parse(&record[1]).expect("price");
+        let quantity = FixedPoint::parse(&record[2]).expect("quantity");
+        let (first, last) = (integer(&record[3]), integer(&record[4]));
+        let timestamp_us = normalize_timestamp_us(integer(&record[5]));
+        let maker = match &record[6] {
+            b"True" | b"true" => true,
+            b"False" | b"false" => false,
+            _ => panic!("boolean"),
+        };
+        assert!(matches!(&record[7], b"True" | b"true" | b"False" | b"false"));
+        assert!(price.0 > 0 && last >= first && agg_trade_id > last_id);
+        last_id = agg_trade_id;
+        batch.agg_trade_id.push(agg_trade_id);
+        batch.price.push(price.0);
+        batch.quantity.push(quantity.0);
+        batch.first_trade_id.push(first);
+        batch.last_trade_id.push(last);
+        batch.timestamp_us.push(timestamp_us);
+        batch.is_buyer_maker.push(maker);
+        if batch.len() == 64 * 1024 {
+            trades += batch.len();
+            batch.clear();
+        }
+    }
+    trades + batch.len()
+}
+
+/// Decodes the zstd bytes (already in memory) into a reused 1 MiB buffer, discarding the text.
+fn zstd_decode_only(compressed: &[u8]) -> usize {
+    let mut decoder = zstd::stream::read::Decoder::with_buffer(compressed).expect("decoder");
+    let mut buffer = vec![0u8; 1 << 20];
+    let mut total = 0;
+    loop {
+        let n = decoder.read(&mut buffer).expect("decode");
+        if n == 0 {
+            return total;
+        }
+        total += n;
+    }
+}
+
+fn ingest_benches(c: &mut Criterion) {
+    let (csv, zst) = bench_files();
+    let text_bytes = std::fs::metadata(&csv).expect("csv metadata").len();
+    let rows = ROWS as usize;
+
+    let mut group = c.benchmark_group("ingest_csv");
+    group.sample_size(10).warm_up_time(Duration::from_secs(2)).measurement_time(Duration::from_secs(10));
+    group.throughput(Throughput::Bytes(text_bytes));
+    group.bench_function("hand_written_mapped", |b| {
+        b.iter(|| assert_eq!(ingest(&csv, &IngestOptions::default()), rows))
+    });
+    group.bench_function("csv_byte_record", |b| b.iter(|| assert_eq!(parse_with_csv_crate(&csv), rows)));
+    group.finish();
+
+    let compressed = std::fs::read(&zst).expect("read zst");
+    let mut group = c.benchmark_group("ingest_csv_zst");
+    group.sample_size(10).warm_up_time(Duration::from_secs(2)).measurement_time(Duration::from_secs(12));
+    // Throughput in uncompressed bytes, so all three read as text per second.
+    group.throughput(Throughput::Bytes(text_bytes));
+    group.bench_function("zstd_decode_only", |b| {
+        b.iter(|| assert_eq!(zstd_decode_only(&compressed) as u64, text_bytes));
+    });
+    let one_thread = IngestOptions { threaded_decode: false, ..IngestOptions::default() };
+    group.bench_function("end_to_end_one_thread", |b| b.iter(|| assert_eq!(ingest(&zst, &one_thread), rows)));
+    let two_threads = IngestOptions { threaded_decode: true, ..IngestOptions::default() };
+    group.bench_function("end_to_end_decode_thread", |b| b.iter(|| assert_eq!(ingest(&zst, &two_threads), rows)));
+    group.finish();
+}
+
+criterion_group!(benches, ingest_benches);
+criterion_main!(benches);
