@@ -30,3 +30,38 @@ gen out trades="100000" format="spot" seed="42":
 fixtures:
     cargo run --release -- gen --trades 20000 --format spot --seed 42 -o fixtures/SYNTHUSDT-aggTrades-2026-01-01.csv
     cargo run --release -- gen --trades 5000 --format um --seed 43 -o fixtures/SYNTHUSDT-um-aggTrades-sample.csv
+
+# Install what `just bench-iai` and `just pgo` need: just, rustup's llvm-tools, valgrind, gungraun-runner (pinned).
+setup:
+    tools/pgo/setup.sh
+
+# Criterion benches (not the iai_* ones): all of them, or those named: just bench builder pipeline
+bench *benches:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    names=({{benches}})
+    if [ ${#names[@]} -eq 0 ]; then
+        for file in benches/benches/*.rs; do name=$(basename "$file" .rs); [[ $name == iai_* ]] || names+=("$name"); done
+    fi
+    args=(); for name in "${names[@]}"; do args+=(--bench "$name"); done
+    cargo bench -p rangebar-benches "${args[@]}"
+
+# Instruction counts under callgrind (gungraun); args go to gungraun: --save-baseline=main, --baseline=main, a filter.
+bench-iai *args:
+    tools/pgo/bench-iai.sh run {{args}}
+
+# Determinism of the instruction counts: two consecutive runs must give identical counts (optional filter).
+bench-iai-check *filter:
+    tools/pgo/bench-iai.sh check {{filter}}
+
+# PGO for every backend this CPU runs plus one distributable binary; writes the table into docs/PERFORMANCE.md.
+pgo:
+    PGO_WRITE_DOCS=1 PGO_COMMAND="just pgo" tools/pgo/pgo.sh all
+
+# PGO for one backend (scalar, avx2, avx512, pulp, wide); prints the table, leaves the docs alone.
+pgo-one backend:
+    PGO_COMMAND="just pgo-one {{backend}}" tools/pgo/pgo.sh one {{backend}}
+
+# Remove the PGO builds, profiles, workload and reports (target/pgo).
+pgo-clean:
+    tools/pgo/pgo.sh clean

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Installs what `just bench-iai` and `just pgo` need. Idempotent: each step is skipped when already done.
+#
+#   tools/pgo/setup.sh                  everything below
+#   tools/pgo/setup.sh gungraun-runner  only gungraun-runner (what `just bench-iai` calls)
+#
+# * rustup's llvm-tools component (llvm-profdata of rustc's own LLVM version);
+# * valgrind (apt), for gungraun's callgrind runs and the PGO table's instruction counts;
+# * gungraun-runner at exactly the version of the `gungraun` pin in the root Cargo.toml
+#   (`cargo install --locked`; ~11 min cold on 2 cores).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+# The exact gungraun version pinned in [workspace.dependencies] (`gungraun = "=X.Y.Z"`).
+pinned_gungraun() {
+    sed -n 's/^gungraun = "=\([0-9.]*\)".*/\1/p' Cargo.toml
+}
+
+install_gungraun_runner() {
+    local want have
+    want=$(pinned_gungraun)
+    if [[ -z "$want" ]]; then
+        echo "error: Cargo.toml must pin gungraun exactly (gungraun = \"=X.Y.Z\")" >&2
+        exit 1
+    fi
+    have=$(gungraun-runner --version 2>/dev/null | awk '{print $2}' || true)
+    if [[ "$have" == "$want" ]]; then
+        echo "ok: gungraun-runner $have"
+        return
+    fi
+    echo "installing gungraun-runner $want (found: ${have:-none})"
+    cargo install gungraun-runner --version "$want" --locked
+}
+
+install_llvm_tools() {
+    if tools/pgo/find-llvm-profdata.sh >/dev/null 2>&1; then
+        echo "ok: llvm-profdata $(tools/pgo/find-llvm-profdata.sh)"
+        return
+    fi
+    rustup component add llvm-tools
+    tools/pgo/find-llvm-profdata.sh >/dev/null
+}
+
+install_valgrind() {
+    if command -v valgrind >/dev/null; then
+        echo "ok: $(valgrind --version)"
+        return
+    fi
+    local sudo=()
+    [[ $(id -u) == 0 ]] || sudo=(sudo)
+    "${sudo[@]}" apt-get update -qq
+    "${sudo[@]}" apt-get install -y -qq valgrind
+}
+
+install_just() {
+    if command -v just >/dev/null; then
+        echo "ok: $(just --version)"
+        return
+    fi
+    pip install --quiet rust-just || cargo install just --locked
+}
+
+case "${1:-all}" in
+    gungraun-runner) install_gungraun_runner ;;
+    all)
+        install_just
+        install_llvm_tools
+        install_valgrind
+        install_gungraun_runner
+        ;;
+    *)
+        echo "usage: $0 [all|gungraun-runner]" >&2
+        exit 2
+        ;;
+esac
