@@ -2,6 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod bar_features;
+
 use ours::{BuilderConfig, RangeBar, RangeBarBuilder, Threshold, Trade, TradeBatch};
 use rangebar::generate::{GenConfig, TradeGenerator};
 
@@ -139,6 +141,9 @@ pub fn run_case(name: &str, trades: &[Trade], dbps: u32, gate: bool) -> CaseOutc
                 mismatches.push(format!("{label} {field}: ours {a} peer {b}"));
             }
         }
+        fields_compared += bar_features::FEATURES_PER_BAR;
+        let feature_mismatches = bar_features::mismatches(label, o, p);
+        mismatches.extend(feature_mismatches.into_iter().take(20usize.saturating_sub(mismatches.len())));
     }
     CaseOutcome { name: name.to_string(), trades: trades.len(), bars: ours.len(), fields_compared, mismatches }
 }
