@@ -58,19 +58,25 @@ const fn pairs<const M: usize>() -> [(usize, usize); MAX_PAIRS] {
     out
 }
 
-/// Histogram of Lehmer codes (as in the scalar reference) of the `vectors` embedding vectors.
+/// Histogram of the `vectors` ordinal patterns. For `M <= 4` the histogram is indexed by the comparison
+/// bits (at most 64 entries; impossible bit combinations stay zero), which is a bijection on the patterns
+/// and therefore has the same multiset of non-zero counts as the scalar reference's Lehmer histogram; for
+/// larger `M` it is indexed by Lehmer code directly.
 #[inline(always)]
 fn pattern_counts<S: Isa, const M: usize>(s: S, x: &[f64], delay: usize, vectors: usize) -> Vec<u32> {
     let pairs = const { pairs::<M>() };
     let npairs = M * (M - 1) / 2;
-    let mut counts = vec![0u32; factorial(M)];
+    let mut counts = vec![0u32; if M <= 4 { 1 << npairs } else { factorial(M) }];
     for base in (0..vectors).step_by(64) {
         let block = (vectors - base).min(64);
         let mut planes = [0u64; MAX_PAIRS];
         let mut j = 0;
         while j + S::LANES <= block {
             let at = base + j;
-            let v: [S::F; M] = std::array::from_fn(|a| s.load(x, at + a * delay));
+            let mut v = [s.splat(0.0); M];
+            for (a, slot) in v.iter_mut().enumerate() {
+                *slot = s.load(x, at + a * delay);
+            }
             for k in 0..npairs {
                 let (a, b) = pairs[k];
                 planes[k] |= s.gt_mask(v[a], v[b]) << j;
@@ -85,13 +91,39 @@ fn pattern_counts<S: Isa, const M: usize>(s: S, x: &[f64], delay: usize, vectors
             }
         }
         let valid = if block == 64 { u64::MAX } else { (1u64 << block) - 1 };
-        count_block::<M>(&planes[..npairs], valid, &mut counts);
+        if M <= 4 {
+            count_block_by_bits(&planes[..npairs], valid, &mut counts);
+        } else {
+            count_block::<M>(&planes[..npairs], valid, &mut counts);
+        }
     }
     counts
 }
 
-/// Adds the patterns of one block to `counts`: depth-first over the planes, splitting the set of vectors by
-/// each comparison, skipping empty sets.
+/// Adds one block to a histogram indexed by comparison bits (bit `k` = outcome of pair `k`): splits the set
+/// of vectors by every plane in turn, breadth-first, into all `2^pairs` combinations (at most 64 words), then
+/// counts each with one popcount.
+#[inline(always)]
+fn count_block_by_bits(planes: &[u64], valid: u64, counts: &mut [u32]) {
+    let mut sets = [0u64; 64];
+    sets[0] = valid;
+    let mut width = 1;
+    for &plane in planes {
+        for i in 0..width {
+            let set = sets[i];
+            sets[i + width] = set & plane;
+            sets[i] = set & !plane;
+        }
+        width <<= 1;
+    }
+    for (count, set) in counts.iter_mut().zip(&sets[..width]) {
+        *count += set.count_ones();
+    }
+}
+
+/// Adds the patterns of one block to a Lehmer-code histogram (`M >= 5`, up to 21 planes): depth-first over
+/// the planes, splitting the set of vectors by each comparison and skipping empty sets. Inlined so that `count_ones` is compiled with the backend's POPCNT.
+#[inline(always)]
 fn count_block<const M: usize>(planes: &[u64], valid: u64, counts: &mut [u32]) {
     // (vectors in this set, depth, comparison outcomes so far as bits)
     let mut stack = [(0u64, 0usize, 0u32); MAX_PAIRS + 2];
@@ -119,6 +151,7 @@ fn count_block<const M: usize>(planes: &[u64], valid: u64, counts: &mut [u32]) {
 
 /// Lehmer code of the pattern whose pairwise outcomes are `bits` (bit `k` set when `x_a > x_b` for pair `k`):
 /// digit `a` counts the later positions `b` with `x_b < x_a`.
+#[inline(always)]
 fn lehmer_code<const M: usize>(bits: u32) -> usize {
     let pairs = const { pairs::<M>() };
     let mut digits = [0usize; M];

@@ -20,7 +20,12 @@ pub(crate) fn hurst_dfa<S: Isa>(s: S, x: &[f64], nvals: Option<&[usize]>) -> Opt
         return None;
     }
     let walk = profile(s, x);
-    let fluctuations: Vec<(usize, f64)> = nvals.iter().map(|&w| (w, fluctuation(s, &walk, w))).collect();
+    // Plain loops, no closures: a closure called from a non-inlined std function would be compiled without
+    // the backend's target features, and every intrinsic in it would become a function call.
+    let mut fluctuations = Vec::with_capacity(nvals.len());
+    for &w in &nvals {
+        fluctuations.push((w, fluctuation(s, &walk, w)));
+    }
     dfa_exponent(&fluctuations)
 }
 
@@ -105,7 +110,10 @@ pub(crate) fn hurst_rs<S: Isa>(s: S, x: &[f64], nvals: Option<&[usize]>) -> Opti
     if any_non_finite(s, x) {
         return Some(f64::NAN);
     }
-    let ratios: Vec<(usize, Option<f64>)> = nvals.iter().map(|&w| (w, mean_rescaled_range(s, x, w))).collect();
+    let mut ratios = Vec::with_capacity(nvals.len());
+    for &w in &nvals {
+        ratios.push((w, mean_rescaled_range(s, x, w)));
+    }
     rs_exponent(&ratios)
 }
 

@@ -109,7 +109,10 @@ impl<S: Simd> Isa for PulpIsa<S> {
     }
     #[inline(always)]
     fn gather(self, x: &[f64], base: usize, stride: usize) -> S::f64s {
-        let values: [f64; 8] = std::array::from_fn(|k| if k < S::F64_LANES { x[base + k * stride] } else { 0.0 });
+        let mut values = [0.0; 8];
+        for (k, v) in values.iter_mut().take(S::F64_LANES).enumerate() {
+            *v = x[base + k * stride];
+        }
         self.0.partial_load_f64s(&values[..S::F64_LANES])
     }
     #[inline(always)]
@@ -230,7 +233,10 @@ impl<S: Simd> Isa for PulpIsa<S> {
     #[inline(always)]
     fn to_f64(self, a: S::i64s) -> S::f64s {
         let lanes = self.lanes_i64(a);
-        let values: [f64; 8] = std::array::from_fn(|k| lanes.values[k] as f64);
+        let mut values = [0.0; 8];
+        for (v, &l) in values.iter_mut().zip(&lanes.values) {
+            *v = l as f64;
+        }
         self.0.partial_load_f64s(&values[..S::F64_LANES])
     }
     #[inline(always)]
