@@ -41,7 +41,7 @@ binary() {
 # build_variant STAGE FLAVOUR: the `rangebar` binary of one stage in its own target dir.
 # Stage flags: instrumented adds -Cprofile-generate; pgo-* take PGO_USE_FLAGS from the caller.
 build_variant() {
-    local stage=$1 flavour=$2 flags log
+    local stage=$1 flavour=$2 flags log started=$SECONDS
     flags="$(flavour_rustflags "$flavour")"
     case $stage in
         instrumented) flags+=" -Cprofile-generate=$PGO/profiles/unnamed" ;;
@@ -55,6 +55,7 @@ build_variant() {
         tail -n 30 "$log" >&2
         fail "build $stage ($flavour) failed; full log: $log"
     fi
+    note "built $stage ($flavour) in $((SECONDS - started)) s"
 }
 
 # Backends the CPU runs, as `rangebar cpu` reports them (neon never applies here).
