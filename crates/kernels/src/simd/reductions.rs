@@ -159,35 +159,94 @@ pub(crate) fn kyle_lambda<S: Isa>(s: S, dp: &[f64], q: &[f64]) -> Option<f64> {
     if n < 2 {
         return None;
     }
-    if any_non_finite(s, dp) || any_non_finite(s, q) {
-        return Some(f64::NAN);
-    }
-    if all_equal(s, q) {
-        return None;
-    }
-    // Shift both series by their first value, as the scalar reference does.
+    // Pass 1, fused: non-finite check (`v * 0` is NaN exactly for NaN/±∞), constant-q check, and the sums
+    // of both series shifted by their first value (as the scalar reference does).
     let (q0, p0) = (q[0], dp[0]);
-    let (q0v, p0v) = (s.splat(q0), s.splat(p0));
-    let mean_q = vector_sum(s, n, |i| s.sub(s.load(q, i), q0v), |i| q[i] - q0) / n as f64;
-    let mean_dp = vector_sum(s, n, |i| s.sub(s.load(dp, i), p0v), |i| dp[i] - p0) / n as f64;
-    let (mq, mp) = (s.splat(mean_q), s.splat(mean_dp));
-    let zero = s.splat(0.0);
-    let (mut sxy, mut sxx) = ([zero; 2], [zero; 2]);
+    let (q0v, p0v, zero) = (s.splat(q0), s.splat(p0), s.splat(0.0));
+    // Two accumulator sets, in named variables: an array indexed at run time would live in memory, and a
+    // closure would be compiled without the backend's target features (its intrinsics become calls).
+    let mut input = KyleInput { q, dp, origin: (q0v, p0v), means: (zero, zero) };
+    let (mut first, mut second) =
+        (KyleSums { bad: zero, q: zero, dp: zero, differ: 0 }, KyleSums { bad: zero, q: zero, dp: zero, differ: 0 });
     let mut i = 0;
-    while i + S::LANES <= n {
-        let k = (i / S::LANES) & 1;
-        let dq = s.sub(s.sub(s.load(q, i), q0v), mq);
-        sxy[k] = s.mul_add(dq, s.sub(s.sub(s.load(dp, i), p0v), mp), sxy[k]);
-        sxx[k] = s.mul_add(dq, dq, sxx[k]);
+    while i + 2 * S::LANES <= n {
+        input.first_pass(s, i, &mut first);
+        input.first_pass(s, i + S::LANES, &mut second);
+        i += 2 * S::LANES;
+    }
+    if i + S::LANES <= n {
+        input.first_pass(s, i, &mut first);
         i += S::LANES;
     }
-    let (mut xy, mut xx) = (s.sum_lanes(s.add(sxy[0], sxy[1])), s.sum_lanes(s.add(sxx[0], sxx[1])));
+    let differ = first.differ | second.differ;
+    let (bad, sum_q, sum_p) = (s.add(first.bad, second.bad), [first.q, second.q], [first.dp, second.dp]);
+    let tail = i..n;
+    let bad = s.sum_lanes(bad) + tail.clone().map(|j| q[j] * 0.0 + dp[j] * 0.0).sum::<f64>();
+    if bad.is_nan() {
+        return Some(f64::NAN);
+    }
+    if differ == 0 && q[tail.clone()].iter().all(|&v| v == q0) {
+        return None;
+    }
+    let mean_q = (s.sum_lanes(s.add(sum_q[0], sum_q[1])) + tail.clone().map(|j| q[j] - q0).sum::<f64>()) / n as f64;
+    let mean_dp = (s.sum_lanes(s.add(sum_p[0], sum_p[1])) + tail.map(|j| dp[j] - p0).sum::<f64>()) / n as f64;
+    // Pass 2: centred cross products.
+    input.means = (s.splat(mean_q), s.splat(mean_dp));
+    let (mut sxy, mut sxx) = ((zero, zero), (zero, zero));
+    let mut i = 0;
+    while i + 2 * S::LANES <= n {
+        (sxy.0, sxx.0) = input.cross_products(s, i, (sxy.0, sxx.0));
+        (sxy.1, sxx.1) = input.cross_products(s, i + S::LANES, (sxy.1, sxx.1));
+        i += 2 * S::LANES;
+    }
+    if i + S::LANES <= n {
+        (sxy.0, sxx.0) = input.cross_products(s, i, (sxy.0, sxx.0));
+        i += S::LANES;
+    }
+    let (mut xy, mut xx) = (s.sum_lanes(s.add(sxy.0, sxy.1)), s.sum_lanes(s.add(sxx.0, sxx.1)));
     for j in i..n {
         let dq = (q[j] - q0) - mean_q;
         xy += dq * ((dp[j] - p0) - mean_dp);
         xx += dq * dq;
     }
     Some(xy / xx)
+}
+
+/// The two series of [`kyle_lambda`], with their shift (first values) and, for pass 2, their shifted means.
+struct KyleInput<'a, F> {
+    q: &'a [f64],
+    dp: &'a [f64],
+    origin: (F, F),
+    means: (F, F),
+}
+
+/// Pass-1 accumulators of [`kyle_lambda`] for one vector stream.
+struct KyleSums<F> {
+    bad: F,
+    q: F,
+    dp: F,
+    differ: u64,
+}
+
+impl<F: Copy> KyleInput<'_, F> {
+    /// Pass 1: non-finite check, constant-q check and shifted sums of the vector at `i`.
+    #[inline(always)]
+    fn first_pass<S: Isa<F = F>>(&self, s: S, i: usize, acc: &mut KyleSums<F>) {
+        let (vq, vp) = (s.load(self.q, i), s.load(self.dp, i));
+        let zero = s.splat(0.0);
+        acc.bad = s.mul_add(vq, zero, s.mul_add(vp, zero, acc.bad));
+        acc.differ |= s.ne_mask(vq, self.origin.0);
+        acc.q = s.add(acc.q, s.sub(vq, self.origin.0));
+        acc.dp = s.add(acc.dp, s.sub(vp, self.origin.1));
+    }
+
+    /// Pass 2: adds `dq·ddp` and `dq²` of the vector at `i` to `acc`.
+    #[inline(always)]
+    fn cross_products<S: Isa<F = F>>(&self, s: S, i: usize, acc: (F, F)) -> (F, F) {
+        let dq = s.sub(s.sub(s.load(self.q, i), self.origin.0), self.means.0);
+        let ddp = s.sub(s.sub(s.load(self.dp, i), self.origin.1), self.means.1);
+        (s.mul_add(dq, ddp, acc.0), s.mul_add(dq, dq, acc.1))
+    }
 }
 
 #[inline(always)]
