@@ -15,7 +15,10 @@ fn peer_processor(dbps: u32) -> peer::RangeBarProcessor {
         compute_tier3: true,
         ..Default::default()
     };
-    peer::RangeBarProcessor::new(dbps).expect("valid threshold").with_inter_bar_config(inter_bar).with_intra_bar_features()
+    peer::RangeBarProcessor::new(dbps)
+        .expect("valid threshold")
+        .with_inter_bar_config(inter_bar)
+        .with_intra_bar_features()
 }
 
 fn features_vs_peer(c: &mut Criterion) {
