@@ -1,60 +1,81 @@
-//! The embeddable pipeline: trade batches in, bars for one or more thresholds out.
+//! The embeddable pipeline: trade batches in, bars with features for one or more thresholds out.
 //!
 //! ```
-//! use rangebar::pipeline::{BarPipeline, PipelineConfig, CollectBars};
+//! use rangebar::pipeline::{BarPipeline, CollectBars, PipelineConfig};
 //! use rangebar::generate::{GenConfig, TradeGenerator};
 //! use rangebar_core::{Threshold, TradeBatch};
 //!
 //! let trades: TradeBatch = TradeGenerator::new(GenConfig { trades: 50_000, ..GenConfig::default() }).collect();
 //! let config = PipelineConfig::new(vec![Threshold::from_dbps(50).unwrap()]);
-//! let mut pipeline = BarPipeline::new(&config);
+//! let mut pipeline = BarPipeline::new(&config).unwrap();
 //! let mut bars = CollectBars::default();
 //! pipeline.push_batch(&trades, &mut bars).unwrap();
 //! pipeline.finish(&mut bars).unwrap();
 //! assert!(!bars.completed.is_empty());
 //! ```
 
-use rangebar_core::{BuilderConfig, Checkpoint, RangeBar, RangeBarBuilder, Threshold, TradeBatch};
+use rangebar_core::features::{FeatureCheckpoint, FeatureConfig, FeaturePipeline, FeaturedBar, Kernels};
+use rangebar_core::{BuilderConfig, Threshold, TradeBatch};
 
 use crate::error::Error;
 
 /// What to build from one stream of trades.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PipelineConfig {
-    /// One builder per threshold; the stream is read once.
-    pub thresholds: Vec<Threshold>,
+#[derive(Clone, Copy, Debug)]
+pub struct StreamSettings {
     /// The same-timestamp gate (see `docs/RANGE_BARS.md`).
     pub same_timestamp_gate: bool,
     /// Emit the forming bar at the end, flagged incomplete.
     pub include_incomplete: bool,
+    /// Which features to compute.
+    pub features: FeatureConfig,
+    /// The kernels backend for the features.
+    pub kernels: Kernels,
+}
+
+/// Thresholds plus [`StreamSettings`].
+#[derive(Clone, Debug)]
+pub struct PipelineConfig {
+    /// One builder per threshold; the stream is read once.
+    pub thresholds: Vec<Threshold>,
+    /// Gate, incomplete bars, features, kernels.
+    pub settings: StreamSettings,
 }
 
 impl PipelineConfig {
-    /// Completed bars only, gate on.
+    /// Completed bars only, gate on, every feature, the best kernels of this CPU.
     pub fn new(thresholds: Vec<Threshold>) -> PipelineConfig {
-        PipelineConfig { thresholds, same_timestamp_gate: true, include_incomplete: false }
+        PipelineConfig {
+            thresholds,
+            settings: StreamSettings {
+                same_timestamp_gate: true,
+                include_incomplete: false,
+                features: FeatureConfig::default(),
+                kernels: Kernels::detect(),
+            },
+        }
     }
 }
 
 /// Receives bars as they complete (and, at the end, the incomplete ones if configured).
 pub trait BarConsumer {
-    /// One bar for `threshold`; `complete` is false only for the forming bar at the end of the stream.
-    fn bar(&mut self, threshold: Threshold, bar: &RangeBar, complete: bool) -> Result<(), Error>;
+    /// One bar of threshold number `index` (in the configured order); `complete` is false only for the forming
+    /// bar at the end of the stream.
+    fn bar(&mut self, index: usize, bar: &FeaturedBar, complete: bool) -> Result<(), Error>;
 }
 
 /// A [`BarConsumer`] that keeps every bar in memory.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq)]
 pub struct CollectBars {
-    /// Completed bars with their threshold, in order.
-    pub completed: Vec<(Threshold, RangeBar)>,
+    /// Completed bars with their threshold index, in order.
+    pub completed: Vec<(usize, FeaturedBar)>,
     /// Incomplete bars (at most one per threshold).
-    pub incomplete: Vec<(Threshold, RangeBar)>,
+    pub incomplete: Vec<(usize, FeaturedBar)>,
 }
 
 impl BarConsumer for CollectBars {
-    fn bar(&mut self, threshold: Threshold, bar: &RangeBar, complete: bool) -> Result<(), Error> {
+    fn bar(&mut self, index: usize, bar: &FeaturedBar, complete: bool) -> Result<(), Error> {
         let list = if complete { &mut self.completed } else { &mut self.incomplete };
-        list.push((threshold, *bar));
+        list.push((index, *bar));
         Ok(())
     }
 }
@@ -63,91 +84,85 @@ impl BarConsumer for CollectBars {
 #[derive(Debug)]
 pub struct BarCallback<F>(pub F);
 
-impl<F: FnMut(Threshold, &RangeBar, bool) -> Result<(), Error>> BarConsumer for BarCallback<F> {
-    fn bar(&mut self, threshold: Threshold, bar: &RangeBar, complete: bool) -> Result<(), Error> {
-        (self.0)(threshold, bar, complete)
+impl<F: FnMut(usize, &FeaturedBar, bool) -> Result<(), Error>> BarConsumer for BarCallback<F> {
+    fn bar(&mut self, index: usize, bar: &FeaturedBar, complete: bool) -> Result<(), Error> {
+        (self.0)(index, bar, complete)
     }
 }
 
-/// Counts of a finished run.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct RunCounts {
-    /// Trades consumed.
-    pub trades: u64,
-    /// Completed bars per threshold, in the configured order.
-    pub bars: Vec<(Threshold, u64)>,
-}
-
-/// One builder per threshold over a single pass of the trades.
+/// One feature pipeline per threshold over a single pass of the trades.
 #[derive(Debug, Clone)]
 pub struct BarPipeline {
-    builders: Vec<RangeBarBuilder>,
+    pipelines: Vec<FeaturePipeline>,
     include_incomplete: bool,
-    counts: RunCounts,
-    scratch: Vec<RangeBar>,
+    trades: u64,
+    bars: Vec<u64>,
+    scratch: Vec<FeaturedBar>,
 }
 
 impl BarPipeline {
-    /// A pipeline with fresh builders.
-    pub fn new(config: &PipelineConfig) -> BarPipeline {
-        let builders = config
+    /// A pipeline with no history.
+    pub fn new(config: &PipelineConfig) -> Result<BarPipeline, Error> {
+        let settings = &config.settings;
+        let pipelines = config
             .thresholds
             .iter()
             .map(|&threshold| {
-                RangeBarBuilder::new(BuilderConfig { threshold, same_timestamp_gate: config.same_timestamp_gate })
+                let builder = BuilderConfig { threshold, same_timestamp_gate: settings.same_timestamp_gate };
+                FeaturePipeline::new(builder, settings.features, settings.kernels)
+                    .map_err(|e| Error::usage(format!("feature configuration: {e}")))
             })
-            .collect();
-        BarPipeline::from_builders(builders, config.include_incomplete)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(BarPipeline::from_pipelines(pipelines, settings.include_incomplete))
     }
 
-    /// A pipeline that continues from checkpoints (one per threshold, in order).
-    pub fn resume(config: &PipelineConfig, checkpoints: &[Checkpoint]) -> Result<BarPipeline, Error> {
+    /// A pipeline that continues from checkpoints (one per threshold, in the configured order).
+    pub fn resume(config: &PipelineConfig, checkpoints: &[FeatureCheckpoint]) -> Result<BarPipeline, Error> {
         if checkpoints.len() != config.thresholds.len() {
-            return Err(Error::usage(format!(
-                "{} checkpoints for {} thresholds",
-                checkpoints.len(),
-                config.thresholds.len()
-            )));
+            let message = format!("{} checkpoints for {} thresholds", checkpoints.len(), config.thresholds.len());
+            return Err(Error::usage(message));
         }
-        let mut builders = Vec::with_capacity(checkpoints.len());
+        let settings = &config.settings;
+        let mut pipelines = Vec::with_capacity(checkpoints.len());
         for (checkpoint, &threshold) in checkpoints.iter().zip(&config.thresholds) {
-            let wanted = BuilderConfig { threshold, same_timestamp_gate: config.same_timestamp_gate };
-            if checkpoint.config != wanted {
+            let pipeline = FeaturePipeline::from_checkpoint(checkpoint, settings.kernels)?;
+            let wanted = BuilderConfig { threshold, same_timestamp_gate: settings.same_timestamp_gate };
+            if pipeline.builder().config() != wanted || *pipeline.config() != settings.features {
                 return Err(Error::usage(format!(
-                    "checkpoint was written for {:?}, this run uses {wanted:?}",
-                    checkpoint.config
+                    "checkpoint for {} dbps was written with other settings than this run's",
+                    threshold.dbps()
                 )));
             }
-            builders.push(RangeBarBuilder::from_checkpoint(checkpoint)?);
+            pipelines.push(pipeline);
         }
-        Ok(BarPipeline::from_builders(builders, config.include_incomplete))
+        Ok(BarPipeline::from_pipelines(pipelines, settings.include_incomplete))
     }
 
-    fn from_builders(builders: Vec<RangeBarBuilder>, include_incomplete: bool) -> BarPipeline {
-        let bars = builders.iter().map(|b| (b.config().threshold, 0)).collect();
-        BarPipeline { builders, include_incomplete, counts: RunCounts { trades: 0, bars }, scratch: Vec::new() }
+    fn from_pipelines(pipelines: Vec<FeaturePipeline>, include_incomplete: bool) -> BarPipeline {
+        let bars = vec![0; pipelines.len()];
+        BarPipeline { pipelines, include_incomplete, trades: 0, bars, scratch: Vec::new() }
     }
 
-    /// Feeds one batch to every threshold's builder.
+    /// Feeds one batch to every threshold.
     pub fn push_batch(&mut self, batch: &TradeBatch, consumer: &mut impl BarConsumer) -> Result<(), Error> {
-        for (builder, (threshold, count)) in self.builders.iter_mut().zip(&mut self.counts.bars) {
+        for (index, pipeline) in self.pipelines.iter_mut().enumerate() {
             self.scratch.clear();
-            builder.push_batch_into(batch, &mut self.scratch)?;
+            pipeline.push_batch(batch, &mut self.scratch)?;
             for bar in &self.scratch {
-                consumer.bar(*threshold, bar, true)?;
+                consumer.bar(index, bar, true)?;
             }
-            *count += self.scratch.len() as u64;
+            self.bars[index] += self.scratch.len() as u64;
         }
-        self.counts.trades += batch.len() as u64;
+        self.trades += batch.len() as u64;
         Ok(())
     }
 
-    /// Ends the stream: emits the incomplete bars when configured. The pipeline stays usable for checkpoints.
+    /// Ends the stream: emits the incomplete bars when configured. Checkpoints stay available.
     pub fn finish(&mut self, consumer: &mut impl BarConsumer) -> Result<(), Error> {
         if self.include_incomplete {
-            for builder in &self.builders {
-                if let Some(bar) = builder.incomplete_bar() {
-                    consumer.bar(builder.config().threshold, &bar, false)?;
+            for (index, pipeline) in self.pipelines.iter_mut().enumerate() {
+                if let Some(bar) = pipeline.incomplete() {
+                    consumer.bar(index, &bar, false)?;
                 }
             }
         }
@@ -155,12 +170,17 @@ impl BarPipeline {
     }
 
     /// One checkpoint per threshold, in the configured order.
-    pub fn checkpoints(&self) -> Vec<Checkpoint> {
-        self.builders.iter().map(RangeBarBuilder::checkpoint).collect()
+    pub fn checkpoints(&self) -> Vec<FeatureCheckpoint> {
+        self.pipelines.iter().map(FeaturePipeline::checkpoint).collect()
     }
 
-    /// Trades and bars so far.
-    pub fn counts(&self) -> &RunCounts {
-        &self.counts
+    /// Trades consumed so far.
+    pub fn trades(&self) -> u64 {
+        self.trades
+    }
+
+    /// Completed bars so far, per threshold in the configured order.
+    pub fn bar_counts(&self) -> &[u64] {
+        &self.bars
     }
 }

@@ -1,29 +1,42 @@
 //! `rangebar bars`.
 
-use std::io::{self, Write};
+use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::time::Instant;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
+use anyhow::anyhow;
 use clap::Args;
-use rangebar::output::{AtomicFile, write_csv_bar_fields, write_csv_header};
-use rangebar::pipeline::{BarConsumer, BarPipeline, PipelineConfig};
-use rangebar_core::{RangeBar, Threshold, TradeBatch};
-use rangebar_ingest::{IngestOptions, MultiFileReader};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rangebar::pipeline::StreamSettings;
+use rangebar::run::{OutputTarget, Progress, RunConfig, RunSummary, run};
+use rangebar::sink::OutputFormat;
+use rangebar_core::Threshold;
+use rangebar_core::features::{FeatureConfig, FeatureGroup, LookbackMode};
+use rangebar_ingest::IngestOptions;
 
-use super::Failure;
+use super::{Failure, select_backend};
 
 /// Arguments of `rangebar bars`.
 #[derive(Debug, Args)]
 pub struct BarsArgs {
-    /// Input files in stream order (.csv, .csv.zst, .zip; `-` for stdin).
+    /// Input files, directories or glob patterns (.csv, .csv.zst, .zip; `-` for stdin). Binance names
+    /// (SYMBOL-aggTrades-YYYY-MM[-DD].…) give the symbol and date; one symbol's files form one stream in date order.
     #[arg(required = true)]
     inputs: Vec<PathBuf>,
-    /// Bar width in decimal basis points (1 dbps = 0.001 %; 250 = 0.25 %).
-    #[arg(long, value_name = "DBPS")]
-    threshold_dbps: u32,
-    /// Output CSV file, or `-` for stdout.
+    /// Bar widths in decimal basis points, comma-separated (1 dbps = 0.001 %; 250 = 0.25 %). One pass builds all.
+    #[arg(long, value_name = "DBPS[,DBPS…]", value_delimiter = ',', required = true)]
+    threshold_dbps: Vec<u32>,
+    /// Output: a file (`-` = stdout) for one symbol and threshold, or a directory (existing, or ending in `/`)
+    /// that receives `{SYMBOL}-{DBPS}dbps.{csv|parquet}` per symbol and threshold.
     #[arg(short, long, default_value = "-")]
     output: PathBuf,
+    /// Output format; default: from the file extension, else csv.
+    #[arg(long, value_enum)]
+    format: Option<OutputFormat>,
+    /// Symbol of inputs whose names are not Binance names; all inputs then form one stream in the given order.
+    #[arg(long)]
+    symbol: Option<String>,
     /// Allow a bar to close on a record with the bar's open timestamp (turns the same-timestamp gate off).
     #[arg(long)]
     no_gate: bool,
@@ -36,71 +49,169 @@ pub struct BarsArgs {
     /// Drop exact duplicate records (same agg_trade_id, same content).
     #[arg(long)]
     dedupe: bool,
-    /// Do not print the summary.
+    /// Feature groups: any of bar, intra, lookback (comma-separated), or `none`.
+    #[arg(long, value_delimiter = ',', default_value = "bar,intra,lookback")]
+    features: Vec<String>,
+    /// Lookback window: count:N (records before the bar), time:DURATION (e.g. 30s, 500ms, 5m), bars:K.
+    #[arg(long, default_value = "count:500")]
+    lookback: String,
+    /// Skip permutation entropy.
+    #[arg(long)]
+    no_pe: bool,
+    /// Skip the Hurst exponents (DFA and R/S).
+    #[arg(long)]
+    no_hurst: bool,
+    /// Permutation-entropy order (2..=7).
+    #[arg(long, default_value_t = 3)]
+    pe_order: usize,
+    /// Kernel backend for features (scalar, avx2, avx512, neon, pulp, wide, auto); default RANGEBAR_BACKEND or auto.
+    #[arg(long)]
+    backend: Option<String>,
+    /// Worker threads (symbols run in parallel); default: all cores.
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Resume every (symbol, threshold) from this checkpoint file.
+    #[arg(long)]
+    checkpoint_in: Option<PathBuf>,
+    /// Save every (symbol, threshold)'s state to this file at the end.
+    #[arg(long)]
+    checkpoint_out: Option<PathBuf>,
+    /// No progress bar and no summary.
     #[arg(short, long)]
     quiet: bool,
 }
 
-/// Writes bars as CSV rows.
-struct CsvBars<W: Write> {
-    out: W,
-    path: PathBuf,
-    with_completeness: bool,
-}
-
-impl<W: Write> BarConsumer for CsvBars<W> {
-    fn bar(&mut self, _threshold: Threshold, bar: &RangeBar, complete: bool) -> Result<(), rangebar::Error> {
-        let result = write_csv_bar_fields(&mut self.out, bar)
-            .and_then(|()| if self.with_completeness { writeln!(self.out, ",{complete}") } else { writeln!(self.out) });
-        result.map_err(|e| rangebar::Error::from_output(&self.path, e))
-    }
-}
-
 /// Runs `rangebar bars`.
-pub fn run(args: BarsArgs) -> Result<(), Failure> {
-    let started = Instant::now();
-    let threshold = Threshold::from_dbps(args.threshold_dbps).map_err(Failure::bad_input)?;
-    let config = PipelineConfig {
-        thresholds: vec![threshold],
-        same_timestamp_gate: !args.no_gate,
-        include_incomplete: args.include_incomplete,
-    };
-    let options = IngestOptions { sort: args.sort, dedupe: args.dedupe, ..IngestOptions::default() };
-    let mut reader = MultiFileReader::new(&args.inputs, &options).map_err(rangebar::Error::from)?;
-    let to_stdout = args.output.as_os_str() == "-";
-    let output_error = |e: io::Error| rangebar::Error::from_output(&args.output, e);
-    let file = if to_stdout { None } else { Some(AtomicFile::create(&args.output).map_err(output_error)?) };
-    let sink: Box<dyn Write> = match &file {
-        Some(file) => Box::new(file.writer().map_err(output_error)?),
-        None => Box::new(io::BufWriter::with_capacity(1 << 16, io::stdout().lock())),
-    };
-    let mut csv = CsvBars { out: sink, path: args.output.clone(), with_completeness: args.include_incomplete };
-    write_csv_header(&mut csv.out, args.include_incomplete, &[]).map_err(output_error)?;
-    let mut pipeline = BarPipeline::new(&config);
-    let mut batch = TradeBatch::new();
-    while reader.next_batch(&mut batch).map_err(rangebar::Error::from)? {
-        pipeline.push_batch(&batch, &mut csv)?;
-    }
-    pipeline.finish(&mut csv)?;
-    csv.out.flush().map_err(output_error)?;
-    drop(csv);
-    if let Some(file) = file {
-        file.commit().map_err(output_error)?;
-    }
+pub fn run_bars(args: BarsArgs) -> Result<(), Failure> {
+    let config = run_config(&args)?;
+    let show_progress = !args.quiet && std::io::stderr().is_terminal();
+    let progress = BarProgress::new(show_progress);
+    let summary = run(&config, &progress);
+    progress.bar.finish_and_clear();
+    let summary = summary?;
     if !args.quiet {
-        let counts = pipeline.counts();
-        let seconds = started.elapsed().as_secs_f64();
-        let bars: Vec<String> = counts.bars.iter().map(|(t, n)| format!("{n} bars at {} dbps", t.dbps())).collect();
-        eprintln!(
-            "{} trades, {} in {seconds:.3} s ({:.1} M trades/s)",
-            counts.trades,
-            bars.join(", "),
-            counts.trades as f64 / seconds.max(1e-9) / 1e6
-        );
-        let gaps = reader.gaps();
-        if gaps.count > 0 {
-            eprintln!("note: {} agg_trade_id gap(s) between files; first: {:?}", gaps.count, gaps.first);
-        }
+        print_summary(&summary);
     }
     Ok(())
+}
+
+fn run_config(args: &BarsArgs) -> Result<RunConfig, Failure> {
+    let thresholds = args
+        .threshold_dbps
+        .iter()
+        .map(|&d| Threshold::from_dbps(d))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(Failure::bad_input)?;
+    let kernels = select_backend(args.backend.as_deref())?;
+    let output = if args.output.is_dir() || args.output.to_string_lossy().ends_with('/') {
+        OutputTarget::Directory(args.output.clone())
+    } else {
+        OutputTarget::File(args.output.clone())
+    };
+    Ok(RunConfig {
+        inputs: args.inputs.clone(),
+        symbol: args.symbol.clone(),
+        thresholds,
+        settings: StreamSettings {
+            same_timestamp_gate: !args.no_gate,
+            include_incomplete: args.include_incomplete,
+            features: feature_config(args)?,
+            kernels,
+        },
+        ingest: IngestOptions { sort: args.sort, dedupe: args.dedupe, ..IngestOptions::default() },
+        output,
+        format: args.format,
+        threads: args.threads,
+        checkpoint_in: args.checkpoint_in.clone(),
+        checkpoint_out: args.checkpoint_out.clone(),
+    })
+}
+
+fn feature_config(args: &BarsArgs) -> Result<FeatureConfig, Failure> {
+    let groups: Vec<FeatureGroup> = if args.features.iter().any(|g| g == "none") {
+        Vec::new()
+    } else {
+        args.features
+            .iter()
+            .map(|g| g.parse())
+            .collect::<Result<_, _>>()
+            .map_err(|e| Failure::bad_input(anyhow!("--features: {e}")))?
+    };
+    let lookback_mode: LookbackMode =
+        args.lookback.parse().map_err(|e| Failure::bad_input(anyhow!("--lookback: {e}")))?;
+    let config = FeatureConfig {
+        lookback_mode,
+        permutation_entropy: !args.no_pe,
+        hurst: !args.no_hurst,
+        pe_order: args.pe_order,
+        ..FeatureConfig::default()
+    }
+    .with_groups(&groups);
+    config.validate().map_err(|e| Failure::bad_input(anyhow!("{e}")))?;
+    Ok(config)
+}
+
+fn print_summary(summary: &RunSummary) {
+    let seconds = summary.elapsed.as_secs_f64().max(1e-9);
+    let trades: u64 = summary.streams.iter().map(|s| s.trades).sum();
+    for stream in &summary.streams {
+        let bars: Vec<String> = stream.bars.iter().map(|(t, n)| format!("{n} at {} dbps", t.dbps())).collect();
+        eprintln!("{}: {} trades; bars: {}", stream.symbol, stream.trades, bars.join(", "));
+        if let Some(gap) = &stream.gaps.first {
+            eprintln!(
+                "{}: note: {} agg_trade_id gap(s) between files ({} ids missing); first after id {} in {}, next id {} in {}",
+                stream.symbol,
+                stream.gaps.count,
+                stream.gaps.missing_ids,
+                gap.before_id,
+                gap.before_path.display(),
+                gap.after_id,
+                gap.after_path.display()
+            );
+        }
+    }
+    eprintln!(
+        "{trades} trades from {} symbol(s) in {seconds:.2} s ({:.2} M trades/s, {:.1} MB/s of input), backend {}",
+        summary.streams.len(),
+        trades as f64 / seconds / 1e6,
+        summary.input_bytes as f64 / seconds / 1e6,
+        summary.backend
+    );
+}
+
+/// The indicatif bar on stderr (hidden when not a terminal or with `--quiet`).
+struct BarProgress {
+    bar: ProgressBar,
+    trades: AtomicU64,
+}
+
+impl BarProgress {
+    fn new(visible: bool) -> BarProgress {
+        let bar = if visible {
+            ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr())
+        } else {
+            ProgressBar::hidden()
+        };
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {bar:30} {bytes}/{total_bytes} ({bytes_per_sec}, ETA {eta}) {msg}",
+            )
+            .expect("valid template"),
+        );
+        bar.enable_steady_tick(Duration::from_millis(200));
+        BarProgress { bar, trades: AtomicU64::new(0) }
+    }
+}
+
+impl Progress for BarProgress {
+    fn advanced(&self, bytes: u64, trades: u64) {
+        let total = self.trades.fetch_add(trades, Ordering::Relaxed) + trades;
+        let elapsed = self.bar.elapsed().as_secs_f64().max(1e-9);
+        self.bar.inc(bytes);
+        self.bar.set_message(format!(
+            "{:.1} M trades, {:.1} M trades/s",
+            total as f64 / 1e6,
+            total as f64 / elapsed / 1e6
+        ));
+    }
 }

@@ -32,7 +32,7 @@ enum Command {
 /// Runs the parsed command.
 pub fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
-        Command::Bars(args) => bars::run(args),
+        Command::Bars(args) => bars::run_bars(args),
         Command::Gen(args) => gen_cmd::run(args),
         Command::Kernel(args) => kernel_cmd::run(args),
         Command::Cpu => kernel_cmd::cpu(),

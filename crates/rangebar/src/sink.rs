@@ -1,0 +1,166 @@
+//! Where bars go: the [`BarWriter`] trait, the output formats and the CSV writer.
+
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use rangebar_core::Threshold;
+use rangebar_core::features::{FeatureColumn, FeatureConfig, FeaturedBar, feature_columns};
+
+use crate::error::Error;
+use crate::output::{AtomicFile, write_csv_bar_fields, write_csv_header};
+
+/// Output file formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// Comma-separated values with a header row; exact decimals.
+    Csv,
+    /// Apache Parquet (zstd), typed columns and run metadata.
+    Parquet,
+}
+
+impl OutputFormat {
+    /// The format implied by a file name's extension (`.csv`, `.parquet`/`.pq`), if any.
+    pub fn from_path(path: &Path) -> Option<OutputFormat> {
+        match path.extension()?.to_str()? {
+            "csv" => Some(OutputFormat::Csv),
+            "parquet" | "pq" => Some(OutputFormat::Parquet),
+            _ => None,
+        }
+    }
+
+    /// File extension without the dot.
+    pub fn extension(self) -> &'static str {
+        match self {
+            OutputFormat::Csv => "csv",
+            OutputFormat::Parquet => "parquet",
+        }
+    }
+}
+
+/// The columns an output holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OutputSchema {
+    /// Which feature columns follow the bar columns.
+    pub features: FeatureConfig,
+    /// Whether an `is_complete` column is written (incomplete bars included).
+    pub include_incomplete: bool,
+}
+
+impl OutputSchema {
+    /// The feature columns, in output order.
+    pub fn feature_columns(&self) -> Vec<FeatureColumn> {
+        feature_columns(&self.features)
+    }
+}
+
+/// What produced an output file (stored in Parquet metadata).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RunMetadata {
+    /// Symbol of the stream.
+    pub symbol: String,
+    /// Bar threshold.
+    pub threshold: Threshold,
+    /// Same-timestamp gate on or off.
+    pub same_timestamp_gate: bool,
+    /// Lookback mode as text (`count:500`, …).
+    pub lookback: String,
+    /// Kernel backend used for the features.
+    pub backend: String,
+    /// Input files in stream order.
+    pub inputs: Vec<PathBuf>,
+}
+
+/// A destination for one (symbol, threshold) stream of bars.
+pub trait BarWriter: Send {
+    /// Writes one bar; `complete` is false only for the forming bar at the end.
+    fn write_bar(&mut self, bar: &FeaturedBar, complete: bool) -> Result<(), Error>;
+    /// Flushes and, for files, moves the output into place atomically.
+    fn finish(self: Box<Self>) -> Result<(), Error>;
+}
+
+/// Opens a writer for `path` (`-` is stdout, CSV only).
+pub fn create_writer(
+    path: &Path,
+    format: OutputFormat,
+    schema: &OutputSchema,
+    metadata: &RunMetadata,
+) -> Result<Box<dyn BarWriter>, Error> {
+    match format {
+        OutputFormat::Csv => Ok(Box::new(CsvWriter::create(path, schema)?)),
+        OutputFormat::Parquet => crate::parquet_output::create(path, schema, metadata),
+    }
+}
+
+/// Bars as CSV rows: exact bar fields, then feature columns (empty = null), then `is_complete`.
+pub struct CsvWriter {
+    out: BufWriter<Box<dyn Write + Send>>,
+    file: Option<AtomicFile>,
+    path: PathBuf,
+    schema: OutputSchema,
+    columns: Vec<FeatureColumn>,
+    values: Vec<Option<f64>>,
+}
+
+impl std::fmt::Debug for CsvWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CsvWriter").field("path", &self.path).finish_non_exhaustive()
+    }
+}
+
+impl CsvWriter {
+    /// Creates the file (atomically, on [`BarWriter::finish`]) or writes to stdout for `-`, and writes the header.
+    pub fn create(path: &Path, schema: &OutputSchema) -> Result<CsvWriter, Error> {
+        let io_error = |e| Error::from_output(path, e);
+        let (target, file): (Box<dyn Write + Send>, _) = if path.as_os_str() == "-" {
+            (Box::new(std::io::stdout()), None)
+        } else {
+            let file = AtomicFile::create(path).map_err(io_error)?;
+            (Box::new(file.writer().map_err(io_error)?), Some(file))
+        };
+        let columns = schema.feature_columns();
+        let mut writer = CsvWriter {
+            out: BufWriter::with_capacity(1 << 16, target),
+            file,
+            path: path.to_path_buf(),
+            schema: *schema,
+            columns,
+            values: Vec::new(),
+        };
+        let names: Vec<&str> = writer.columns.iter().map(|c| c.name).collect();
+        write_csv_header(&mut writer.out, schema.include_incomplete, &names).map_err(io_error)?;
+        Ok(writer)
+    }
+
+    fn write_row(&mut self, bar: &FeaturedBar, complete: bool) -> std::io::Result<()> {
+        write_csv_bar_fields(&mut self.out, &bar.bar)?;
+        self.values.clear();
+        bar.features.push_values(&self.schema.features, &mut self.values);
+        for (column, value) in self.columns.iter().zip(&self.values) {
+            match value {
+                None => self.out.write_all(b",")?,
+                Some(v) if column.integer => write!(self.out, ",{}", *v as i64)?,
+                Some(v) => write!(self.out, ",{v}")?,
+            }
+        }
+        if self.schema.include_incomplete {
+            write!(self.out, ",{complete}")?;
+        }
+        self.out.write_all(b"\n")
+    }
+}
+
+impl BarWriter for CsvWriter {
+    fn write_bar(&mut self, bar: &FeaturedBar, complete: bool) -> Result<(), Error> {
+        self.write_row(bar, complete).map_err(|e| Error::from_output(&self.path, e))
+    }
+
+    fn finish(mut self: Box<Self>) -> Result<(), Error> {
+        let io_error = |e| Error::from_output(&self.path, e);
+        self.out.flush().map_err(io_error)?;
+        drop(self.out);
+        if let Some(file) = self.file {
+            file.commit().map_err(|e| Error::from_output(&self.path, e))?;
+        }
+        Ok(())
+    }
+}
