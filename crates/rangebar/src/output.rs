@@ -104,6 +104,9 @@ impl AtomicFile {
 
     /// Flushes to disk and renames the temporary file over the target.
     pub fn commit(self) -> io::Result<()> {
+        // Temporary files are created private (0600); an output file gets the usual 0644.
+        #[cfg(unix)]
+        std::fs::set_permissions(self.temp.path(), std::os::unix::fs::PermissionsExt::from_mode(0o644))?;
         self.temp.as_file().sync_all()?;
         self.temp.persist(&self.target).map_err(|e| e.error)?;
         Ok(())

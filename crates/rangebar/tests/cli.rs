@@ -1,0 +1,227 @@
+//! End-to-end tests of the `rangebar` binary: exit codes, atomic output, thread-count independence,
+//! checkpointed daily runs, and the README's fixture command.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use rangebar::generate::{GenConfig, GenFormat, write_trades};
+
+fn rangebar(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_rangebar"))
+        .args(args)
+        .env_remove("RANGEBAR_BACKEND")
+        .output()
+        .expect("run rangebar")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn workspace_file(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(relative)
+}
+
+/// Writes `trades` generated records as a Binance daily zip archive holding one CSV.
+fn write_daily_zip(dir: &Path, symbol: &str, day: u32, config: &GenConfig) -> PathBuf {
+    let stem = format!("{symbol}-aggTrades-2026-01-{day:02}");
+    let mut csv = Vec::new();
+    write_trades(&mut csv, config, GenFormat::Spot).unwrap();
+    let path = dir.join(format!("{stem}.zip"));
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    zip.start_file(format!("{stem}.csv"), options).unwrap();
+    zip.write_all(&csv).unwrap();
+    zip.finish().unwrap();
+    path
+}
+
+/// Daily archives for `symbols`, each day continuing the previous one's ids, prices and times.
+fn write_month(dir: &Path, symbols: &[&str], days: u32, trades_per_day: u64) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for (s, symbol) in symbols.iter().enumerate() {
+        for day in 1..=days {
+            let config = GenConfig {
+                seed: 100 * s as u64 + u64::from(day),
+                trades: trades_per_day,
+                start_time_us: 1_767_225_600_000_000 + i64::from(day - 1) * 86_400_000_000,
+                first_agg_trade_id: 1_000_000 + i64::from(day - 1) * trades_per_day as i64,
+                first_trade_id: 10_000_000 + i64::from(day - 1) * 10 * trades_per_day as i64,
+                ..GenConfig::default()
+            };
+            files.push(write_daily_zip(dir, symbol, day, &config));
+        }
+    }
+    files
+}
+
+fn read_dir_sorted(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap()))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn readme_fixture_command_prints_bars() {
+    let fixture = workspace_file("fixtures/SYNTHUSDT-aggTrades-2026-01-01.csv");
+    let output = rangebar(&["bars", "--threshold-dbps", "10", fixture.to_str().unwrap(), "-o", "-", "--quiet"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = String::from_utf8(output.stdout).unwrap();
+    let mut lines = text.lines();
+    assert!(lines.next().unwrap().starts_with("open_time,close_time,open,high,low,close,volume,turnover"));
+    assert!(lines.count() > 50);
+}
+
+#[test]
+fn malformed_input_exits_2_naming_the_record_and_leaves_no_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("bad.csv");
+    std::fs::write(&input, "1,100.0,1.0,1,1,1767225600000000,True,True\n2,1e5,1.0,2,2,1767225600000001,False,True\n")
+        .unwrap();
+    let out = dir.path().join("bars.csv");
+    let output = rangebar(&[
+        "bars",
+        "--threshold-dbps",
+        "250",
+        "--symbol",
+        "X",
+        input.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let message = stderr(&output);
+    assert!(message.contains("bad.csv:2"), "{message}");
+    assert!(message.contains("price") && message.contains("1e5"), "{message}");
+    assert!(!out.exists());
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(leftovers.len(), 1, "only the input remains: {leftovers:?}");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let fixture = workspace_file("fixtures/SYNTHUSDT-aggTrades-2026-01-01.csv");
+    let fixture = fixture.to_str().unwrap();
+    for args in [
+        vec!["bars", "--threshold-dbps", "0", fixture],
+        vec!["bars", "--threshold-dbps", "250", "/no/such/file.csv"],
+        vec!["bars", "--threshold-dbps", "250", "--backend", "no-such-backend", fixture],
+        vec!["bars", "--threshold-dbps", "250", "--lookback", "weeks:3", fixture],
+        vec!["bars", "--threshold-dbps", "250,500", fixture, "-o", "single.csv"],
+    ] {
+        let output = rangebar(&args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", stderr(&output));
+        assert!(stderr(&output).starts_with("error:"), "{args:?}");
+    }
+}
+
+#[test]
+fn zips_of_two_symbols_at_three_thresholds_are_identical_for_one_and_two_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = dir.path().join("in");
+    std::fs::create_dir(&inputs).unwrap();
+    write_month(&inputs, &["AAAUSDT", "BBBUSDT"], 3, 20_000);
+    let mut outputs = Vec::new();
+    for threads in ["1", "2"] {
+        let out = dir.path().join(format!("out{threads}/"));
+        let output = rangebar(&[
+            "bars",
+            "--threshold-dbps",
+            "5,10,25",
+            "--threads",
+            threads,
+            "--features",
+            "bar,intra,lookback",
+            "--no-hurst",
+            inputs.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        assert!(stderr(&output).contains("AAAUSDT: 60000 trades"), "{}", stderr(&output));
+        outputs.push(read_dir_sorted(&out));
+    }
+    assert_eq!(outputs[0].len(), 6);
+    assert!(outputs[0].iter().all(|(_, bytes)| bytes.iter().filter(|&&b| b == b'\n').count() > 2));
+    assert_eq!(outputs[0], outputs[1]);
+}
+
+#[test]
+fn daily_runs_with_checkpoints_equal_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = dir.path().join("in");
+    std::fs::create_dir(&inputs).unwrap();
+    let files = write_month(&inputs, &["CCCUSDT"], 4, 15_000);
+    let common = ["--threshold-dbps", "10", "--lookback", "count:200", "--quiet"];
+    let whole = dir.path().join("whole.csv");
+    let mut args: Vec<&str> = vec!["bars"];
+    args.extend(common);
+    args.extend(files.iter().map(|f| f.to_str().unwrap()));
+    args.extend(["-o", whole.to_str().unwrap()]);
+    let output = rangebar(&args);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let whole_text = std::fs::read_to_string(&whole).unwrap();
+    let (header, whole_rows) = whole_text.split_once('\n').unwrap();
+
+    let mut daily_rows = String::new();
+    let mut previous: Option<PathBuf> = None;
+    for (day, file) in files.iter().enumerate() {
+        let out = dir.path().join(format!("day{day}.csv"));
+        let checkpoint = dir.path().join(format!("day{day}.json"));
+        let mut args: Vec<&str> = vec!["bars"];
+        args.extend(common);
+        args.extend([
+            file.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            "--checkpoint-out",
+            checkpoint.to_str().unwrap(),
+        ]);
+        if let Some(previous) = &previous {
+            args.extend(["--checkpoint-in", previous.to_str().unwrap()]);
+        }
+        let output = rangebar(&args);
+        assert!(output.status.success(), "day {day}: {}", stderr(&output));
+        let text = std::fs::read_to_string(&out).unwrap();
+        let (day_header, rows) = text.split_once('\n').unwrap();
+        assert_eq!(day_header, header);
+        daily_rows.push_str(rows);
+        previous = Some(checkpoint);
+    }
+    assert!(whole_rows.lines().count() > 10);
+    assert_eq!(daily_rows, whole_rows);
+}
+
+#[test]
+fn gen_is_deterministic_and_zst_round_trips_through_bars() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("ZZZUSDT-aggTrades-2026-02-01.csv");
+    let packed = dir.path().join("ZZZUSDT-aggTrades-2026-02-02.csv.zst");
+    for path in [&plain, &packed] {
+        let output = rangebar(&["gen", "--trades", "30000", "--seed", "9", "-o", path.to_str().unwrap()]);
+        assert!(output.status.success(), "{}", stderr(&output));
+    }
+    let decoded = zstd::decode_all(std::fs::File::open(&packed).unwrap()).unwrap();
+    assert_eq!(decoded, std::fs::read(&plain).unwrap());
+    let bars = |path: &Path| {
+        let output = rangebar(&[
+            "bars",
+            "--threshold-dbps",
+            "10",
+            "--features",
+            "none",
+            path.to_str().unwrap(),
+            "-o",
+            "-",
+            "-q",
+        ]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        output.stdout
+    };
+    assert_eq!(bars(&plain), bars(&packed));
+}
