@@ -7,7 +7,8 @@ use rangebar::generate::{GenConfig, TradeGenerator};
 use rangebar_core::{BuilderConfig, RangeBarBuilder, Threshold, TradeBatch};
 
 fn builder(c: &mut Criterion) {
-    let trades: TradeBatch = TradeGenerator::new(GenConfig { trades: 1_000_000, seed: 7, ..GenConfig::default() }).collect();
+    let trades: TradeBatch =
+        TradeGenerator::new(GenConfig { trades: 1_000_000, seed: 7, ..GenConfig::default() }).collect();
     let mut group = c.benchmark_group("builder");
     group.throughput(Throughput::Elements(trades.len() as u64));
     for dbps in [250, 50] {

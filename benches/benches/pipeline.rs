@@ -11,7 +11,8 @@ use rangebar::generate::{GenConfig, TradeGenerator};
 use rangebar_core::{BuilderConfig, FeatureConfig, FeaturePipeline, Kernels, Threshold, TradeBatch};
 
 fn pipeline(c: &mut Criterion) {
-    let trades: TradeBatch = TradeGenerator::new(GenConfig { trades: 1_000_000, seed: 7, ..GenConfig::default() }).collect();
+    let trades: TradeBatch =
+        TradeGenerator::new(GenConfig { trades: 1_000_000, seed: 7, ..GenConfig::default() }).collect();
     let kernels = Kernels::detect();
     let all = FeatureConfig { lookback_mode: "count:500".parse().expect("valid mode"), ..FeatureConfig::default() };
     let variants = [
