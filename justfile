@@ -65,3 +65,13 @@ pgo-one backend:
 # Remove the PGO builds, profiles, workload and reports (target/pgo).
 pgo-clean:
     tools/pgo/pgo.sh clean
+
+# Fuzz the record parser, then whole-file parsing, for SECS seconds each (needs nightly and `cargo install cargo-fuzz --locked`).
+fuzz secs="600":
+    cd fuzz && mkdir -p corpus/record corpus/file && \
+      cargo +nightly fuzz run record corpus/record ../fixtures/ingest -- -max_total_time={{secs}} -max_len=512 && \
+      cargo +nightly fuzz run file corpus/file ../fixtures/ingest -- -max_total_time={{secs}} -max_len=4096 -rss_limit_mb=2048
+
+# The embedding example: bars with features from an embedding crate's own trades.
+example:
+    cargo run --release -p rangebar --example embed

@@ -225,3 +225,48 @@ fn gen_is_deterministic_and_zst_round_trips_through_bars() {
     };
     assert_eq!(bars(&plain), bars(&packed));
 }
+
+#[test]
+fn every_ingest_error_fixture_exits_2_with_its_path_and_leaves_no_output() {
+    let fixtures = workspace_file("fixtures/ingest");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&fixtures).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if !name.starts_with("error_") {
+            continue;
+        }
+        let out_dir = tempfile::tempdir().unwrap();
+        let out = out_dir.path().join("bars.csv");
+        let output = rangebar(&[
+            "bars",
+            "--threshold-dbps",
+            "250",
+            "--symbol",
+            "X",
+            path.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(output.status.code(), Some(2), "{name}: {}", stderr(&output));
+        assert!(stderr(&output).contains(&name), "{name}: message lacks the path: {}", stderr(&output));
+        assert_eq!(std::fs::read_dir(out_dir.path()).unwrap().count(), 0, "{name}: output left behind");
+        checked += 1;
+    }
+    assert!(checked >= 20, "only {checked} error fixtures found");
+}
+
+#[test]
+fn every_good_ingest_fixture_builds_bars() {
+    let fixtures = workspace_file("fixtures/ingest");
+    for entry in std::fs::read_dir(&fixtures).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if !name.starts_with("good_") {
+            continue;
+        }
+        let output =
+            rangebar(&["bars", "--threshold-dbps", "1", "--symbol", "X", path.to_str().unwrap(), "-o", "-", "-q"]);
+        assert!(output.status.success(), "{name}: {}", stderr(&output));
+    }
+}
