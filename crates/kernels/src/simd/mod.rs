@@ -10,6 +10,7 @@
 pub(crate) mod entropy;
 pub(crate) mod hurst;
 pub(crate) mod reductions;
+mod sources;
 
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod avx2;

@@ -3,6 +3,9 @@
 //! with scalar code.
 
 use super::Isa;
+use super::sources::{
+    AbsDiffsI64, Diffs, DiffsI64, Shifted, ShiftedI64, Source, SourceI64, TimesZero, Values, ValuesI64,
+};
 use crate::scalar;
 use crate::scalar::moments_from_power_sums;
 use crate::summary::{MinMax, Moments};
@@ -10,30 +13,34 @@ use crate::summary::{MinMax, Moments};
 /// Accumulators per loop.
 const UNROLL: usize = 4;
 
-/// Sum of `f(i)` over the vector starts `i = 0, L, 2L, …` with `i + L <= len`, plus `tail(i)` for the
-/// remaining indices, where `f` yields a vector and `tail` a scalar.
+/// Sum of a source: `UNROLL` vector accumulators, then one, then scalar for the last partial vector.
 #[inline(always)]
-fn vector_sum<S: Isa>(s: S, len: usize, f: impl Fn(usize) -> S::F, tail: impl Fn(usize) -> f64) -> f64 {
+fn vector_sum<S: Isa>(s: S, src: &impl Source<S>) -> f64 {
+    let len = src.len();
     let mut acc = [s.splat(0.0); UNROLL];
     let step = S::LANES * UNROLL;
     let mut i = 0;
     while i + step <= len {
         for (k, a) in acc.iter_mut().enumerate() {
-            *a = s.add(*a, f(i + k * S::LANES));
+            *a = s.add(*a, src.vector(s, i + k * S::LANES));
         }
         i += step;
     }
     while i + S::LANES <= len {
-        acc[0] = s.add(acc[0], f(i));
+        acc[0] = s.add(acc[0], src.vector(s, i));
         i += S::LANES;
     }
     let total = s.add(s.add(acc[0], acc[1]), s.add(acc[2], acc[3]));
-    s.sum_lanes(total) + (i..len).map(tail).sum::<f64>()
+    let mut sum = s.sum_lanes(total);
+    for j in i..len {
+        sum += src.value(j);
+    }
+    sum
 }
 
 #[inline(always)]
 pub(crate) fn sum_f64<S: Isa>(s: S, x: &[f64]) -> f64 {
-    vector_sum(s, x.len(), |i| s.load(x, i), |i| x[i])
+    vector_sum(s, &Values(x))
 }
 
 #[inline(always)]
@@ -59,32 +66,19 @@ pub(crate) fn min_max_f64<S: Isa>(s: S, x: &[f64]) -> Option<MinMax<f64>> {
 
 /// Power sums `[Σd, Σd², Σd³, Σd⁴]` of `d = value(i) - centre` over `i < len`.
 #[inline(always)]
-fn power_sums<S: Isa>(
-    s: S,
-    len: usize,
-    centre: f64,
-    vector: impl Fn(usize) -> S::F,
-    scalar: impl Fn(usize) -> f64,
-) -> [f64; 4] {
+fn power_sums<S: Isa>(s: S, src: &impl Source<S>, centre: f64) -> [f64; 4] {
+    let len = src.len();
     let c = s.splat(centre);
     let zero = s.splat(0.0);
     let (mut a, mut b) = ([zero; 4], [zero; 4]);
-    let accumulate = |acc: &mut [S::F; 4], v: S::F| {
-        let d = s.sub(v, c);
-        let d2 = s.mul(d, d);
-        acc[0] = s.add(acc[0], d);
-        acc[1] = s.add(acc[1], d2);
-        acc[2] = s.mul_add(d2, d, acc[2]);
-        acc[3] = s.mul_add(d2, d2, acc[3]);
-    };
     let mut i = 0;
     while i + 2 * S::LANES <= len {
-        accumulate(&mut a, vector(i));
-        accumulate(&mut b, vector(i + S::LANES));
+        accumulate_powers(s, &mut a, s.sub(src.vector(s, i), c));
+        accumulate_powers(s, &mut b, s.sub(src.vector(s, i + S::LANES), c));
         i += 2 * S::LANES;
     }
     if i + S::LANES <= len {
-        accumulate(&mut a, vector(i));
+        accumulate_powers(s, &mut a, s.sub(src.vector(s, i), c));
         i += S::LANES;
     }
     let mut sums = [0.0; 4];
@@ -92,7 +86,7 @@ fn power_sums<S: Isa>(
         sums[k] = s.sum_lanes(s.add(a[k], b[k]));
     }
     for j in i..len {
-        let d = scalar(j) - centre;
+        let d = src.value(j) - centre;
         let d2 = d * d;
         sums[0] += d;
         sums[1] += d2;
@@ -102,21 +96,29 @@ fn power_sums<S: Isa>(
     sums
 }
 
+/// Adds `d, d², d³, d⁴` to the four accumulators.
+#[inline(always)]
+fn accumulate_powers<S: Isa>(s: S, acc: &mut [S::F; 4], d: S::F) {
+    let d2 = s.mul(d, d);
+    acc[0] = s.add(acc[0], d);
+    acc[1] = s.add(acc[1], d2);
+    acc[2] = s.mul_add(d2, d, acc[2]);
+    acc[3] = s.mul_add(d2, d2, acc[3]);
+}
+
 #[inline(always)]
 pub(crate) fn moments_f64<S: Isa>(s: S, x: &[f64]) -> Option<Moments> {
     let &origin = x.first()?;
-    let o = s.splat(origin);
-    let shifted = |i| s.sub(s.load(x, i), o);
-    let shifted_mean = vector_sum(s, x.len(), shifted, |i| x[i] - origin) / x.len() as f64;
-    let sums = power_sums(s, x.len(), shifted_mean, shifted, |i| x[i] - origin);
+    let shifted = Shifted { x, origin };
+    let shifted_mean = vector_sum(s, &shifted) / x.len() as f64;
+    let sums = power_sums(s, &shifted, shifted_mean);
     let moments = moments_from_power_sums(x.len(), shifted_mean, sums);
     Some(Moments { mean: origin + moments.mean, ..moments })
 }
 
 #[inline(always)]
 pub(crate) fn abs_diff_sum_f64<S: Isa>(s: S, x: &[f64]) -> f64 {
-    let pairs = x.len().saturating_sub(1);
-    vector_sum(s, pairs, |i| s.abs(s.sub(s.load(x, i + 1), s.load(x, i))), |i| (x[i + 1] - x[i]).abs())
+    vector_sum(s, &Diffs { x, absolute: true })
 }
 
 #[inline(always)]
@@ -125,17 +127,16 @@ pub(crate) fn diff_moments_f64<S: Isa>(s: S, x: &[f64]) -> Option<Moments> {
         return None;
     }
     let count = x.len() - 1;
-    let diff = |i| s.sub(s.load(x, i + 1), s.load(x, i));
-    let mean = vector_sum(s, count, diff, |i| x[i + 1] - x[i]) / count as f64;
-    let sums = power_sums(s, count, mean, diff, |i| x[i + 1] - x[i]);
+    let diffs = Diffs { x, absolute: false };
+    let mean = vector_sum(s, &diffs) / count as f64;
+    let sums = power_sums(s, &diffs, mean);
     Some(moments_from_power_sums(count, mean, sums))
 }
 
 /// `true` when any value is NaN or infinite: `v * 0` is NaN exactly for those, and NaN survives a sum.
 #[inline(always)]
 pub(crate) fn any_non_finite<S: Isa>(s: S, x: &[f64]) -> bool {
-    let zero = s.splat(0.0);
-    vector_sum(s, x.len(), |i| s.mul(s.load(x, i), zero), |i| x[i] * 0.0).is_nan()
+    vector_sum(s, &TimesZero(x)).is_nan()
 }
 
 /// `true` when every value equals `x[0]` (vacuously for an empty slice).
@@ -270,25 +271,35 @@ pub(crate) fn min_max_i64<S: Isa>(s: S, x: &[i64]) -> Option<MinMax<i64>> {
 /// signed high and unsigned low 32-bit halves, summed in separate i64 lanes (exact below 2^31 values), and
 /// recombined in i128.
 #[inline(always)]
-fn exact_sum<S: Isa>(s: S, len: usize, vector: impl Fn(usize) -> S::I, unsigned: bool) -> (i128, usize) {
+fn exact_sum<S: Isa>(s: S, len: usize, src: &impl SourceI64<S>, unsigned: bool) -> (i128, usize) {
     let low_mask = s.splat_i64(0xFFFF_FFFF);
     let (mut hi, mut lo) = (s.splat_i64(0), s.splat_i64(0));
     let mut i = 0;
     while i + S::LANES <= len {
-        let v = vector(i);
+        let v = src.vector_i64(s, i);
         let high = if unsigned { s.high_unsigned(v) } else { s.high_signed(v) };
         hi = s.add_i64(hi, high);
         lo = s.add_i64(lo, s.and_i64(v, low_mask));
         i += S::LANES;
     }
-    let sum = |v: S::I| s.lanes_i64(v).as_slice().iter().map(|&l| i128::from(l)).sum::<i128>();
-    (sum(hi) * (1i128 << 32) + sum(lo), i)
+    (lane_sum(s, hi) * (1i128 << 32) + lane_sum(s, lo), i)
+}
+
+/// Sum of the lanes of an i64 vector, in i128.
+#[inline(always)]
+fn lane_sum<S: Isa>(s: S, v: S::I) -> i128 {
+    let lanes = s.lanes_i64(v);
+    let mut total = 0i128;
+    for &l in lanes.as_slice() {
+        total += i128::from(l);
+    }
+    total
 }
 
 #[inline(always)]
 pub(crate) fn sum_i64<S: Isa>(s: S, x: &[i64]) -> i128 {
     assert!(x.len() < 1 << 31, "sum_i64: more than 2^31 values");
-    let (total, done) = exact_sum(s, x.len(), |i| s.load_i64(x, i), false);
+    let (total, done) = exact_sum(s, x.len(), &ValuesI64(x), false);
     total + x[done..].iter().map(|&v| i128::from(v)).sum::<i128>()
 }
 
@@ -321,7 +332,7 @@ pub(crate) fn abs_diff_sum_i64<S: Isa>(s: S, x: &[i64]) -> u128 {
     if pairs >= 1 << 31 || diffs_overflow(s, x) {
         return scalar::abs_diff_sum_i64(x);
     }
-    let (total, done) = exact_sum(s, pairs, |i| s.abs_i64(wrapping_diffs(s, x, i).0), true);
+    let (total, done) = exact_sum(s, pairs, &AbsDiffsI64(x), true);
     let tail: u128 = (done..pairs).map(|i| (i128::from(x[i + 1]) - i128::from(x[i])).unsigned_abs()).sum();
     total as u128 + tail
 }
@@ -330,24 +341,24 @@ pub(crate) fn abs_diff_sum_i64<S: Isa>(s: S, x: &[i64]) -> u128 {
 pub(crate) fn moments_i64<S: Isa>(s: S, x: &[i64]) -> Option<Moments> {
     let &first = x.first()?;
     let origin = s.splat_i64(first);
-    let shifted = |i| s.sub_i64(s.load_i64(x, i), origin);
+    let shifted = ShiftedI64 { x, origin: first };
     // Deviations from x[0] must fit in i64 for the vector path.
     let mut overflow = 0u64;
     let mut i = 0;
     while i + S::LANES <= x.len() {
         let v = s.load_i64(x, i);
-        overflow |= s.sign_mask_i64(s.and_i64(s.xor_i64(v, origin), s.xor_i64(v, shifted(i))));
+        let d = s.sub_i64(v, origin);
+        overflow |= s.sign_mask_i64(s.and_i64(s.xor_i64(v, origin), s.xor_i64(v, d)));
         i += S::LANES;
     }
     if overflow != 0 || x.len() >= 1 << 31 {
         return scalar::moments_i64(x);
     }
     let n = x.len() as f64;
-    let (vector_part, done) = exact_sum(s, x.len(), shifted, false);
+    let (vector_part, done) = exact_sum(s, x.len(), &shifted, false);
     let shifted_sum = vector_part + x[done..].iter().map(|&v| i128::from(v) - i128::from(first)).sum::<i128>();
     let shifted_mean = shifted_sum as f64 / n;
-    let scalar_dev = |j: usize| (i128::from(x[j]) - i128::from(first)) as f64;
-    let sums = power_sums(s, x.len(), shifted_mean, |j| s.to_f64(shifted(j)), scalar_dev);
+    let sums = power_sums(s, &shifted, shifted_mean);
     let moments = moments_from_power_sums(x.len(), 0.0, sums);
     let mean = (shifted_sum + i128::from(first) * x.len() as i128) as f64 / n;
     Some(Moments { mean, ..moments })
@@ -363,7 +374,6 @@ pub(crate) fn diff_moments_i64<S: Isa>(s: S, x: &[i64]) -> Option<Moments> {
     }
     let count = x.len() - 1;
     let mean = (i128::from(x[count]) - i128::from(x[0])) as f64 / count as f64;
-    let scalar_diff = |j: usize| (i128::from(x[j + 1]) - i128::from(x[j])) as f64;
-    let sums = power_sums(s, count, mean, |j| s.to_f64(wrapping_diffs(s, x, j).0), scalar_diff);
+    let sums = power_sums(s, &DiffsI64(x), mean);
     Some(Moments { mean, ..moments_from_power_sums(count, mean, sums) })
 }
