@@ -50,6 +50,10 @@ pub struct RunConfig {
 
 /// Observes progress; called from worker threads.
 pub trait Progress: Sync {
+    /// The run is about to read `total_bytes` of input (file sizes; 0 when unknown, e.g. stdin).
+    fn started(&self, total_bytes: u64) {
+        let _ = total_bytes;
+    }
     /// `bytes` more input bytes and `trades` more trades were consumed.
     fn advanced(&self, bytes: u64, trades: u64);
 }
@@ -120,6 +124,7 @@ pub fn run(config: &RunConfig, progress: &dyn Progress) -> Result<RunSummary, Er
         return Err(Error::usage("no threshold given"));
     }
     let (streams, input_bytes) = plan_streams(config)?;
+    progress.started(input_bytes);
     let outputs = output_paths(config, &streams)?;
     let resumed = config.checkpoint_in.as_deref().map(read_checkpoints).transpose()?;
     let threads = config.threads.unwrap_or(0);

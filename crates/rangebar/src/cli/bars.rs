@@ -204,6 +204,12 @@ impl BarProgress {
 }
 
 impl Progress for BarProgress {
+    fn started(&self, total_bytes: u64) {
+        if total_bytes > 0 {
+            self.bar.set_length(total_bytes);
+        }
+    }
+
     fn advanced(&self, bytes: u64, trades: u64) {
         let total = self.trades.fetch_add(trades, Ordering::Relaxed) + trades;
         let elapsed = self.bar.elapsed().as_secs_f64().max(1e-9);
