@@ -23,11 +23,12 @@ flavour_rustflags() {
     esac
 }
 
-# Cargo profile of each stage: instrumented builds use plain release (counters are placed before
-# inlining, so the profile matches the LTO build); PGO builds use fat LTO, the best non-PGO profile.
+# Cargo profile of each stage. The baseline stage "release" is release without LTO (`release-nolto`; the
+# `release` profile itself has thin LTO since it was measured). Instrumented builds use it too (counters are
+# placed before inlining, so the profile matches the LTO build); PGO builds use fat LTO.
 cargo_profile_of() {
     case $1 in
-        release | instrumented) echo release ;;
+        release | instrumented) echo release-nolto ;;
         release-lto-thin) echo release-lto-thin ;;
         release-lto-fat | pgo-*) echo release-lto-fat ;;
         *) fail "unknown stage $1" ;;
