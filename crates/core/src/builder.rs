@@ -2,13 +2,15 @@
 //!
 //! The builder consumes [`TradeBatch`]es (or single [`Trade`]s) and reports completed bars to a
 //! [`BarSink`]. Per batch it first validates the ordering of every record (so a rejected batch leaves
-//! the state untouched), then runs one tight loop per bar over the columns that adds each record to
-//! the sums and tests it against the bar's close rule. All money sums are exact `i128`.
+//! the state untouched), then, per bar, finds the closing record and adds the run of records up to it
+//! with the column kernels of `rangebar-kernels` (one dispatched call per kernel and run, never per
+//! record). All money sums are exact `i128`, whatever the backend.
 
 use crate::bar::RangeBar;
 use crate::error::{Error, ErrorKind};
 use crate::threshold::Threshold;
 use crate::trades::{Trade, TradeBatch};
+use rangebar_kernels::Kernels;
 
 /// How bars are formed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -76,12 +78,30 @@ pub struct RangeBarBuilder {
     pub(crate) forming: Option<FormingBar>,
     /// (timestamp_us, agg_trade_id) of the last record accepted.
     pub(crate) last_key: Option<(i64, i64)>,
+    /// The column kernels that scan and sum each run of records.
+    pub(crate) kernels: Kernels,
 }
 
 impl RangeBarBuilder {
-    /// A builder with no history.
+    /// A builder with no history, on the best kernel backend of this CPU ([`Kernels::detect`]).
     pub fn new(config: BuilderConfig) -> RangeBarBuilder {
-        RangeBarBuilder { config, forming: None, last_key: None }
+        RangeBarBuilder::with_kernels(config, Kernels::detect())
+    }
+
+    /// A builder with no history, on the given kernel backend. Bars are identical for every backend.
+    pub fn with_kernels(config: BuilderConfig, kernels: Kernels) -> RangeBarBuilder {
+        RangeBarBuilder { config, forming: None, last_key: None, kernels }
+    }
+
+    /// The kernel backend in use.
+    pub fn kernels(&self) -> Kernels {
+        self.kernels
+    }
+
+    /// Switches to another kernel backend (for example after [`RangeBarBuilder::from_checkpoint`]); the
+    /// state and the bars it will produce are unchanged.
+    pub fn set_kernels(&mut self, kernels: Kernels) {
+        self.kernels = kernels;
     }
 
     /// The configuration.
@@ -170,7 +190,7 @@ impl RangeBarBuilder {
                 gated: self.config.same_timestamp_gate,
                 open_time: forming.bar.open_time,
             };
-            match accumulate_until_close(&mut forming.bar, rule, batch, start) {
+            match accumulate_until_close(&mut forming.bar, rule, batch, start, &self.kernels) {
                 Some(index) => {
                     let mut bar = forming.bar;
                     bar.refresh_vwap();
@@ -234,71 +254,61 @@ impl CloseRule {
 /// Adds records from `start` on to `bar` (which already holds its opening record), stopping after the
 /// first record that closes it under `rule`. Returns that record's index, or `None` if the batch ran out.
 ///
-/// Three short passes over the run instead of one wide loop: the wide loop needs more live registers
-/// than x86-64 has (four `i128` sums alone take eight), and the spilled sums turn every record into a
-/// chain of memory round trips. Each pass keeps its state in registers; the run is hot in cache for
-/// the second and third.
-fn accumulate_until_close(bar: &mut RangeBar, rule: CloseRule, batch: &TradeBatch, start: usize) -> Option<usize> {
+/// Four passes over the run, each one kernel call: the breach search, the money sums, the price extremes
+/// and the trade counts. A run is a few hundred records at most thresholds, so the later passes read it
+/// from cache.
+fn accumulate_until_close(
+    bar: &mut RangeBar,
+    rule: CloseRule,
+    batch: &TradeBatch,
+    start: usize,
+    kernels: &Kernels,
+) -> Option<usize> {
     let n = batch.len();
-    let closing = find_close(&batch.price[start..n], &batch.timestamp_us[start..n], rule).map(|i| start + i);
+    let closing = find_close(&batch.price[start..n], &batch.timestamp_us[start..n], rule, kernels).map(|i| start + i);
     let end = closing.map_or(n, |i| i + 1);
     if end == start {
         return None;
     }
-    add_money_sums(bar, &batch.price[start..end], &batch.quantity[start..end], &batch.is_buyer_maker[start..end]);
-    add_extremes_and_counts(bar, batch, start, end);
-    closing
-}
-
-/// Offset of the first record that closes the bar under `rule`.
-fn find_close(prices: &[i64], times: &[i64], rule: CloseRule) -> Option<usize> {
-    let times = &times[..prices.len()];
-    prices.iter().zip(times).position(|(&p, &t)| rule.closes(p, t))
-}
-
-/// Adds Σq, Σp·q and their buy-side parts (exact `i128`) of one run to `bar`.
-fn add_money_sums(bar: &mut RangeBar, prices: &[i64], quantities: &[i64], sells: &[bool]) {
-    let (mut volume, mut turnover, mut buy_volume, mut buy_turnover) = (0i128, 0i128, 0i128, 0i128);
-    for ((&p, &q), &sell) in prices.iter().zip(quantities).zip(sells) {
-        let buy_mask = i64::from(sell) - 1; // all ones for a buy, zero for a sell
-        let notional = i128::from(p) * i128::from(q);
-        volume += i128::from(q);
-        turnover += notional;
-        buy_volume += i128::from(q & buy_mask);
-        buy_turnover += notional & i128::from(buy_mask);
-    }
-    bar.volume += volume;
-    bar.turnover += turnover;
-    bar.buy_volume += buy_volume;
-    bar.sell_volume += volume - buy_volume;
-    bar.buy_turnover += buy_turnover;
-    bar.sell_turnover += turnover - buy_turnover;
-}
-
-/// Updates high/low, close fields, record and individual-trade counts with records `start..end`.
-fn add_extremes_and_counts(bar: &mut RangeBar, batch: &TradeBatch, start: usize, end: usize) {
-    let prices = &batch.price[start..end];
-    let (high, low) = prices.iter().fold((bar.high.0, bar.low.0), |(h, l), &p| (h.max(p), l.min(p)));
-    let first_ids = &batch.first_trade_id[start..end];
-    let last_ids = &batch.last_trade_id[start..end];
-    let sells = &batch.is_buyer_maker[start..end];
-    let (mut count, mut buy_count) = (0i64, 0i64);
-    for ((&first, &last), &sell) in first_ids.iter().zip(last_ids).zip(sells) {
-        let c = last - first + 1;
-        count += c;
-        buy_count += c & (i64::from(sell) - 1);
-    }
+    let run = start..end;
+    let (prices, sells) = (&batch.price[run.clone()], &batch.is_buyer_maker[run.clone()]);
+    let money = kernels.product_sums(prices, &batch.quantity[run.clone()], sells);
+    bar.volume += money.weights;
+    bar.turnover += money.products;
+    bar.sell_volume += money.selected_weights;
+    bar.buy_volume += money.weights - money.selected_weights;
+    bar.sell_turnover += money.selected_products;
+    bar.buy_turnover += money.products - money.selected_products;
+    let range = kernels.min_max_i64(prices).expect("the run is not empty");
+    bar.high.0 = bar.high.0.max(range.max);
+    bar.low.0 = bar.low.0.min(range.min);
+    let counts = kernels.span_sums(&batch.first_trade_id[run.clone()], &batch.last_trade_id[run.clone()], sells);
+    let (trades, sell_trades) = (trade_count(counts.spans), trade_count(counts.selected_spans));
+    bar.individual_trade_count += trades;
+    bar.sell_trade_count += sell_trades;
+    bar.buy_trade_count += trades - sell_trades;
     let last = end - 1;
-    bar.high.0 = high;
-    bar.low.0 = low;
     bar.close.0 = batch.price[last];
     bar.close_time = batch.timestamp_us[last];
     bar.last_agg_trade_id = batch.agg_trade_id[last];
     bar.last_trade_id = batch.last_trade_id[last];
     bar.agg_record_count += (end - start) as u64;
-    bar.individual_trade_count += count;
-    bar.buy_trade_count += buy_count;
-    bar.sell_trade_count += count - buy_count;
+    closing
+}
+
+/// Offset of the first record that closes the bar under `rule`.
+///
+/// With the gate, records stamped with the bar's open time cannot close it. The batch is ordered by time
+/// and no record precedes the bar's opening one, so those records are a prefix of the run: skip it, then
+/// search the rest for the first price outside the open interval `(lower, upper)`.
+fn find_close(prices: &[i64], times: &[i64], rule: CloseRule, kernels: &Kernels) -> Option<usize> {
+    let gated = if rule.gated { times.iter().take_while(|&&t| t == rule.open_time).count() } else { 0 };
+    kernels.first_outside_i64(&prices[gated..], rule.lower, rule.upper).map(|i| gated + i)
+}
+
+/// A run's trade count as the bar's `i64` field (the same wrapping as the per-trade path).
+fn trade_count(count: i128) -> i64 {
+    count as i64
 }
 
 /// Adds one record to `bar` (the per-trade path; the same sums as [`accumulate_until_close`]).

@@ -48,13 +48,19 @@ impl RangeBarBuilder {
         Checkpoint { version: CHECKPOINT_VERSION, config: self.config, forming: self.forming, last_key: self.last_key }
     }
 
-    /// A builder that continues exactly where the checkpointed one stopped.
+    /// A builder that continues exactly where the checkpointed one stopped, on the best kernel backend of
+    /// this CPU (see [`RangeBarBuilder::set_kernels`]).
     pub fn from_checkpoint(checkpoint: &Checkpoint) -> Result<RangeBarBuilder, Error> {
         if checkpoint.version != CHECKPOINT_VERSION {
             return Err(Error::new(ErrorKind::Checkpoint {
                 reason: format!("version {} is not supported", checkpoint.version),
             }));
         }
-        Ok(RangeBarBuilder { config: checkpoint.config, forming: checkpoint.forming, last_key: checkpoint.last_key })
+        Ok(RangeBarBuilder {
+            config: checkpoint.config,
+            forming: checkpoint.forming,
+            last_key: checkpoint.last_key,
+            kernels: rangebar_kernels::Kernels::detect(),
+        })
     }
 }

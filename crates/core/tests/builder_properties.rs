@@ -2,6 +2,15 @@
 
 use proptest::prelude::*;
 use rangebar_core::{BuilderConfig, FixedPoint, RangeBar, RangeBarBuilder, Threshold, Trade, TradeBatch};
+use rangebar_kernels::{Backend, Kernels};
+
+/// Every kernel backend available here; the skipped ones are printed.
+fn every_backend() -> Vec<Kernels> {
+    Backend::ALL
+        .into_iter()
+        .filter_map(|b| Kernels::new(b).map_err(|e| eprintln!("skipping backend {b}: {e}")).ok())
+        .collect()
+}
 
 /// A strictly ordered stream: price walks on a small grid, several records may share a timestamp.
 fn trade_stream() -> impl Strategy<Value = Vec<Trade>> {
@@ -139,5 +148,20 @@ proptest! {
         let bars: Vec<RangeBar> = trades.iter().filter_map(|t| builder.push_trade(t).unwrap()).collect();
         prop_assert_eq!(bars, expected_bars);
         prop_assert_eq!(builder.incomplete_bar(), expected_open);
+    }
+
+    #[test]
+    fn every_backend_equals_trade_by_trade(trades in trade_stream(), dbps in 1u32..200, gate: bool) {
+        let config = config(dbps, gate);
+        let mut reference = RangeBarBuilder::new(config);
+        let expected: Vec<RangeBar> = trades.iter().filter_map(|t| reference.push_trade(t).unwrap()).collect();
+        let batch: TradeBatch = trades.iter().collect();
+        for kernels in every_backend() {
+            let mut builder = RangeBarBuilder::with_kernels(config, kernels);
+            let mut bars = Vec::new();
+            builder.push_batch(&batch, &mut bars).unwrap();
+            prop_assert_eq!(&bars, &expected, "backend {}", kernels.backend());
+            prop_assert_eq!(builder.incomplete_bar(), reference.incomplete_bar(), "backend {}", kernels.backend());
+        }
     }
 }

@@ -3,7 +3,7 @@
 //! per-element dispatch.
 
 use crate::Backend;
-use crate::summary::{MinMax, Moments};
+use crate::summary::{MinMax, Moments, ProductSums, SpanSums};
 
 /// Function pointers of one backend. The SIMD tables hold safe wrappers whose soundness rests on the table
 /// being reachable only through [`checked_table`](crate::backend::checked_table), which verifies CPU support.
@@ -23,6 +23,9 @@ pub(crate) struct Table {
     pub moments_i64: fn(&[i64]) -> Option<Moments>,
     pub abs_diff_sum_i64: fn(&[i64]) -> u128,
     pub diff_moments_i64: fn(&[i64]) -> Option<Moments>,
+    pub first_outside_i64: fn(&[i64], i64, i64) -> Option<usize>,
+    pub product_sums: fn(&[i64], &[i64], &[bool]) -> ProductSums,
+    pub span_sums: fn(&[i64], &[i64], &[bool]) -> SpanSums,
 }
 
 static SCALAR: Table = {
@@ -42,6 +45,9 @@ static SCALAR: Table = {
         moments_i64: s::moments_i64,
         abs_diff_sum_i64: s::abs_diff_sum_i64,
         diff_moments_i64: s::diff_moments_i64,
+        first_outside_i64: s::first_outside_i64,
+        product_sums: s::product_sums,
+        span_sums: s::span_sums,
     }
 };
 

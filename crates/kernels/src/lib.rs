@@ -72,7 +72,7 @@ mod summary;
 
 pub use backend::{Backend, CpuReport, Error, ErrorKind, cpu_report};
 pub use scales::{default_dfa_nvals, default_rs_nvals, expected_rs};
-pub use summary::{MinMax, Moments};
+pub use summary::{MinMax, Moments, ProductSums, SpanSums};
 
 use dispatch::Table;
 
@@ -91,6 +91,15 @@ impl std::fmt::Debug for Kernels {
         f.debug_struct("Kernels").field("backend", &self.backend).finish()
     }
 }
+
+/// Two handles are equal when they run the same backend.
+impl PartialEq for Kernels {
+    fn eq(&self, other: &Kernels) -> bool {
+        self.backend == other.backend
+    }
+}
+
+impl Eq for Kernels {}
 
 impl Kernels {
     /// The best backend of this CPU among the hand-written ones (AVX-512, AVX2, NEON, else scalar),
@@ -177,5 +186,23 @@ impl Kernels {
     /// Moments of the exact consecutive differences (as f64); `None` for fewer than two values.
     pub fn diff_moments_i64(&self, x: &[i64]) -> Option<Moments> {
         (self.table.diff_moments_i64)(x)
+    }
+
+    /// Position of the first value outside the open interval `(lower, upper)`: the first `x <= lower` or
+    /// `x >= upper`; `None` when every value is strictly inside.
+    pub fn first_outside_i64(&self, x: &[i64], lower: i64, upper: i64) -> Option<usize> {
+        (self.table.first_outside_i64)(x, lower, upper)
+    }
+
+    /// Exact `Σ w`, `Σ v·w` and the same sums over the positions where `selected` is true (`v = values`,
+    /// `w = weights`). Panics when the three columns differ in length.
+    pub fn product_sums(&self, values: &[i64], weights: &[i64], selected: &[bool]) -> ProductSums {
+        (self.table.product_sums)(values, weights, selected)
+    }
+
+    /// Exact `Σ (last - first + 1)` and the same sum over the positions where `selected` is true. Panics
+    /// when the three columns differ in length.
+    pub fn span_sums(&self, first: &[i64], last: &[i64], selected: &[bool]) -> SpanSums {
+        (self.table.span_sums)(first, last, selected)
     }
 }

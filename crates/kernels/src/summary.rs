@@ -51,3 +51,43 @@ impl Moments {
         if self.m2 == 0.0 { f64::NAN } else { self.m4 / (self.m2 * self.m2) - 3.0 }
     }
 }
+
+/// Exact sums of `w`, `v·w` over all positions and over the selected positions (see
+/// [`crate::Kernels::product_sums`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ProductSums {
+    /// `Σ w`.
+    pub weights: i128,
+    /// `Σ v·w`.
+    pub products: i128,
+    /// `Σ w` where selected.
+    pub selected_weights: i128,
+    /// `Σ v·w` where selected.
+    pub selected_products: i128,
+}
+
+impl std::ops::AddAssign for ProductSums {
+    fn add_assign(&mut self, other: ProductSums) {
+        self.weights += other.weights;
+        self.products = self.products.wrapping_add(other.products);
+        self.selected_weights += other.selected_weights;
+        self.selected_products = self.selected_products.wrapping_add(other.selected_products);
+    }
+}
+
+/// Exact sums of the inclusive spans `last - first + 1`, over all positions and over the selected ones (see
+/// [`crate::Kernels::span_sums`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SpanSums {
+    /// `Σ (last - first + 1)`.
+    pub spans: i128,
+    /// `Σ (last - first + 1)` where selected.
+    pub selected_spans: i128,
+}
+
+impl std::ops::AddAssign for SpanSums {
+    fn add_assign(&mut self, other: SpanSums) {
+        self.spans += other.spans;
+        self.selected_spans += other.selected_spans;
+    }
+}

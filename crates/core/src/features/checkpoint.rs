@@ -80,7 +80,8 @@ impl FeaturePipeline {
         checkpoint.check_version()?;
         let config: FeatureConfig = checkpoint.config;
         config.validate().map_err(|e| checkpoint_error(e.to_string()))?;
-        let builder = RangeBarBuilder::from_checkpoint(&checkpoint.builder)?;
+        let mut builder = RangeBarBuilder::from_checkpoint(&checkpoint.builder)?;
+        builder.set_kernels(kernels);
         let history = RecordHistory::from_state(&checkpoint.history)
             .ok_or_else(|| checkpoint_error("history columns have different lengths"))?;
         let (first, end) = (history.first_position(), history.end_position());

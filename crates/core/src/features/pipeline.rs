@@ -59,7 +59,7 @@ impl FeaturePipeline {
             lookback_start: 0,
             recent_opens: VecDeque::new(),
         };
-        Ok(FeaturePipeline::from_parts(RangeBarBuilder::new(builder), state, kernels))
+        Ok(FeaturePipeline::from_parts(RangeBarBuilder::with_kernels(builder, kernels), state, kernels))
     }
 
     pub(crate) fn from_parts(builder: RangeBarBuilder, state: FeatureState, kernels: Kernels) -> FeaturePipeline {

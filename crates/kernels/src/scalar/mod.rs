@@ -2,11 +2,13 @@
 //! against these functions; these functions are tested against golden files written by independent oracles
 //! (antropy, nolds, numpy).
 
+mod columns;
 mod entropy;
 mod hurst;
 mod reductions;
 mod regression;
 
+pub(crate) use columns::{assert_columns, first_outside_i64, product_sums, span_sums};
 pub(crate) use entropy::permutation_entropy;
 pub(crate) use hurst::{dfa_window_rss, hurst_dfa, hurst_rs, rs_block};
 pub(crate) use reductions::{

@@ -232,4 +232,25 @@ impl Isa for Avx2 {
         unsafe { _mm256_storeu_si256(values.as_mut_ptr().cast(), a) };
         LaneArray { values, len: 4 }
     }
+    #[inline(always)]
+    fn gt_mask_i64(self, a: __m256i, b: __m256i) -> u64 {
+        // SAFETY: see the impl comment.
+        unsafe { _mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpgt_epi64(a, b))) as u64 }
+    }
+    #[inline(always)]
+    fn mul_low_u32(self, a: __m256i, b: __m256i) -> __m256i {
+        // SAFETY: see the impl comment.
+        unsafe { _mm256_mul_epu32(a, b) }
+    }
+    #[inline(always)]
+    fn bool_mask(self, x: &[bool], at: usize) -> __m256i {
+        assert!(at + 4 <= x.len());
+        // SAFETY: `at + 4 <= x.len()` checked above, and a `bool` is one byte holding 0 or 1, so the four
+        // bytes read as a `u32` are initialised; AVX2 available.
+        unsafe {
+            let bytes = x.as_ptr().add(at).cast::<u32>().read_unaligned();
+            let ones = _mm256_cvtepu8_epi64(_mm_cvtsi32_si128(bytes as i32));
+            _mm256_sub_epi64(_mm256_setzero_si256(), ones)
+        }
+    }
 }

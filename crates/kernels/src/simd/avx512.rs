@@ -208,4 +208,25 @@ impl Isa for Avx512 {
         unsafe { _mm512_storeu_si512(values.as_mut_ptr().cast(), a) };
         LaneArray { values, len: 8 }
     }
+    #[inline(always)]
+    fn gt_mask_i64(self, a: __m512i, b: __m512i) -> u64 {
+        // SAFETY: see the impl comment.
+        unsafe { u64::from(_mm512_cmpgt_epi64_mask(a, b)) }
+    }
+    #[inline(always)]
+    fn mul_low_u32(self, a: __m512i, b: __m512i) -> __m512i {
+        // SAFETY: see the impl comment.
+        unsafe { _mm512_mul_epu32(a, b) }
+    }
+    #[inline(always)]
+    fn bool_mask(self, x: &[bool], at: usize) -> __m512i {
+        assert!(at + 8 <= x.len());
+        // SAFETY: `at + 8 <= x.len()` checked above, and a `bool` is one byte holding 0 or 1, so the eight
+        // bytes read as a `u64` are initialised; AVX-512F available.
+        unsafe {
+            let bytes = x.as_ptr().add(at).cast::<u64>().read_unaligned();
+            let ones = _mm512_cvtepu8_epi64(_mm_cvtsi64_si128(bytes as i64));
+            _mm512_sub_epi64(_mm512_setzero_si512(), ones)
+        }
+    }
 }

@@ -7,6 +7,7 @@
 //! (`#[target_feature]` constructors), and those functions are reachable only through the dispatch table
 //! handed out after runtime detection ([`crate::backend::checked_table`]).
 
+pub(crate) mod columns;
 pub(crate) mod entropy;
 pub(crate) mod hurst;
 pub(crate) mod reductions;
@@ -82,6 +83,34 @@ pub(crate) trait Isa: Copy {
     /// Conversion to the nearest f64.
     fn to_f64(self, a: Self::I) -> Self::F;
     fn lanes_i64(self, a: Self::I) -> LaneArray<i64>;
+
+    /// Bit `k` set when `a[k] > b[k]` (signed). The default derives it from a wrapping subtraction: the
+    /// sign of `b - a`, corrected where the subtraction overflowed.
+    #[inline(always)]
+    fn gt_mask_i64(self, a: Self::I, b: Self::I) -> u64 {
+        let d = self.sub_i64(b, a);
+        let overflow = self.and_i64(self.xor_i64(b, a), self.xor_i64(b, d));
+        self.sign_mask_i64(self.xor_i64(d, overflow))
+    }
+    /// Lane-wise product of the low 32 bits of `a` and `b`, read as unsigned (a full 64-bit result).
+    #[inline(always)]
+    fn mul_low_u32(self, a: Self::I, b: Self::I) -> Self::I {
+        let (a, b) = (self.lanes_i64(a), self.lanes_i64(b));
+        let mut out = [0i64; 8];
+        for (k, slot) in out.iter_mut().enumerate().take(a.len) {
+            *slot = ((a.values[k] as u64 & 0xFFFF_FFFF) * (b.values[k] as u64 & 0xFFFF_FFFF)) as i64;
+        }
+        self.load_i64(&out[..Self::LANES], 0)
+    }
+    /// All-ones lanes where `x[at + k]` is true, zero lanes elsewhere.
+    #[inline(always)]
+    fn bool_mask(self, x: &[bool], at: usize) -> Self::I {
+        let mut out = [0i64; 8];
+        for (slot, &b) in out.iter_mut().zip(&x[at..at + Self::LANES]) {
+            *slot = -i64::from(b);
+        }
+        self.load_i64(&out[..Self::LANES], 0)
+    }
 }
 
 /// The lanes of a vector, stored on the stack (at most 8).
@@ -116,13 +145,16 @@ macro_rules! simd_entries {
             moments_i64: entry::moments_i64,
             abs_diff_sum_i64: entry::abs_diff_sum_i64,
             diff_moments_i64: entry::diff_moments_i64,
+            first_outside_i64: entry::first_outside_i64,
+            product_sums: entry::product_sums,
+            span_sums: entry::span_sums,
         };
 
         mod entry {
             #[allow(unused_imports)]
             use super::*;
-            use crate::simd::{entropy, hurst, reductions};
-            use crate::summary::{MinMax, Moments};
+            use crate::simd::{columns, entropy, hurst, reductions};
+            use crate::summary::{MinMax, Moments, ProductSums, SpanSums};
 
             crate::simd::simd_entries!(@fns $features, $isa;
                 permutation_entropy(x: &[f64], order: usize, delay: usize) -> Option<f64> = entropy::permutation_entropy;
@@ -139,6 +171,9 @@ macro_rules! simd_entries {
                 moments_i64(x: &[i64]) -> Option<Moments> = reductions::moments_i64;
                 abs_diff_sum_i64(x: &[i64]) -> u128 = reductions::abs_diff_sum_i64;
                 diff_moments_i64(x: &[i64]) -> Option<Moments> = reductions::diff_moments_i64;
+                first_outside_i64(x: &[i64], lower: i64, upper: i64) -> Option<usize> = columns::first_outside_i64;
+                product_sums(values: &[i64], weights: &[i64], selected: &[bool]) -> ProductSums = columns::product_sums;
+                span_sums(first: &[i64], last: &[i64], selected: &[bool]) -> SpanSums = columns::span_sums;
             );
         }
     };

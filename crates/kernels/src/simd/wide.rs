@@ -12,7 +12,7 @@ use super::{Isa, LaneArray};
 pub(crate) struct Wide;
 
 pub(crate) static TABLE: crate::dispatch::Table = {
-    use super::{entropy, hurst, reductions};
+    use super::{columns, entropy, hurst, reductions};
     crate::dispatch::Table {
         permutation_entropy: |x, order, delay| entropy::permutation_entropy(Wide, x, order, delay),
         hurst_dfa: |x, nvals| hurst::hurst_dfa(Wide, x, nvals),
@@ -28,6 +28,9 @@ pub(crate) static TABLE: crate::dispatch::Table = {
         moments_i64: |x| reductions::moments_i64(Wide, x),
         abs_diff_sum_i64: |x| reductions::abs_diff_sum_i64(Wide, x),
         diff_moments_i64: |x| reductions::diff_moments_i64(Wide, x),
+        first_outside_i64: |x, lower, upper| columns::first_outside_i64(Wide, x, lower, upper),
+        product_sums: |values, weights, selected| columns::product_sums(Wide, values, weights, selected),
+        span_sums: |first, last, selected| columns::span_sums(Wide, first, last, selected),
     }
 };
 

@@ -1,0 +1,52 @@
+//! Integer column kernels for the range-bar builder, scalar reference: the breach search, the exact money
+//! sums and the trade-count sums of one run of records.
+
+use crate::summary::{ProductSums, SpanSums};
+
+/// Position of the first value outside the open interval `(lower, upper)`, i.e. `x <= lower || x >= upper`.
+pub(crate) fn first_outside_i64(x: &[i64], lower: i64, upper: i64) -> Option<usize> {
+    x.iter().position(|&v| v <= lower || v >= upper)
+}
+
+/// `Σ w`, `Σ v·w` and the same two sums over the positions where `selected` is true, in exact `i128`.
+/// A product sum beyond the `i128` range (only reachable with values and weights near 2^63) wraps modulo
+/// 2^128 in every backend alike.
+///
+/// # Panics
+/// When the three slices differ in length.
+pub(crate) fn product_sums(values: &[i64], weights: &[i64], selected: &[bool]) -> ProductSums {
+    assert_columns(values.len(), weights.len(), selected.len());
+    let mut out = ProductSums::default();
+    for ((&v, &w), &chosen) in values.iter().zip(weights).zip(selected) {
+        let (w, product) = (i128::from(w), i128::from(v) * i128::from(w));
+        out.weights += w;
+        out.products = out.products.wrapping_add(product);
+        if chosen {
+            out.selected_weights += w;
+            out.selected_products = out.selected_products.wrapping_add(product);
+        }
+    }
+    out
+}
+
+/// `Σ (last - first + 1)` and the same sum over the positions where `selected` is true, in exact `i128`.
+///
+/// # Panics
+/// When the three slices differ in length.
+pub(crate) fn span_sums(first: &[i64], last: &[i64], selected: &[bool]) -> SpanSums {
+    assert_columns(first.len(), last.len(), selected.len());
+    let mut out = SpanSums::default();
+    for ((&a, &b), &chosen) in first.iter().zip(last).zip(selected) {
+        let span = i128::from(b) - i128::from(a) + 1;
+        out.spans += span;
+        if chosen {
+            out.selected_spans += span;
+        }
+    }
+    out
+}
+
+/// The column kernels take parallel columns; a length mismatch is a caller bug.
+pub(crate) fn assert_columns(a: usize, b: usize, c: usize) {
+    assert!(a == b && b == c, "columns of different lengths: {a}, {b}, {c}");
+}
