@@ -170,7 +170,7 @@ impl RangeBarBuilder {
         if !batch.is_consistent() {
             return Err(Error::new(ErrorKind::InconsistentBatch));
         }
-        validate_order(batch, self.last_key)?;
+        validate_order(batch, self.last_key, &self.kernels)?;
         let n = batch.len();
         if n == 0 {
             return Ok(());
@@ -212,27 +212,19 @@ impl RangeBarBuilder {
 }
 
 /// Checks that the batch is strictly increasing in (timestamp, agg_trade_id), starting after `last`.
-fn validate_order(batch: &TradeBatch, last: Option<(i64, i64)>) -> Result<(), Error> {
+fn validate_order(batch: &TradeBatch, last: Option<(i64, i64)>, kernels: &Kernels) -> Result<(), Error> {
     let (ts, ids) = (&batch.timestamp_us[..], &batch.agg_trade_id[..]);
     if let (Some(previous), Some(&t0), Some(&id0)) = (last, ts.first(), ids.first())
         && (t0, id0) <= previous
     {
         return Err(Error::new(ErrorKind::OutOfOrder { previous, current: (t0, id0) }));
     }
-    if ts.len() < 2 {
-        return Ok(());
+    match kernels.first_unordered_pair(ts, ids) {
+        None => Ok(()),
+        Some(i) => {
+            Err(Error::new(ErrorKind::OutOfOrder { previous: (ts[i - 1], ids[i - 1]), current: (ts[i], ids[i]) }))
+        }
     }
-    // Branch-free pass over adjacent pairs; the search for the culprit runs only on failure.
-    let ordered = ts[1..]
-        .iter()
-        .zip(&ts[..ts.len() - 1])
-        .zip(ids[1..].iter().zip(&ids[..ids.len() - 1]))
-        .fold(true, |ok, ((&t, &t_prev), (&id, &id_prev))| ok & ((t > t_prev) | ((t == t_prev) & (id > id_prev))));
-    if ordered {
-        return Ok(());
-    }
-    let i = (1..ts.len()).find(|&i| (ts[i], ids[i]) <= (ts[i - 1], ids[i - 1])).expect("an unordered pair exists");
-    Err(Error::new(ErrorKind::OutOfOrder { previous: (ts[i - 1], ids[i - 1]), current: (ts[i], ids[i]) }))
 }
 
 /// The rule that closes a bar: the breach levels and, with the gate, the open time to skip.

@@ -188,6 +188,13 @@ impl Kernels {
         (self.table.diff_moments_i64)(x)
     }
 
+    /// First position `i >= 1` where the pairs `(major[i], minor[i])` do not increase strictly
+    /// (lexicographically) over position `i - 1`; `None` when the whole column pair is strictly increasing.
+    /// Panics when the columns differ in length.
+    pub fn first_unordered_pair(&self, major: &[i64], minor: &[i64]) -> Option<usize> {
+        (self.table.first_unordered_pair)(major, minor)
+    }
+
     /// Position of the first value outside the open interval `(lower, upper)`: the first `x <= lower` or
     /// `x >= upper`; `None` when every value is strictly inside.
     pub fn first_outside_i64(&self, x: &[i64], lower: i64, upper: i64) -> Option<usize> {

@@ -68,12 +68,38 @@ fn column_families(n: usize, seed: u64) -> Vec<(&'static str, Vec<i64>, Vec<i64>
 
 fn check(reference: &Kernels, k: &Kernels, v: &[i64], w: &[i64], selected: &[bool], label: &str) {
     let b = k.backend();
+    assert_eq!(k.first_unordered_pair(v, w), reference.first_unordered_pair(v, w), "{b} {label}: unordered pair");
+    let (sorted_v, sorted_w) = ordered_pairs(v, w);
+    for cut in [0, sorted_v.len() / 2, sorted_v.len().saturating_sub(1)] {
+        // A strictly increasing stream, then one pair disturbed at `cut`.
+        let mut disturbed = sorted_w.clone();
+        assert_eq!(reference.first_unordered_pair(&sorted_v, &disturbed), None, "{label}: the stream is ordered");
+        assert_eq!(
+            k.first_unordered_pair(&sorted_v, &disturbed),
+            reference.first_unordered_pair(&sorted_v, &disturbed)
+        );
+        if let Some(slot) = disturbed.get_mut(cut) {
+            *slot = i64::MIN;
+        }
+        let (got, want) =
+            (k.first_unordered_pair(&sorted_v, &disturbed), reference.first_unordered_pair(&sorted_v, &disturbed));
+        assert_eq!(got, want, "{b} {label}: unordered pair at cut {cut}");
+    }
     assert_eq!(k.product_sums(v, w, selected), reference.product_sums(v, w, selected), "{b} {label}: products");
     assert_eq!(k.span_sums(v, w, selected), reference.span_sums(v, w, selected), "{b} {label}: spans");
     for (lower, upper) in bounds(v) {
         let (got, want) = (k.first_outside_i64(v, lower, upper), reference.first_outside_i64(v, lower, upper));
         assert_eq!(got, want, "{b} {label}: first outside ({lower}, {upper})");
     }
+}
+
+/// A strictly increasing (major, minor) sequence of the same length built from the columns: the major key
+/// ascending with repeats, the minor key increasing within equal major keys.
+fn ordered_pairs(v: &[i64], w: &[i64]) -> (Vec<i64>, Vec<i64>) {
+    let mut major: Vec<i64> = v.iter().map(|&x| x >> 40).collect();
+    major.sort_unstable();
+    let minor = (0..major.len()).map(|i| w.get(i).map_or(0, |&x| ((x >> 50) & 1023) + 4096 * i as i64)).collect();
+    (major, minor)
 }
 
 /// Intervals around the data: the whole range (open, so the extremes are outside), a tight band around the
@@ -111,6 +137,10 @@ fn scalar_reference_by_hand() {
     assert_eq!(k.first_outside_i64(&[5, 6, 8], 4, 8), Some(2));
     assert_eq!(k.first_outside_i64(&[5, 6, 7], 4, 8), None);
     assert_eq!(k.first_outside_i64(&[], 4, 8), None);
+    assert_eq!(k.first_unordered_pair(&[1, 1, 2, 2], &[5, 6, 1, 1]), Some(3));
+    assert_eq!(k.first_unordered_pair(&[1, 2, 1], &[5, 1, 9]), Some(2));
+    assert_eq!(k.first_unordered_pair(&[1, 1, 2], &[5, 6, 1]), None);
+    assert_eq!(k.first_unordered_pair(&[7], &[1]), None);
 }
 
 #[test]

@@ -1,11 +1,21 @@
-//! Integer column kernels for the range-bar builder, scalar reference: the breach search, the exact money
-//! sums and the trade-count sums of one run of records.
+//! Integer column kernels for the range-bar builder, scalar reference: the ordering check, the breach
+//! search, the exact money sums and the trade-count sums of one run of records.
 
 use crate::summary::{ProductSums, SpanSums};
 
 /// Position of the first value outside the open interval `(lower, upper)`, i.e. `x <= lower || x >= upper`.
 pub(crate) fn first_outside_i64(x: &[i64], lower: i64, upper: i64) -> Option<usize> {
     x.iter().position(|&v| v <= lower || v >= upper)
+}
+
+/// First position `i >= 1` where the pairs `(major, minor)` fail to increase strictly:
+/// `(major[i], minor[i]) <= (major[i-1], minor[i-1])` in lexicographic order.
+///
+/// # Panics
+/// When the two slices differ in length.
+pub(crate) fn first_unordered_pair(major: &[i64], minor: &[i64]) -> Option<usize> {
+    assert_columns(major.len(), minor.len(), minor.len());
+    (1..major.len()).find(|&i| (major[i], minor[i]) <= (major[i - 1], minor[i - 1]))
 }
 
 /// `Σ w`, `Σ v·w` and the same two sums over the positions where `selected` is true, in exact `i128`.

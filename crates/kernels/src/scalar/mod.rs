@@ -8,7 +8,7 @@ mod hurst;
 mod reductions;
 mod regression;
 
-pub(crate) use columns::{assert_columns, first_outside_i64, product_sums, span_sums};
+pub(crate) use columns::{assert_columns, first_outside_i64, first_unordered_pair, product_sums, span_sums};
 pub(crate) use entropy::permutation_entropy;
 pub(crate) use hurst::{dfa_window_rss, hurst_dfa, hurst_rs, rs_block};
 pub(crate) use reductions::{

@@ -1,5 +1,7 @@
 //! Integer column kernels for the range-bar builder, generic over [`Isa`].
 //!
+//! * `first_unordered_pair`: each vector of pairs against the vector one position earlier (two unaligned
+//!   loads per column), three comparisons and one branch per vector.
 //! * `first_outside_i64`: two signed vector comparisons and one branch per vector.
 //! * `product_sums`: exact `Σ w` and `Σ v·w` (and their selected parts) with no 128-bit arithmetic in the
 //!   loop. Non-negative `v` and `w` are split into 32-bit limbs, `v = vh·2^32 + vl`, `w = wh·2^32 + wl`, so
@@ -23,6 +25,26 @@ const CHUNK: usize = 1 << 28;
 #[inline(always)]
 fn lane_bits<S: Isa>() -> u64 {
     (1u64 << S::LANES) - 1
+}
+
+#[inline(always)]
+pub(crate) fn first_unordered_pair<S: Isa>(s: S, major: &[i64], minor: &[i64]) -> Option<usize> {
+    scalar::assert_columns(major.len(), minor.len(), minor.len());
+    let all = lane_bits::<S>();
+    let mut i = 1;
+    while i + S::LANES <= major.len() {
+        let (previous, current) = (s.load_i64(major, i - 1), s.load_i64(major, i));
+        let (previous_minor, current_minor) = (s.load_i64(minor, i - 1), s.load_i64(minor, i));
+        // Increasing: the major key grows, or it does not fall and the minor key grows.
+        let increasing = s.gt_mask_i64(current, previous)
+            | (!s.gt_mask_i64(previous, current) & s.gt_mask_i64(current_minor, previous_minor));
+        if increasing != all {
+            return Some(i + (!increasing & all).trailing_zeros() as usize);
+        }
+        i += S::LANES;
+    }
+    let from = i - 1;
+    scalar::first_unordered_pair(&major[from..], &minor[from..]).map(|j| from + j)
 }
 
 #[inline(always)]

@@ -145,6 +145,7 @@ macro_rules! simd_entries {
             moments_i64: entry::moments_i64,
             abs_diff_sum_i64: entry::abs_diff_sum_i64,
             diff_moments_i64: entry::diff_moments_i64,
+            first_unordered_pair: entry::first_unordered_pair,
             first_outside_i64: entry::first_outside_i64,
             product_sums: entry::product_sums,
             span_sums: entry::span_sums,
@@ -171,6 +172,7 @@ macro_rules! simd_entries {
                 moments_i64(x: &[i64]) -> Option<Moments> = reductions::moments_i64;
                 abs_diff_sum_i64(x: &[i64]) -> u128 = reductions::abs_diff_sum_i64;
                 diff_moments_i64(x: &[i64]) -> Option<Moments> = reductions::diff_moments_i64;
+                first_unordered_pair(major: &[i64], minor: &[i64]) -> Option<usize> = columns::first_unordered_pair;
                 first_outside_i64(x: &[i64], lower: i64, upper: i64) -> Option<usize> = columns::first_outside_i64;
                 product_sums(values: &[i64], weights: &[i64], selected: &[bool]) -> ProductSums = columns::product_sums;
                 span_sums(first: &[i64], last: &[i64], selected: &[bool]) -> SpanSums = columns::span_sums;

@@ -27,6 +27,7 @@ pub(crate) static TABLE: crate::dispatch::Table = crate::dispatch::Table {
     moments_i64: entry::moments_i64,
     abs_diff_sum_i64: entry::abs_diff_sum_i64,
     diff_moments_i64: entry::diff_moments_i64,
+    first_unordered_pair: entry::first_unordered_pair,
     first_outside_i64: entry::first_outside_i64,
     product_sums: entry::product_sums,
     span_sums: entry::span_sums,
@@ -72,6 +73,7 @@ mod entry {
         moments_i64(x: &'a [i64]) -> Option<Moments> = reductions::moments_i64;
         abs_diff_sum_i64(x: &'a [i64]) -> u128 = reductions::abs_diff_sum_i64;
         diff_moments_i64(x: &'a [i64]) -> Option<Moments> = reductions::diff_moments_i64;
+        first_unordered_pair(major: &'a [i64], minor: &'a [i64]) -> Option<usize> = columns::first_unordered_pair;
         first_outside_i64(x: &'a [i64], lower: i64, upper: i64) -> Option<usize> = columns::first_outside_i64;
         product_sums(values: &'a [i64], weights: &'a [i64], selected: &'a [bool]) -> ProductSums = columns::product_sums;
         span_sums(first: &'a [i64], last: &'a [i64], selected: &'a [bool]) -> SpanSums = columns::span_sums;

@@ -28,6 +28,7 @@ pub(crate) static TABLE: crate::dispatch::Table = {
         moments_i64: |x| reductions::moments_i64(Wide, x),
         abs_diff_sum_i64: |x| reductions::abs_diff_sum_i64(Wide, x),
         diff_moments_i64: |x| reductions::diff_moments_i64(Wide, x),
+        first_unordered_pair: |major, minor| columns::first_unordered_pair(Wide, major, minor),
         first_outside_i64: |x, lower, upper| columns::first_outside_i64(Wide, x, lower, upper),
         product_sums: |values, weights, selected| columns::product_sums(Wide, values, weights, selected),
         span_sums: |first, last, selected| columns::span_sums(Wide, first, last, selected),
