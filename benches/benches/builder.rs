@@ -1,10 +1,22 @@
-//! The range-bar builder alone: 1 M generated trades in memory, 250 and 50 dbps.
+//! The range-bar builder alone: 1 M generated trades in memory, 250 and 50 dbps, on every available kernel
+//! backend (the builder's column kernels: ordering check, breach search, money and count sums).
 //!
-//! `cargo bench -p rangebar-benches --bench builder`
+//! `cargo bench -p rangebar-benches --bench builder`; `RANGEBAR_BACKEND=<name>` restricts the run to one
+//! backend.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use rangebar::generate::{GenConfig, TradeGenerator};
 use rangebar_core::{BuilderConfig, RangeBarBuilder, Threshold, TradeBatch};
+use rangebar_kernels::{Backend, Kernels};
+
+/// Backends to measure: all available ones (the skipped ones are printed), or only `RANGEBAR_BACKEND`.
+fn backends() -> Vec<Kernels> {
+    if let Ok(name) = std::env::var("RANGEBAR_BACKEND") {
+        let backend: Backend = name.parse().unwrap_or_else(|e| panic!("RANGEBAR_BACKEND: {e}"));
+        return vec![Kernels::new(backend).unwrap_or_else(|e| panic!("RANGEBAR_BACKEND: {e}"))];
+    }
+    Backend::ALL.into_iter().filter_map(|b| Kernels::new(b).map_err(|e| eprintln!("skipped: {e}")).ok()).collect()
+}
 
 fn builder(c: &mut Criterion) {
     let trades: TradeBatch =
@@ -13,15 +25,18 @@ fn builder(c: &mut Criterion) {
     group.throughput(Throughput::Elements(trades.len() as u64));
     for dbps in [250, 50] {
         let config = BuilderConfig::new(Threshold::from_dbps(dbps).expect("valid threshold"));
-        group.bench_with_input(BenchmarkId::new("push_batch", dbps), &trades, |b, trades| {
-            let mut bars = Vec::with_capacity(4096);
-            b.iter(|| {
-                bars.clear();
-                let mut builder = RangeBarBuilder::new(config);
-                builder.push_batch(trades, &mut bars).expect("ordered input");
-                bars.len()
-            })
-        });
+        for kernels in backends() {
+            let id = BenchmarkId::new(format!("push_batch/{}", kernels.backend().name()), dbps);
+            group.bench_with_input(id, &trades, |b, trades| {
+                let mut bars = Vec::with_capacity(4096);
+                b.iter(|| {
+                    bars.clear();
+                    let mut builder = RangeBarBuilder::with_kernels(config, kernels);
+                    builder.push_batch(trades, &mut bars).expect("ordered input");
+                    bars.len()
+                })
+            });
+        }
     }
     group.finish();
 }

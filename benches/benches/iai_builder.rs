@@ -2,7 +2,8 @@
 //!
 //! The same hot path as the criterion `builder` bench, on 100 k generated trades (callgrind runs the
 //! code ~50x slower, so the input is 10x smaller). Trade generation happens in the setup function and
-//! is not counted. The builder has no SIMD backend: one build serves every backend.
+//! is not counted. The builder's column kernels run on the scalar and AVX2 backends (valgrind 3.19 cannot
+//! run AVX-512); the backend is a benchmark argument because gungraun clears the environment.
 //!
 //! `just bench-iai` (or `cargo bench -p rangebar-benches --bench iai_builder`, with `gungraun-runner`
 //! of the pinned version on PATH).
@@ -12,26 +13,49 @@ use std::hint::black_box;
 use gungraun::{LibraryBenchmarkConfig, library_benchmark, library_benchmark_group, main};
 use rangebar::generate::{GenConfig, TradeGenerator};
 use rangebar_core::{BuilderConfig, RangeBar, RangeBarBuilder, Threshold, TradeBatch};
+use rangebar_kernels::{Backend, Kernels};
 
 /// Trades in every builder benchmark.
 const TRADES: u64 = 100_000;
 
-/// The generated input and the builder configuration for one threshold.
-fn trades_at(dbps: u32) -> (TradeBatch, BuilderConfig) {
+/// The generated input, the builder configuration for one threshold and the backend (`None`, printed as
+/// skipped, when it cannot run here).
+fn trades_at(backend: Backend, dbps: u32) -> (TradeBatch, BuilderConfig, Option<Kernels>) {
     let trades = TradeGenerator::new(GenConfig { trades: TRADES, seed: 7, ..GenConfig::default() }).collect();
     let config = BuilderConfig::new(Threshold::from_dbps(dbps).expect("valid threshold"));
-    (trades, config)
+    let kernels = Kernels::new(backend).map_err(|e| eprintln!("skipped: {e}")).ok();
+    (trades, config, kernels)
 }
 
-#[library_benchmark]
-#[benches::dbps(args = [250, 50], setup = trades_at)]
-fn push_batch((trades, config): (TradeBatch, BuilderConfig)) -> Vec<RangeBar> {
+fn scalar_at(dbps: u32) -> (TradeBatch, BuilderConfig, Option<Kernels>) {
+    trades_at(Backend::Scalar, dbps)
+}
+
+fn avx2_at(dbps: u32) -> (TradeBatch, BuilderConfig, Option<Kernels>) {
+    trades_at(Backend::Avx2, dbps)
+}
+
+fn run((trades, config, kernels): (TradeBatch, BuilderConfig, Option<Kernels>)) -> Vec<RangeBar> {
     let mut bars = Vec::with_capacity(4096);
-    let mut builder = RangeBarBuilder::new(config);
-    builder.push_batch(black_box(&trades), &mut bars).expect("ordered input");
+    if let Some(kernels) = kernels {
+        let mut builder = RangeBarBuilder::with_kernels(config, kernels);
+        builder.push_batch(black_box(&trades), &mut bars).expect("ordered input");
+    }
     bars
 }
 
-library_benchmark_group!(name = builder; benchmarks = push_batch);
+#[library_benchmark]
+#[benches::dbps(args = [250, 50], setup = scalar_at)]
+fn push_batch_scalar(input: (TradeBatch, BuilderConfig, Option<Kernels>)) -> Vec<RangeBar> {
+    run(input)
+}
+
+#[library_benchmark]
+#[benches::dbps(args = [250, 50], setup = avx2_at)]
+fn push_batch_avx2(input: (TradeBatch, BuilderConfig, Option<Kernels>)) -> Vec<RangeBar> {
+    run(input)
+}
+
+library_benchmark_group!(name = builder; benchmarks = push_batch_scalar, push_batch_avx2);
 
 main!(config = LibraryBenchmarkConfig::default(); library_benchmark_groups = builder);
