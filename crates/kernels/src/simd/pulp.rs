@@ -51,12 +51,12 @@ macro_rules! pulp_entries {
 
 mod entry {
     use super::*;
-    use crate::simd::{entropy, hurst, reductions};
+    use crate::simd::{dfa, entropy, hurst, reductions};
     use crate::summary::{MinMax, Moments};
 
     pulp_entries!(
         permutation_entropy(x: &'a [f64], order: usize, delay: usize) -> Option<f64> = entropy::permutation_entropy;
-        hurst_dfa(x: &'a [f64], nvals: Option<&'a [usize]>) -> Option<f64> = hurst::hurst_dfa;
+        hurst_dfa(x: &'a [f64], nvals: Option<&'a [usize]>) -> Option<f64> = dfa::hurst_dfa;
         hurst_rs(x: &'a [f64], nvals: Option<&'a [usize]>) -> Option<f64> = hurst::hurst_rs;
         kyle_lambda(dp: &'a [f64], q: &'a [f64]) -> Option<f64> = reductions::kyle_lambda;
         min_max_f64(x: &'a [f64]) -> Option<MinMax<f64>> = reductions::min_max_f64;

@@ -12,10 +12,10 @@ use super::{Isa, LaneArray};
 pub(crate) struct Wide;
 
 pub(crate) static TABLE: crate::dispatch::Table = {
-    use super::{entropy, hurst, reductions};
+    use super::{dfa, entropy, hurst, reductions};
     crate::dispatch::Table {
         permutation_entropy: |x, order, delay| entropy::permutation_entropy(Wide, x, order, delay),
-        hurst_dfa: |x, nvals| hurst::hurst_dfa(Wide, x, nvals),
+        hurst_dfa: |x, nvals| dfa::hurst_dfa(Wide, x, nvals),
         hurst_rs: |x, nvals| hurst::hurst_rs(Wide, x, nvals),
         kyle_lambda: |dp, q| reductions::kyle_lambda(Wide, dp, q),
         min_max_f64: |x| reductions::min_max_f64(Wide, x),
