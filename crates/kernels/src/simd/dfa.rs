@@ -1,4 +1,4 @@
-//! DFA-1, generic over [`Isa`]: half-window block sums with contiguous vector loads.
+//! DFA-1, generic over [`Isa`]: half-window block sums on a transposed profile, contiguous loads only.
 //!
 //! Windows of size `w` start every `h = w/2` points, so window `j` is exactly the half-blocks `j` and `j+1`
 //! (`[jh, (j+2)h)`), plus the point `(j+2)h` when `w` is odd. The profile `y` is detrended once per size by
@@ -13,15 +13,28 @@
 //! [`window_rss`]), and the residual sum of squares is `Σz'² - (Σz')²/w - (Σt z')²/Σt²` as in the scalar
 //! reference (removing a line does not change the residual).
 //!
-//! Accuracy: `z` and `Δ r` are of the size of the window's residual (the interpolant is within the residual
-//! of the profile on both smooth and rough series), so cancellation is bounded as in the scalar reference's
-//! chord detrending (~4w), independently of the series' length, offset or trend. This is O(n) per size
-//! instead of O(2n), and every access is a contiguous vector load: the blocks of a size are copied once into
-//! a block-interleaved buffer (`LANES` blocks side by side, lane `k` = block `g·LANES + k`), replacing gathers.
+//! Accuracy: `z` and the tent are of the size of the window's residual (the interpolant follows the profile
+//! within the residual on smooth and rough series alike), so cancellation is bounded as in the scalar
+//! reference's chord detrending (~4w), independently of the series' length, offset or trend
+//! (`tests/long_series.rs`). Cost: each point is visited once per size instead of twice.
+//!
+//! Vectorisation: lane `k` takes the windows `k·per_lane .. (k+1)·per_lane`, a contiguous segment of the
+//! series. The profile is copied per size into a transposed buffer (row `i` holds `y[k·per_lane·h + i]` for
+//! every lane `k`) with in-register tile transposes ([`Isa::transpose`]), so every later access is a
+//! contiguous vector load and no lane ever waits on a gather.
 
 use super::Isa;
 use super::reductions::{all_equal, any_non_finite, sum_f64};
 use crate::scales::{dfa_exponent, dfa_nvals};
+
+/// Working-memory elements kept per thread between calls (beyond that, memory is returned after the call).
+const KEEP: usize = 1 << 16;
+
+thread_local! {
+    /// Working memory reused across calls on this thread. It is taken out for the duration of a call, so a
+    /// nested call (none exists) would only cost an allocation.
+    static MEMORY: std::cell::Cell<Vec<f64>> = const { std::cell::Cell::new(Vec::new()) };
+}
 
 #[inline(always)]
 pub(crate) fn hurst_dfa<S: Isa>(s: S, x: &[f64], nvals: Option<&[usize]>) -> Option<f64> {
@@ -32,13 +45,17 @@ pub(crate) fn hurst_dfa<S: Isa>(s: S, x: &[f64], nvals: Option<&[usize]>) -> Opt
     if all_equal(s, x) {
         return None;
     }
-    let mut scratch = Scratch::new::<S>(x.len(), &nvals);
+    let mut scratch = Scratch::new::<S>(x.len(), &nvals, MEMORY.take());
     profile(s, x, scratch.parts().walk);
     // Plain loops, no closures: a closure called from a non-inlined std function would be compiled without
     // the backend's target features, and every intrinsic in it would become a function call.
     let mut fluctuations = Vec::with_capacity(nvals.len());
+    let mut ready = None;
     for &w in &nvals {
-        fluctuations.push((w, fluctuation(s, &mut scratch, w)));
+        fluctuations.push((w, fluctuation(s, &mut scratch, w, &mut ready)));
+    }
+    if scratch.memory.capacity() <= KEEP {
+        MEMORY.set(scratch.memory);
     }
     dfa_exponent(&fluctuations)
 }
@@ -89,8 +106,8 @@ impl Layout {
     }
 }
 
-/// All working memory of one call, in a single zeroed allocation: the profile is zero-padded, and lanes past
-/// the last window read finite values whose results are discarded.
+/// All working memory of one call: the zero-padded profile, its transposed copy and the per-block arrays.
+/// Lanes past the last window read finite values, whose results are discarded.
 struct Scratch {
     memory: Vec<f64>,
     n: usize,
@@ -106,15 +123,18 @@ struct Parts<'a> {
     sums: BlockSums<'a>,
 }
 
-/// `Σz`, `Σrz`, `Σz²` per block, at `m·LANES + k` for block `m` of lane `k`.
+/// Per block (`m·LANES + k` for block `m` of lane `k`): `Σz`, `Σrz`, `Σz²`, and the tent height per unit
+/// `Δ = (β_m - β_{m+1})/2` of the window starting at the block.
 struct BlockSums<'a> {
     s0: &'a mut [f64],
     s1: &'a mut [f64],
     s2: &'a mut [f64],
+    tent: &'a mut [f64],
 }
 
 impl Scratch {
-    fn new<S: Isa>(n: usize, nvals: &[usize]) -> Scratch {
+    /// Sizes the working memory for every size in `nvals`, reusing `memory`.
+    fn new<S: Isa>(n: usize, nvals: &[usize], mut memory: Vec<f64>) -> Scratch {
         let (mut walk, mut columns, mut blocks) = (n, 0, 0);
         for &w in nvals {
             let layout = Layout::new(n, w, S::LANES);
@@ -122,15 +142,18 @@ impl Scratch {
             columns = columns.max(layout.columns(S::LANES));
             blocks = blocks.max(layout.blocks(S::LANES));
         }
-        Scratch { memory: vec![0.0; walk + columns + 3 * blocks], n, walk, columns, blocks }
+        memory.clear();
+        memory.resize(walk + columns + 4 * blocks, 0.0);
+        Scratch { memory, n, walk, columns, blocks }
     }
 
     fn parts(&mut self) -> Parts<'_> {
         let (walk, rest) = self.memory.split_at_mut(self.walk);
         let (columns, rest) = rest.split_at_mut(self.columns);
         let (s0, rest) = rest.split_at_mut(self.blocks);
-        let (s1, s2) = rest.split_at_mut(self.blocks);
-        Parts { walk, columns, sums: BlockSums { s0, s1, s2 } }
+        let (s1, rest) = rest.split_at_mut(self.blocks);
+        let (s2, tent) = rest.split_at_mut(self.blocks);
+        Parts { walk, columns, sums: BlockSums { s0, s1, s2, tent } }
     }
 }
 
@@ -169,52 +192,61 @@ fn profile<S: Isa>(s: S, x: &[f64], walk: &mut [f64]) {
     }
 }
 
-/// F(w) over windows starting every `w/2` points (starts `< n - w`).
+/// F(w) over windows starting every `w/2` points (starts `< n - w`). `ready` names the layout whose block
+/// sums are in the scratch (sizes `2h` and `2h + 1` often share it).
 #[inline(always)]
-fn fluctuation<S: Isa>(s: S, scratch: &mut Scratch, w: usize) -> f64 {
+fn fluctuation<S: Isa>(s: S, scratch: &mut Scratch, w: usize, ready: &mut Option<(usize, usize)>) -> f64 {
     if w == 2 {
         // A line through two points fits exactly; the scalar reference gets exactly 0 as well.
         return 0.0;
     }
     let layout = Layout::new(scratch.n, w, S::LANES);
     let Parts { walk, columns, mut sums } = scratch.parts();
-    for tile in 0..layout.tiles {
-        s.transpose(walk, tile * S::LANES, layout.stride(), columns, tile * S::LANES * S::LANES);
+    if *ready != Some((layout.h, layout.per_lane)) {
+        for tile in 0..layout.tiles {
+            s.transpose(walk, tile * S::LANES, layout.stride(), columns, tile * S::LANES * S::LANES);
+        }
+        block_sums(s, layout, columns, &mut sums);
+        *ready = Some((layout.h, layout.per_lane));
     }
-    block_sums(s, layout, columns, &mut sums);
-    let total = window_total(s, layout, w, columns, &sums);
+    let total = window_total(s, layout, w, &sums);
     (total / w as f64 / layout.windows as f64).sqrt()
 }
 
 /// `Σz`, `Σrz`, `Σz²` of blocks `0..=per_lane` of every lane, `z = y - A - β r` with the block's first node
-/// `A` (row `m·h`) and `β = (next node - A)/h`.
+/// `A` (row `m·h`) and `β = (next node - A)/h`; and the tents `(β_m - β_{m+1})/2`.
 #[inline(always)]
 fn block_sums<S: Isa>(s: S, layout: Layout, columns: &[f64], sums: &mut BlockSums<'_>) {
     let (h, lanes) = (layout.h, S::LANES);
-    let (inv_h, zero) = (s.splat(1.0 / h as f64), s.splat(0.0));
+    let (inv_h, half, zero, one) = (s.splat(1.0 / h as f64), s.splat(0.5), s.splat(0.0), s.splat(1.0));
+    let mut previous = zero;
     for m in 0..=layout.per_lane {
         let row = m * h * lanes;
         let first = s.load(columns, row);
-        let slope = s.mul(s.sub(s.load(columns, row + h * lanes), first), inv_h);
-        let (mut t0, mut t1, mut t2) = (zero, zero, zero);
+        // -β, exactly (a - b = -(b - a) in IEEE arithmetic).
+        let neg_slope = s.mul(s.sub(first, s.load(columns, row + h * lanes)), inv_h);
+        let (mut t0, mut t1, mut t2, mut rv) = (zero, zero, zero, one);
         for r in 1..h {
             // r = 0 gives z = 0 exactly.
-            let rv = s.splat(r as f64);
-            let z = s.sub(s.sub(s.load(columns, row + r * lanes), first), s.mul(slope, rv));
+            let z = s.mul_add(neg_slope, rv, s.sub(s.load(columns, row + r * lanes), first));
             t0 = s.add(t0, z);
             t1 = s.mul_add(rv, z, t1);
             t2 = s.mul_add(z, z, t2);
+            rv = s.add(rv, one);
         }
         s.store(t0, sums.s0, m * lanes);
         s.store(t1, sums.s1, m * lanes);
         s.store(t2, sums.s2, m * lanes);
+        if m > 0 {
+            // (β_{m-1} - β_m)/2
+            s.store(s.mul(s.sub(neg_slope, previous), half), sums.tent, (m - 1) * lanes);
+        }
+        previous = neg_slope;
     }
 }
 
-/// Constants of the window pass for one size.
+/// Constants of the window pass for one size (negated where they enter a fused multiply-add).
 struct WindowConstants<F> {
-    inv_h: F,
-    half: F,
     h: F,
     /// `h²` (`Σ` of the tent over the window, per unit `Δ`).
     h2: F,
@@ -222,38 +254,39 @@ struct WindowConstants<F> {
     h3: F,
     /// `Σ_{r<h} r² + Σ_{r=1..h} r²` (`Σ tent²`).
     tent2: F,
-    centre: F,
-    inv_w: F,
-    inv_stt: F,
+    neg_centre: F,
+    neg_inv_w: F,
+    neg_inv_stt: F,
+    zero: F,
 }
 
 /// Sum over windows of the residual sums of squares.
 #[inline(always)]
-fn window_total<S: Isa>(s: S, layout: Layout, w: usize, columns: &[f64], sums: &BlockSums<'_>) -> f64 {
-    let (h, wf, lanes) = (layout.h as f64, w as f64, S::LANES);
+fn window_total<S: Isa>(s: S, layout: Layout, w: usize, sums: &BlockSums<'_>) -> f64 {
+    let (h, wf) = (layout.h as f64, w as f64);
     let q = (h - 1.0) * h * (2.0 * h - 1.0) / 6.0;
     let c = WindowConstants {
-        inv_h: s.splat(1.0 / h),
-        half: s.splat(0.5),
         h: s.splat(h),
         h2: s.splat(h * h),
         h3: s.splat(h * h * h),
         tent2: s.splat(2.0 * q + h * h),
-        centre: s.splat((wf - 1.0) * 0.5),
-        inv_w: s.splat(1.0 / wf),
-        inv_stt: s.splat(12.0 / (wf * (wf * wf - 1.0))),
+        neg_centre: s.splat(-(wf - 1.0) * 0.5),
+        neg_inv_w: s.splat(-1.0 / wf),
+        neg_inv_stt: s.splat(-12.0 / (wf * (wf * wf - 1.0))),
+        zero: s.splat(0.0),
     };
     // Windows of lane k: `clamp(windows - k·per_lane, 0, per_lane)`; window m of a lane counts when m is
     // below it, i.e. with weight `clamp(count - m, 0, 1)` (0 or 1, exactly).
     let mut counts = [0.0; 8];
-    for (k, count) in counts.iter_mut().enumerate().take(lanes) {
+    for (k, count) in counts.iter_mut().enumerate().take(S::LANES) {
         *count = layout.windows.saturating_sub(k * layout.per_lane).min(layout.per_lane) as f64;
     }
-    let (counts, zero, one) = (s.load(&counts, 0), s.splat(0.0), s.splat(1.0));
-    let mut total = zero;
+    let (mut remaining, one) = (s.load(&counts, 0), s.splat(1.0));
+    let mut total = c.zero;
     for m in 0..layout.per_lane {
-        let weight = s.min(s.max(s.sub(counts, s.splat(m as f64)), zero), one);
-        total = s.mul_add(window_rss(s, layout.h, m, columns, sums, &c), weight, total);
+        let weight = s.min(s.max(remaining, c.zero), one);
+        total = s.mul_add(window_rss(s, m, sums, &c), weight, total);
+        remaining = s.sub(remaining, one);
     }
     s.sum_lanes(total)
 }
@@ -267,30 +300,18 @@ fn window_total<S: Isa>(s: S, layout: Layout, w: usize, columns: &[f64], sums: &
 ///
 /// where `P`, `Q` are the sums of blocks `m`, `m+1`.
 #[inline(always)]
-fn window_rss<S: Isa>(
-    s: S,
-    h: usize,
-    m: usize,
-    columns: &[f64],
-    sums: &BlockSums<'_>,
-    c: &WindowConstants<S::F>,
-) -> S::F {
-    let (lanes, row) = (S::LANES, m * h * S::LANES);
-    let a0 = s.load(columns, row);
-    let a1 = s.load(columns, row + h * lanes);
-    let a2 = s.load(columns, row + 2 * h * lanes);
-    // The same operations as in `block_sums`, so the slopes are the ones `z` was computed with.
-    let (b0, b1) = (s.mul(s.sub(a1, a0), c.inv_h), s.mul(s.sub(a2, a1), c.inv_h));
-    let d = s.mul(s.sub(b0, b1), c.half);
-    let (at, next) = (m * lanes, (m + 1) * lanes);
+fn window_rss<S: Isa>(s: S, m: usize, sums: &BlockSums<'_>, c: &WindowConstants<S::F>) -> S::F {
+    let (at, next) = (m * S::LANES, (m + 1) * S::LANES);
+    let d = s.load(sums.tent, at);
     let (p0, p1, p2) = (s.load(sums.s0, at), s.load(sums.s1, at), s.load(sums.s2, at));
     let (q0, q1, q2) = (s.load(sums.s0, next), s.load(sums.s1, next), s.load(sums.s2, next));
     let hq0 = s.mul(c.h, q0);
     let s0 = s.mul_add(d, c.h2, s.add(p0, q0));
     let s1 = s.mul_add(d, c.h3, s.add(s.add(p1, q1), hq0));
     let cross = s.sub(s.add(p1, hq0), q1);
-    let s2 = s.add(s.add(p2, q2), s.mul(d, s.mul_add(d, c.tent2, s.add(cross, cross))));
-    let stz = s.sub(s1, s.mul(c.centre, s0));
-    let rss = s.sub(s.sub(s2, s.mul(s.mul(s0, s0), c.inv_w)), s.mul(s.mul(stz, stz), c.inv_stt));
-    s.max(rss, s.splat(0.0))
+    let s2 = s.mul_add(d, s.mul_add(d, c.tent2, s.add(cross, cross)), s.add(p2, q2));
+    let stz = s.mul_add(c.neg_centre, s0, s1);
+    let rss = s.mul_add(s.mul(s0, c.neg_inv_w), s0, s2);
+    let rss = s.mul_add(s.mul(stz, c.neg_inv_stt), stz, rss);
+    s.max(rss, c.zero)
 }
