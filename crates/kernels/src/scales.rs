@@ -22,13 +22,29 @@ fn logarithmic_n(min_n: usize, max_n: f64, factor: f64) -> Vec<usize> {
     if steps < 0.0 {
         return out;
     }
+    let cached = (min_n, factor) == (4, 1.2) && (steps as usize) < DFA_POWERS;
     for i in 0..=steps as i32 {
-        let n = (min_n as f64 * factor.powf(f64::from(i))).floor() as usize;
+        let n = if cached { dfa_powers()[i as usize] } else { power_step(min_n, factor, i) };
         if n > *out.last().expect("out starts non-empty") {
             out.push(n);
         }
     }
     out
+}
+
+/// `floor(min_n * factor^i)`, with `powf` as Python's `**`.
+fn power_step(min_n: usize, factor: f64, i: i32) -> usize {
+    (min_n as f64 * factor.powf(f64::from(i))).floor() as usize
+}
+
+/// Exponents whose default DFA step `floor(4 * 1.2^i)` is tabulated (up to ~6e8 points).
+const DFA_POWERS: usize = 100;
+
+/// `floor(4 * 1.2^i)` for `i < DFA_POWERS`, computed once by [`power_step`] (the default DFA sizes are needed
+/// on every call and `powf` is not free).
+fn dfa_powers() -> &'static [usize] {
+    static TABLE: std::sync::OnceLock<Vec<usize>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| (0..DFA_POWERS as i32).map(|i| power_step(4, 1.2, i)).collect())
 }
 
 /// Default R/S window sizes for a series of `n` points, as `nolds.hurst_rs` 0.6.2 chooses them:

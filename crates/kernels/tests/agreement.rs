@@ -76,7 +76,10 @@ fn check_kernels(reference: &Kernels, k: &Kernels, x: &[f64], label: &str, delay
     let (got, want) = (k.hurst_dfa(x, None), reference.hurst_dfa(x, None));
     // A Hurst exponent is a log-log slope whose natural scale is 1: an exponent near 0 is a cancelled
     // difference of logarithms, and its rounding is ~1e-14 absolute whatever the summation order.
-    assert!(close_opt(got, want, REL, HURST_SCALE), "{b} {label}: DFA {got:?} vs {want:?}");
+    // Inputs where some size's fluctuation is rounding noise are not compared (see `dfa_is_rounding_noise`).
+    if !dfa_is_rounding_noise(x) {
+        assert!(close_opt(got, want, REL, HURST_SCALE), "{b} {label}: DFA {got:?} vs {want:?}");
+    }
     for nvals in [None, Some(&[2usize, 3, 4, 5][..])] {
         let (got, want) = (k.hurst_rs(x, nvals), reference.hurst_rs(x, nvals));
         assert!(close_opt(got, want, REL, HURST_SCALE), "{b} {label}: R/S {nvals:?} {got:?} vs {want:?}");
@@ -85,6 +88,43 @@ fn check_kernels(reference: &Kernels, k: &Kernels, x: &[f64], label: &str, delay
     let (got, want) = (k.kyle_lambda(x, &q), reference.kyle_lambda(x, &q));
     assert!(close_opt(got, want, REL, kyle_scale(x, &q)), "{b} {label}: kyle {got:?} vs {want:?}");
     check_reductions(reference, k, x, label);
+}
+
+/// `true` when some DFA size has a fluctuation at the level of rounding noise (below 1e-9 of the profile's
+/// magnitude). Runs of equal values make exactly linear stretches of the profile, whose fitted residual is
+/// pure rounding noise; when every window of a size is such a stretch, the exponent is a ratio of rounding
+/// noises, which no two summation orders reproduce (nor nolds), and may even be `None` when the noise cancels
+/// exactly. Such inputs are not compared.
+fn dfa_is_rounding_noise(x: &[f64]) -> bool {
+    let n = x.len();
+    let sizes = rangebar_kernels::default_dfa_nvals(n);
+    if n < 3 || sizes.iter().any(|&w| w < 2 || w >= n) {
+        return false;
+    }
+    let mean = x.iter().sum::<f64>() / n as f64;
+    let walk: Vec<f64> = x
+        .iter()
+        .scan(0.0, |acc, v| {
+            *acc += v - mean;
+            Some(*acc)
+        })
+        .collect();
+    let scale = walk.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    sizes.iter().filter(|&&w| w > 2).any(|&w| {
+        let worst = (0..n - w).step_by(w / 2).map(|s| window_rms_residual(&walk[s..s + w])).fold(0.0, f64::max);
+        worst < 1e-9 * scale
+    })
+}
+
+/// Root mean square residual of the least-squares line through `y` (plain two-pass formulas).
+fn window_rms_residual(y: &[f64]) -> f64 {
+    let w = y.len() as f64;
+    let (tm, ym) = ((w - 1.0) / 2.0, y.iter().sum::<f64>() / w);
+    let stt: f64 = (0..y.len()).map(|t| (t as f64 - tm).powi(2)).sum();
+    let sty: f64 = y.iter().enumerate().map(|(t, v)| (t as f64 - tm) * (v - ym)).sum();
+    let slope = sty / stt;
+    let rss: f64 = y.iter().enumerate().map(|(t, v)| (v - ym - slope * (t as f64 - tm)).powi(2)).sum();
+    (rss / w).sqrt()
 }
 
 /// Natural scale of a regression slope that cancels towards zero: `(std(dp) + 1e-4 |mean(dp)|) / std(q)` (the

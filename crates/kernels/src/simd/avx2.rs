@@ -42,16 +42,6 @@ impl Isa for Avx2 {
         unsafe { _mm256_loadu_pd(x.as_ptr().add(at)) }
     }
     #[inline(always)]
-    fn gather(self, x: &[f64], base: usize, stride: usize) -> __m256d {
-        assert!(base + 3 * stride < x.len() && 3 * stride <= i64::MAX as usize);
-        // SAFETY: every gathered index `base + k·stride`, k < 4, is `< x.len()` (checked above); AVX2 available.
-        unsafe {
-            let s = stride as i64;
-            let offsets = _mm256_setr_epi64x(0, s, 2 * s, 3 * s);
-            _mm256_i64gather_pd::<8>(x.as_ptr().add(base), offsets)
-        }
-    }
-    #[inline(always)]
     fn add(self, a: __m256d, b: __m256d) -> __m256d {
         // SAFETY: see the impl comment.
         unsafe { _mm256_add_pd(a, b) }

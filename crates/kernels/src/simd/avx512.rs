@@ -43,16 +43,6 @@ impl Isa for Avx512 {
         unsafe { _mm512_loadu_pd(x.as_ptr().add(at)) }
     }
     #[inline(always)]
-    fn gather(self, x: &[f64], base: usize, stride: usize) -> __m512d {
-        assert!(base + 7 * stride < x.len() && 7 * stride <= i64::MAX as usize);
-        // SAFETY: every gathered index `base + k·stride`, k < 8, is `< x.len()` (checked above).
-        unsafe {
-            let s = stride as i64;
-            let offsets = _mm512_setr_epi64(0, s, 2 * s, 3 * s, 4 * s, 5 * s, 6 * s, 7 * s);
-            _mm512_i64gather_pd::<8>(offsets, x.as_ptr().add(base))
-        }
-    }
-    #[inline(always)]
     fn add(self, a: __m512d, b: __m512d) -> __m512d {
         // SAFETY: see the impl comment.
         unsafe { _mm512_add_pd(a, b) }

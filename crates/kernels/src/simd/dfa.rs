@@ -1,22 +1,23 @@
 //! DFA-1, generic over [`Isa`]: half-window block sums on a transposed profile, contiguous loads only.
 //!
 //! Windows of size `w` start every `h = w/2` points, so window `j` is exactly the half-blocks `j` and `j+1`
-//! (`[jh, (j+2)h)`), plus the point `(j+2)h` when `w` is odd. The profile `y` is detrended once per size by
-//! the piecewise-linear interpolant through the block starts ("nodes" `A_b = y[bh]`, slopes
-//! `β_b = (A_{b+1} - A_b)/h`): `z = y - A_b - β_b r` inside block `b` (local index `r`). Each block's sums
-//! `Σz`, `Σrz`, `Σz²` are computed once and shared by the two windows that contain it.
+//! (`[jh, (j+2)h)`), plus the point `(j+2)h` when `w` is odd. Each block `b` is detrended once per size by its
+//! own chord (through its first and last points, `A_b = y[bh]`, `β_b = (y[bh+h-1] - A_b)/(h-1)`):
+//! `z = y - A_b - β_b r` (local index `r`), and its sums `Σz`, `Σrz`, `Σz²` are shared by the two windows
+//! that contain it.
 //!
-//! For window `j` take the line through its first and last nodes, `L(r') = A_j + γ r'` with
-//! `γ = (β_j + β_{j+1})/2`. The interpolant minus `L` is a tent: `Δ r` in block `j` and `Δ (h - r)` in block
-//! `j+1`, with `Δ = (β_j - β_{j+1})/2`, and it is 0 at the odd window's extra point `(j+2)h`. So the window's
-//! sums of `z' = y - L` follow exactly from the two blocks' sums and closed-form power sums of `r` (see
-//! [`window_rss`]), and the residual sum of squares is `Σz'² - (Σz')²/w - (Σt z')²/Σt²` as in the scalar
-//! reference (removing a line does not change the residual).
+//! A window's residual is unchanged by removing any line; take the scalar reference's chord through the
+//! window's end points, `L(r') = y_s + γ r'`. Then `z' = y - L` is `z + d r` in block `j` (`d = β_j - γ`) and
+//! `z + e0 + e1 r` in block `j+1` (`e0 = A_{j+1} - A_j - γh`, `e1 = β_{j+1} - γ`), and 0 at the odd window's
+//! last point. So the window's sums of `z'` follow exactly from the two blocks' sums and closed-form power
+//! sums of `r` (see [`window_rss`]), and the residual sum of squares is `Σz'² - (Σz')²/w - (Σt z')²/Σt²` as
+//! in the scalar reference.
 //!
-//! Accuracy: `z` and the tent are of the size of the window's residual (the interpolant follows the profile
-//! within the residual on smooth and rough series alike), so cancellation is bounded as in the scalar
-//! reference's chord detrending (~4w), independently of the series' length, offset or trend
-//! (`tests/long_series.rs`). Cost: each point is visited once per size instead of twice.
+//! Accuracy: every line involved goes through points of the window itself, so `z`, `d r` and `e0 + e1 r` are
+//! of the size of the window's residual on smooth and rough series alike, and cancellation is bounded as in
+//! the scalar reference's chord detrending (~4w), independently of the series' length, offset, trend, or a
+//! jump just outside the window (`tests/long_series.rs`). Cost: each point is visited once per size instead
+//! of twice.
 //!
 //! Vectorisation: lane `k` takes the windows `k·per_lane .. (k+1)·per_lane`, a contiguous segment of the
 //! series. The profile is copied per size into a transposed buffer (row `i` holds `y[k·per_lane·h + i]` for
@@ -123,13 +124,12 @@ struct Parts<'a> {
     sums: BlockSums<'a>,
 }
 
-/// Per block (`m·LANES + k` for block `m` of lane `k`): `Σz`, `Σrz`, `Σz²`, and the tent height per unit
-/// `Δ = (β_m - β_{m+1})/2` of the window starting at the block.
+/// Per block (`m·LANES + k` for block `m` of lane `k`): `Σz`, `Σrz`, `Σz²` and the chord slope `β`.
 struct BlockSums<'a> {
     s0: &'a mut [f64],
     s1: &'a mut [f64],
     s2: &'a mut [f64],
-    tent: &'a mut [f64],
+    slope: &'a mut [f64],
 }
 
 impl Scratch {
@@ -142,8 +142,9 @@ impl Scratch {
             columns = columns.max(layout.columns(S::LANES));
             blocks = blocks.max(layout.blocks(S::LANES));
         }
-        memory.clear();
+        // Earlier contents are overwritten before they are read, except the profile's padding: zero it.
         memory.resize(walk + columns + 4 * blocks, 0.0);
+        memory[n..walk].fill(0.0);
         Scratch { memory, n, walk, columns, blocks }
     }
 
@@ -152,8 +153,8 @@ impl Scratch {
         let (columns, rest) = rest.split_at_mut(self.columns);
         let (s0, rest) = rest.split_at_mut(self.blocks);
         let (s1, rest) = rest.split_at_mut(self.blocks);
-        let (s2, tent) = rest.split_at_mut(self.blocks);
-        Parts { walk, columns, sums: BlockSums { s0, s1, s2, tent } }
+        let (s2, slope) = rest.split_at_mut(self.blocks);
+        Parts { walk, columns, sums: BlockSums { s0, s1, s2, slope } }
     }
 }
 
@@ -209,26 +210,25 @@ fn fluctuation<S: Isa>(s: S, scratch: &mut Scratch, w: usize, ready: &mut Option
         block_sums(s, layout, columns, &mut sums);
         *ready = Some((layout.h, layout.per_lane));
     }
-    let total = window_total(s, layout, w, &sums);
+    let total = window_total(s, layout, w, columns, &sums);
     (total / w as f64 / layout.windows as f64).sqrt()
 }
 
-/// `Σz`, `Σrz`, `Σz²` of blocks `0..=per_lane` of every lane, `z = y - A - β r` with the block's first node
-/// `A` (row `m·h`) and `β = (next node - A)/h`; and the tents `(β_m - β_{m+1})/2`.
+/// `Σz`, `Σrz`, `Σz²` of blocks `0..=per_lane` of every lane, `z = y - A - β r` with the block's first point
+/// `A` (row `m·h`) and chord slope `β = (y[last] - A)/(h - 1)` (0 for one-point blocks, where `z = 0`).
 #[inline(always)]
 fn block_sums<S: Isa>(s: S, layout: Layout, columns: &[f64], sums: &mut BlockSums<'_>) {
     let (h, lanes) = (layout.h, S::LANES);
-    let (inv_h, half, zero, one) = (s.splat(1.0 / h as f64), s.splat(0.5), s.splat(0.0), s.splat(1.0));
-    let mut previous = zero;
+    let inv_span = s.splat(if h > 1 { 1.0 / (h - 1) as f64 } else { 0.0 });
+    let (zero, one) = (s.splat(0.0), s.splat(1.0));
     for m in 0..=layout.per_lane {
         let row = m * h * lanes;
         let first = s.load(columns, row);
-        // -β, exactly (a - b = -(b - a) in IEEE arithmetic).
-        let neg_slope = s.mul(s.sub(first, s.load(columns, row + h * lanes)), inv_h);
+        let slope = s.mul(s.sub(s.load(columns, row + (h - 1) * lanes), first), inv_span);
         let (mut t0, mut t1, mut t2, mut rv) = (zero, zero, zero, one);
+        // r = 0 and r = h - 1 give z = 0 up to rounding; the sums take every r as the reference does.
         for r in 1..h {
-            // r = 0 gives z = 0 exactly.
-            let z = s.mul_add(neg_slope, rv, s.sub(s.load(columns, row + r * lanes), first));
+            let z = s.sub(s.sub(s.load(columns, row + r * lanes), first), s.mul(slope, rv));
             t0 = s.add(t0, z);
             t1 = s.mul_add(rv, z, t1);
             t2 = s.mul_add(z, z, t2);
@@ -237,23 +237,23 @@ fn block_sums<S: Isa>(s: S, layout: Layout, columns: &[f64], sums: &mut BlockSum
         s.store(t0, sums.s0, m * lanes);
         s.store(t1, sums.s1, m * lanes);
         s.store(t2, sums.s2, m * lanes);
-        if m > 0 {
-            // (β_{m-1} - β_m)/2
-            s.store(s.mul(s.sub(neg_slope, previous), half), sums.tent, (m - 1) * lanes);
-        }
-        previous = neg_slope;
+        s.store(slope, sums.slope, m * lanes);
     }
 }
 
 /// Constants of the window pass for one size (negated where they enter a fused multiply-add).
 struct WindowConstants<F> {
     h: F,
-    /// `h²` (`Σ` of the tent over the window, per unit `Δ`).
-    h2: F,
-    /// `h³` (`Σ r'·tent`).
-    h3: F,
-    /// `Σ_{r<h} r² + Σ_{r=1..h} r²` (`Σ tent²`).
-    tent2: F,
+    /// `Σ_{r<h} r`
+    r1: F,
+    /// `Σ_{r<h} r²`
+    r2: F,
+    /// `h² + Σr` (`Σ (h + r)`)
+    hr0: F,
+    /// `h Σr + Σr²` (`Σ (h + r) r`)
+    hr1: F,
+    inv_span: F,
+    two: F,
     neg_centre: F,
     neg_inv_w: F,
     neg_inv_stt: F,
@@ -262,14 +262,17 @@ struct WindowConstants<F> {
 
 /// Sum over windows of the residual sums of squares.
 #[inline(always)]
-fn window_total<S: Isa>(s: S, layout: Layout, w: usize, sums: &BlockSums<'_>) -> f64 {
+fn window_total<S: Isa>(s: S, layout: Layout, w: usize, columns: &[f64], sums: &BlockSums<'_>) -> f64 {
     let (h, wf) = (layout.h as f64, w as f64);
-    let q = (h - 1.0) * h * (2.0 * h - 1.0) / 6.0;
+    let (r1, r2) = (h * (h - 1.0) / 2.0, (h - 1.0) * h * (2.0 * h - 1.0) / 6.0);
     let c = WindowConstants {
         h: s.splat(h),
-        h2: s.splat(h * h),
-        h3: s.splat(h * h * h),
-        tent2: s.splat(2.0 * q + h * h),
+        r1: s.splat(r1),
+        r2: s.splat(r2),
+        hr0: s.splat(h * h + r1),
+        hr1: s.splat(h * r1 + r2),
+        inv_span: s.splat(1.0 / (wf - 1.0)),
+        two: s.splat(2.0),
         neg_centre: s.splat(-(wf - 1.0) * 0.5),
         neg_inv_w: s.splat(-1.0 / wf),
         neg_inv_stt: s.splat(-12.0 / (wf * (wf * wf - 1.0))),
@@ -285,31 +288,54 @@ fn window_total<S: Isa>(s: S, layout: Layout, w: usize, sums: &BlockSums<'_>) ->
     let mut total = c.zero;
     for m in 0..layout.per_lane {
         let weight = s.min(s.max(remaining, c.zero), one);
-        total = s.mul_add(window_rss(s, m, sums, &c), weight, total);
+        let rows = Rows { first: m * layout.h, middle: (m + 1) * layout.h, last: m * layout.h + w - 1 };
+        total = s.mul_add(window_rss(s, m, rows, columns, sums, &c), weight, total);
         remaining = s.sub(remaining, one);
     }
     s.sum_lanes(total)
 }
 
-/// Residual sums of squares (clamped at 0) of window `m` of every lane, from the sums of blocks `m` and
-/// `m+1` and the tent `Δ r` / `Δ (h - r)` between the nodes' interpolant and the window's line (module docs):
+/// Rows of a window's first point, second block's first point and last point.
+#[derive(Clone, Copy)]
+struct Rows {
+    first: usize,
+    middle: usize,
+    last: usize,
+}
+
+/// Residual sums of squares (clamped at 0) of window `m` of every lane, from the sums `P` of block `m` and
+/// `Q` of block `m+1` and the lines between the blocks' chords and the window's chord (module docs):
 ///
-/// * `Σz' = P0 + Q0 + Δ h²`
-/// * `Σr'z' = P1 + Q1 + h Q0 + Δ h³`
-/// * `Σz'² = P2 + Q2 + 2Δ (P1 + h Q0 - Q1) + Δ² (2 Σ_{r<h} r² + h²)`
-///
-/// where `P`, `Q` are the sums of blocks `m`, `m+1`.
+/// * `Σz' = P0 + Q0 + d Σr + e0 h + e1 Σr`
+/// * `Σr'z' = P1 + d Σr² + h Q0 + Q1 + e0 (h² + Σr) + e1 (h Σr + Σr²)`
+/// * `Σz'² = P2 + 2d P1 + d² Σr² + Q2 + 2 e0 Q0 + 2 e1 Q1 + e0² h + 2 e0 e1 Σr + e1² Σr²`
 #[inline(always)]
-fn window_rss<S: Isa>(s: S, m: usize, sums: &BlockSums<'_>, c: &WindowConstants<S::F>) -> S::F {
-    let (at, next) = (m * S::LANES, (m + 1) * S::LANES);
-    let d = s.load(sums.tent, at);
+fn window_rss<S: Isa>(
+    s: S,
+    m: usize,
+    rows: Rows,
+    columns: &[f64],
+    sums: &BlockSums<'_>,
+    c: &WindowConstants<S::F>,
+) -> S::F {
+    let lanes = S::LANES;
+    let (at, next) = (m * lanes, (m + 1) * lanes);
+    let first = s.load(columns, rows.first * lanes);
+    let middle = s.sub(s.load(columns, rows.middle * lanes), first);
+    let gamma = s.mul(s.sub(s.load(columns, rows.last * lanes), first), c.inv_span);
+    let d = s.sub(s.load(sums.slope, at), gamma);
+    let e1 = s.sub(s.load(sums.slope, next), gamma);
+    let e0 = s.mul_add(gamma, s.sub(c.zero, c.h), middle);
     let (p0, p1, p2) = (s.load(sums.s0, at), s.load(sums.s1, at), s.load(sums.s2, at));
     let (q0, q1, q2) = (s.load(sums.s0, next), s.load(sums.s1, next), s.load(sums.s2, next));
-    let hq0 = s.mul(c.h, q0);
-    let s0 = s.mul_add(d, c.h2, s.add(p0, q0));
-    let s1 = s.mul_add(d, c.h3, s.add(s.add(p1, q1), hq0));
-    let cross = s.sub(s.add(p1, hq0), q1);
-    let s2 = s.mul_add(d, s.mul_add(d, c.tent2, s.add(cross, cross)), s.add(p2, q2));
+    // Σ of the correction lines: d r over block m, e0 + e1 r over block m+1.
+    let s0 = s.add(s.add(p0, q0), s.mul_add(s.add(d, e1), c.r1, s.mul(e0, c.h)));
+    let s1 = s.add(s.mul_add(c.h, q0, s.add(p1, q1)), s.mul_add(d, c.r2, s.mul_add(e0, c.hr0, s.mul(e1, c.hr1))));
+    // Σ (z + δ)² = Σz² + 2 Σ z δ + Σ δ².
+    let cross = s.mul_add(d, p1, s.mul_add(e0, q0, s.mul(e1, q1)));
+    let line2 =
+        s.mul_add(s.mul_add(d, d, s.mul(e1, e1)), c.r2, s.mul(e0, s.mul_add(e0, c.h, s.mul(s.mul(c.two, e1), c.r1))));
+    let s2 = s.add(s.add(p2, q2), s.mul_add(c.two, cross, line2));
     let stz = s.mul_add(c.neg_centre, s0, s1);
     let rss = s.mul_add(s.mul(s0, c.neg_inv_w), s0, s2);
     let rss = s.mul_add(s.mul(stz, c.neg_inv_stt), stz, rss);

@@ -37,8 +37,6 @@ pub(crate) trait Isa: Copy {
     fn splat(self, v: f64) -> Self::F;
     /// `x[at..at + LANES]`.
     fn load(self, x: &[f64], at: usize) -> Self::F;
-    /// `x[base + k * stride]` for lane `k`.
-    fn gather(self, x: &[f64], base: usize, stride: usize) -> Self::F;
     fn add(self, a: Self::F, b: Self::F) -> Self::F;
     fn sub(self, a: Self::F, b: Self::F) -> Self::F;
     fn mul(self, a: Self::F, b: Self::F) -> Self::F;

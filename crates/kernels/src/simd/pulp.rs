@@ -108,14 +108,6 @@ impl<S: Simd> Isa for PulpIsa<S> {
         self.0.partial_load_f64s(&x[at..at + S::F64_LANES])
     }
     #[inline(always)]
-    fn gather(self, x: &[f64], base: usize, stride: usize) -> S::f64s {
-        let mut values = [0.0; 8];
-        for (k, v) in values.iter_mut().take(S::F64_LANES).enumerate() {
-            *v = x[base + k * stride];
-        }
-        self.0.partial_load_f64s(&values[..S::F64_LANES])
-    }
-    #[inline(always)]
     fn add(self, a: S::f64s, b: S::f64s) -> S::f64s {
         self.0.add_f64s(a, b)
     }

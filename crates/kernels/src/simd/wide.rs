@@ -55,10 +55,6 @@ impl Isa for Wide {
         f64x4::new(array4(x, at))
     }
     #[inline(always)]
-    fn gather(self, x: &[f64], base: usize, stride: usize) -> f64x4 {
-        f64x4::new(std::array::from_fn(|k| x[base + k * stride]))
-    }
-    #[inline(always)]
     fn add(self, a: f64x4, b: f64x4) -> f64x4 {
         a + b
     }
