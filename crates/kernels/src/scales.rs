@@ -70,6 +70,24 @@ pub fn default_rs_nvals(n: usize) -> Vec<usize> {
 /// `1/√(nπ/2)` above n = 340. The gamma ratio is computed by the exact recurrence
 /// `g(n+2) = g(n) (n-1)/n` from `g(2) = 1`, `g(3) = 2/π`, which avoids a gamma function.
 pub fn expected_rs(n: usize) -> f64 {
+    match expected_rs_table().get(n) {
+        Some(&value) => value,
+        None => expected_rs_direct(n),
+    }
+}
+
+/// Sizes whose [`expected_rs`] is tabulated: the sum over `i < n` costs `n` square roots and divisions, and
+/// every R/S call needs it for each of its sizes.
+const EXPECTED_RS_TABLE: usize = 1024;
+
+/// [`expected_rs_direct`] for `n < EXPECTED_RS_TABLE`, computed once (bit-identical to computing it each time).
+fn expected_rs_table() -> &'static [f64] {
+    static TABLE: std::sync::OnceLock<Vec<f64>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| (0..EXPECTED_RS_TABLE).map(expected_rs_direct).collect())
+}
+
+/// The formula of [`expected_rs`], evaluated.
+fn expected_rs_direct(n: usize) -> f64 {
     let nf = n as f64;
     let front = (nf - 0.5) / nf;
     let back: f64 = (1..n).map(|i| ((nf - i as f64) / i as f64).sqrt()).sum();

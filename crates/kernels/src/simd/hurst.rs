@@ -92,8 +92,15 @@ fn mean_rescaled_range<S: Isa>(s: S, series: &[f64], columns: &mut [f64], layout
     for tile in 0..layout.tiles {
         s.transpose(series, tile * lanes, layout.per_lane * w, columns, tile * lanes * lanes);
     }
-    let (size, dof, zero) = (s.splat(w as f64), s.splat(w as f64 - 1.0), s.splat(0.0));
-    let (mut total, mut used) = (0.0, 0u32);
+    let (size, dof, zero, one) = (s.splat(w as f64), s.splat(w as f64 - 1.0), s.splat(0.0), s.splat(1.0));
+    let tiny = s.splat(f64::MIN_POSITIVE);
+    // Blocks of lane k: `clamp(blocks - k·per_lane, 0, per_lane)`; block m of a lane counts with weight
+    // `clamp(count - m, 0, 1)` (0 or 1, exactly).
+    let mut counts = [0.0; 8];
+    for (k, count) in counts.iter_mut().enumerate().take(lanes) {
+        *count = layout.blocks.saturating_sub(k * layout.per_lane).min(layout.per_lane) as f64;
+    }
+    let (mut remaining, mut total, mut used) = (s.load(&counts, 0), zero, 0u32);
     for m in 0..layout.per_lane {
         let row = m * w * lanes;
         let first = s.load(columns, row);
@@ -115,16 +122,15 @@ fn mean_rescaled_range<S: Isa>(s: S, series: &[f64], columns: &mut [f64], layout
             ss = s.mul_add(d, d, ss);
         }
         let range = s.sub(hi, lo);
-        let usable = differ & s.ne_mask(range, zero) & valid_lanes(layout, m, lanes);
-        let ratio = s.lanes_f64(s.div(range, s.sqrt(s.div(ss, dof))));
-        for (lane, &r) in ratio.as_slice().iter().enumerate() {
-            if usable >> lane & 1 == 1 {
-                total += r;
-            }
-        }
-        used += usable.count_ones();
+        // Skipped blocks (all values equal, or zero range) have range 0, so their ratio is 0 (the `tiny`
+        // floor only keeps 0/0 away; a block with different values has ss > 0). Blocks past the end of the
+        // series have weight 0.
+        used += (differ & s.ne_mask(range, zero) & valid_lanes(layout, m, lanes)).count_ones();
+        let ratio = s.div(range, s.sqrt(s.div(s.max(ss, tiny), dof)));
+        total = s.mul_add(ratio, s.min(s.max(remaining, zero), one), total);
+        remaining = s.sub(remaining, one);
     }
-    (used > 0).then(|| total / f64::from(used))
+    (used > 0).then(|| s.sum_lanes(total) / f64::from(used))
 }
 
 /// Bit `k` set when lane `k`'s block `m` exists (`k·per_lane + m < blocks`).
