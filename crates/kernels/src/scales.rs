@@ -51,6 +51,18 @@ fn dfa_powers() -> &'static [usize] {
 /// `logmid_n(n, ratio = 1/4, nsteps = 15)`: 15 log-spaced sizes over the middle quarter of `[0, ln n]`,
 /// rounded half to even, deduplicated and sorted.
 pub fn default_rs_nvals(n: usize) -> Vec<usize> {
+    thread_local! {
+        /// The last `(n, sizes)` computed on this thread: feature pipelines call R/S on windows of one length.
+        static LAST: std::cell::Cell<(usize, Vec<usize>)> = const { std::cell::Cell::new((0, Vec::new())) };
+    }
+    let (last_n, last) = LAST.take();
+    let out = if last_n == n && n > 0 { last.clone() } else { logmid_n(n) };
+    LAST.set((n, out.clone()));
+    out
+}
+
+/// nolds' `logmid_n(n, ratio = 1/4, nsteps = 15)`, evaluated.
+fn logmid_n(n: usize) -> Vec<usize> {
     const RATIO: f64 = 1.0 / 4.0;
     const STEPS: usize = 15;
     let log_n = (n as f64).ln();
@@ -84,6 +96,17 @@ const EXPECTED_RS_TABLE: usize = 1024;
 fn expected_rs_table() -> &'static [f64] {
     static TABLE: std::sync::OnceLock<Vec<f64>> = std::sync::OnceLock::new();
     TABLE.get_or_init(|| (0..EXPECTED_RS_TABLE).map(expected_rs_direct).collect())
+}
+
+/// `(ln w, ln expected_rs(w))`, from a table for `w < EXPECTED_RS_TABLE` (the same values, computed once).
+fn log_terms(w: usize) -> (f64, f64) {
+    static TABLE: std::sync::OnceLock<Vec<(f64, f64)>> = std::sync::OnceLock::new();
+    let table =
+        TABLE.get_or_init(|| (0..EXPECTED_RS_TABLE).map(|w| ((w as f64).ln(), expected_rs_direct(w).ln())).collect());
+    match table.get(w) {
+        Some(&terms) => terms,
+        None => ((w as f64).ln(), expected_rs_direct(w).ln()),
+    }
 }
 
 /// The formula of [`expected_rs`], evaluated.
@@ -149,8 +172,15 @@ pub fn dfa_exponent(fluctuations: &[(usize, f64)]) -> Option<f64> {
 /// window): slope of `ln(R/S) - ln(E[R/S])` on `ln n`, plus 1/2. `None` when fewer than two distinct sizes
 /// remain.
 pub fn rs_exponent(ratios: &[(usize, Option<f64>)]) -> Option<f64> {
-    let points: Vec<(f64, f64)> =
-        ratios.iter().filter_map(|&(w, rs)| rs.map(|rs| ((w as f64).ln(), rs.ln() - expected_rs(w).ln()))).collect();
+    let points: Vec<(f64, f64)> = ratios
+        .iter()
+        .filter_map(|&(w, rs)| {
+            rs.map(|rs| {
+                let (ln_w, ln_expected) = log_terms(w);
+                (ln_w, rs.ln() - ln_expected)
+            })
+        })
+        .collect();
     ols_slope(&points).map(|slope| slope + 0.5)
 }
 

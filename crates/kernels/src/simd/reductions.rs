@@ -161,14 +161,11 @@ pub(crate) fn kyle_lambda<S: Isa>(s: S, dp: &[f64], q: &[f64]) -> Option<f64> {
         return None;
     }
     let (q0, p0) = (q[0], dp[0]);
-    // Pass 1: sums of both series shifted by their first value (as the scalar reference does), and the
-    // constant-q check. A NaN or ±∞ makes a sum non-finite, so the explicit non-finite scan runs only then.
-    let (sum_q, sum_p, differ) = kyle_shifted_sums(s, dp, q);
+    // Pass 1: sums of both series shifted by their first value (as the scalar reference does). A NaN or ±∞
+    // makes a sum non-finite, so the explicit non-finite scan runs only then.
+    let (sum_q, sum_p) = kyle_shifted_sums(s, dp, q);
     if !(sum_q.is_finite() && sum_p.is_finite()) && (any_non_finite(s, q) || any_non_finite(s, dp)) {
         return Some(f64::NAN);
-    }
-    if !differ {
-        return None;
     }
     let (mean_q, mean_dp) = (sum_q / n as f64, sum_p / n as f64);
     // Pass 2: centred cross products, UNROLL independent accumulator pairs.
@@ -201,45 +198,40 @@ pub(crate) fn kyle_lambda<S: Isa>(s: S, dp: &[f64], q: &[f64]) -> Option<f64> {
         xy += dq * ((dp[j] - p0) - mean_dp);
         xx += dq * dq;
     }
-    Some(xy / xx)
+    // Σdq² is 0 exactly when every q equals q0: a difference of floats is 0 only for equal operands, and
+    // values that are not all equal cannot all equal their mean.
+    (xx > 0.0).then_some(xy / xx)
 }
 
-/// `(Σ(q - q0), Σ(dp - dp0), some q differs from q0)` with UNROLL independent accumulators per sum.
+/// `(Σ(q - q0), Σ(dp - dp0))` with UNROLL independent accumulators per sum.
 #[inline(always)]
-fn kyle_shifted_sums<S: Isa>(s: S, dp: &[f64], q: &[f64]) -> (f64, f64, bool) {
+fn kyle_shifted_sums<S: Isa>(s: S, dp: &[f64], q: &[f64]) -> (f64, f64) {
     let n = q.len();
     let (q0, p0) = (q[0], dp[0]);
     let (oq, op) = (s.splat(q0), s.splat(p0));
     let mut sq = [s.splat(0.0); UNROLL];
     let mut sp = sq;
-    let mut differ = 0u64;
     let step = S::LANES * UNROLL;
     let mut i = 0;
     while i + step <= n {
         for k in 0..UNROLL {
             let at = i + k * S::LANES;
-            let vq = s.load(q, at);
-            differ |= s.ne_mask(vq, oq);
-            sq[k] = s.add(sq[k], s.sub(vq, oq));
+            sq[k] = s.add(sq[k], s.sub(s.load(q, at), oq));
             sp[k] = s.add(sp[k], s.sub(s.load(dp, at), op));
         }
         i += step;
     }
     while i + S::LANES <= n {
-        let vq = s.load(q, i);
-        differ |= s.ne_mask(vq, oq);
-        sq[0] = s.add(sq[0], s.sub(vq, oq));
+        sq[0] = s.add(sq[0], s.sub(s.load(q, i), oq));
         sp[0] = s.add(sp[0], s.sub(s.load(dp, i), op));
         i += S::LANES;
     }
     let (mut sum_q, mut sum_p) = (s.sum_lanes(add4(s, sq)), s.sum_lanes(add4(s, sp)));
-    let mut differ = differ != 0;
     for j in i..n {
         sum_q += q[j] - q0;
         sum_p += dp[j] - p0;
-        differ |= q[j] != q0;
     }
-    (sum_q, sum_p, differ)
+    (sum_q, sum_p)
 }
 
 /// Sum of four vectors, pairwise.
