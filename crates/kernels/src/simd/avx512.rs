@@ -1,5 +1,5 @@
 //! AVX-512 backend (8 × f64), with `std::arch::x86_64`: AVX-512 F (arithmetic, compares into mask registers,
-//! gathers, 64-bit integer min/max/abs/shift) and DQ (i64 → f64 conversion, sign masks).
+//! shuffles, 64-bit integer min/max/abs/shift) and DQ (i64 → f64 conversion, sign masks).
 
 use std::arch::x86_64::*;
 
