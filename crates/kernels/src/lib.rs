@@ -58,8 +58,12 @@
 //! # Agreement between backends
 //!
 //! SIMD backends sum in a different order than the scalar reference, so results differ by rounding only:
-//! within 1e-12 relative for the kernels, and within 1e-12 of the sum of magnitudes for sums and odd moments
-//! (whose value can cancel to near zero). Integer results are identical.
+//! within 1e-12 relative for the kernels (Hurst exponents relative to `max(|H|, 1)`), and within 1e-12 of the
+//! sum of magnitudes for sums and odd moments (whose value can cancel to near zero). Integer results are
+//! identical. The SIMD DFA uses an equivalent O(n)-per-size formulation (half-window block sums, see
+//! `docs/SIMD.md`) whose cancellation is bounded like the reference's; where an input makes some size's
+//! fluctuation pure rounding noise (exactly linear stretches from runs of equal values), the exponent is
+//! noise in every implementation, nolds included, and backends may differ.
 
 #![cfg_attr(not(any(target_arch = "x86_64", target_arch = "aarch64")), forbid(unsafe_code))]
 

@@ -22,8 +22,9 @@ fn logarithmic_n(min_n: usize, max_n: f64, factor: f64) -> Vec<usize> {
     if steps < 0.0 {
         return out;
     }
+    let cached = (min_n, factor) == (4, 1.2) && (steps as usize) < DFA_POWERS;
     for i in 0..=steps as i32 {
-        let n = (min_n as f64 * factor.powf(f64::from(i))).floor() as usize;
+        let n = if cached { dfa_powers()[i as usize] } else { power_step(min_n, factor, i) };
         if n > *out.last().expect("out starts non-empty") {
             out.push(n);
         }
@@ -31,10 +32,37 @@ fn logarithmic_n(min_n: usize, max_n: f64, factor: f64) -> Vec<usize> {
     out
 }
 
+/// `floor(min_n * factor^i)`, with `powf` as Python's `**`.
+fn power_step(min_n: usize, factor: f64, i: i32) -> usize {
+    (min_n as f64 * factor.powf(f64::from(i))).floor() as usize
+}
+
+/// Exponents whose default DFA step `floor(4 * 1.2^i)` is tabulated (up to ~6e8 points).
+const DFA_POWERS: usize = 100;
+
+/// `floor(4 * 1.2^i)` for `i < DFA_POWERS`, computed once by [`power_step`] (the default DFA sizes are needed
+/// on every call and `powf` is not free).
+fn dfa_powers() -> &'static [usize] {
+    static TABLE: std::sync::OnceLock<Vec<usize>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| (0..DFA_POWERS as i32).map(|i| power_step(4, 1.2, i)).collect())
+}
+
 /// Default R/S window sizes for a series of `n` points, as `nolds.hurst_rs` 0.6.2 chooses them:
 /// `logmid_n(n, ratio = 1/4, nsteps = 15)`: 15 log-spaced sizes over the middle quarter of `[0, ln n]`,
 /// rounded half to even, deduplicated and sorted.
 pub fn default_rs_nvals(n: usize) -> Vec<usize> {
+    thread_local! {
+        /// The last `(n, sizes)` computed on this thread: feature pipelines call R/S on windows of one length.
+        static LAST: std::cell::Cell<(usize, Vec<usize>)> = const { std::cell::Cell::new((0, Vec::new())) };
+    }
+    let (last_n, last) = LAST.take();
+    let out = if last_n == n && n > 0 { last.clone() } else { logmid_n(n) };
+    LAST.set((n, out.clone()));
+    out
+}
+
+/// nolds' `logmid_n(n, ratio = 1/4, nsteps = 15)`, evaluated.
+fn logmid_n(n: usize) -> Vec<usize> {
     const RATIO: f64 = 1.0 / 4.0;
     const STEPS: usize = 15;
     let log_n = (n as f64).ln();
@@ -54,6 +82,35 @@ pub fn default_rs_nvals(n: usize) -> Vec<usize> {
 /// `1/√(nπ/2)` above n = 340. The gamma ratio is computed by the exact recurrence
 /// `g(n+2) = g(n) (n-1)/n` from `g(2) = 1`, `g(3) = 2/π`, which avoids a gamma function.
 pub fn expected_rs(n: usize) -> f64 {
+    match expected_rs_table().get(n) {
+        Some(&value) => value,
+        None => expected_rs_direct(n),
+    }
+}
+
+/// Sizes whose [`expected_rs`] is tabulated: the sum over `i < n` costs `n` square roots and divisions, and
+/// every R/S call needs it for each of its sizes.
+const EXPECTED_RS_TABLE: usize = 1024;
+
+/// [`expected_rs_direct`] for `n < EXPECTED_RS_TABLE`, computed once (bit-identical to computing it each time).
+fn expected_rs_table() -> &'static [f64] {
+    static TABLE: std::sync::OnceLock<Vec<f64>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| (0..EXPECTED_RS_TABLE).map(expected_rs_direct).collect())
+}
+
+/// `(ln w, ln expected_rs(w))`, from a table for `w < EXPECTED_RS_TABLE` (the same values, computed once).
+fn log_terms(w: usize) -> (f64, f64) {
+    static TABLE: std::sync::OnceLock<Vec<(f64, f64)>> = std::sync::OnceLock::new();
+    let table =
+        TABLE.get_or_init(|| (0..EXPECTED_RS_TABLE).map(|w| ((w as f64).ln(), expected_rs_direct(w).ln())).collect());
+    match table.get(w) {
+        Some(&terms) => terms,
+        None => ((w as f64).ln(), expected_rs_direct(w).ln()),
+    }
+}
+
+/// The formula of [`expected_rs`], evaluated.
+fn expected_rs_direct(n: usize) -> f64 {
     let nf = n as f64;
     let front = (nf - 0.5) / nf;
     let back: f64 = (1..n).map(|i| ((nf - i as f64) / i as f64).sqrt()).sum();
@@ -115,8 +172,15 @@ pub fn dfa_exponent(fluctuations: &[(usize, f64)]) -> Option<f64> {
 /// window): slope of `ln(R/S) - ln(E[R/S])` on `ln n`, plus 1/2. `None` when fewer than two distinct sizes
 /// remain.
 pub fn rs_exponent(ratios: &[(usize, Option<f64>)]) -> Option<f64> {
-    let points: Vec<(f64, f64)> =
-        ratios.iter().filter_map(|&(w, rs)| rs.map(|rs| ((w as f64).ln(), rs.ln() - expected_rs(w).ln()))).collect();
+    let points: Vec<(f64, f64)> = ratios
+        .iter()
+        .filter_map(|&(w, rs)| {
+            rs.map(|rs| {
+                let (ln_w, ln_expected) = log_terms(w);
+                (ln_w, rs.ln() - ln_expected)
+            })
+        })
+        .collect();
     ols_slope(&points).map(|slope| slope + 0.5)
 }
 

@@ -3,7 +3,8 @@
 //!
 //! Tolerance (stated once): 1e-12 relative for the kernels and for non-negative sums; sums, means and odd
 //! moments that can cancel towards zero are compared with 1e-12 relative to their natural scale (Σ|x|, or
-//! m2^1.5 for the third moment). Integer results must be identical.
+//! m2^1.5 for the third moment), and Hurst exponents (log-log slopes) relative to max(|H|, 1). Integer
+//! results must be identical.
 
 mod common;
 
@@ -12,6 +13,9 @@ use proptest::prelude::*;
 use rangebar_kernels::{Kernels, Moments};
 
 const REL: f64 = 1e-12;
+
+/// Natural scale of a Hurst exponent (DFA, R/S): exponents are compared within `REL · max(|H|, 1)`.
+const HURST_SCALE: f64 = 1.0;
 
 /// Deterministic pseudo-random numbers (SplitMix64), uniform in [-1, 1).
 struct Noise(u64);
@@ -70,15 +74,70 @@ fn check_kernels(reference: &Kernels, k: &Kernels, x: &[f64], label: &str, delay
         }
     }
     let (got, want) = (k.hurst_dfa(x, None), reference.hurst_dfa(x, None));
-    assert!(close_opt(got, want, REL, 0.0), "{b} {label}: DFA {got:?} vs {want:?}");
+    // A Hurst exponent is a log-log slope whose natural scale is 1: an exponent near 0 is a cancelled
+    // difference of logarithms, and its rounding is ~1e-14 absolute whatever the summation order.
+    // Agreement is bounded by the profile's own rounding relative to the smallest fluctuation (see
+    // `dfa_conditioning`); inputs where that is rounding noise are not compared.
+    let conditioning = dfa_conditioning(x);
+    if conditioning < 1e9 {
+        let rel = REL.max(8.0 * f64::EPSILON * conditioning);
+        assert!(
+            close_opt(got, want, rel, HURST_SCALE),
+            "{b} {label}: DFA {got:?} vs {want:?} (cond {conditioning:.1e})"
+        );
+    }
     for nvals in [None, Some(&[2usize, 3, 4, 5][..])] {
         let (got, want) = (k.hurst_rs(x, nvals), reference.hurst_rs(x, nvals));
-        assert!(close_opt(got, want, REL, 0.0), "{b} {label}: R/S {nvals:?} {got:?} vs {want:?}");
+        assert!(close_opt(got, want, REL, HURST_SCALE), "{b} {label}: R/S {nvals:?} {got:?} vs {want:?}");
     }
     let q: Vec<f64> = x.iter().rev().map(|v| v * 0.5 + 3.0).collect();
     let (got, want) = (k.kyle_lambda(x, &q), reference.kyle_lambda(x, &q));
     assert!(close_opt(got, want, REL, kyle_scale(x, &q)), "{b} {label}: kyle {got:?} vs {want:?}");
     check_reductions(reference, k, x, label);
+}
+
+/// Conditioning of the DFA exponent: the profile's magnitude over the smallest fluctuation F(w) of the
+/// default sizes (1 when undefined). The profile is a cumulative sum, so its rounding is ~ε times its
+/// magnitude whatever the summation order; relative to the smallest fluctuation that is `ε · conditioning`,
+/// which bounds how closely two correct implementations (or nolds) can agree. Runs of equal values make exactly
+/// linear profile stretches whose fitted residual is pure rounding noise: when every window of a size is such
+/// a stretch the conditioning is ~1/ε, the exponent is a ratio of rounding noises (or `None` when the noise
+/// cancels exactly), and the input is not compared.
+fn dfa_conditioning(x: &[f64]) -> f64 {
+    let n = x.len();
+    let sizes = rangebar_kernels::default_dfa_nvals(n);
+    if n < 3 || sizes.iter().any(|&w| w < 2 || w >= n) || x.iter().any(|v| !v.is_finite()) {
+        return 1.0;
+    }
+    let mean = x.iter().sum::<f64>() / n as f64;
+    let walk: Vec<f64> = x
+        .iter()
+        .scan(0.0, |acc, v| {
+            *acc += v - mean;
+            Some(*acc)
+        })
+        .collect();
+    let scale = walk.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    let smallest = sizes
+        .iter()
+        .filter(|&&w| w > 2)
+        .map(|&w| {
+            let windows: Vec<f64> = (0..n - w).step_by(w / 2).map(|s| window_rms_residual(&walk[s..s + w])).collect();
+            (windows.iter().map(|r| r * r).sum::<f64>() / windows.len() as f64).sqrt()
+        })
+        .fold(f64::INFINITY, f64::min);
+    if scale == 0.0 || !smallest.is_finite() { 1.0 } else { (scale / smallest).max(1.0) }
+}
+
+/// Root mean square residual of the least-squares line through `y` (plain two-pass formulas).
+fn window_rms_residual(y: &[f64]) -> f64 {
+    let w = y.len() as f64;
+    let (tm, ym) = ((w - 1.0) / 2.0, y.iter().sum::<f64>() / w);
+    let stt: f64 = (0..y.len()).map(|t| (t as f64 - tm).powi(2)).sum();
+    let sty: f64 = y.iter().enumerate().map(|(t, v)| (t as f64 - tm) * (v - ym)).sum();
+    let slope = sty / stt;
+    let rss: f64 = y.iter().enumerate().map(|(t, v)| (v - ym - slope * (t as f64 - tm)).powi(2)).sum();
+    (rss / w).sqrt()
 }
 
 /// Natural scale of a regression slope that cancels towards zero: `(std(dp) + 1e-4 |mean(dp)|) / std(q)` (the

@@ -17,7 +17,7 @@ pub(crate) fn hurst_dfa(x: &[f64], nvals: Option<&[usize]>) -> Option<f64> {
 }
 
 /// The DFA profile: cumulative sum of the deviations from the mean.
-pub(crate) fn profile(x: &[f64]) -> Vec<f64> {
+fn profile(x: &[f64]) -> Vec<f64> {
     let mean = x.iter().sum::<f64>() / x.len() as f64;
     let mut acc = 0.0;
     x.iter()
@@ -45,7 +45,7 @@ fn fluctuation(walk: &[f64], w: usize) -> f64 {
 /// the residual is unchanged by removing a line, and `z` is of the size of the residual itself, so the
 /// one-pass formula `Σz² - (Σz)²/w - (Σ t z)²/Σt²` (t centred) loses at most a factor ~4w to cancellation
 /// instead of the ratio between the profile's magnitude and its residual.
-pub(crate) fn dfa_window_rss(y: &[f64]) -> f64 {
+fn dfa_window_rss(y: &[f64]) -> f64 {
     let w = y.len();
     let first = y[0];
     let slope = (y[w - 1] - first) / (w - 1) as f64;
@@ -60,7 +60,7 @@ pub(crate) fn dfa_window_rss(y: &[f64]) -> f64 {
 }
 
 /// `RSS = Σz² - (Σz)²/w - (Σ t_c z)² / Σ t_c²` with `t_c = r - (w-1)/2`, from `Σz`, `Σ r z`, `Σz²`.
-pub(crate) fn window_rss_from_sums(w: usize, s0: f64, s1: f64, s2: f64) -> f64 {
+fn window_rss_from_sums(w: usize, s0: f64, s1: f64, s2: f64) -> f64 {
     let wf = w as f64;
     let centre = (wf - 1.0) * 0.5;
     let stt = wf * (wf * wf - 1.0) / 12.0;
@@ -94,7 +94,7 @@ fn mean_rescaled_range(x: &[f64], w: usize) -> Option<f64> {
 /// deviation (ddof = 1). `None` when all values are equal (the range is zero by definition) or the block has
 /// a single value. Values are shifted by the block's first value before the mean is taken, so an offset
 /// (prices near 1e5) costs no accuracy.
-pub(crate) fn rs_block(block: &[f64]) -> Option<f64> {
+fn rs_block(block: &[f64]) -> Option<f64> {
     let first = block[0];
     if block.len() < 2 || block.iter().all(|&v| v == first) {
         return None;

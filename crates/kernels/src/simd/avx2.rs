@@ -42,16 +42,6 @@ impl Isa for Avx2 {
         unsafe { _mm256_loadu_pd(x.as_ptr().add(at)) }
     }
     #[inline(always)]
-    fn gather(self, x: &[f64], base: usize, stride: usize) -> __m256d {
-        assert!(base + 3 * stride < x.len() && 3 * stride <= i64::MAX as usize);
-        // SAFETY: every gathered index `base + k·stride`, k < 4, is `< x.len()` (checked above); AVX2 available.
-        unsafe {
-            let s = stride as i64;
-            let offsets = _mm256_setr_epi64x(0, s, 2 * s, 3 * s);
-            _mm256_i64gather_pd::<8>(x.as_ptr().add(base), offsets)
-        }
-    }
-    #[inline(always)]
     fn add(self, a: __m256d, b: __m256d) -> __m256d {
         // SAFETY: see the impl comment.
         unsafe { _mm256_add_pd(a, b) }
@@ -223,6 +213,30 @@ impl Isa for Avx2 {
             let low_bits = _mm256_blend_epi32::<0b1010_1010>(a, two52);
             let low = _mm256_sub_pd(_mm256_castsi256_pd(low_bits), _mm256_set1_pd(4_503_599_627_370_496.0));
             _mm256_fmadd_pd(high, _mm256_set1_pd(4_294_967_296.0), low)
+        }
+    }
+    #[inline(always)]
+    fn store(self, a: __m256d, out: &mut [f64], at: usize) {
+        assert!(at + 4 <= out.len());
+        // SAFETY: `at + 4 <= out.len()` checked above; AVX available.
+        unsafe { _mm256_storeu_pd(out.as_mut_ptr().add(at), a) }
+    }
+    #[inline(always)]
+    fn transpose(self, x: &[f64], base: usize, stride: usize, out: &mut [f64], at: usize) {
+        assert!(base + 3 * stride + 4 <= x.len() && at + 16 <= out.len());
+        // SAFETY: rows `base + k·stride .. + 4` (k < 4) and `out[at..at + 16]` are in bounds (checked above).
+        unsafe {
+            let src = x.as_ptr().add(base);
+            let (r0, r1) = (_mm256_loadu_pd(src), _mm256_loadu_pd(src.add(stride)));
+            let (r2, r3) = (_mm256_loadu_pd(src.add(2 * stride)), _mm256_loadu_pd(src.add(3 * stride)));
+            // lo01 = r0[0] r1[0] r0[2] r1[2], hi01 = r0[1] r1[1] r0[3] r1[3]; then 128-bit halves regrouped.
+            let (lo01, hi01) = (_mm256_unpacklo_pd(r0, r1), _mm256_unpackhi_pd(r0, r1));
+            let (lo23, hi23) = (_mm256_unpacklo_pd(r2, r3), _mm256_unpackhi_pd(r2, r3));
+            let dst = out.as_mut_ptr().add(at);
+            _mm256_storeu_pd(dst, _mm256_permute2f128_pd::<0x20>(lo01, lo23));
+            _mm256_storeu_pd(dst.add(4), _mm256_permute2f128_pd::<0x20>(hi01, hi23));
+            _mm256_storeu_pd(dst.add(8), _mm256_permute2f128_pd::<0x31>(lo01, lo23));
+            _mm256_storeu_pd(dst.add(12), _mm256_permute2f128_pd::<0x31>(hi01, hi23));
         }
     }
     #[inline(always)]

@@ -1,5 +1,5 @@
 //! AVX-512 backend (8 × f64), with `std::arch::x86_64`: AVX-512 F (arithmetic, compares into mask registers,
-//! gathers, 64-bit integer min/max/abs/shift) and DQ (i64 → f64 conversion, sign masks).
+//! shuffles, 64-bit integer min/max/abs/shift) and DQ (i64 → f64 conversion, sign masks).
 
 use std::arch::x86_64::*;
 
@@ -41,16 +41,6 @@ impl Isa for Avx512 {
         assert!(at + 8 <= x.len());
         // SAFETY: `at + 8 <= x.len()` checked above; AVX-512F available.
         unsafe { _mm512_loadu_pd(x.as_ptr().add(at)) }
-    }
-    #[inline(always)]
-    fn gather(self, x: &[f64], base: usize, stride: usize) -> __m512d {
-        assert!(base + 7 * stride < x.len() && 7 * stride <= i64::MAX as usize);
-        // SAFETY: every gathered index `base + k·stride`, k < 8, is `< x.len()` (checked above).
-        unsafe {
-            let s = stride as i64;
-            let offsets = _mm512_setr_epi64(0, s, 2 * s, 3 * s, 4 * s, 5 * s, 6 * s, 7 * s);
-            _mm512_i64gather_pd::<8>(offsets, x.as_ptr().add(base))
-        }
     }
     #[inline(always)]
     fn add(self, a: __m512d, b: __m512d) -> __m512d {
@@ -200,6 +190,52 @@ impl Isa for Avx512 {
     fn to_f64(self, a: __m512i) -> __m512d {
         // SAFETY: see the impl comment (AVX-512DQ available).
         unsafe { _mm512_cvtepi64_pd(a) }
+    }
+    #[inline(always)]
+    fn store(self, a: __m512d, out: &mut [f64], at: usize) {
+        assert!(at + 8 <= out.len());
+        // SAFETY: `at + 8 <= out.len()` checked above.
+        unsafe { _mm512_storeu_pd(out.as_mut_ptr().add(at), a) }
+    }
+    #[inline(always)]
+    fn transpose(self, x: &[f64], base: usize, stride: usize, out: &mut [f64], at: usize) {
+        assert!(base + 7 * stride + 8 <= x.len() && at + 64 <= out.len());
+        // SAFETY: rows `base + k·stride .. + 8` (k < 8) and `out[at..at + 64]` are in bounds (checked above).
+        unsafe {
+            let src = x.as_ptr().add(base);
+            let (r0, r1, r2, r3) = (
+                _mm512_loadu_pd(src),
+                _mm512_loadu_pd(src.add(stride)),
+                _mm512_loadu_pd(src.add(2 * stride)),
+                _mm512_loadu_pd(src.add(3 * stride)),
+            );
+            let (r4, r5, r6, r7) = (
+                _mm512_loadu_pd(src.add(4 * stride)),
+                _mm512_loadu_pd(src.add(5 * stride)),
+                _mm512_loadu_pd(src.add(6 * stride)),
+                _mm512_loadu_pd(src.add(7 * stride)),
+            );
+            // Pairs of rows interleaved: lo01 = r0[0] r1[0] | r0[2] r1[2] | r0[4] r1[4] | r0[6] r1[6], etc.
+            let (lo01, hi01) = (_mm512_unpacklo_pd(r0, r1), _mm512_unpackhi_pd(r0, r1));
+            let (lo23, hi23) = (_mm512_unpacklo_pd(r2, r3), _mm512_unpackhi_pd(r2, r3));
+            let (lo45, hi45) = (_mm512_unpacklo_pd(r4, r5), _mm512_unpackhi_pd(r4, r5));
+            let (lo67, hi67) = (_mm512_unpacklo_pd(r6, r7), _mm512_unpackhi_pd(r6, r7));
+            // 128-bit lanes regrouped (0x88: lanes 0, 2 of a then of b; 0xDD: lanes 1, 3): c04a holds columns 0
+            // and 4 of rows 0-3, c26a columns 2 and 6, c15a 1 and 5, c37a 3 and 7; the `b` versions rows 4-7.
+            let (c04a, c26a) = (_mm512_shuffle_f64x2::<0x88>(lo01, lo23), _mm512_shuffle_f64x2::<0xDD>(lo01, lo23));
+            let (c15a, c37a) = (_mm512_shuffle_f64x2::<0x88>(hi01, hi23), _mm512_shuffle_f64x2::<0xDD>(hi01, hi23));
+            let (c04b, c26b) = (_mm512_shuffle_f64x2::<0x88>(lo45, lo67), _mm512_shuffle_f64x2::<0xDD>(lo45, lo67));
+            let (c15b, c37b) = (_mm512_shuffle_f64x2::<0x88>(hi45, hi67), _mm512_shuffle_f64x2::<0xDD>(hi45, hi67));
+            let dst = out.as_mut_ptr().add(at);
+            _mm512_storeu_pd(dst, _mm512_shuffle_f64x2::<0x88>(c04a, c04b));
+            _mm512_storeu_pd(dst.add(8), _mm512_shuffle_f64x2::<0x88>(c15a, c15b));
+            _mm512_storeu_pd(dst.add(16), _mm512_shuffle_f64x2::<0x88>(c26a, c26b));
+            _mm512_storeu_pd(dst.add(24), _mm512_shuffle_f64x2::<0x88>(c37a, c37b));
+            _mm512_storeu_pd(dst.add(32), _mm512_shuffle_f64x2::<0xDD>(c04a, c04b));
+            _mm512_storeu_pd(dst.add(40), _mm512_shuffle_f64x2::<0xDD>(c15a, c15b));
+            _mm512_storeu_pd(dst.add(48), _mm512_shuffle_f64x2::<0xDD>(c26a, c26b));
+            _mm512_storeu_pd(dst.add(56), _mm512_shuffle_f64x2::<0xDD>(c37a, c37b));
+        }
     }
     #[inline(always)]
     fn lanes_i64(self, a: __m512i) -> LaneArray<i64> {

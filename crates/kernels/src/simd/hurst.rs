@@ -1,107 +1,22 @@
-//! DFA and R/S Hurst exponents, generic over [`Isa`].
+//! R/S Hurst exponent, generic over [`Isa`].
 //!
-//! Windows (DFA) and blocks (R/S) are short (4 to a few hundred points) and numerous, so the vectors run
-//! across them: lane `k` handles window `j + k`, and step `r` gathers element `r` of each of the `LANES`
-//! windows (`x[start + k·stride + r]`). Every lane then accumulates its own sums without horizontal
-//! reductions until the per-size total. Windows left over (fewer than `LANES`) use the scalar reference code.
+//! Blocks of size `w` are non-overlapping and each needs a running cumulative sum, so lanes run across
+//! blocks: lane `k` takes the blocks `k·per_lane .. (k+1)·per_lane`, a contiguous segment of the series. The
+//! series is copied per size into a transposed buffer (row `i` holds `x[k·per_lane·w + i]` for every lane `k`)
+//! with in-register tile transposes ([`Isa::transpose`]), so both passes over a block (the shifted sum for
+//! the mean, then the cumulative deviations with their running max/min and the sum of squares) are
+//! contiguous vector loads, in the same order of operations per lane as the scalar reference.
 
 use super::Isa;
-use super::reductions::{all_equal, any_non_finite, sum_f64};
-use crate::scalar::{dfa_window_rss, rs_block};
-use crate::scales::{dfa_exponent, dfa_nvals, rs_exponent, rs_nvals};
+use super::reductions::any_non_finite;
+use crate::scales::{rs_exponent, rs_nvals};
 
-#[inline(always)]
-pub(crate) fn hurst_dfa<S: Isa>(s: S, x: &[f64], nvals: Option<&[usize]>) -> Option<f64> {
-    let nvals = dfa_nvals(x.len(), nvals)?;
-    if any_non_finite(s, x) {
-        return Some(f64::NAN);
-    }
-    if all_equal(s, x) {
-        return None;
-    }
-    let walk = profile(s, x);
-    // Plain loops, no closures: a closure called from a non-inlined std function would be compiled without
-    // the backend's target features, and every intrinsic in it would become a function call.
-    let mut fluctuations = Vec::with_capacity(nvals.len());
-    for &w in &nvals {
-        fluctuations.push((w, fluctuation(s, &walk, w)));
-    }
-    dfa_exponent(&fluctuations)
-}
+/// Working-memory elements kept per thread between calls (beyond that, memory is returned after the call).
+const KEEP: usize = 1 << 16;
 
-/// Cumulative sum of `x - mean`, as four interleaved chains over the four quarters of the series (so the adds
-/// are not serialised on one register), then a vector pass adding each quarter's offset.
-#[inline(always)]
-fn profile<S: Isa>(s: S, x: &[f64]) -> Vec<f64> {
-    const CHAINS: usize = 4;
-    let n = x.len();
-    let mean = sum_f64(s, x) / n as f64;
-    let mut walk = vec![0.0; n];
-    let seg = n.div_ceil(CHAINS);
-    let mut acc = [0.0; CHAINS];
-    for i in 0..seg {
-        for (c, a) in acc.iter_mut().enumerate() {
-            let at = c * seg + i;
-            if at < n {
-                *a += x[at] - mean;
-                walk[at] = *a;
-            }
-        }
-    }
-    for c in 1..CHAINS {
-        let start = (c * seg).min(n);
-        // The previous quarter is already complete, so its last value is the whole prefix sum.
-        let offset = walk[start - 1];
-        let end = ((c + 1) * seg).min(n);
-        let off = s.splat(offset);
-        let mut i = start;
-        while i + S::LANES <= end {
-            let v = s.add(s.load(&walk, i), off);
-            for (k, &val) in s.lanes_f64(v).as_slice().iter().enumerate() {
-                walk[i + k] = val;
-            }
-            i += S::LANES;
-        }
-        for w in &mut walk[i..end] {
-            *w += offset;
-        }
-    }
-    walk
-}
-
-/// F(w) over windows starting every `w/2` points (starts `< len - w`).
-#[inline(always)]
-fn fluctuation<S: Isa>(s: S, walk: &[f64], w: usize) -> f64 {
-    let step = w / 2;
-    let windows = (walk.len() - w).div_ceil(step);
-    let (wf, centre) = (w as f64, (w as f64 - 1.0) * 0.5);
-    let stt = s.splat(wf * (wf * wf - 1.0) / 12.0);
-    let (span, size, half) = (s.splat(wf - 1.0), s.splat(wf), s.splat(centre));
-    let zero = s.splat(0.0);
-    let mut total = zero;
-    let mut k = 0;
-    while k + S::LANES <= windows {
-        let start = k * step;
-        let first = s.gather(walk, start, step);
-        let slope = s.div(s.sub(s.gather(walk, start + w - 1, step), first), span);
-        let (mut s0, mut s1, mut s2) = (zero, zero, zero);
-        for r in 0..w {
-            let rv = s.splat(r as f64);
-            let z = s.sub(s.sub(s.gather(walk, start + r, step), first), s.mul(slope, rv));
-            s0 = s.add(s0, z);
-            s1 = s.mul_add(rv, z, s1);
-            s2 = s.mul_add(z, z, s2);
-        }
-        let stz = s.sub(s1, s.mul(half, s0));
-        let rss = s.sub(s.sub(s2, s.div(s.mul(s0, s0), size)), s.div(s.mul(stz, stz), stt));
-        total = s.add(total, s.max(rss, zero));
-        k += S::LANES;
-    }
-    let mut sum = s.sum_lanes(total);
-    for j in k..windows {
-        sum += dfa_window_rss(&walk[j * step..j * step + w]);
-    }
-    (sum / wf / windows as f64).sqrt()
+thread_local! {
+    /// Working memory reused across calls on this thread (taken out for the duration of a call).
+    static MEMORY: std::cell::Cell<Vec<f64>> = const { std::cell::Cell::new(Vec::new()) };
 }
 
 #[inline(always)]
@@ -110,30 +25,88 @@ pub(crate) fn hurst_rs<S: Isa>(s: S, x: &[f64], nvals: Option<&[usize]>) -> Opti
     if any_non_finite(s, x) {
         return Some(f64::NAN);
     }
+    // Sizes: the padded copy of `x` and the largest transposed buffer.
+    let (mut padded, mut columns) = (x.len(), 0);
+    for &w in &nvals {
+        if let Some(layout) = Layout::new(x.len(), w, S::LANES) {
+            padded = padded.max(layout.padded(S::LANES));
+            columns = columns.max(layout.columns(S::LANES));
+        }
+    }
+    let mut memory = MEMORY.take();
+    memory.resize(padded + columns, 0.0);
+    let (series, columns) = memory.split_at_mut(padded);
+    series[..x.len()].copy_from_slice(x);
+    series[x.len()..].fill(0.0);
+    // Plain loops, no closures (see `docs/SIMD.md`).
     let mut ratios = Vec::with_capacity(nvals.len());
     for &w in &nvals {
-        ratios.push((w, mean_rescaled_range(s, x, w)));
+        let ratio = match Layout::new(x.len(), w, S::LANES) {
+            Some(layout) => mean_rescaled_range(s, series, columns, layout),
+            None => None,
+        };
+        ratios.push((w, ratio));
+    }
+    if memory.capacity() <= KEEP {
+        MEMORY.set(memory);
     }
     rs_exponent(&ratios)
 }
 
-/// Mean R/S over the complete blocks of size `w`, skipping blocks whose values are all equal.
-#[inline(always)]
-fn mean_rescaled_range<S: Isa>(s: S, x: &[f64], w: usize) -> Option<f64> {
-    if w < 2 {
-        return None;
+/// Layout of one block size: lane `k` takes blocks `k·per_lane .. (k+1)·per_lane`.
+#[derive(Clone, Copy)]
+struct Layout {
+    w: usize,
+    blocks: usize,
+    per_lane: usize,
+    /// Tiles of `LANES` rows covering rows `0..per_lane·w`.
+    tiles: usize,
+}
+
+impl Layout {
+    /// `None` for sizes without a usable block (`w < 2`: zero range by definition).
+    fn new(n: usize, w: usize, lanes: usize) -> Option<Layout> {
+        let blocks = n / w;
+        if w < 2 || blocks == 0 {
+            return None;
+        }
+        let per_lane = blocks.div_ceil(lanes);
+        Some(Layout { w, blocks, per_lane, tiles: (per_lane * w).div_ceil(lanes) })
     }
-    let blocks = x.len() / w;
-    let (wf, zero) = (w as f64, s.splat(0.0));
-    let (size, dof) = (s.splat(wf), s.splat(wf - 1.0));
-    let (mut total, mut used) = (0.0, 0usize);
-    let mut k = 0;
-    while k + S::LANES <= blocks {
-        let start = k * w;
-        let first = s.gather(x, start, w);
+
+    /// Length of the zero-padded series read by the transposes.
+    fn padded(&self, lanes: usize) -> usize {
+        (lanes - 1) * self.per_lane * self.w + self.tiles * lanes
+    }
+
+    fn columns(&self, lanes: usize) -> usize {
+        self.tiles * lanes * lanes
+    }
+}
+
+/// Mean R/S over the complete blocks of size `w`, skipping blocks whose values are all equal or whose range
+/// is zero.
+#[inline(always)]
+fn mean_rescaled_range<S: Isa>(s: S, series: &[f64], columns: &mut [f64], layout: Layout) -> Option<f64> {
+    let (w, lanes) = (layout.w, S::LANES);
+    for tile in 0..layout.tiles {
+        s.transpose(series, tile * lanes, layout.per_lane * w, columns, tile * lanes * lanes);
+    }
+    let (size, dof, zero, one) = (s.splat(w as f64), s.splat(w as f64 - 1.0), s.splat(0.0), s.splat(1.0));
+    let tiny = s.splat(f64::MIN_POSITIVE);
+    // Blocks of lane k: `clamp(blocks - k·per_lane, 0, per_lane)`; block m of a lane counts with weight
+    // `clamp(count - m, 0, 1)` (0 or 1, exactly).
+    let mut counts = [0.0; 8];
+    for (k, count) in counts.iter_mut().enumerate().take(lanes) {
+        *count = layout.blocks.saturating_sub(k * layout.per_lane).min(layout.per_lane) as f64;
+    }
+    let (mut remaining, mut total, mut used) = (s.load(&counts, 0), zero, 0u32);
+    for m in 0..layout.per_lane {
+        let row = m * w * lanes;
+        let first = s.load(columns, row);
         let (mut sum, mut differ) = (zero, 0u64);
-        for r in 0..w {
-            let v = s.gather(x, start + r, w);
+        for r in 1..w {
+            let v = s.load(columns, row + r * lanes);
             sum = s.add(sum, s.sub(v, first));
             differ |= s.ne_mask(v, first);
         }
@@ -142,28 +115,30 @@ fn mean_rescaled_range<S: Isa>(s: S, x: &[f64], w: usize) -> Option<f64> {
         let mean = s.div(sum, size);
         let (mut acc, mut hi, mut lo, mut ss) = (zero, s.splat(f64::NEG_INFINITY), s.splat(f64::INFINITY), zero);
         for r in 0..w {
-            let d = s.sub(s.sub(s.gather(x, start + r, w), first), mean);
+            let d = s.sub(s.sub(s.load(columns, row + r * lanes), first), mean);
             acc = s.add(acc, d);
             hi = s.max(hi, acc);
             lo = s.min(lo, acc);
             ss = s.mul_add(d, d, ss);
         }
         let range = s.sub(hi, lo);
-        let usable = differ & s.ne_mask(range, zero);
-        let ratio = s.div(range, s.sqrt(s.div(ss, dof)));
-        for (lane, &r) in s.lanes_f64(ratio).as_slice().iter().enumerate() {
-            if usable >> lane & 1 == 1 {
-                total += r;
-                used += 1;
-            }
-        }
-        k += S::LANES;
+        // Skipped blocks (all values equal, or zero range) have range 0, so their ratio is 0 (the `tiny`
+        // floor only keeps 0/0 away; a block with different values has ss > 0). Blocks past the end of the
+        // series have weight 0.
+        used += (differ & s.ne_mask(range, zero) & valid_lanes(layout, m, lanes)).count_ones();
+        let ratio = s.div(range, s.sqrt(s.div(s.max(ss, tiny), dof)));
+        total = s.mul_add(ratio, s.min(s.max(remaining, zero), one), total);
+        remaining = s.sub(remaining, one);
     }
-    for block in x[k * w..blocks * w].chunks_exact(w) {
-        if let Some(ratio) = rs_block(block) {
-            total += ratio;
-            used += 1;
-        }
+    (used > 0).then(|| s.sum_lanes(total) / f64::from(used))
+}
+
+/// Bit `k` set when lane `k`'s block `m` exists (`k·per_lane + m < blocks`).
+#[inline(always)]
+fn valid_lanes(layout: Layout, m: usize, lanes: usize) -> u64 {
+    let mut bits = 0;
+    for k in 0..lanes {
+        bits |= u64::from(k * layout.per_lane + m < layout.blocks) << k;
     }
-    (used > 0).then(|| total / used as f64)
+    bits
 }

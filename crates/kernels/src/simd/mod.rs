@@ -8,6 +8,7 @@
 //! handed out after runtime detection ([`crate::backend::checked_table`]).
 
 pub(crate) mod columns;
+pub(crate) mod dfa;
 pub(crate) mod entropy;
 pub(crate) mod hurst;
 pub(crate) mod reductions;
@@ -37,8 +38,6 @@ pub(crate) trait Isa: Copy {
     fn splat(self, v: f64) -> Self::F;
     /// `x[at..at + LANES]`.
     fn load(self, x: &[f64], at: usize) -> Self::F;
-    /// `x[base + k * stride]` for lane `k`.
-    fn gather(self, x: &[f64], base: usize, stride: usize) -> Self::F;
     fn add(self, a: Self::F, b: Self::F) -> Self::F;
     fn sub(self, a: Self::F, b: Self::F) -> Self::F;
     fn mul(self, a: Self::F, b: Self::F) -> Self::F;
@@ -111,6 +110,25 @@ pub(crate) trait Isa: Copy {
         }
         self.load_i64(&out[..Self::LANES], 0)
     }
+
+    /// Writes `a` to `out[at..at + LANES]`.
+    #[inline(always)]
+    fn store(self, a: Self::F, out: &mut [f64], at: usize) {
+        out[at..at + Self::LANES].copy_from_slice(self.lanes_f64(a).as_slice());
+    }
+
+    /// Transposes a `LANES × LANES` tile: row `k` is `x[base + k·stride..][..LANES]`, and element `i` of every
+    /// row goes to `out[at + i·LANES..][..LANES]` (lane `k` from row `k`). Scalar by default; backends with
+    /// cheap shuffles override it.
+    #[inline(always)]
+    fn transpose(self, x: &[f64], base: usize, stride: usize, out: &mut [f64], at: usize) {
+        let out = &mut out[at..at + Self::LANES * Self::LANES];
+        for (i, column) in out.chunks_exact_mut(Self::LANES).enumerate() {
+            for (k, slot) in column.iter_mut().enumerate() {
+                *slot = x[base + k * stride + i];
+            }
+        }
+    }
 }
 
 /// The lanes of a vector, stored on the stack (at most 8).
@@ -154,12 +172,12 @@ macro_rules! simd_entries {
         mod entry {
             #[allow(unused_imports)]
             use super::*;
-            use crate::simd::{columns, entropy, hurst, reductions};
+            use crate::simd::{columns, dfa, entropy, hurst, reductions};
             use crate::summary::{MinMax, Moments, ProductSums, SpanSums};
 
             crate::simd::simd_entries!(@fns $features, $isa;
                 permutation_entropy(x: &[f64], order: usize, delay: usize) -> Option<f64> = entropy::permutation_entropy;
-                hurst_dfa(x: &[f64], nvals: Option<&[usize]>) -> Option<f64> = hurst::hurst_dfa;
+                hurst_dfa(x: &[f64], nvals: Option<&[usize]>) -> Option<f64> = dfa::hurst_dfa;
                 hurst_rs(x: &[f64], nvals: Option<&[usize]>) -> Option<f64> = hurst::hurst_rs;
                 kyle_lambda(dp: &[f64], q: &[f64]) -> Option<f64> = reductions::kyle_lambda;
                 min_max_f64(x: &[f64]) -> Option<MinMax<f64>> = reductions::min_max_f64;

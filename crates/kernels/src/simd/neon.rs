@@ -44,12 +44,6 @@ impl Isa for Neon {
         unsafe { vld1q_f64(x.as_ptr().add(at)) }
     }
     #[inline(always)]
-    fn gather(self, x: &[f64], base: usize, stride: usize) -> float64x2_t {
-        let pair = [x[base], x[base + stride]];
-        // SAFETY: `pair` holds 2 f64.
-        unsafe { vld1q_f64(pair.as_ptr()) }
-    }
-    #[inline(always)]
     fn add(self, a: float64x2_t, b: float64x2_t) -> float64x2_t {
         // SAFETY: see the impl comment.
         unsafe { vaddq_f64(a, b) }

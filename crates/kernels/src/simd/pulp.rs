@@ -60,12 +60,12 @@ macro_rules! pulp_entries {
 
 mod entry {
     use super::*;
-    use crate::simd::{entropy, hurst, reductions};
+    use crate::simd::{dfa, entropy, hurst, reductions};
     use crate::summary::{MinMax, Moments};
 
     pulp_entries!(
         permutation_entropy(x: &'a [f64], order: usize, delay: usize) -> Option<f64> = entropy::permutation_entropy;
-        hurst_dfa(x: &'a [f64], nvals: Option<&'a [usize]>) -> Option<f64> = hurst::hurst_dfa;
+        hurst_dfa(x: &'a [f64], nvals: Option<&'a [usize]>) -> Option<f64> = dfa::hurst_dfa;
         hurst_rs(x: &'a [f64], nvals: Option<&'a [usize]>) -> Option<f64> = hurst::hurst_rs;
         kyle_lambda(dp: &'a [f64], q: &'a [f64]) -> Option<f64> = reductions::kyle_lambda;
         min_max_f64(x: &'a [f64]) -> Option<MinMax<f64>> = reductions::min_max_f64;
@@ -115,14 +115,6 @@ impl<S: Simd> Isa for PulpIsa<S> {
     #[inline(always)]
     fn load(self, x: &[f64], at: usize) -> S::f64s {
         self.0.partial_load_f64s(&x[at..at + S::F64_LANES])
-    }
-    #[inline(always)]
-    fn gather(self, x: &[f64], base: usize, stride: usize) -> S::f64s {
-        let mut values = [0.0; 8];
-        for (k, v) in values.iter_mut().take(S::F64_LANES).enumerate() {
-            *v = x[base + k * stride];
-        }
-        self.0.partial_load_f64s(&values[..S::F64_LANES])
     }
     #[inline(always)]
     fn add(self, a: S::f64s, b: S::f64s) -> S::f64s {

@@ -160,94 +160,84 @@ pub(crate) fn kyle_lambda<S: Isa>(s: S, dp: &[f64], q: &[f64]) -> Option<f64> {
     if n < 2 {
         return None;
     }
-    // Pass 1, fused: non-finite check (`v * 0` is NaN exactly for NaN/±∞), constant-q check, and the sums
-    // of both series shifted by their first value (as the scalar reference does).
     let (q0, p0) = (q[0], dp[0]);
-    let (q0v, p0v, zero) = (s.splat(q0), s.splat(p0), s.splat(0.0));
-    // Two accumulator sets, in named variables: an array indexed at run time would live in memory, and a
-    // closure would be compiled without the backend's target features (its intrinsics become calls).
-    let mut input = KyleInput { q, dp, origin: (q0v, p0v), means: (zero, zero) };
-    let (mut first, mut second) =
-        (KyleSums { bad: zero, q: zero, dp: zero, differ: 0 }, KyleSums { bad: zero, q: zero, dp: zero, differ: 0 });
-    let mut i = 0;
-    while i + 2 * S::LANES <= n {
-        input.first_pass(s, i, &mut first);
-        input.first_pass(s, i + S::LANES, &mut second);
-        i += 2 * S::LANES;
-    }
-    if i + S::LANES <= n {
-        input.first_pass(s, i, &mut first);
-        i += S::LANES;
-    }
-    let differ = first.differ | second.differ;
-    let (bad, sum_q, sum_p) = (s.add(first.bad, second.bad), [first.q, second.q], [first.dp, second.dp]);
-    let tail = i..n;
-    let bad = s.sum_lanes(bad) + tail.clone().map(|j| q[j] * 0.0 + dp[j] * 0.0).sum::<f64>();
-    if bad.is_nan() {
+    // Pass 1: sums of both series shifted by their first value (as the scalar reference does). A NaN or ±∞
+    // makes a sum non-finite, so the explicit non-finite scan runs only then.
+    let (sum_q, sum_p) = kyle_shifted_sums(s, dp, q);
+    if !(sum_q.is_finite() && sum_p.is_finite()) && (any_non_finite(s, q) || any_non_finite(s, dp)) {
         return Some(f64::NAN);
     }
-    if differ == 0 && q[tail.clone()].iter().all(|&v| v == q0) {
-        return None;
-    }
-    let mean_q = (s.sum_lanes(s.add(sum_q[0], sum_q[1])) + tail.clone().map(|j| q[j] - q0).sum::<f64>()) / n as f64;
-    let mean_dp = (s.sum_lanes(s.add(sum_p[0], sum_p[1])) + tail.map(|j| dp[j] - p0).sum::<f64>()) / n as f64;
-    // Pass 2: centred cross products.
-    input.means = (s.splat(mean_q), s.splat(mean_dp));
-    let (mut sxy, mut sxx) = ((zero, zero), (zero, zero));
+    let (mean_q, mean_dp) = (sum_q / n as f64, sum_p / n as f64);
+    // Pass 2: centred cross products, UNROLL independent accumulator pairs.
+    let (oq, op) = (s.splat(q0), s.splat(p0));
+    let (mq, mp) = (s.splat(mean_q), s.splat(mean_dp));
+    let mut sxy = [s.splat(0.0); UNROLL];
+    let mut sxx = sxy;
+    let step = S::LANES * UNROLL;
     let mut i = 0;
-    while i + 2 * S::LANES <= n {
-        (sxy.0, sxx.0) = input.cross_products(s, i, (sxy.0, sxx.0));
-        (sxy.1, sxx.1) = input.cross_products(s, i + S::LANES, (sxy.1, sxx.1));
-        i += 2 * S::LANES;
+    while i + step <= n {
+        for k in 0..UNROLL {
+            let at = i + k * S::LANES;
+            let dq = s.sub(s.sub(s.load(q, at), oq), mq);
+            let ddp = s.sub(s.sub(s.load(dp, at), op), mp);
+            sxy[k] = s.mul_add(dq, ddp, sxy[k]);
+            sxx[k] = s.mul_add(dq, dq, sxx[k]);
+        }
+        i += step;
     }
-    if i + S::LANES <= n {
-        (sxy.0, sxx.0) = input.cross_products(s, i, (sxy.0, sxx.0));
+    while i + S::LANES <= n {
+        let dq = s.sub(s.sub(s.load(q, i), oq), mq);
+        let ddp = s.sub(s.sub(s.load(dp, i), op), mp);
+        sxy[0] = s.mul_add(dq, ddp, sxy[0]);
+        sxx[0] = s.mul_add(dq, dq, sxx[0]);
         i += S::LANES;
     }
-    let (mut xy, mut xx) = (s.sum_lanes(s.add(sxy.0, sxy.1)), s.sum_lanes(s.add(sxx.0, sxx.1)));
+    let (mut xy, mut xx) = (s.sum_lanes(add4(s, sxy)), s.sum_lanes(add4(s, sxx)));
     for j in i..n {
         let dq = (q[j] - q0) - mean_q;
         xy += dq * ((dp[j] - p0) - mean_dp);
         xx += dq * dq;
     }
-    Some(xy / xx)
+    // Σdq² is 0 exactly when every q equals q0: a difference of floats is 0 only for equal operands, and
+    // values that are not all equal cannot all equal their mean.
+    (xx > 0.0).then_some(xy / xx)
 }
 
-/// The two series of [`kyle_lambda`], with their shift (first values) and, for pass 2, their shifted means.
-struct KyleInput<'a, F> {
-    q: &'a [f64],
-    dp: &'a [f64],
-    origin: (F, F),
-    means: (F, F),
-}
-
-/// Pass-1 accumulators of [`kyle_lambda`] for one vector stream.
-struct KyleSums<F> {
-    bad: F,
-    q: F,
-    dp: F,
-    differ: u64,
-}
-
-impl<F: Copy> KyleInput<'_, F> {
-    /// Pass 1: non-finite check, constant-q check and shifted sums of the vector at `i`.
-    #[inline(always)]
-    fn first_pass<S: Isa<F = F>>(&self, s: S, i: usize, acc: &mut KyleSums<F>) {
-        let (vq, vp) = (s.load(self.q, i), s.load(self.dp, i));
-        let zero = s.splat(0.0);
-        acc.bad = s.mul_add(vq, zero, s.mul_add(vp, zero, acc.bad));
-        acc.differ |= s.ne_mask(vq, self.origin.0);
-        acc.q = s.add(acc.q, s.sub(vq, self.origin.0));
-        acc.dp = s.add(acc.dp, s.sub(vp, self.origin.1));
+/// `(Σ(q - q0), Σ(dp - dp0))` with UNROLL independent accumulators per sum.
+#[inline(always)]
+fn kyle_shifted_sums<S: Isa>(s: S, dp: &[f64], q: &[f64]) -> (f64, f64) {
+    let n = q.len();
+    let (q0, p0) = (q[0], dp[0]);
+    let (oq, op) = (s.splat(q0), s.splat(p0));
+    let mut sq = [s.splat(0.0); UNROLL];
+    let mut sp = sq;
+    let step = S::LANES * UNROLL;
+    let mut i = 0;
+    while i + step <= n {
+        for k in 0..UNROLL {
+            let at = i + k * S::LANES;
+            sq[k] = s.add(sq[k], s.sub(s.load(q, at), oq));
+            sp[k] = s.add(sp[k], s.sub(s.load(dp, at), op));
+        }
+        i += step;
     }
-
-    /// Pass 2: adds `dq·ddp` and `dq²` of the vector at `i` to `acc`.
-    #[inline(always)]
-    fn cross_products<S: Isa<F = F>>(&self, s: S, i: usize, acc: (F, F)) -> (F, F) {
-        let dq = s.sub(s.sub(s.load(self.q, i), self.origin.0), self.means.0);
-        let ddp = s.sub(s.sub(s.load(self.dp, i), self.origin.1), self.means.1);
-        (s.mul_add(dq, ddp, acc.0), s.mul_add(dq, dq, acc.1))
+    while i + S::LANES <= n {
+        sq[0] = s.add(sq[0], s.sub(s.load(q, i), oq));
+        sp[0] = s.add(sp[0], s.sub(s.load(dp, i), op));
+        i += S::LANES;
     }
+    let (mut sum_q, mut sum_p) = (s.sum_lanes(add4(s, sq)), s.sum_lanes(add4(s, sp)));
+    for j in i..n {
+        sum_q += q[j] - q0;
+        sum_p += dp[j] - p0;
+    }
+    (sum_q, sum_p)
+}
+
+/// Sum of four vectors, pairwise.
+#[inline(always)]
+fn add4<S: Isa>(s: S, v: [S::F; UNROLL]) -> S::F {
+    s.add(s.add(v[0], v[1]), s.add(v[2], v[3]))
 }
 
 #[inline(always)]

@@ -12,10 +12,10 @@ use super::{Isa, LaneArray};
 pub(crate) struct Wide;
 
 pub(crate) static TABLE: crate::dispatch::Table = {
-    use super::{columns, entropy, hurst, reductions};
+    use super::{columns, dfa, entropy, hurst, reductions};
     crate::dispatch::Table {
         permutation_entropy: |x, order, delay| entropy::permutation_entropy(Wide, x, order, delay),
-        hurst_dfa: |x, nvals| hurst::hurst_dfa(Wide, x, nvals),
+        hurst_dfa: |x, nvals| dfa::hurst_dfa(Wide, x, nvals),
         hurst_rs: |x, nvals| hurst::hurst_rs(Wide, x, nvals),
         kyle_lambda: |dp, q| reductions::kyle_lambda(Wide, dp, q),
         min_max_f64: |x| reductions::min_max_f64(Wide, x),
@@ -57,10 +57,6 @@ impl Isa for Wide {
     #[inline(always)]
     fn load(self, x: &[f64], at: usize) -> f64x4 {
         f64x4::new(array4(x, at))
-    }
-    #[inline(always)]
-    fn gather(self, x: &[f64], base: usize, stride: usize) -> f64x4 {
-        f64x4::new(std::array::from_fn(|k| x[base + k * stride]))
     }
     #[inline(always)]
     fn add(self, a: f64x4, b: f64x4) -> f64x4 {
