@@ -101,8 +101,9 @@ fn expected_rs_table() -> &'static [f64] {
 /// `(ln w, ln expected_rs(w))`, from a table for `w < EXPECTED_RS_TABLE` (the same values, computed once).
 fn log_terms(w: usize) -> (f64, f64) {
     static TABLE: std::sync::OnceLock<Vec<(f64, f64)>> = std::sync::OnceLock::new();
-    let table =
-        TABLE.get_or_init(|| (0..EXPECTED_RS_TABLE).map(|w| ((w as f64).ln(), expected_rs_direct(w).ln())).collect());
+    let table = TABLE.get_or_init(|| {
+        expected_rs_table().iter().enumerate().map(|(w, &expected)| ((w as f64).ln(), expected.ln())).collect()
+    });
     match table.get(w) {
         Some(&terms) => terms,
         None => ((w as f64).ln(), expected_rs_direct(w).ln()),
