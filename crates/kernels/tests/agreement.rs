@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{close, close_opt, scalar, simd_kernels};
+use common::{SplitMix, close, close_opt, scalar, simd_kernels};
 use proptest::prelude::*;
 use rangebar_kernels::{Kernels, Moments};
 
@@ -17,24 +17,10 @@ const REL: f64 = 1e-12;
 /// Natural scale of a Hurst exponent (DFA, R/S): exponents are compared within `REL · max(|H|, 1)`.
 const HURST_SCALE: f64 = 1.0;
 
-/// Deterministic pseudo-random numbers (SplitMix64), uniform in [-1, 1).
-struct Noise(u64);
-
-impl Noise {
-    fn next(&mut self) -> f64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^= z >> 31;
-        (z >> 11) as f64 / (1u64 << 52) as f64 - 1.0
-    }
-}
-
 /// Named series families of length `n`.
 fn families(n: usize) -> Vec<(&'static str, Vec<f64>)> {
-    let mut noise = Noise(n as u64 * 7919 + 1);
-    let white: Vec<f64> = (0..n).map(|_| noise.next()).collect();
+    let mut noise = SplitMix(n as u64 * 7919 + 1);
+    let white: Vec<f64> = (0..n).map(|_| noise.uniform()).collect();
     let walk: Vec<f64> = white
         .iter()
         .scan(1e5, |acc, &v| {
@@ -226,14 +212,14 @@ fn every_length_and_offset_i64() {
     let reference = scalar();
     let backends = simd_kernels();
     for len in 0..=130 {
-        let mut noise = Noise(len as u64);
+        let mut noise = SplitMix(len as u64);
         let families: Vec<(&str, Vec<i64>)> = vec![
-            ("prices_e8", (0..len + 8).map(|_| 8_765_000_000_000 + (noise.next() * 1e8) as i64).collect()),
+            ("prices_e8", (0..len + 8).map(|_| 8_765_000_000_000 + (noise.uniform() * 1e8) as i64).collect()),
             (
                 "times_us",
                 (0..len + 8)
                     .scan(1_767_225_600_000_000i64, |t, _| {
-                        *t += (noise.next().abs() * 5e3) as i64;
+                        *t += (noise.uniform().abs() * 5e3) as i64;
                         Some(*t)
                     })
                     .collect(),
@@ -249,7 +235,7 @@ fn every_length_and_offset_i64() {
                     })
                     .collect(),
             ),
-            ("large", (0..len + 8).map(|_| (noise.next() * 4.6e18) as i64).collect()),
+            ("large", (0..len + 8).map(|_| (noise.uniform() * 4.6e18) as i64).collect()),
         ];
         for (name, series) in families {
             for offset in 0..8 {

@@ -5,31 +5,15 @@
 
 mod common;
 
-use common::{scalar, simd_kernels};
+use common::{SplitMix, scalar, simd_kernels};
 use proptest::prelude::*;
 use rangebar_kernels::{Kernels, ProductSums, SpanSums};
 
-/// Deterministic pseudo-random u64 (SplitMix64).
-struct Bits(u64);
-
-impl Bits {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> i64 {
-        (self.next() % n) as i64
-    }
-}
-
 /// Named (values, weights) column pairs of length `n`.
 fn column_families(n: usize, seed: u64) -> Vec<(&'static str, Vec<i64>, Vec<i64>)> {
-    let mut bits = Bits(seed);
+    let mut bits = SplitMix(seed);
     let mut walk = 8_765_000_000_000i64;
-    let mut family = |f: &mut dyn FnMut(&mut Bits, usize) -> (i64, i64)| -> (Vec<i64>, Vec<i64>) {
+    let mut family = |f: &mut dyn FnMut(&mut SplitMix, usize) -> (i64, i64)| -> (Vec<i64>, Vec<i64>) {
         (0..n).map(|i| f(&mut bits, i)).unzip()
     };
     let (prices, quantities) = family(&mut |b, _| {
@@ -39,12 +23,12 @@ fn column_families(n: usize, seed: u64) -> Vec<(&'static str, Vec<i64>, Vec<i64>
     let (huge_v, huge_w) = family(&mut |b, i| match i % 5 {
         0 => (i64::MAX, i64::MAX),
         1 => (0, i64::MAX),
-        2 => ((b.next() >> 1) as i64, (b.next() >> 1) as i64),
-        3 => ((b.next() >> 33) as i64, (b.next() >> 2) as i64),
+        2 => ((b.next_u64() >> 1) as i64, (b.next_u64() >> 1) as i64),
+        3 => ((b.next_u64() >> 33) as i64, (b.next_u64() >> 2) as i64),
         _ => (1, 0),
     });
     let (signed_v, signed_w) = family(&mut |b, i| {
-        let v = (b.next() >> 2) as i64;
+        let v = (b.next_u64() >> 2) as i64;
         if i % 7 == 3 { (-v, b.below(1 << 40)) } else { (v, -(b.below(1 << 40))) }
     });
     let (ids_first, ids_last) = family(&mut |b, i| {
@@ -148,9 +132,9 @@ fn every_length_and_offset() {
     let reference = scalar();
     let backends = simd_kernels();
     for len in 0..=130 {
-        let mut bits = Bits(len as u64 + 17);
+        let mut bits = SplitMix(len as u64 + 17);
         let selections: Vec<Vec<bool>> =
-            vec![(0..len + 8).map(|_| bits.next() & 1 == 1).collect(), vec![true; len + 8], vec![false; len + 8]];
+            vec![(0..len + 8).map(|_| bits.next_u64() & 1 == 1).collect(), vec![true; len + 8], vec![false; len + 8]];
         for (name, v, w) in column_families(len + 8, len as u64) {
             for offset in 0..8 {
                 let (v, w) = (&v[offset..offset + len], &w[offset..offset + len]);

@@ -5,21 +5,7 @@
 
 mod common;
 
-use common::{scalar, simd_kernels};
-
-/// Deterministic uniform numbers in [-1, 1) (SplitMix64).
-struct Noise(u64);
-
-impl Noise {
-    fn next(&mut self) -> f64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^= z >> 31;
-        (z >> 11) as f64 / (1u64 << 52) as f64 - 1.0
-    }
-}
+use common::{SplitMix, scalar, simd_kernels};
 
 fn cumsum(start: f64, steps: impl Iterator<Item = f64>) -> Vec<f64> {
     steps
@@ -33,8 +19,8 @@ fn cumsum(start: f64, steps: impl Iterator<Item = f64>) -> Vec<f64> {
 /// Series of length `n` that stress cancellation: long walks (the profile is an integrated walk), trends,
 /// offsets with small noise, and huge scales.
 fn stress_series(n: usize) -> Vec<(&'static str, Vec<f64>)> {
-    let mut noise = Noise(n as u64 * 31 + 7);
-    let white: Vec<f64> = (0..n).map(|_| noise.next()).collect();
+    let mut noise = SplitMix(n as u64 * 31 + 7);
+    let white: Vec<f64> = (0..n).map(|_| noise.uniform()).collect();
     vec![
         ("white", white.clone()),
         ("random_walk", cumsum(0.0, white.iter().copied())),
