@@ -1,5 +1,6 @@
 //! Numeric kernels over plain slices for the rangebar feature layer: permutation entropy, Hurst exponents by
-//! DFA and R/S, Kyle lambda, and reductions over f64 and i64 columns.
+//! DFA and R/S, Kyle lambda, reductions over f64 and i64 columns, and the range-bar builder's integer column
+//! kernels.
 //!
 //! Every kernel has one readable scalar definition (the [`Backend::Scalar`] backend), proven equal to an
 //! independent oracle by golden files (`fixtures/golden/`, written by `tools/oracles/`), and SIMD backends that
@@ -46,6 +47,11 @@
 //!   (mean and central moments, two-pass), [`Kernels::abs_diff_sum_f64`] (`Σ|x[i+1]-x[i]|`),
 //!   [`Kernels::diff_moments_f64`] (moments of consecutive differences, whose mean/std are the mean/std of
 //!   `Δx`), and the i64 versions (exact integer sums, moments in f64).
+//! * Integer column kernels of the range-bar builder, identical in every backend:
+//!   [`Kernels::first_unordered_pair`] (first position where `(major, minor)` pairs stop increasing strictly),
+//!   [`Kernels::first_outside_i64`] (first value `<= lower` or `>= upper`), [`Kernels::product_sums`] (exact
+//!   `Σw`, `Σv·w` and their parts over a selection) and [`Kernels::span_sums`] (exact `Σ(last - first + 1)`
+//!   and its selected part).
 //!
 //! # Non-finite input
 //!
