@@ -28,15 +28,6 @@ use super::Isa;
 use super::reductions::{all_equal, any_non_finite, sum_f64};
 use crate::scales::{dfa_exponent, dfa_nvals};
 
-/// Working-memory elements kept per thread between calls (beyond that, memory is returned after the call).
-const KEEP: usize = 1 << 16;
-
-thread_local! {
-    /// Working memory reused across calls on this thread. It is taken out for the duration of a call, so a
-    /// nested call (none exists) would only cost an allocation.
-    static MEMORY: std::cell::Cell<Vec<f64>> = const { std::cell::Cell::new(Vec::new()) };
-}
-
 #[inline(always)]
 pub(crate) fn hurst_dfa<S: Isa>(s: S, x: &[f64], nvals: Option<&[usize]>) -> Option<f64> {
     let nvals = dfa_nvals(x.len(), nvals)?;
@@ -46,7 +37,7 @@ pub(crate) fn hurst_dfa<S: Isa>(s: S, x: &[f64], nvals: Option<&[usize]>) -> Opt
     if all_equal(s, x) {
         return None;
     }
-    let mut scratch = Scratch::new::<S>(x.len(), &nvals, MEMORY.take());
+    let mut scratch = Scratch::new::<S>(x.len(), &nvals, super::take_working_memory());
     profile(s, x, scratch.parts().walk);
     // Plain loops, no closures: a closure called from a non-inlined std function would be compiled without
     // the backend's target features, and every intrinsic in it would become a function call.
@@ -55,9 +46,7 @@ pub(crate) fn hurst_dfa<S: Isa>(s: S, x: &[f64], nvals: Option<&[usize]>) -> Opt
     for &w in &nvals {
         fluctuations.push((w, fluctuation(s, &mut scratch, w, &mut ready)));
     }
-    if scratch.memory.capacity() <= KEEP {
-        MEMORY.set(scratch.memory);
-    }
+    super::return_working_memory(scratch.memory);
     dfa_exponent(&fluctuations)
 }
 

@@ -11,14 +11,6 @@ use super::Isa;
 use super::reductions::any_non_finite;
 use crate::scales::{rs_exponent, rs_nvals};
 
-/// Working-memory elements kept per thread between calls (beyond that, memory is returned after the call).
-const KEEP: usize = 1 << 16;
-
-thread_local! {
-    /// Working memory reused across calls on this thread (taken out for the duration of a call).
-    static MEMORY: std::cell::Cell<Vec<f64>> = const { std::cell::Cell::new(Vec::new()) };
-}
-
 #[inline(always)]
 pub(crate) fn hurst_rs<S: Isa>(s: S, x: &[f64], nvals: Option<&[usize]>) -> Option<f64> {
     let nvals = rs_nvals(x.len(), nvals)?;
@@ -33,7 +25,7 @@ pub(crate) fn hurst_rs<S: Isa>(s: S, x: &[f64], nvals: Option<&[usize]>) -> Opti
             columns = columns.max(layout.columns(S::LANES));
         }
     }
-    let mut memory = MEMORY.take();
+    let mut memory = super::take_working_memory();
     memory.resize(padded + columns, 0.0);
     let (series, columns) = memory.split_at_mut(padded);
     series[..x.len()].copy_from_slice(x);
@@ -47,9 +39,7 @@ pub(crate) fn hurst_rs<S: Isa>(s: S, x: &[f64], nvals: Option<&[usize]>) -> Opti
         };
         ratios.push((w, ratio));
     }
-    if memory.capacity() <= KEEP {
-        MEMORY.set(memory);
-    }
+    super::return_working_memory(memory);
     rs_exponent(&ratios)
 }
 

@@ -25,6 +25,27 @@ pub(crate) mod pulp;
 #[cfg(feature = "wide")]
 pub(crate) mod wide;
 
+/// Working-memory elements kept per thread between kernel calls (beyond that, memory is returned after the call).
+const KEEP_WORKING_MEMORY: usize = 1 << 16;
+
+thread_local! {
+    /// Working memory of the DFA and R/S kernels, reused across calls on this thread. A call takes it out for
+    /// its duration (so a nested call, of which none exists, would only cost an allocation).
+    static WORKING_MEMORY: std::cell::Cell<Vec<f64>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// Takes this thread's working memory (empty on first use); give it back with [`return_working_memory`].
+pub(crate) fn take_working_memory() -> Vec<f64> {
+    WORKING_MEMORY.take()
+}
+
+/// Keeps `memory` for the next call on this thread unless it grew beyond [`KEEP_WORKING_MEMORY`] elements.
+pub(crate) fn return_working_memory(memory: Vec<f64>) {
+    if memory.capacity() <= KEEP_WORKING_MEMORY {
+        WORKING_MEMORY.set(memory);
+    }
+}
+
 /// One instruction set: an f64 vector type, an i64 vector type with the same lane count, and the operations
 /// the kernels use. Loads take a slice and an index and panic when out of bounds.
 pub(crate) trait Isa: Copy {
