@@ -1,4 +1,4 @@
-# rangebar task runner. Install `just` with `pip install rust-just` (seconds) or `cargo install just --locked`.
+# barsmith task runner. Install `just` with `pip install rust-just` (seconds) or `cargo install just --locked`.
 
 set shell := ["bash", "-euo", "pipefail", "-c"]
 
@@ -44,7 +44,7 @@ bench *benches:
         for file in benches/benches/*.rs; do name=$(basename "$file" .rs); [[ $name == iai_* ]] || names+=("$name"); done
     fi
     args=(); for name in "${names[@]}"; do args+=(--bench "$name"); done
-    cargo bench -p rangebar-benches "${args[@]}"
+    cargo bench -p barsmith-benches "${args[@]}"
 
 # Instruction counts under callgrind (gungraun); args go to gungraun: --save-baseline=main, --baseline=main, a filter.
 bench-iai *args:
@@ -74,4 +74,4 @@ fuzz secs="600":
 
 # The embedding example: bars with features from an embedding crate's own trades.
 example:
-    cargo run --release -p rangebar --example embed
+    cargo run --release -p barsmith --example embed

@@ -1,19 +1,19 @@
 //! The range-bar builder alone: 1 M generated trades in memory, 250 and 50 dbps, on every available kernel
 //! backend (the builder's column kernels: ordering check, breach search, money and count sums).
 //!
-//! `cargo bench -p rangebar-benches --bench builder`; `RANGEBAR_BACKEND=<name>` restricts the run to one
+//! `cargo bench -p barsmith-benches --bench builder`; `BARSMITH_BACKEND=<name>` restricts the run to one
 //! backend.
 
+use barsmith::generate::{GenConfig, TradeGenerator};
+use barsmith_core::{BuilderConfig, RangeBarBuilder, Threshold, TradeBatch};
+use barsmith_kernels::{Backend, Kernels};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use rangebar::generate::{GenConfig, TradeGenerator};
-use rangebar_core::{BuilderConfig, RangeBarBuilder, Threshold, TradeBatch};
-use rangebar_kernels::{Backend, Kernels};
 
-/// Backends to measure: all available ones (the skipped ones are printed), or only `RANGEBAR_BACKEND`.
+/// Backends to measure: all available ones (the skipped ones are printed), or only `BARSMITH_BACKEND`.
 fn backends() -> Vec<Kernels> {
-    if let Ok(name) = std::env::var("RANGEBAR_BACKEND") {
-        let backend: Backend = name.parse().unwrap_or_else(|e| panic!("RANGEBAR_BACKEND: {e}"));
-        return vec![Kernels::new(backend).unwrap_or_else(|e| panic!("RANGEBAR_BACKEND: {e}"))];
+    if let Ok(name) = std::env::var("BARSMITH_BACKEND") {
+        let backend: Backend = name.parse().unwrap_or_else(|e| panic!("BARSMITH_BACKEND: {e}"));
+        return vec![Kernels::new(backend).unwrap_or_else(|e| panic!("BARSMITH_BACKEND: {e}"))];
     }
     Backend::ALL.into_iter().filter_map(|b| Kernels::new(b).map_err(|e| eprintln!("skipped: {e}")).ok()).collect()
 }

@@ -5,15 +5,15 @@
 //! is not counted. The builder's column kernels run on the scalar and AVX2 backends (valgrind 3.19 cannot
 //! run AVX-512); the backend is a benchmark argument because gungraun clears the environment.
 //!
-//! `just bench-iai` (or `cargo bench -p rangebar-benches --bench iai_builder`, with `gungraun-runner`
+//! `just bench-iai` (or `cargo bench -p barsmith-benches --bench iai_builder`, with `gungraun-runner`
 //! of the pinned version on PATH).
 
 use std::hint::black_box;
 
+use barsmith::generate::{GenConfig, TradeGenerator};
+use barsmith_core::{BuilderConfig, RangeBar, RangeBarBuilder, Threshold, TradeBatch};
+use barsmith_kernels::{Backend, Kernels};
 use gungraun::{LibraryBenchmarkConfig, library_benchmark, library_benchmark_group, main};
-use rangebar::generate::{GenConfig, TradeGenerator};
-use rangebar_core::{BuilderConfig, RangeBar, RangeBarBuilder, Threshold, TradeBatch};
-use rangebar_kernels::{Backend, Kernels};
 
 /// Trades in every builder benchmark.
 const TRADES: u64 = 100_000;

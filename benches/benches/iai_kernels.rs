@@ -6,15 +6,15 @@
 //! cannot decode AVX-512 instructions (`just bench-iai` prints that it is skipped). A backend this build or
 //! CPU lacks prints `skipped: …` and counts only the check.
 //!
-//! The backend is a benchmark argument, not `RANGEBAR_BACKEND`: gungraun clears the environment of the
+//! The backend is a benchmark argument, not `BARSMITH_BACKEND`: gungraun clears the environment of the
 //! benchmarked process.
 //!
-//! `just bench-iai` (or `cargo bench -p rangebar-benches --bench iai_kernels`).
+//! `just bench-iai` (or `cargo bench -p barsmith-benches --bench iai_kernels`).
 
 use std::hint::black_box;
 
+use barsmith_kernels::{Backend, Kernels, MinMax, Moments};
 use gungraun::{LibraryBenchmarkConfig, library_benchmark, library_benchmark_group, main};
-use rangebar_kernels::{Backend, Kernels, MinMax, Moments};
 
 /// Window length of every kernel benchmark.
 const N: usize = 500;

@@ -4,7 +4,7 @@
 //! * `csv_zst`: a zstd-only decode of the same file vs the reader end to end on one thread and with the
 //!   decoding on a second thread.
 //!
-//! `cargo bench -p rangebar-benches --bench ingest`. The files are written once (deterministically) to
+//! `cargo bench -p barsmith-benches --bench ingest`. The files are written once (deterministically) to
 //! `$CARGO_TARGET_TMPDIR/ingest-bench/`.
 
 use std::fs::File;
@@ -12,9 +12,9 @@ use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use barsmith_core::{FixedPoint, TradeBatch, normalize_timestamp_us};
+use barsmith_ingest::{IngestOptions, open};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use rangebar_core::{FixedPoint, TradeBatch, normalize_timestamp_us};
-use rangebar_ingest::{IngestOptions, open};
 
 /// 2.6 M rows of ~86 bytes: about 225 MB of text.
 const ROWS: u64 = 2_600_000;
@@ -76,7 +76,7 @@ fn bench_files() -> (PathBuf, PathBuf) {
     (csv, zst)
 }
 
-/// Reads a whole file through `rangebar-ingest`; returns the trade count.
+/// Reads a whole file through `barsmith-ingest`; returns the trade count.
 fn ingest(path: &Path, options: &IngestOptions) -> usize {
     let mut reader = open(path, options).expect("open");
     let mut batch = TradeBatch::with_capacity(options.batch_size);

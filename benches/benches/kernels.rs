@@ -1,22 +1,22 @@
 //! Kernel speed: every kernel × every available backend × n ∈ {64, 500, 4096}.
 //!
-//! `RANGEBAR_BACKEND=<name>` restricts the run to one backend (see `Backend::name`). Example (the command
+//! `BARSMITH_BACKEND=<name>` restricts the run to one backend (see `Backend::name`). Example (the command
 //! behind the table in docs/SIMD.md):
-//! `cargo bench -p rangebar-benches --bench kernels -- --warm-up-time 1 --measurement-time 2`
+//! `cargo bench -p barsmith-benches --bench kernels -- --warm-up-time 1 --measurement-time 2`
 
 use std::hint::black_box;
 
+use barsmith_kernels::{Backend, Kernels};
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use rangebar_kernels::{Backend, Kernels};
 
 const SIZES: [usize; 3] = [64, 500, 4096];
 
-/// Backends to measure: all available ones, or only `RANGEBAR_BACKEND`.
+/// Backends to measure: all available ones, or only `BARSMITH_BACKEND`.
 fn backends() -> Vec<Kernels> {
-    match std::env::var("RANGEBAR_BACKEND") {
+    match std::env::var("BARSMITH_BACKEND") {
         Ok(name) => {
-            let backend: Backend = name.parse().unwrap_or_else(|e| panic!("RANGEBAR_BACKEND: {e}"));
-            vec![Kernels::new(backend).unwrap_or_else(|e| panic!("RANGEBAR_BACKEND: {e}"))]
+            let backend: Backend = name.parse().unwrap_or_else(|e| panic!("BARSMITH_BACKEND: {e}"));
+            vec![Kernels::new(backend).unwrap_or_else(|e| panic!("BARSMITH_BACKEND: {e}"))]
         }
         Err(_) => Backend::ALL.into_iter().filter_map(|b| Kernels::new(b).ok()).collect(),
     }

@@ -1,14 +1,14 @@
 //! The whole pipeline with features: 1 M generated trades in memory, 250 and 50 dbps, `count:500`.
 //!
-//! `cargo bench -p rangebar-benches --bench pipeline`
+//! `cargo bench -p barsmith-benches --bench pipeline`
 //!
 //! Variants, measured side by side: `all` (bar, intra and lookback groups with permutation entropy
 //! and both Hurst exponents), `no_hurst` (the same without the Hurst exponents), and `bar_level`
 //! (the builder plus the bar-level features only).
 
+use barsmith::generate::{GenConfig, TradeGenerator};
+use barsmith_core::{BuilderConfig, FeatureConfig, FeaturePipeline, Kernels, Threshold, TradeBatch};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use rangebar::generate::{GenConfig, TradeGenerator};
-use rangebar_core::{BuilderConfig, FeatureConfig, FeaturePipeline, Kernels, Threshold, TradeBatch};
 
 fn pipeline(c: &mut Criterion) {
     let trades: TradeBatch =

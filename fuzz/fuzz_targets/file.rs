@@ -5,8 +5,8 @@
 use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
-use rangebar_core::TradeBatch;
-use rangebar_ingest::{Error, IngestOptions, TradeReader};
+use barsmith_core::TradeBatch;
+use barsmith_ingest::{Error, IngestOptions, TradeReader};
 
 fn read(data: &[u8], options: &IngestOptions) -> Result<TradeBatch, Error> {
     TradeReader::from_bytes(data.to_vec(), Path::new("fuzz.csv"), options)?.read_to_end()
@@ -24,7 +24,7 @@ fuzz_target!(|data: &[u8]| {
     let small_chunks = read(data, &IngestOptions { chunk_size: 512, ..base });
     // A tiny buffer can only add a line-too-long error; otherwise the result is the same.
     match (&threaded, &small_chunks) {
-        (_, Err(error)) if matches!(error.kind(), rangebar_ingest::ErrorKind::LineTooLong { .. }) => {}
+        (_, Err(error)) if matches!(error.kind(), barsmith_ingest::ErrorKind::LineTooLong { .. }) => {}
         _ => assert_eq!(threaded, small_chunks),
     }
     if let Ok(trades) = &threaded {

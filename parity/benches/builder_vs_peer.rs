@@ -3,9 +3,9 @@
 //!
 //! `cd parity && cargo bench --bench builder_vs_peer`
 
+use barsmith_parity::{generated_trades, to_peer};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use ours::{BuilderConfig, RangeBarBuilder, Threshold, TradeBatch};
-use rangebar_parity::{generated_trades, to_peer};
 
 fn builder_vs_peer(c: &mut Criterion) {
     let trades = generated_trades(1_000_000, 7);
@@ -21,7 +21,7 @@ fn builder_vs_peer(c: &mut Criterion) {
             })
         });
         let config = BuilderConfig::new(Threshold::from_dbps(dbps).expect("valid threshold"));
-        group.bench_function(BenchmarkId::new("rangebar", dbps), |b| {
+        group.bench_function(BenchmarkId::new("barsmith", dbps), |b| {
             let mut bars = Vec::with_capacity(4096);
             b.iter(|| {
                 bars.clear();

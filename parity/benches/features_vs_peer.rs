@@ -4,9 +4,9 @@
 //!
 //! `cd parity && cargo bench --bench features_vs_peer`
 
+use barsmith_parity::{generated_trades, to_peer};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use ours::{BuilderConfig, FeatureConfig, FeaturePipeline, Kernels, Threshold, TradeBatch};
-use rangebar_parity::{generated_trades, to_peer};
 
 fn peer_processor(dbps: u32) -> peer::RangeBarProcessor {
     let inter_bar = peer::InterBarConfig {
@@ -28,9 +28,9 @@ fn features_vs_peer(c: &mut Criterion) {
     let kernels = Kernels::detect();
     let all = FeatureConfig::default();
     let ours = [
-        ("rangebar-count500", all),
-        ("rangebar-bars3", FeatureConfig { lookback_mode: "bars:3".parse().expect("valid mode"), ..all }),
-        ("rangebar-count500-no-hurst", FeatureConfig { hurst: false, ..all }),
+        ("barsmith-count500", all),
+        ("barsmith-bars3", FeatureConfig { lookback_mode: "bars:3".parse().expect("valid mode"), ..all }),
+        ("barsmith-count500-no-hurst", FeatureConfig { hurst: false, ..all }),
     ];
     for dbps in [250, 50] {
         let mut group = c.benchmark_group(format!("features_{dbps}dbps"));

@@ -10,9 +10,9 @@
 
 use std::hint::black_box;
 
+use barsmith_parity::{generated_trades, to_peer};
 use criterion::{Criterion, criterion_group, criterion_main};
 use kernels::Kernels;
-use rangebar_parity::{generated_trades, to_peer};
 
 const N: usize = 500;
 
@@ -33,7 +33,7 @@ fn kernels_vs_peer(c: &mut Criterion) {
     group.bench_function("rangebar-core-12.39", |b| {
         b.iter(|| peer::interbar_math::compute_permutation_entropy(black_box(prices)))
     });
-    group.bench_function(format!("rangebar-{backend}"), |b| {
+    group.bench_function(format!("barsmith-{backend}"), |b| {
         b.iter(|| ours.permutation_entropy(black_box(prices), 3, 1))
     });
     group.finish();
@@ -42,15 +42,15 @@ fn kernels_vs_peer(c: &mut Criterion) {
     group.bench_function("rangebar-core-12.39", |b| {
         b.iter(|| peer::interbar_math::compute_kyle_lambda(black_box(&snapshot_refs)))
     });
-    group.bench_function(format!("rangebar-{backend}"), |b| b.iter(|| ours.kyle_lambda(black_box(&returns), &signed)));
+    group.bench_function(format!("barsmith-{backend}"), |b| b.iter(|| ours.kyle_lambda(black_box(&returns), &signed)));
     group.finish();
 
     let mut group = c.benchmark_group("hurst_n500");
     group.bench_function("rangebar-core-12.39-rssimple", |b| b.iter(|| peer_hurst::rssimple(black_box(&returns))));
-    group.bench_function(format!("rangebar-{backend}-hurst_rs"), |b| {
+    group.bench_function(format!("barsmith-{backend}-hurst_rs"), |b| {
         b.iter(|| ours.hurst_rs(black_box(&returns), None))
     });
-    group.bench_function(format!("rangebar-{backend}-hurst_dfa"), |b| {
+    group.bench_function(format!("barsmith-{backend}-hurst_dfa"), |b| {
         b.iter(|| ours.hurst_dfa(black_box(&returns), None))
     });
     group.finish();

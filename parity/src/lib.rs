@@ -4,8 +4,8 @@ use std::path::{Path, PathBuf};
 
 pub mod bar_features;
 
+use barsmith::generate::{GenConfig, TradeGenerator};
 use ours::{BuilderConfig, RangeBar, RangeBarBuilder, Threshold, Trade, TradeBatch};
-use rangebar::generate::{GenConfig, TradeGenerator};
 
 /// The real sample shipped beside the project (third-party data, never committed).
 pub fn shared_sample_path() -> PathBuf {
@@ -37,7 +37,7 @@ pub fn load_spot_csv(path: &Path) -> Result<Vec<Trade>, String> {
         .collect()
 }
 
-/// `count` generated trades (the `rangebar gen` model) with `seed`.
+/// `count` generated trades (the `barsmith gen` model) with `seed`.
 pub fn generated_trades(count: u64, seed: u64) -> Vec<Trade> {
     TradeGenerator::new(GenConfig { trades: count, seed, ..GenConfig::default() }).collect()
 }

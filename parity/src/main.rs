@@ -2,7 +2,7 @@
 
 fn main() {
     let generated = std::env::args().nth(1).and_then(|n| n.parse().ok()).unwrap_or(1_000_000);
-    let (outcomes, skipped) = rangebar_parity::all_cases(generated);
+    let (outcomes, skipped) = barsmith_parity::all_cases(generated);
     for line in &skipped {
         println!("SKIP {line}");
     }

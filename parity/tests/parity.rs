@@ -2,7 +2,7 @@
 
 #[test]
 fn bars_are_identical_to_rangebar_core_12_39() {
-    let (outcomes, skipped) = rangebar_parity::all_cases(200_000);
+    let (outcomes, skipped) = barsmith_parity::all_cases(200_000);
     for line in &skipped {
         eprintln!("SKIP {line}");
     }

@@ -1,4 +1,4 @@
-"""Reads a `rangebar bars` Parquet file with pyarrow and with polars and checks it against the CSV of the same run.
+"""Reads a `barsmith bars` Parquet file with pyarrow and with polars and checks it against the CSV of the same run.
 
 Usage: check.py BARS.parquet BARS.csv
 
@@ -6,7 +6,7 @@ Usage: check.py BARS.parquet BARS.csv
 * every value equals the CSV's: exact columns through Python's Decimal/int, the `*_f64` companions as
   float(Decimal(csv text)) (correctly rounded), feature floats as float(csv text), nulls as empty fields;
 * polars reads the same values as pyarrow;
-* every column chunk is zstd-compressed, row groups hold at most 65 536 rows, and the rangebar.* metadata is there.
+* every column chunk is zstd-compressed, row groups hold at most 65 536 rows, and the barsmith.* metadata is there.
 """
 
 import csv
@@ -115,7 +115,7 @@ def check_file_metadata(path):
         for column in range(row_group.num_columns):
             assert row_group.column(column).compression == "ZSTD", row_group.column(column)
     pairs = {key.decode(): value.decode() for key, value in metadata.metadata.items()}
-    run = {key: pairs[f"rangebar.{key}"] for key in METADATA_KEYS}
+    run = {key: pairs[f"barsmith.{key}"] for key in METADATA_KEYS}
     assert isinstance(json.loads(run["inputs"]), list)
     return metadata, run
 

@@ -22,7 +22,7 @@ refuse_avx512_flags() {
 
 # One JSON run of all iai benches; prints "benchmark-id Ir" lines, sorted.
 instruction_counts() {
-    cargo bench --quiet -p rangebar-benches --bench 'iai_*' -- --output-format=json "$@" |
+    cargo bench --quiet -p barsmith-benches --bench 'iai_*' -- --output-format=json "$@" |
         jq -r 'select(.kind == "LibraryBenchmark")
                | "\(.module_path) \(.id) \(.description) \(.profiles[] | select(.tool == "Callgrind")
                    | .data.total.metrics.Ir.values.new)"' |
@@ -36,7 +36,7 @@ mode=${1:-run}
 shift || true
 case "$mode" in
     run)
-        cargo bench -p rangebar-benches --bench 'iai_*' -- "$@"
+        cargo bench -p barsmith-benches --bench 'iai_*' -- "$@"
         ;;
     check)
         out=target/iai-determinism

@@ -36,10 +36,10 @@ cargo_profile_of() {
 }
 
 binary() {
-    echo "$PGO/build/$1-$2/$(cargo_profile_of "$1")/rangebar"
+    echo "$PGO/build/$1-$2/$(cargo_profile_of "$1")/barsmith"
 }
 
-# build_variant STAGE FLAVOUR: the `rangebar` binary of one stage in its own target dir.
+# build_variant STAGE FLAVOUR: the `barsmith` binary of one stage in its own target dir.
 # Stage flags: instrumented adds -Cprofile-generate; pgo-* take PGO_USE_FLAGS from the caller.
 build_variant() {
     local stage=$1 flavour=$2 flags log started=$SECONDS
@@ -51,7 +51,7 @@ build_variant() {
     log=$PGO/logs/build-$stage-$flavour.log
     note "build $stage ($flavour): RUSTFLAGS='${flags# }'"
     if ! env -u CARGO_ENCODED_RUSTFLAGS RUSTFLAGS="${flags# }" CARGO_TARGET_DIR="$PGO/build/$stage-$flavour" \
-        cargo build -p rangebar --bin rangebar --no-default-features --profile "$(cargo_profile_of "$stage")" \
+        cargo build -p barsmith-cli --bin barsmith --no-default-features --profile "$(cargo_profile_of "$stage")" \
         >"$log" 2>&1; then
         tail -n 30 "$log" >&2
         fail "build $stage ($flavour) failed; full log: $log"
@@ -59,7 +59,7 @@ build_variant() {
     note "built $stage ($flavour) in $((SECONDS - started)) s"
 }
 
-# Backends the CPU runs, as `rangebar cpu` reports them (neon never applies here).
+# Backends the CPU runs, as `barsmith cpu` reports them (neon never applies here).
 available_backends() {
     local available
     available=$("$(binary release default)" cpu | sed -n 's/^available: *//p')
@@ -103,12 +103,12 @@ make_workload() {
     echo "$stamp" >"$dir/stamp"
 }
 
-# run_workload BINARY BACKEND: every tier in PGO_TIERS through `rangebar bars`, backend forced.
+# run_workload BINARY BACKEND: every tier in PGO_TIERS through `barsmith bars`, backend forced.
 run_workload() {
     local bin=$1 backend=$2 tier out=$PGO/out
     mkdir -p "$out"
     for tier in ${PGO_TIERS:-1 2 3}; do
         "$bin" bars "${WORKLOAD_ARGS[@]}" --backend "$backend" -o "$out/" "$PGO/workload/tier$tier/" ||
-            fail "rangebar bars failed on tier $tier with $bin --backend $backend"
+            fail "barsmith bars failed on tier $tier with $bin --backend $backend"
     done
 }

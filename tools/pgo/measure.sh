@@ -75,7 +75,7 @@ report() {
     echo "Machine: $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1), $(nproc) cores," \
         "load average at the end $(cut -d' ' -f1-3 /proc/loadavg) (shared machine)."
     echo "Toolchain: $(rustc -V), LLVM $(rustc -vV | sed -n 's/^LLVM version: //p'); valgrind $(valgrind --version | cut -d- -f2)."
-    echo "Workload: tiers ${PGO_TIERS:-1 2 3} (\`rangebar bars ${WORKLOAD_ARGS[*]} --backend B\`), $reps alternating"
+    echo "Workload: tiers ${PGO_TIERS:-1 2 3} (\`barsmith bars ${WORKLOAD_ARGS[*]} --backend B\`), $reps alternating"
     echo "repetitions per build; times are medians with min–max; speed-up = release CPU median / build CPU median."
     echo "Instructions: one callgrind run on tier 1 (deterministic); \`wide\` builds use" \
         "-Ctarget-cpu=${PGO_WIDE_CPU:-x86-64-v3} except \`pgo-dist\` (default x86-64, SSE2)."

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Profile-guided optimisation of the `rangebar` binary, per SIMD backend, with a measured table.
+# Profile-guided optimisation of the `barsmith` binary, per SIMD backend, with a measured table.
 #
 #   tools/pgo/pgo.sh all               every backend this CPU runs, plus the distributable binary
 #   tools/pgo/pgo.sh one BACKEND...    only these backends (no distributable binary)

@@ -3,14 +3,14 @@
 //! The builder consumes [`TradeBatch`]es (or single [`Trade`]s) and reports completed bars to a
 //! [`BarSink`]. Per batch it first validates the ordering of every record (so a rejected batch leaves
 //! the state untouched), then, per bar, finds the closing record and adds the run of records up to it
-//! with the column kernels of `rangebar-kernels` (one dispatched call per kernel and run, never per
+//! with the column kernels of `barsmith-kernels` (one dispatched call per kernel and run, never per
 //! record). All money sums are exact `i128`, whatever the backend.
 
 use crate::bar::RangeBar;
 use crate::error::{Error, ErrorKind};
 use crate::threshold::Threshold;
 use crate::trades::{Trade, TradeBatch};
-use rangebar_kernels::Kernels;
+use barsmith_kernels::Kernels;
 
 /// How bars are formed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -60,7 +60,7 @@ pub(crate) struct FormingBar {
 /// Streaming builder of range bars.
 ///
 /// ```
-/// use rangebar_core::{BuilderConfig, FixedPoint, RangeBarBuilder, Threshold, Trade};
+/// use barsmith_core::{BuilderConfig, FixedPoint, RangeBarBuilder, Threshold, Trade};
 /// let config = BuilderConfig::new(Threshold::from_dbps(250).unwrap());
 /// let mut builder = RangeBarBuilder::new(config);
 /// let trade = |id: i64, price: &str, ts: i64| Trade {

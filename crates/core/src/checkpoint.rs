@@ -60,7 +60,7 @@ impl RangeBarBuilder {
             config: checkpoint.config,
             forming: checkpoint.forming,
             last_key: checkpoint.last_key,
-            kernels: rangebar_kernels::Kernels::detect(),
+            kernels: barsmith_kernels::Kernels::detect(),
         })
     }
 }

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-/// An error from `rangebar-core`, with its [`ErrorKind`].
+/// An error from `barsmith-core`, with its [`ErrorKind`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Error {
     kind: ErrorKind,

@@ -1,4 +1,4 @@
-//! `rangebar-core`: exact fixed-point range bars over Binance aggTrades.
+//! `barsmith-core`: exact fixed-point range bars over Binance aggTrades.
 //!
 //! * [`FixedPoint`] — prices and quantities as `i64` at scale 10^8, parsed exactly from decimal text.
 //! * [`Threshold`] — the bar width in decimal basis points (1 dbps = 10^-5).

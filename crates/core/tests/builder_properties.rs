@@ -1,8 +1,8 @@
 //! Property tests of the range-bar builder's invariants.
 
+use barsmith_core::{BuilderConfig, FixedPoint, RangeBar, RangeBarBuilder, Threshold, Trade, TradeBatch};
+use barsmith_kernels::{Backend, Kernels};
 use proptest::prelude::*;
-use rangebar_core::{BuilderConfig, FixedPoint, RangeBar, RangeBarBuilder, Threshold, Trade, TradeBatch};
-use rangebar_kernels::{Backend, Kernels};
 
 /// Every kernel backend available here; the skipped ones are printed.
 fn every_backend() -> Vec<Kernels> {
@@ -132,7 +132,7 @@ proptest! {
         let mut bars = Vec::new();
         for window in cut_points.windows(2) {
             let json = builder.checkpoint().to_json();
-            builder = RangeBarBuilder::from_checkpoint(&rangebar_core::Checkpoint::from_json(&json).unwrap()).unwrap();
+            builder = RangeBarBuilder::from_checkpoint(&barsmith_core::Checkpoint::from_json(&json).unwrap()).unwrap();
             let batch: TradeBatch = trades[window[0]..window[1]].iter().collect();
             builder.push_batch(&batch, &mut bars).unwrap();
         }

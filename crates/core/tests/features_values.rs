@@ -1,8 +1,8 @@
 //! Window features against hand-computed values and an independent oracle (`features_oracle.py`),
 //! agreement of every kernel backend, and the output columns.
 
-use rangebar_core::features::{Backend, WindowFeatures, WindowRecords, feature_columns, window_features};
-use rangebar_core::{BuilderConfig, FeatureConfig, FeaturePipeline, FixedPoint, Kernels, Threshold, Trade};
+use barsmith_core::features::{Backend, WindowFeatures, WindowRecords, feature_columns, window_features};
+use barsmith_core::{BuilderConfig, FeatureConfig, FeaturePipeline, FixedPoint, Kernels, Threshold, Trade};
 
 const E8: i64 = 100_000_000;
 
@@ -172,7 +172,7 @@ fn tolerance(name: &str) -> f64 {
 
 fn named_values(f: &WindowFeatures) -> Vec<(&'static str, Option<f64>)> {
     let config = FeatureConfig { bar: false, lookback: false, ..FeatureConfig::default() };
-    let features = rangebar_core::BarFeatures { intra: Some(*f), ..Default::default() };
+    let features = barsmith_core::BarFeatures { intra: Some(*f), ..Default::default() };
     let names = feature_columns(&config).into_iter().map(|c| c.name.strip_prefix("intra_").unwrap());
     names.zip(features.values(&config)).collect()
 }
@@ -218,7 +218,7 @@ fn stream(len: i64) -> Vec<Trade> {
 
 #[test]
 fn every_backend_gives_the_same_bars_and_features_within_tolerance() {
-    let trades: rangebar_core::TradeBatch = stream(20_000).iter().collect();
+    let trades: barsmith_core::TradeBatch = stream(20_000).iter().collect();
     let config = FeatureConfig { lookback_mode: "count:300".parse().unwrap(), ..FeatureConfig::default() };
     let builder = BuilderConfig::new(Threshold::from_dbps(2).unwrap());
     let run = |kernels: Kernels| {
@@ -261,6 +261,6 @@ fn columns_follow_the_configuration() {
     let columns = feature_columns(&cheap);
     assert_eq!(columns.len(), 2 * 16);
     assert!(!columns.iter().any(|c| c.name.contains("hurst") || c.name.contains("entropy")));
-    let values = rangebar_core::BarFeatures::default().values(&cheap);
+    let values = barsmith_core::BarFeatures::default().values(&cheap);
     assert_eq!(values.len(), columns.len());
 }

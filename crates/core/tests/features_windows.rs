@@ -1,12 +1,12 @@
 //! Window contents of every lookback mode, resume == single pass, and the pipeline against an
 //! independent slicing of the whole stream.
 
-use proptest::prelude::*;
-use rangebar_core::features::{WindowRecords, window_features};
-use rangebar_core::{
+use barsmith_core::features::{WindowRecords, window_features};
+use barsmith_core::{
     BuilderConfig, FeatureCheckpoint, FeatureConfig, FeaturePipeline, FeaturedBar, FixedPoint, Kernels, LookbackMode,
     Threshold, Trade, TradeBatch,
 };
+use proptest::prelude::*;
 
 /// A deterministic stream: a tick random walk near 100.00, 0–3 ms gaps (same-timestamp runs), mixed sides.
 fn stream(len: usize, seed: u64) -> Vec<Trade> {

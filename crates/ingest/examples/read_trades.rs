@@ -1,17 +1,17 @@
-//! Reads aggTrades files through `rangebar-ingest` and prints what it read, for measuring throughput and
+//! Reads aggTrades files through `barsmith-ingest` and prints what it read, for measuring throughput and
 //! peak memory (`/usr/bin/time -v`), or writes a deterministic synthetic spot file.
 //!
 //! ```text
-//! cargo run --release -p rangebar-ingest --example read_trades -- [--single-thread] [--no-mmap] [--sort] [--dedupe] FILE...
-//! cargo run --release -p rangebar-ingest --example read_trades -- --generate ROWS OUT.csv
+//! cargo run --release -p barsmith-ingest --example read_trades -- [--single-thread] [--no-mmap] [--sort] [--dedupe] FILE...
+//! cargo run --release -p barsmith-ingest --example read_trades -- --generate ROWS OUT.csv
 //! ```
 
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::time::Instant;
 
-use rangebar_core::TradeBatch;
-use rangebar_ingest::{IngestOptions, MultiFileReader};
+use barsmith_core::TradeBatch;
+use barsmith_ingest::{IngestOptions, MultiFileReader};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args: Vec<String> = std::env::args().skip(1).collect();

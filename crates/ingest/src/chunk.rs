@@ -156,7 +156,7 @@ impl ThreadedLines {
         let (spare, spare_receiver) = mpsc::channel();
         let chunk_size = chunk_size.max(1);
         let decoder = thread::Builder::new()
-            .name("rangebar-decode".to_owned())
+            .name("barsmith-decode".to_owned())
             .spawn(move || decode(reader, chunk_size, &chunk_sender, &spare_receiver))?;
         Ok(ThreadedLines { chunks, spare, current: None, finished: false, decoder: Some(decoder) })
     }

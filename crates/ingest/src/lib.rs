@@ -1,4 +1,4 @@
-//! `rangebar-ingest`: Binance aggTrades files to struct-of-arrays [`TradeBatch`]es, fast and strict.
+//! `barsmith-ingest`: Binance aggTrades files to struct-of-arrays [`TradeBatch`]es, fast and strict.
 //!
 //! * Inputs: plain `.csv` and `.csv.zst` files (read through bounded memory maps), Binance Vision `.zip`
 //!   archives holding one CSV, and standard input (`-`, plain or zstd). The compression is sniffed from
@@ -10,10 +10,10 @@
 //!   [`IngestOptions::sort`] is set; [`IngestOptions::dedupe`] drops exact duplicates.
 //!
 //! ```no_run
-//! use rangebar_ingest::{IngestOptions, MultiFileReader};
-//! # fn main() -> Result<(), rangebar_ingest::Error> {
+//! use barsmith_ingest::{IngestOptions, MultiFileReader};
+//! # fn main() -> Result<(), barsmith_ingest::Error> {
 //! let mut reader = MultiFileReader::new(&["BTCUSDT-aggTrades-2026-01.zip".into()], &IngestOptions::default())?;
-//! let mut batch = rangebar_core::TradeBatch::new();
+//! let mut batch = barsmith_core::TradeBatch::new();
 //! while reader.next_batch(&mut batch)? {
 //!     // feed `batch` to the builder
 //! }
@@ -82,9 +82,9 @@ impl Default for IngestOptions {
 
 impl TradeReader {
     /// Reads every remaining trade into one batch (for tests and small files).
-    pub fn read_to_end(&mut self) -> Result<rangebar_core::TradeBatch, Error> {
-        let mut all = rangebar_core::TradeBatch::new();
-        let mut batch = rangebar_core::TradeBatch::new();
+    pub fn read_to_end(&mut self) -> Result<barsmith_core::TradeBatch, Error> {
+        let mut all = barsmith_core::TradeBatch::new();
+        let mut batch = barsmith_core::TradeBatch::new();
         while self.next_batch(&mut batch)? {
             all.agg_trade_id.extend_from_slice(&batch.agg_trade_id);
             all.price.extend_from_slice(&batch.price);

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use rangebar_core::TradeBatch;
+use barsmith_core::TradeBatch;
 
 use crate::error::{Error, ErrorKind};
 use crate::reader::{DetectedFormat, TradeReader, open};

@@ -4,7 +4,7 @@
 //! record is handed to the [`reference`](crate::reference) parser, which decides (and words the error).
 //! `tests` and the `record` fuzz target check that both agree on every input.
 
-use rangebar_core::SCALE;
+use barsmith_core::SCALE;
 
 /// Powers of ten used to scale a fraction of `k` digits to eight: `FRACTION_SCALE[k] = 10^(8-k)`.
 const FRACTION_SCALE: [i64; 9] = [100_000_000, 10_000_000, 1_000_000, 100_000, 10_000, 1_000, 100, 10, 1];
@@ -127,8 +127,8 @@ pub(crate) fn fast_boolean(bytes: &[u8]) -> Option<(bool, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use barsmith_core::FixedPoint;
     use proptest::prelude::*;
-    use rangebar_core::FixedPoint;
 
     fn naive_digits(bytes: &[u8]) -> (u64, usize) {
         let count = bytes.iter().take_while(|b| b.is_ascii_digit()).count();

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use rangebar_core::{Trade, TradeBatch};
+use barsmith_core::{Trade, TradeBatch};
 
 use crate::error::{ErrorKind, RecordRef};
 use crate::layout::Column;

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use rangebar_core::{MILLISECOND_CUTOFF, Trade, TradeBatch};
+use barsmith_core::{MILLISECOND_CUTOFF, Trade, TradeBatch};
 
 use crate::chunk::{ChunkError, LineChunks, MappedLines, StreamLines, ThreadedLines};
 use crate::error::{Error, ErrorKind};

@@ -2,7 +2,7 @@
 //! [`reference`] parser for any line it does not accept, so that accepted values and reported errors are
 //! always exactly the reference's.
 
-use rangebar_core::{FixedPoint, Trade, normalize_timestamp_us};
+use barsmith_core::{FixedPoint, Trade, normalize_timestamp_us};
 
 use crate::layout::{Column, Layout, Standard};
 use crate::number::{fast_boolean, fast_decimal, fast_integer};

@@ -7,7 +7,7 @@
 
 use std::ops::Range;
 
-use rangebar_core::{FixedPoint, ParseFixedPointError, Trade, normalize_timestamp_us};
+use barsmith_core::{FixedPoint, ParseFixedPointError, Trade, normalize_timestamp_us};
 
 use crate::error::ErrorKind;
 use crate::layout::{Column, Layout};

@@ -47,7 +47,7 @@ pub(crate) type Progress = Arc<AtomicU64>;
 ///   mapping each window [`FileWindows`] checks that the length has not changed and reports
 ///   [`ErrorKind::Io`] when it has, which narrows the race to the lifetime of one window.
 ///
-/// Input files are read-only by convention while `rangebar` runs; `--no-mmap` avoids the risk entirely.
+/// Input files are read-only by convention while `barsmith` runs; `--no-mmap` avoids the risk entirely.
 #[allow(unsafe_code)]
 fn map_window(file: &File, offset: u64, len: usize) -> io::Result<Mmap> {
     // SAFETY: the map is read-only and only ever read as `&[u8]` inside this crate; the consequences of

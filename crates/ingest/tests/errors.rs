@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use rangebar_ingest::{Error, ErrorKind, IngestOptions, MultiFileReader, open};
+use barsmith_ingest::{Error, ErrorKind, IngestOptions, MultiFileReader, open};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/ingest").join(name)
@@ -248,7 +248,7 @@ fn sort_repairs_disorder_and_dedupe_drops_scattered_repeats() {
 fn multi_file_checks_order_across_the_boundary() {
     let paths = [fixture("good_spot.csv"), fixture("good_spot.csv")];
     let mut reader = MultiFileReader::new(&paths, &IngestOptions::default()).unwrap();
-    let mut batch = rangebar_core::TradeBatch::new();
+    let mut batch = barsmith_core::TradeBatch::new();
     assert!(reader.next_batch(&mut batch).unwrap());
     let error = reader.next_batch(&mut batch).unwrap_err();
     assert!(

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use rangebar_ingest::{Compression, IngestOptions, TimestampUnit, open};
+use barsmith_ingest::{Compression, IngestOptions, TimestampUnit, open};
 
 fn real_file() -> Option<PathBuf> {
     let path =

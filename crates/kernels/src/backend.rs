@@ -31,7 +31,7 @@ impl Backend {
     pub const ALL: [Backend; 6] =
         [Backend::Scalar, Backend::Avx2, Backend::Avx512, Backend::Neon, Backend::Pulp, Backend::Wide];
 
-    /// Lower-case name used on the command line and in `RANGEBAR_BACKEND`.
+    /// Lower-case name used on the command line and in `BARSMITH_BACKEND`.
     pub fn name(self) -> &'static str {
         match self {
             Backend::Scalar => "scalar",
@@ -117,7 +117,7 @@ pub(crate) fn detected() -> Backend {
     })
 }
 
-/// What this build and this CPU offer, for `rangebar cpu`.
+/// What this build and this CPU offer, for `barsmith cpu`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CpuReport {
     /// Target architecture of the build (`std::env::consts::ARCH`).

@@ -1,16 +1,16 @@
-//! Numeric kernels over plain slices for the rangebar feature layer: permutation entropy, Hurst exponents by
+//! Numeric kernels over plain slices for the barsmith feature layer: permutation entropy, Hurst exponents by
 //! DFA and R/S, Kyle lambda, reductions over f64 and i64 columns, and the range-bar builder's integer column
 //! kernels.
 //!
 //! Every kernel has one readable scalar definition (the [`Backend::Scalar`] backend), proven equal to an
 //! independent oracle by golden files (`fixtures/golden/`, written by `tools/oracles/`), and SIMD backends that
-//! are tested against the scalar definition. This is the only rangebar crate with `unsafe` code; see
+//! are tested against the scalar definition. This is the only barsmith crate with `unsafe` code; see
 //! `docs/SIMD.md` for the dispatch design, the safety contract and how to add a backend.
 //!
 //! # Use
 //!
 //! ```
-//! use rangebar_kernels::{Backend, Kernels};
+//! use barsmith_kernels::{Backend, Kernels};
 //!
 //! let k = Kernels::detect(); // best backend of this CPU, detected once per process
 //! let pe = k.permutation_entropy(&[4.0, 7.0, 9.0, 10.0, 6.0, 11.0, 3.0], 3, 1).unwrap();

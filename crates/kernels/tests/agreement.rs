@@ -8,9 +8,9 @@
 
 mod common;
 
+use barsmith_kernels::{Kernels, Moments};
 use common::{SplitMix, close, close_opt, scalar, simd_kernels};
 use proptest::prelude::*;
-use rangebar_kernels::{Kernels, Moments};
 
 const REL: f64 = 1e-12;
 
@@ -91,7 +91,7 @@ fn check_kernels(reference: &Kernels, k: &Kernels, x: &[f64], label: &str, delay
 /// cancels exactly), and the input is not compared.
 fn dfa_conditioning(x: &[f64]) -> f64 {
     let n = x.len();
-    let sizes = rangebar_kernels::default_dfa_nvals(n);
+    let sizes = barsmith_kernels::default_dfa_nvals(n);
     if n < 3 || sizes.iter().any(|&w| w < 2 || w >= n) || x.iter().any(|v| !v.is_finite()) {
         return 1.0;
     }

@@ -5,9 +5,9 @@
 
 mod common;
 
+use barsmith_kernels::{Kernels, ProductSums, SpanSums};
 use common::{SplitMix, scalar, simd_kernels};
 use proptest::prelude::*;
-use rangebar_kernels::{Kernels, ProductSums, SpanSums};
 
 /// Named (values, weights) column pairs of length `n`.
 fn column_families(n: usize, seed: u64) -> Vec<(&'static str, Vec<i64>, Vec<i64>)> {

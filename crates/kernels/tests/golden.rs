@@ -4,8 +4,8 @@ mod common;
 
 use std::collections::HashMap;
 
+use barsmith_kernels::Moments;
 use common::{close, close_opt, kernels, real_data_path};
-use rangebar_kernels::Moments;
 use serde_json::Value;
 
 fn golden(name: &str) -> Value {
@@ -129,7 +129,7 @@ fn kyle_lambda_matches_numpy_polyfit() {
 fn check_hurst(
     file: &str,
     label: &str,
-    run: impl Fn(&rangebar_kernels::Kernels, &[f64], Option<&[usize]>) -> Option<f64>,
+    run: impl Fn(&barsmith_kernels::Kernels, &[f64], Option<&[usize]>) -> Option<f64>,
 ) {
     let series = series();
     let cases = golden(file);

@@ -8,7 +8,7 @@ use crate::error::{Error, ErrorKind};
 use crate::features::config::FeatureConfig;
 use crate::features::history::{HistoryState, RecordHistory};
 use crate::features::pipeline::{FeaturePipeline, FeatureState};
-use rangebar_kernels::Kernels;
+use barsmith_kernels::Kernels;
 
 /// The feature checkpoint format version written by this build.
 pub const FEATURE_CHECKPOINT_VERSION: u32 = 1;

@@ -132,7 +132,7 @@ impl Default for FeatureConfig {
 }
 
 /// Largest supported permutation-entropy order (the kernels' limit, 7! = 5 040 patterns).
-pub const MAX_PE_ORDER: usize = *rangebar_kernels::PE_ORDERS.end();
+pub const MAX_PE_ORDER: usize = *barsmith_kernels::PE_ORDERS.end();
 
 /// Why a [`FeatureConfig`] is not usable.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

@@ -18,9 +18,9 @@ mod pipeline;
 mod window;
 
 pub use bar_level::BarLevelFeatures;
+pub use barsmith_kernels::{Backend, Kernels};
 pub use checkpoint::{FEATURE_CHECKPOINT_VERSION, FeatureCheckpoint};
 pub use config::{FeatureConfig, FeatureGroup, InvalidFeatureConfig, LookbackMode, MAX_PE_ORDER, ParseLookbackError};
 pub use output::{BarFeatures, FeatureColumn, FeaturedBar, feature_columns};
 pub use pipeline::FeaturePipeline;
-pub use rangebar_kernels::{Backend, Kernels};
 pub use window::{WindowFeatures, WindowRecords, window_features};

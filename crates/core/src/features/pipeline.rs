@@ -11,12 +11,12 @@ use crate::features::history::RecordHistory;
 use crate::features::output::{BarFeatures, FeaturedBar};
 use crate::features::window::{WindowScratch, compute_window};
 use crate::trades::TradeBatch;
-use rangebar_kernels::Kernels;
+use barsmith_kernels::Kernels;
 
 /// Builds range bars and computes their features in one streaming pass.
 ///
 /// ```
-/// use rangebar_core::{BuilderConfig, FeatureConfig, FeaturePipeline, Kernels, Threshold, TradeBatch};
+/// use barsmith_core::{BuilderConfig, FeatureConfig, FeaturePipeline, Kernels, Threshold, TradeBatch};
 /// let builder = BuilderConfig::new(Threshold::from_dbps(250).unwrap());
 /// let mut pipeline = FeaturePipeline::new(builder, FeatureConfig::default(), Kernels::detect()).unwrap();
 /// let mut bars = Vec::new();

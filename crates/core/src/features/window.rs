@@ -2,11 +2,11 @@
 //!
 //! It is applied to the bar's own records (`intra_*`) and to the lookback records (`lookback_*`).
 //! Sums over prices, quantities and times are exact integers; the float estimators (moments, OLS,
-//! permutation entropy, Hurst) are the `rangebar-kernels` ones, run on `f64` columns filled once per
+//! permutation entropy, Hurst) are the `barsmith-kernels` ones, run on `f64` columns filled once per
 //! window in a reusable scratch.
 
 use crate::features::config::FeatureConfig;
-use rangebar_kernels::Kernels;
+use barsmith_kernels::Kernels;
 
 /// A run of records as parallel columns (raw fixed-point prices and quantities, µs timestamps).
 #[derive(Clone, Copy, Debug)]

@@ -1,16 +1,16 @@
 //! Shared test support: the list of backends to test and the tolerances.
 #![allow(dead_code)]
 
-use rangebar_kernels::{Backend, Kernels};
+use barsmith_kernels::{Backend, Kernels};
 
-/// Every available backend. Prints the ones skipped; a backend named in `RANGEBAR_REQUIRE_BACKENDS`
+/// Every available backend. Prints the ones skipped; a backend named in `BARSMITH_REQUIRE_BACKENDS`
 /// (comma-separated, e.g. `avx2,avx512`) that is unavailable fails the test.
 pub fn kernels() -> Vec<Kernels> {
-    let required: Vec<Backend> = std::env::var("RANGEBAR_REQUIRE_BACKENDS")
+    let required: Vec<Backend> = std::env::var("BARSMITH_REQUIRE_BACKENDS")
         .unwrap_or_default()
         .split(',')
         .filter(|s| !s.trim().is_empty())
-        .map(|s| s.parse().unwrap_or_else(|e| panic!("RANGEBAR_REQUIRE_BACKENDS: {e}")))
+        .map(|s| s.parse().unwrap_or_else(|e| panic!("BARSMITH_REQUIRE_BACKENDS: {e}")))
         .collect();
     let mut out = Vec::new();
     for backend in Backend::ALL {

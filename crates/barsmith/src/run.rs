@@ -4,9 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use rangebar_core::features::{FeatureCheckpoint, FeaturedBar};
-use rangebar_core::{Threshold, TradeBatch};
-use rangebar_ingest::{IdGaps, IngestOptions, MultiFileReader};
+use barsmith_core::features::{FeatureCheckpoint, FeaturedBar};
+use barsmith_core::{Threshold, TradeBatch};
+use barsmith_ingest::{IdGaps, IngestOptions, MultiFileReader};
 use rayon::prelude::*;
 
 use crate::error::{Error, ErrorKind};

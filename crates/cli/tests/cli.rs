@@ -1,18 +1,18 @@
-//! End-to-end tests of the `rangebar` binary: exit codes, atomic output, thread-count independence,
+//! End-to-end tests of the `barsmith` binary: exit codes, atomic output, thread-count independence,
 //! checkpointed daily runs, and the README's fixture command.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use rangebar::generate::{GenConfig, GenFormat, write_trades};
+use barsmith::generate::{GenConfig, GenFormat, write_trades};
 
-fn rangebar(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rangebar"))
+fn barsmith(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_barsmith"))
         .args(args)
-        .env_remove("RANGEBAR_BACKEND")
+        .env_remove("BARSMITH_BACKEND")
         .output()
-        .expect("run rangebar")
+        .expect("run barsmith")
 }
 
 fn stderr(output: &Output) -> String {
@@ -69,7 +69,7 @@ fn read_dir_sorted(dir: &Path) -> Vec<(String, Vec<u8>)> {
 #[test]
 fn readme_fixture_command_prints_bars() {
     let fixture = workspace_file("fixtures/SYNTHUSDT-aggTrades-2026-01-01.csv");
-    let output = rangebar(&["bars", "--threshold-dbps", "10", fixture.to_str().unwrap(), "-o", "-", "--quiet"]);
+    let output = barsmith(&["bars", "--threshold-dbps", "10", fixture.to_str().unwrap(), "-o", "-", "--quiet"]);
     assert!(output.status.success(), "{}", stderr(&output));
     let text = String::from_utf8(output.stdout).unwrap();
     let mut lines = text.lines();
@@ -84,7 +84,7 @@ fn malformed_input_exits_2_naming_the_record_and_leaves_no_output() {
     std::fs::write(&input, "1,100.0,1.0,1,1,1767225600000000,True,True\n2,1e5,1.0,2,2,1767225600000001,False,True\n")
         .unwrap();
     let out = dir.path().join("bars.csv");
-    let output = rangebar(&[
+    let output = barsmith(&[
         "bars",
         "--threshold-dbps",
         "250",
@@ -114,7 +114,7 @@ fn usage_errors_exit_2() {
         vec!["bars", "--threshold-dbps", "250", "--lookback", "weeks:3", fixture],
         vec!["bars", "--threshold-dbps", "250,500", fixture, "-o", "single.csv"],
     ] {
-        let output = rangebar(&args);
+        let output = barsmith(&args);
         assert_eq!(output.status.code(), Some(2), "{args:?}: {}", stderr(&output));
         assert!(stderr(&output).starts_with("error:"), "{args:?}");
     }
@@ -129,7 +129,7 @@ fn zips_of_two_symbols_at_three_thresholds_are_identical_for_one_and_two_threads
     let mut outputs = Vec::new();
     for threads in ["1", "2"] {
         let out = dir.path().join(format!("out{threads}/"));
-        let output = rangebar(&[
+        let output = barsmith(&[
             "bars",
             "--threshold-dbps",
             "5,10,25",
@@ -163,7 +163,7 @@ fn daily_runs_with_checkpoints_equal_one_run() {
     args.extend(common);
     args.extend(files.iter().map(|f| f.to_str().unwrap()));
     args.extend(["-o", whole.to_str().unwrap()]);
-    let output = rangebar(&args);
+    let output = barsmith(&args);
     assert!(output.status.success(), "{}", stderr(&output));
     let whole_text = std::fs::read_to_string(&whole).unwrap();
     let (header, whole_rows) = whole_text.split_once('\n').unwrap();
@@ -185,7 +185,7 @@ fn daily_runs_with_checkpoints_equal_one_run() {
         if let Some(previous) = &previous {
             args.extend(["--checkpoint-in", previous.to_str().unwrap()]);
         }
-        let output = rangebar(&args);
+        let output = barsmith(&args);
         assert!(output.status.success(), "day {day}: {}", stderr(&output));
         let text = std::fs::read_to_string(&out).unwrap();
         let (day_header, rows) = text.split_once('\n').unwrap();
@@ -203,13 +203,13 @@ fn gen_is_deterministic_and_zst_round_trips_through_bars() {
     let plain = dir.path().join("ZZZUSDT-aggTrades-2026-02-01.csv");
     let packed = dir.path().join("ZZZUSDT-aggTrades-2026-02-02.csv.zst");
     for path in [&plain, &packed] {
-        let output = rangebar(&["gen", "--trades", "30000", "--seed", "9", "-o", path.to_str().unwrap()]);
+        let output = barsmith(&["gen", "--trades", "30000", "--seed", "9", "-o", path.to_str().unwrap()]);
         assert!(output.status.success(), "{}", stderr(&output));
     }
     let decoded = zstd::decode_all(std::fs::File::open(&packed).unwrap()).unwrap();
     assert_eq!(decoded, std::fs::read(&plain).unwrap());
     let bars = |path: &Path| {
-        let output = rangebar(&[
+        let output = barsmith(&[
             "bars",
             "--threshold-dbps",
             "10",
@@ -238,7 +238,7 @@ fn every_ingest_error_fixture_exits_2_with_its_path_and_leaves_no_output() {
         }
         let out_dir = tempfile::tempdir().unwrap();
         let out = out_dir.path().join("bars.csv");
-        let output = rangebar(&[
+        let output = barsmith(&[
             "bars",
             "--threshold-dbps",
             "250",
@@ -266,7 +266,7 @@ fn every_good_ingest_fixture_builds_bars() {
             continue;
         }
         let output =
-            rangebar(&["bars", "--threshold-dbps", "1", "--symbol", "X", path.to_str().unwrap(), "-o", "-", "-q"]);
+            barsmith(&["bars", "--threshold-dbps", "1", "--symbol", "X", path.to_str().unwrap(), "-o", "-", "-q"]);
         assert!(output.status.success(), "{name}: {}", stderr(&output));
     }
 }

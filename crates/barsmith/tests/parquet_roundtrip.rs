@@ -7,10 +7,10 @@
 #[cfg(not(feature = "parquet"))]
 #[test]
 fn without_the_feature_parquet_output_is_a_usage_error() {
-    use rangebar::ErrorKind;
-    use rangebar::sink::{OutputSchema, RunMetadata};
-    use rangebar_core::Threshold;
-    use rangebar_core::features::FeatureConfig;
+    use barsmith::ErrorKind;
+    use barsmith::sink::{OutputSchema, RunMetadata};
+    use barsmith_core::Threshold;
+    use barsmith_core::features::FeatureConfig;
 
     let schema = OutputSchema { features: FeatureConfig::default(), include_incomplete: false };
     let run = RunMetadata {
@@ -22,7 +22,7 @@ fn without_the_feature_parquet_output_is_a_usage_error() {
         inputs: Vec::new(),
     };
     let dir = tempfile::tempdir().unwrap();
-    let Err(error) = rangebar::parquet_output::create(&dir.path().join("bars.parquet"), &schema, &run) else {
+    let Err(error) = barsmith::parquet_output::create(&dir.path().join("bars.parquet"), &schema, &run) else {
         panic!("Parquet output opened without the feature");
     };
     assert!(matches!(error.kind(), ErrorKind::Usage(_)), "{error}");
@@ -41,16 +41,16 @@ mod read_back {
     use arrow_array::types::{Float64Type, Int64Type, TimestampMicrosecondType};
     use arrow_array::{Array, ArrayRef, RecordBatch};
     use arrow_schema::{DataType, TimeUnit};
+    use barsmith::generate::{GenConfig, TradeGenerator};
+    use barsmith::parquet_output::{self, BATCH_ROWS, ROW_GROUP_ROWS, metadata_keys};
+    use barsmith::pipeline::{BarPipeline, CollectBars, PipelineConfig};
+    use barsmith::sink::{BarWriter, CsvWriter, OutputSchema, RunMetadata};
+    use barsmith::{Error, ErrorKind};
+    use barsmith_core::features::{FeatureConfig, FeaturedBar, LookbackMode};
+    use barsmith_core::{Threshold, TradeBatch};
     use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
     use parquet::basic::Compression;
     use parquet::file::metadata::ParquetMetaData;
-    use rangebar::generate::{GenConfig, TradeGenerator};
-    use rangebar::parquet_output::{self, BATCH_ROWS, ROW_GROUP_ROWS, metadata_keys};
-    use rangebar::pipeline::{BarPipeline, CollectBars, PipelineConfig};
-    use rangebar::sink::{BarWriter, CsvWriter, OutputSchema, RunMetadata};
-    use rangebar::{Error, ErrorKind};
-    use rangebar_core::features::{FeatureConfig, FeaturedBar, LookbackMode};
-    use rangebar_core::{Threshold, TradeBatch};
 
     /// Completed bars (and the incomplete one when configured) of `trades` generated trades.
     fn bars(trades: u64, dbps: u32, features: FeatureConfig, include_incomplete: bool) -> Vec<(FeaturedBar, bool)> {

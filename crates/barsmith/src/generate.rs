@@ -1,4 +1,4 @@
-//! Deterministic, realistic synthetic aggTrades (`rangebar gen`).
+//! Deterministic, realistic synthetic aggTrades (`barsmith gen`).
 //!
 //! The model is calibrated on the first 5 000 rows of Binance spot BTCUSDT aggTrades for
 //! 2026-01-01 (see `docs/GENERATOR.md` for the statistics matched):
@@ -12,10 +12,10 @@
 
 use std::io::{self, Write};
 
+use barsmith_core::{FixedPoint, Trade};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha12Rng;
 use rand_distr::{Distribution, LogNormal};
-use rangebar_core::{FixedPoint, Trade};
 
 /// Raw fixed-point value of one price tick (0.01).
 const TICK: i64 = 1_000_000;
@@ -23,12 +23,42 @@ const TICK: i64 = 1_000_000;
 const LOT: i64 = 1_000;
 
 /// The file layout to write.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GenFormat {
     /// Binance spot: 8 columns, no header, microsecond timestamps, `True`/`False`.
     Spot,
     /// Binance USD-M futures: 7 columns, header row, millisecond timestamps, `true`/`false`.
     Um,
+}
+
+impl GenFormat {
+    /// Every layout, in the order `--help` lists them.
+    pub const ALL: [GenFormat; 2] = [GenFormat::Spot, GenFormat::Um];
+
+    /// The lower-case name (`spot`, `um`) that [`str::parse`] accepts.
+    pub fn name(self) -> &'static str {
+        match self {
+            GenFormat::Spot => "spot",
+            GenFormat::Um => "um",
+        }
+    }
+}
+
+impl std::str::FromStr for GenFormat {
+    type Err = crate::Error;
+
+    fn from_str(text: &str) -> Result<GenFormat, crate::Error> {
+        GenFormat::ALL
+            .into_iter()
+            .find(|format| format.name() == text)
+            .ok_or_else(|| crate::Error::usage(format!("unknown generator format {text:?} (expected spot or um)")))
+    }
+}
+
+impl std::fmt::Display for GenFormat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 /// Parameters of the synthetic stream.

@@ -4,7 +4,7 @@ use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use rangebar_core::{RangeBar, SCALE, TURNOVER_SCALE, format_scaled_i128};
+use barsmith_core::{RangeBar, SCALE, TURNOVER_SCALE, format_scaled_i128};
 
 /// Column names of the bar CSV, in order (see `docs/OUTPUT.md`).
 pub const BAR_COLUMNS: [&str; 21] = [

@@ -1,16 +1,17 @@
-//! `rangebar gen`.
+//! `barsmith gen`.
 
 use std::io::{self, Write};
 use std::path::PathBuf;
 
+use barsmith::core::FixedPoint;
+use barsmith::generate::{GenConfig, GenFormat, write_trades};
+use barsmith::output::AtomicFile;
 use clap::Args;
-use rangebar::generate::{GenConfig, GenFormat, write_trades};
-use rangebar::output::AtomicFile;
-use rangebar_core::FixedPoint;
+use clap::builder::TypedValueParser as _;
 
 use super::Failure;
 
-/// Arguments of `rangebar gen`.
+/// Arguments of `barsmith gen`.
 #[derive(Debug, Args)]
 pub struct GenArgs {
     /// Number of aggTrades records.
@@ -20,7 +21,7 @@ pub struct GenArgs {
     #[arg(long, default_value_t = 42)]
     seed: u64,
     /// File layout: `spot` (8 columns, no header, µs) or `um` (USD-M futures: header, 7 columns, ms).
-    #[arg(long, value_enum, default_value_t = GenFormat::Spot)]
+    #[arg(long, default_value_t = GenFormat::Spot, value_parser = clap::builder::PossibleValuesParser::new(["spot", "um"]).try_map(|s| s.parse::<GenFormat>()))]
     format: GenFormat,
     /// Price of the first record.
     #[arg(long, default_value = "87648.21")]
@@ -39,7 +40,7 @@ pub struct GenArgs {
     output: PathBuf,
 }
 
-/// Runs `rangebar gen`.
+/// Runs `barsmith gen`.
 pub fn run(args: GenArgs) -> Result<(), Failure> {
     if !(0.0..=1.0).contains(&args.flash_crash_probability) {
         return Err(Failure::bad_input(anyhow::anyhow!("--flash-crash-probability must lie in 0..=1")));
@@ -53,7 +54,7 @@ pub fn run(args: GenArgs) -> Result<(), Failure> {
         flash_crash_probability: args.flash_crash_probability,
         ..GenConfig::default()
     };
-    let write_error = |e: io::Error| rangebar::Error::from_output(&args.output, e);
+    let write_error = |e: io::Error| barsmith::Error::from_output(&args.output, e);
     if args.output.as_os_str() == "-" {
         let mut out = io::BufWriter::new(io::stdout().lock());
         write_trades(&mut out, &config, args.format).and_then(|_| out.flush()).map_err(write_error)?;

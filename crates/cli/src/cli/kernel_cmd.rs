@@ -1,11 +1,11 @@
-//! `rangebar kernel` and `rangebar cpu`.
+//! `barsmith kernel` and `barsmith cpu`.
 
 use std::io::Read;
 use std::path::PathBuf;
 
 use anyhow::{Context, anyhow, bail};
+use barsmith::kernels::cpu_report;
 use clap::{Args, ValueEnum};
-use rangebar_kernels::cpu_report;
 
 use super::{Failure, select_backend};
 
@@ -21,7 +21,7 @@ enum KernelName {
     Kyle,
 }
 
-/// Arguments of `rangebar kernel`.
+/// Arguments of `barsmith kernel`.
 #[derive(Debug, Args)]
 pub struct KernelArgs {
     /// Which kernel.
@@ -35,12 +35,12 @@ pub struct KernelArgs {
     /// Permutation-entropy delay (≥ 1).
     #[arg(long, default_value_t = 1)]
     delay: usize,
-    /// Kernel backend (scalar, avx2, avx512, neon, pulp, wide, auto); default: RANGEBAR_BACKEND or auto.
+    /// Kernel backend (scalar, avx2, avx512, neon, pulp, wide, auto); default: BARSMITH_BACKEND or auto.
     #[arg(long)]
     backend: Option<String>,
 }
 
-/// Runs `rangebar kernel`.
+/// Runs `barsmith kernel`.
 pub fn run(args: KernelArgs) -> Result<(), Failure> {
     let kernels = select_backend(args.backend.as_deref())?;
     let values = read_numbers(&args.file).map_err(Failure::bad_input)?;
@@ -87,10 +87,10 @@ fn read_numbers(path: &PathBuf) -> anyhow::Result<Vec<f64>> {
     Ok(values)
 }
 
-/// Runs `rangebar cpu`.
+/// Runs `barsmith cpu`.
 pub fn cpu() -> Result<(), Failure> {
     let report = cpu_report();
-    let names = |list: &[rangebar_kernels::Backend]| list.iter().map(|b| b.name()).collect::<Vec<_>>().join(" ");
+    let names = |list: &[barsmith::kernels::Backend]| list.iter().map(|b| b.name()).collect::<Vec<_>>().join(" ");
     println!("arch:      {}", report.arch);
     println!("compiled:  {}", names(&report.compiled));
     println!("available: {}", names(&report.available));

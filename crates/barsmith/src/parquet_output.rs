@@ -28,20 +28,20 @@ pub const DECIMAL_PRECISION: u8 = 38;
 
 /// Key-value metadata keys written into every file, with what each holds.
 pub mod metadata_keys {
-    /// Version of the `rangebar` crate that wrote the file.
-    pub const VERSION: &str = "rangebar.version";
+    /// Version of the `barsmith` crate that wrote the file.
+    pub const VERSION: &str = "barsmith.version";
     /// Symbol of the stream, e.g. `BTCUSDT`.
-    pub const SYMBOL: &str = "rangebar.symbol";
+    pub const SYMBOL: &str = "barsmith.symbol";
     /// Threshold in decimal basis points, e.g. `250`.
-    pub const THRESHOLD_DBPS: &str = "rangebar.threshold_dbps";
+    pub const THRESHOLD_DBPS: &str = "barsmith.threshold_dbps";
     /// `true` or `false`: the same-timestamp gate.
-    pub const SAME_TIMESTAMP_GATE: &str = "rangebar.same_timestamp_gate";
+    pub const SAME_TIMESTAMP_GATE: &str = "barsmith.same_timestamp_gate";
     /// Lookback mode as text, e.g. `count:500`.
-    pub const LOOKBACK: &str = "rangebar.lookback";
+    pub const LOOKBACK: &str = "barsmith.lookback";
     /// Kernel backend that computed the features, e.g. `scalar`.
-    pub const BACKEND: &str = "rangebar.backend";
+    pub const BACKEND: &str = "barsmith.backend";
     /// Input files in stream order, as a JSON array of strings.
-    pub const INPUTS: &str = "rangebar.inputs";
+    pub const INPUTS: &str = "barsmith.inputs";
 }
 
 /// Opens a Parquet writer for `path`; the file appears there when the writer finishes.
@@ -57,7 +57,7 @@ pub fn create(path: &Path, schema: &OutputSchema, metadata: &RunMetadata) -> Res
 #[cfg(not(feature = "parquet"))]
 fn open(path: &Path, _schema: &OutputSchema, _metadata: &RunMetadata) -> Result<Box<dyn BarWriter>, Error> {
     Err(Error::usage(format!(
-        "{}: this rangebar was built without Parquet support (cargo feature `parquet`); write CSV instead",
+        "{}: this barsmith was built without Parquet support (cargo feature `parquet`); write CSV instead",
         path.display()
     )))
 }
@@ -78,12 +78,12 @@ mod writer {
         ArrayRef, BooleanArray, Decimal128Array, Float64Array, Int64Array, RecordBatch, TimestampMicrosecondArray,
     };
     use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
+    use barsmith_core::features::{FeatureColumn, FeaturedBar};
+    use barsmith_core::{RangeBar, format_scaled_i128};
     use parquet::arrow::ArrowWriter;
     use parquet::basic::{Compression, ZstdLevel};
     use parquet::file::metadata::KeyValue;
     use parquet::file::properties::WriterProperties;
-    use rangebar_core::features::{FeatureColumn, FeaturedBar};
-    use rangebar_core::{RangeBar, format_scaled_i128};
 
     use super::{BATCH_ROWS, DECIMAL_PRECISION, ROW_GROUP_ROWS, metadata_keys};
     use crate::error::Error;

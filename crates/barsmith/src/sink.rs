@@ -3,14 +3,14 @@
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use rangebar_core::Threshold;
-use rangebar_core::features::{FeatureColumn, FeatureConfig, FeaturedBar, feature_columns};
+use barsmith_core::Threshold;
+use barsmith_core::features::{FeatureColumn, FeatureConfig, FeaturedBar, feature_columns};
 
 use crate::error::Error;
 use crate::output::{AtomicFile, write_csv_bar_fields, write_csv_header};
 
 /// Output file formats.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum OutputFormat {
     /// Comma-separated values with a header row; exact decimals.
     Csv,
@@ -34,6 +34,25 @@ impl OutputFormat {
             OutputFormat::Csv => "csv",
             OutputFormat::Parquet => "parquet",
         }
+    }
+}
+
+impl std::str::FromStr for OutputFormat {
+    type Err = Error;
+
+    /// `csv` or `parquet`.
+    fn from_str(text: &str) -> Result<OutputFormat, Error> {
+        match text {
+            "csv" => Ok(OutputFormat::Csv),
+            "parquet" => Ok(OutputFormat::Parquet),
+            _ => Err(Error::usage(format!("unknown output format {text:?} (expected csv or parquet)"))),
+        }
+    }
+}
+
+impl std::fmt::Display for OutputFormat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.extension())
     }
 }
 

@@ -1,4 +1,4 @@
-//! The `rangebar` command: a thin layer over the `rangebar` library.
+//! The `barsmith` command: a thin layer over the `barsmith` library.
 #![forbid(unsafe_code)]
 
 mod cli;

@@ -6,12 +6,12 @@ mod kernel_cmd;
 
 use std::process::ExitCode;
 
+use barsmith::kernels::{Backend, Kernels};
 use clap::{Parser, Subcommand};
-use rangebar_kernels::{Backend, Kernels};
 
 /// Exact range bars from Binance aggTrades, with microstructure features.
 #[derive(Debug, Parser)]
-#[command(name = "rangebar", version, about, propagate_version = true)]
+#[command(name = "barsmith", version, about, propagate_version = true)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -63,8 +63,8 @@ impl Failure {
     }
 }
 
-impl From<rangebar::Error> for Failure {
-    fn from(e: rangebar::Error) -> Failure {
+impl From<barsmith::Error> for Failure {
+    fn from(e: barsmith::Error) -> Failure {
         let (code, quiet) = if e.is_broken_pipe() {
             (0, true)
         } else if e.is_bad_input() {
@@ -76,10 +76,10 @@ impl From<rangebar::Error> for Failure {
     }
 }
 
-/// The kernels backend chosen by `--backend`, else `RANGEBAR_BACKEND`, else detection.
+/// The kernels backend chosen by `--backend`, else `BARSMITH_BACKEND`, else detection.
 /// An unavailable backend is an error (exit 2), never a silent fallback.
 pub fn select_backend(flag: Option<&str>) -> Result<Kernels, Failure> {
-    let from_env = std::env::var("RANGEBAR_BACKEND").ok().filter(|v| !v.is_empty());
+    let from_env = std::env::var("BARSMITH_BACKEND").ok().filter(|v| !v.is_empty());
     let Some(name) = flag.map(str::to_owned).or(from_env) else {
         return Ok(Kernels::detect());
     };

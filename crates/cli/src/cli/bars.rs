@@ -1,4 +1,4 @@
-//! `rangebar bars`.
+//! `barsmith bars`.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -6,18 +6,19 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use anyhow::anyhow;
+use barsmith::core::Threshold;
+use barsmith::core::features::{FeatureConfig, FeatureGroup, LookbackMode};
+use barsmith::ingest::IngestOptions;
+use barsmith::pipeline::StreamSettings;
+use barsmith::run::{OutputTarget, Progress, RunConfig, RunSummary, run};
+use barsmith::sink::OutputFormat;
 use clap::Args;
+use clap::builder::TypedValueParser as _;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use rangebar::pipeline::StreamSettings;
-use rangebar::run::{OutputTarget, Progress, RunConfig, RunSummary, run};
-use rangebar::sink::OutputFormat;
-use rangebar_core::Threshold;
-use rangebar_core::features::{FeatureConfig, FeatureGroup, LookbackMode};
-use rangebar_ingest::IngestOptions;
 
 use super::{Failure, select_backend};
 
-/// Arguments of `rangebar bars`.
+/// Arguments of `barsmith bars`.
 #[derive(Debug, Args)]
 pub struct BarsArgs {
     /// Input files, directories or glob patterns (.csv, .csv.zst, .zip; `-` for stdin). Binance names
@@ -32,7 +33,7 @@ pub struct BarsArgs {
     #[arg(short, long, default_value = "-")]
     output: PathBuf,
     /// Output format; default: from the file extension, else csv.
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(["csv", "parquet"]).try_map(|s| s.parse::<OutputFormat>()))]
     format: Option<OutputFormat>,
     /// Symbol of inputs whose names are not Binance names; all inputs then form one stream in the given order.
     #[arg(long)]
@@ -64,7 +65,7 @@ pub struct BarsArgs {
     /// Permutation-entropy order (2..=7).
     #[arg(long, default_value_t = 3)]
     pe_order: usize,
-    /// Kernel backend for features (scalar, avx2, avx512, neon, pulp, wide, auto); default RANGEBAR_BACKEND or auto.
+    /// Kernel backend for features (scalar, avx2, avx512, neon, pulp, wide, auto); default BARSMITH_BACKEND or auto.
     #[arg(long)]
     backend: Option<String>,
     /// Worker threads (symbols run in parallel); default: all cores.
@@ -81,7 +82,7 @@ pub struct BarsArgs {
     quiet: bool,
 }
 
-/// Runs `rangebar bars`.
+/// Runs `barsmith bars`.
 pub fn run_bars(args: BarsArgs) -> Result<(), Failure> {
     let config = run_config(&args)?;
     let show_progress = !args.quiet && std::io::stderr().is_terminal();

@@ -1,9 +1,9 @@
 //! The embeddable pipeline: trade batches in, bars with features for one or more thresholds out.
 //!
 //! ```
-//! use rangebar::pipeline::{BarPipeline, CollectBars, PipelineConfig};
-//! use rangebar::generate::{GenConfig, TradeGenerator};
-//! use rangebar_core::{Threshold, TradeBatch};
+//! use barsmith::pipeline::{BarPipeline, CollectBars, PipelineConfig};
+//! use barsmith::generate::{GenConfig, TradeGenerator};
+//! use barsmith_core::{Threshold, TradeBatch};
 //!
 //! let trades: TradeBatch = TradeGenerator::new(GenConfig { trades: 50_000, ..GenConfig::default() }).collect();
 //! let config = PipelineConfig::new(vec![Threshold::from_dbps(50).unwrap()]);
@@ -14,8 +14,8 @@
 //! assert!(!bars.completed.is_empty());
 //! ```
 
-use rangebar_core::features::{FeatureCheckpoint, FeatureConfig, FeaturePipeline, FeaturedBar, Kernels};
-use rangebar_core::{BuilderConfig, Threshold, TradeBatch};
+use barsmith_core::features::{FeatureCheckpoint, FeatureConfig, FeaturePipeline, FeaturedBar, Kernels};
+use barsmith_core::{BuilderConfig, Threshold, TradeBatch};
 
 use crate::error::Error;
 

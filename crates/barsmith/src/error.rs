@@ -3,7 +3,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
-/// An error from the `rangebar` pipeline, with its [`ErrorKind`].
+/// An error from the `barsmith` pipeline, with its [`ErrorKind`].
 #[derive(Debug)]
 pub struct Error {
     kind: ErrorKind,
@@ -13,10 +13,10 @@ pub struct Error {
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum ErrorKind {
-    /// A malformed input file (from `rangebar-ingest`).
-    Input(rangebar_ingest::Error),
+    /// A malformed input file (from `barsmith-ingest`).
+    Input(barsmith_ingest::Error),
     /// Trades out of order, or another violation of the builder's contract.
-    Bars(rangebar_core::Error),
+    Bars(barsmith_core::Error),
     /// A usage problem: bad configuration, unusable paths or names.
     Usage(String),
     /// A checkpoint file that cannot be read or written.
@@ -92,14 +92,14 @@ impl std::error::Error for Error {
     }
 }
 
-impl From<rangebar_ingest::Error> for Error {
-    fn from(e: rangebar_ingest::Error) -> Error {
+impl From<barsmith_ingest::Error> for Error {
+    fn from(e: barsmith_ingest::Error) -> Error {
         Error::new(ErrorKind::Input(e))
     }
 }
 
-impl From<rangebar_core::Error> for Error {
-    fn from(e: rangebar_core::Error) -> Error {
+impl From<barsmith_core::Error> for Error {
+    fn from(e: barsmith_core::Error) -> Error {
         Error::new(ErrorKind::Bars(e))
     }
 }

@@ -66,7 +66,8 @@ pub struct SymbolStream {
     pub files: Vec<PathBuf>,
 }
 
-/// Expands directories (their aggTrades files, not recursively) and glob patterns; `-` stays as is.
+/// Expands directories (their aggTrades files, not recursively) and glob patterns (with the `glob` cargo
+/// feature; without it a pattern is an error that says so); `-` stays as is.
 pub fn expand_inputs(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
     let mut files = Vec::new();
     for input in inputs {
@@ -85,18 +86,32 @@ pub fn expand_inputs(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
             found.sort();
             files.extend(found);
         } else if text.contains(['*', '?', '[']) {
-            let pattern = glob::glob(&text).map_err(|e| Error::usage(format!("bad glob {text:?}: {e}")))?;
-            let mut found: Vec<PathBuf> = pattern.filter_map(Result::ok).filter(|p| p.is_file()).collect();
-            if found.is_empty() {
-                return Err(Error::usage(format!("{text}: the pattern matches no file")));
-            }
-            found.sort();
-            files.extend(found);
+            files.extend(expand_glob(&text)?);
         } else {
             return Err(Error::usage(format!("{}: no such file or directory", input.display())));
         }
     }
     Ok(files)
+}
+
+/// The files a glob pattern matches, sorted.
+#[cfg(feature = "glob")]
+fn expand_glob(text: &str) -> Result<Vec<PathBuf>, Error> {
+    let pattern = glob::glob(text).map_err(|e| Error::usage(format!("bad glob {text:?}: {e}")))?;
+    let mut found: Vec<PathBuf> = pattern.filter_map(Result::ok).filter(|p| p.is_file()).collect();
+    if found.is_empty() {
+        return Err(Error::usage(format!("{text}: the pattern matches no file")));
+    }
+    found.sort();
+    Ok(found)
+}
+
+/// Without the `glob` feature a pattern is refused, never taken as a file name.
+#[cfg(not(feature = "glob"))]
+fn expand_glob(text: &str) -> Result<Vec<PathBuf>, Error> {
+    Err(Error::usage(format!(
+        "{text}: no such file (glob patterns need barsmith's `glob` cargo feature; expand the pattern before calling)"
+    )))
 }
 
 /// Groups files into per-symbol streams (sorted by symbol), each in date order.

@@ -1,12 +1,12 @@
 //! An embedding crate computing bars (with features) from its own trades, without files.
 //!
-//! `cargo run --release -p rangebar --example embed`
+//! `cargo run --release -p barsmith --example embed`
 
-use rangebar::pipeline::{BarCallback, BarPipeline, PipelineConfig};
-use rangebar_core::features::{FeatureConfig, FeatureGroup, Kernels, feature_columns};
-use rangebar_core::{FixedPoint, Threshold, Trade, TradeBatch};
+use barsmith::pipeline::{BarCallback, BarPipeline, PipelineConfig};
+use barsmith_core::features::{FeatureConfig, FeatureGroup, Kernels, feature_columns};
+use barsmith_core::{FixedPoint, Threshold, Trade, TradeBatch};
 
-fn main() -> Result<(), rangebar::Error> {
+fn main() -> Result<(), barsmith::Error> {
     // Your own trades: here a deterministic triangle wave (±2 %) with tick noise on a 0.01 grid around 100.
     let trades: TradeBatch = (0..20_000i64)
         .map(|i| Trade {
@@ -29,7 +29,7 @@ fn main() -> Result<(), rangebar::Error> {
 
     let mut pipeline = BarPipeline::new(&config)?;
     let thresholds = config.thresholds.clone();
-    let mut on_bar = BarCallback(|index: usize, bar: &rangebar_core::features::FeaturedBar, complete: bool| {
+    let mut on_bar = BarCallback(|index: usize, bar: &barsmith_core::features::FeaturedBar, complete: bool| {
         let values = bar.features.values(&config.settings.features);
         println!(
             "{:>4} dbps  open {}  close {}  records {:>5}  ofi {:+.4}  complete {complete}",

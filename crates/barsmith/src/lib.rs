@@ -1,0 +1,63 @@
+//! `barsmith`: exact range bars with per-bar microstructure features from Binance aggTrades — the library.
+//!
+//! This crate is what an embedding program depends on; it pulls in no command-line machinery. The pieces:
+//!
+//! * [`pipeline`] — one pass over trade batches builds bars with features for several thresholds; bars go to
+//!   any [`pipeline::BarConsumer`] (collect in memory, a closure, a [`sink::BarWriter`]).
+//! * [`run`] — the whole job from paths: inputs grouped per symbol, symbols in parallel, atomic outputs,
+//!   checkpoints (what `barsmith bars` does).
+//! * [`sink`] — output formats (CSV, Parquet) behind one [`sink::BarWriter`] trait.
+//! * [`output`] — the exact CSV layout and atomic output files.
+//! * `generate` (cargo feature `generate`) — the deterministic synthetic aggTrades generator behind
+//!   `barsmith gen`.
+//!
+//! The lower layers are re-exported whole ([`core`], [`ingest`], [`kernels`]) and their everyday types at
+//! the top level, so an embedder needs this one dependency:
+//!
+//! ```
+//! use barsmith::pipeline::{BarPipeline, CollectBars, PipelineConfig};
+//! use barsmith::{Threshold, Trade, TradeBatch};
+//!
+//! let mut trades = TradeBatch::new();
+//! for (id, price) in [(1, "100.00"), (2, "100.30"), (3, "99.90")] {
+//!     trades.push(&Trade {
+//!         agg_trade_id: id,
+//!         price: price.parse().unwrap(),
+//!         quantity: "1.5".parse().unwrap(),
+//!         first_trade_id: id,
+//!         last_trade_id: id,
+//!         timestamp_us: 1_700_000_000_000_000 + id,
+//!         is_buyer_maker: false,
+//!     });
+//! }
+//! let config = PipelineConfig::new(vec![Threshold::from_dbps(250).unwrap()]);
+//! let mut pipeline = BarPipeline::new(&config).unwrap();
+//! let mut bars = CollectBars::default();
+//! pipeline.push_batch(&trades, &mut bars).unwrap();
+//! pipeline.finish(&mut bars).unwrap();
+//! assert_eq!(bars.completed.len(), 1);
+//! ```
+#![forbid(unsafe_code)]
+
+pub mod error;
+#[cfg(feature = "generate")]
+pub mod generate;
+pub mod inputs;
+pub mod output;
+pub mod parquet_output;
+pub mod pipeline;
+pub mod run;
+pub mod sink;
+
+pub use barsmith_core as core;
+pub use barsmith_ingest as ingest;
+pub use barsmith_kernels as kernels;
+
+pub use barsmith_core::features::{FeatureConfig, FeatureGroup, FeaturedBar, LookbackMode};
+pub use barsmith_core::{
+    BuilderConfig, Checkpoint, FixedPoint, RangeBar, RangeBarBuilder, Threshold, Trade, TradeBatch,
+};
+pub use barsmith_ingest::{IngestOptions, MultiFileReader, TradeReader};
+pub use barsmith_kernels::{Backend, Kernels};
+pub use error::{Error, ErrorKind};
+pub use pipeline::{BarConsumer, BarPipeline, PipelineConfig};
