@@ -3,10 +3,10 @@
 //! This crate is what an embedding program depends on; it pulls in no command-line machinery. The pieces:
 //!
 //! * [`pipeline`] — one pass over trade batches builds bars with features for several thresholds; bars go to
-//!   any [`pipeline::BarConsumer`] (collect in memory, a closure, a [`sink::BarWriter`]).
+//!   any [`BarConsumer`] — the one trait for where bars go (memory, a closure, CSV or Parquet files).
 //! * [`run`] — the whole job from paths: inputs grouped per symbol, symbols in parallel, atomic outputs,
 //!   checkpoints (what `barsmith bars` does).
-//! * [`sink`] — output formats (CSV, Parquet) behind one [`sink::BarWriter`] trait.
+//! * [`sink`] — output files (CSV, Parquet), each a [`BarConsumer`].
 //! * [`output`] — the exact CSV layout and atomic output files.
 //! * `generate` (cargo feature `generate`) — the deterministic synthetic aggTrades generator behind
 //!   `barsmith gen`.

@@ -15,7 +15,7 @@
 use std::path::Path;
 
 use crate::error::Error;
-use crate::sink::{BarWriter, OutputSchema, RunMetadata};
+use crate::sink::{BoxedWriter, OutputSchema, RunMetadata};
 
 /// Rows per Parquet row group.
 pub const ROW_GROUP_ROWS: usize = 65_536;
@@ -47,7 +47,7 @@ pub mod metadata_keys {
 /// Opens a Parquet writer for `path`; the file appears there when the writer finishes.
 ///
 /// `-` (stdout) is refused, and so is every path when the crate is built without its `parquet` feature.
-pub fn create(path: &Path, schema: &OutputSchema, metadata: &RunMetadata) -> Result<Box<dyn BarWriter>, Error> {
+pub fn create(path: &Path, schema: &OutputSchema, metadata: &RunMetadata) -> Result<BoxedWriter, Error> {
     if path.as_os_str() == "-" {
         return Err(Error::usage("Parquet output cannot go to stdout (`-`): give a file name, or write CSV"));
     }
@@ -55,7 +55,7 @@ pub fn create(path: &Path, schema: &OutputSchema, metadata: &RunMetadata) -> Res
 }
 
 #[cfg(not(feature = "parquet"))]
-fn open(path: &Path, _schema: &OutputSchema, _metadata: &RunMetadata) -> Result<Box<dyn BarWriter>, Error> {
+fn open(path: &Path, _schema: &OutputSchema, _metadata: &RunMetadata) -> Result<BoxedWriter, Error> {
     Err(Error::usage(format!(
         "{}: this barsmith was built without Parquet support (cargo feature `parquet`); write CSV instead",
         path.display()
@@ -63,8 +63,9 @@ fn open(path: &Path, _schema: &OutputSchema, _metadata: &RunMetadata) -> Result<
 }
 
 #[cfg(feature = "parquet")]
-fn open(path: &Path, schema: &OutputSchema, metadata: &RunMetadata) -> Result<Box<dyn BarWriter>, Error> {
-    Ok(Box::new(writer::ParquetWriter::create(path, schema, metadata)?))
+fn open(path: &Path, schema: &OutputSchema, metadata: &RunMetadata) -> Result<BoxedWriter, Error> {
+    let path = path.to_path_buf();
+    Ok(Box::new(writer::ParquetSink { writer: Some(writer::ParquetWriter::create(&path, schema, metadata)?), path }))
 }
 
 #[cfg(feature = "parquet")]
@@ -88,7 +89,8 @@ mod writer {
     use super::{BATCH_ROWS, DECIMAL_PRECISION, ROW_GROUP_ROWS, metadata_keys};
     use crate::error::Error;
     use crate::output::AtomicFile;
-    use crate::sink::{BarWriter, OutputSchema, RunMetadata};
+    use crate::pipeline::BarConsumer;
+    use crate::sink::{OutputSchema, RunMetadata};
 
     /// zstd level (zstd's own default).
     const ZSTD_LEVEL: i32 = 3;
@@ -377,18 +379,33 @@ mod writer {
         }
     }
 
-    impl BarWriter for ParquetWriter {
-        fn write_bar(&mut self, bar: &FeaturedBar, complete: bool) -> Result<(), Error> {
-            self.push_row(bar, complete).map_err(|e| Error::from_output(&self.path, e))?;
-            if self.pending.len() >= BATCH_ROWS {
-                self.write_pending().map_err(|e| Error::from_output(&self.path, e))?;
+    /// A [`ParquetWriter`] until it is finished.
+    pub(super) struct ParquetSink {
+        pub(super) writer: Option<ParquetWriter>,
+        pub(super) path: PathBuf,
+    }
+
+    impl ParquetSink {
+        fn open_writer(&mut self) -> Result<&mut ParquetWriter, Error> {
+            let finished = || io::Error::other("the Parquet file was already finished");
+            self.writer.as_mut().ok_or_else(|| Error::from_output(&self.path, finished()))
+        }
+    }
+
+    impl BarConsumer for ParquetSink {
+        fn bar(&mut self, _threshold: usize, bar: &FeaturedBar, complete: bool) -> Result<(), Error> {
+            let writer = self.open_writer()?;
+            writer.push_row(bar, complete).map_err(|e| Error::from_output(&writer.path, e))?;
+            if writer.pending.len() >= BATCH_ROWS {
+                writer.write_pending().map_err(|e| Error::from_output(&writer.path, e))?;
             }
             Ok(())
         }
 
-        fn finish(self: Box<Self>) -> Result<(), Error> {
-            let path = self.path.clone();
-            self.finish_file().map_err(|e| Error::from_output(path, e))
+        fn finish(&mut self) -> Result<(), Error> {
+            self.open_writer()?;
+            let writer = self.writer.take().expect("checked just above");
+            writer.finish_file().map_err(|e| Error::from_output(&self.path, e))
         }
     }
 

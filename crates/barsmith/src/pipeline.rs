@@ -56,11 +56,30 @@ impl PipelineConfig {
     }
 }
 
-/// Receives bars as they complete (and, at the end, the incomplete ones if configured).
+/// Where bars go: the one trait for every destination — memory ([`CollectBars`]), a closure
+/// ([`BarCallback`]), a CSV or Parquet file ([`crate::sink::create_writer`]), several files at once.
+///
+/// [`BarPipeline::push_batch`] hands it bars as they complete; [`BarPipeline::finish`] hands it the forming
+/// bars (when configured) and then calls [`BarConsumer::finish`] once.
 pub trait BarConsumer {
-    /// One bar of threshold number `index` (in the configured order); `complete` is false only for the forming
-    /// bar at the end of the stream.
-    fn bar(&mut self, index: usize, bar: &FeaturedBar, complete: bool) -> Result<(), Error>;
+    /// One bar of threshold number `threshold` (in the configured order); `complete` is false only for the
+    /// forming bar at the end of the stream. A single-threshold destination (one file) ignores `threshold`.
+    fn bar(&mut self, threshold: usize, bar: &FeaturedBar, complete: bool) -> Result<(), Error>;
+
+    /// The stream has ended: flush, and for files move the output into place. Called once; no bar follows.
+    fn finish(&mut self) -> Result<(), Error> {
+        Ok(())
+    }
+}
+
+impl<C: BarConsumer + ?Sized> BarConsumer for Box<C> {
+    fn bar(&mut self, threshold: usize, bar: &FeaturedBar, complete: bool) -> Result<(), Error> {
+        (**self).bar(threshold, bar, complete)
+    }
+
+    fn finish(&mut self) -> Result<(), Error> {
+        (**self).finish()
+    }
 }
 
 /// A [`BarConsumer`] that keeps every bar in memory.
@@ -157,7 +176,8 @@ impl BarPipeline {
         Ok(())
     }
 
-    /// Ends the stream: emits the incomplete bars when configured. Checkpoints stay available.
+    /// Ends the stream: emits the incomplete bars when configured, then calls [`BarConsumer::finish`].
+    /// Checkpoints stay available.
     pub fn finish(&mut self, consumer: &mut impl BarConsumer) -> Result<(), Error> {
         if self.include_incomplete {
             for (index, pipeline) in self.pipelines.iter_mut().enumerate() {
@@ -166,7 +186,7 @@ impl BarPipeline {
                 }
             }
         }
-        Ok(())
+        consumer.finish()
     }
 
     /// One checkpoint per threshold, in the configured order.

@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use crate::error::{Error, ErrorKind};
 use crate::inputs::{SymbolStream, expand_inputs, group_by_symbol};
 use crate::pipeline::{BarConsumer, BarPipeline, PipelineConfig, StreamSettings};
-use crate::sink::{BarWriter, OutputFormat, OutputSchema, RunMetadata, create_writer};
+use crate::sink::{BoxedWriter, OutputFormat, OutputSchema, RunMetadata, create_writer};
 
 /// Where outputs go.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -188,12 +188,16 @@ fn output_paths(config: &RunConfig, streams: &[SymbolStream]) -> Result<Vec<Vec<
 
 /// Sends each threshold's bars to its writer.
 struct WriterFanOut {
-    writers: Vec<Box<dyn BarWriter>>,
+    writers: Vec<BoxedWriter>,
 }
 
 impl BarConsumer for WriterFanOut {
     fn bar(&mut self, index: usize, bar: &FeaturedBar, complete: bool) -> Result<(), Error> {
-        self.writers[index].write_bar(bar, complete)
+        self.writers[index].bar(index, bar, complete)
+    }
+
+    fn finish(&mut self) -> Result<(), Error> {
+        self.writers.iter_mut().try_for_each(|writer| writer.finish())
     }
 }
 
@@ -233,9 +237,6 @@ fn run_stream(
         bytes_reported = bytes;
     }
     pipeline.finish(&mut fan_out)?;
-    for writer in fan_out.writers {
-        writer.finish()?;
-    }
     let states = pipeline
         .checkpoints()
         .into_iter()

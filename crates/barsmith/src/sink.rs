@@ -1,4 +1,5 @@
-//! Where bars go: the [`BarWriter`] trait, the output formats and the CSV writer.
+//! Output files: the formats, the CSV writer, and [`create_writer`] for either format. Every writer is a
+//! [`BarConsumer`] for one (symbol, threshold) stream.
 
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -8,6 +9,7 @@ use barsmith_core::features::{FeatureColumn, FeatureConfig, FeaturedBar, feature
 
 use crate::error::Error;
 use crate::output::{AtomicFile, write_csv_bar_fields, write_csv_header};
+use crate::pipeline::BarConsumer;
 
 /// Output file formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -89,21 +91,17 @@ pub struct RunMetadata {
     pub inputs: Vec<PathBuf>,
 }
 
-/// A destination for one (symbol, threshold) stream of bars.
-pub trait BarWriter: Send {
-    /// Writes one bar; `complete` is false only for the forming bar at the end.
-    fn write_bar(&mut self, bar: &FeaturedBar, complete: bool) -> Result<(), Error>;
-    /// Flushes and, for files, moves the output into place atomically.
-    fn finish(self: Box<Self>) -> Result<(), Error>;
-}
+/// A file writer: a [`BarConsumer`] for one (symbol, threshold) stream that can move between threads.
+pub type BoxedWriter = Box<dyn BarConsumer + Send>;
 
-/// Opens a writer for `path` (`-` is stdout, CSV only).
+/// Opens a writer for `path` (`-` is stdout, CSV only). The file appears at `path` when the writer's
+/// [`BarConsumer::finish`] succeeds; until then it is a temporary file beside it.
 pub fn create_writer(
     path: &Path,
     format: OutputFormat,
     schema: &OutputSchema,
     metadata: &RunMetadata,
-) -> Result<Box<dyn BarWriter>, Error> {
+) -> Result<BoxedWriter, Error> {
     match format {
         OutputFormat::Csv => Ok(Box::new(CsvWriter::create(path, schema)?)),
         OutputFormat::Parquet => crate::parquet_output::create(path, schema, metadata),
@@ -127,7 +125,7 @@ impl std::fmt::Debug for CsvWriter {
 }
 
 impl CsvWriter {
-    /// Creates the file (atomically, on [`BarWriter::finish`]) or writes to stdout for `-`, and writes the header.
+    /// Creates the file (atomically, on [`BarConsumer::finish`]) or writes to stdout for `-`, and writes the header.
     pub fn create(path: &Path, schema: &OutputSchema) -> Result<CsvWriter, Error> {
         let io_error = |e| Error::from_output(path, e);
         let (target, file): (Box<dyn Write + Send>, _) = if path.as_os_str() == "-" {
@@ -168,16 +166,16 @@ impl CsvWriter {
     }
 }
 
-impl BarWriter for CsvWriter {
-    fn write_bar(&mut self, bar: &FeaturedBar, complete: bool) -> Result<(), Error> {
+impl BarConsumer for CsvWriter {
+    fn bar(&mut self, _threshold: usize, bar: &FeaturedBar, complete: bool) -> Result<(), Error> {
         self.write_row(bar, complete).map_err(|e| Error::from_output(&self.path, e))
     }
 
-    fn finish(mut self: Box<Self>) -> Result<(), Error> {
-        let io_error = |e| Error::from_output(&self.path, e);
-        self.out.flush().map_err(io_error)?;
-        drop(self.out);
-        if let Some(file) = self.file {
+    fn finish(&mut self) -> Result<(), Error> {
+        self.out.flush().map_err(|e| Error::from_output(&self.path, e))?;
+        // Close the temporary file before it is renamed into place.
+        self.out = BufWriter::new(Box::new(std::io::sink()));
+        if let Some(file) = self.file.take() {
             file.commit().map_err(|e| Error::from_output(&self.path, e))?;
         }
         Ok(())

@@ -43,8 +43,9 @@ mod read_back {
     use arrow_schema::{DataType, TimeUnit};
     use barsmith::generate::{GenConfig, TradeGenerator};
     use barsmith::parquet_output::{self, BATCH_ROWS, ROW_GROUP_ROWS, metadata_keys};
+    use barsmith::pipeline::BarConsumer;
     use barsmith::pipeline::{BarPipeline, CollectBars, PipelineConfig};
-    use barsmith::sink::{BarWriter, CsvWriter, OutputSchema, RunMetadata};
+    use barsmith::sink::{BoxedWriter, CsvWriter, OutputSchema, RunMetadata};
     use barsmith::{Error, ErrorKind};
     use barsmith_core::features::{FeatureConfig, FeaturedBar, LookbackMode};
     use barsmith_core::{Threshold, TradeBatch};
@@ -77,9 +78,9 @@ mod read_back {
         }
     }
 
-    fn write_all(mut writer: Box<dyn BarWriter>, rows: &[(FeaturedBar, bool)]) {
+    fn write_all(mut writer: BoxedWriter, rows: &[(FeaturedBar, bool)]) {
         for (bar, complete) in rows {
-            writer.write_bar(bar, *complete).unwrap();
+            writer.bar(0, bar, *complete).unwrap();
         }
         writer.finish().unwrap();
     }
@@ -279,11 +280,11 @@ mod read_back {
             parquet_output::create(&path, &OutputSchema { features, include_incomplete: false }, &run_metadata(10))
                 .unwrap();
         for (bar, complete) in &rows {
-            writer.write_bar(bar, *complete).unwrap();
+            writer.bar(0, bar, *complete).unwrap();
         }
         let mut huge = rows[0].0;
         huge.bar.turnover = 10i128.pow(38);
-        let error = writer.write_bar(&huge, true).unwrap_err();
+        let error = writer.bar(0, &huge, true).unwrap_err();
         assert!(matches!(error.kind(), ErrorKind::Output { .. }), "{error}");
         assert!(error.to_string().contains("turnover"), "{error}");
         drop(writer);
@@ -303,7 +304,7 @@ mod read_back {
             parquet_output::create(&path, &OutputSchema { features, include_incomplete: false }, &run_metadata(10))
                 .unwrap();
         for (bar, complete) in &rows {
-            writer.write_bar(bar, *complete).unwrap();
+            writer.bar(0, bar, *complete).unwrap();
         }
         let error: Error = writer.finish().unwrap_err();
         assert!(matches!(error.kind(), ErrorKind::Output { .. }), "{error}");
