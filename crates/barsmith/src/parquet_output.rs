@@ -80,7 +80,7 @@ mod writer {
     };
     use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
     use barsmith_core::features::{FeatureColumn, FeaturedBar};
-    use barsmith_core::{RangeBar, format_scaled_i128};
+    use barsmith_core::format_scaled_i128;
     use parquet::arrow::ArrowWriter;
     use parquet::basic::{Compression, ZstdLevel};
     use parquet::file::metadata::KeyValue;
@@ -88,59 +88,12 @@ mod writer {
 
     use super::{BATCH_ROWS, DECIMAL_PRECISION, ROW_GROUP_ROWS, metadata_keys};
     use crate::error::Error;
-    use crate::output::AtomicFile;
+    use crate::output::{AtomicFile, BAR_COLUMNS, ColumnKind};
     use crate::pipeline::BarConsumer;
     use crate::sink::{OutputSchema, RunMetadata};
 
     /// zstd level (zstd's own default).
     const ZSTD_LEVEL: i32 = 3;
-
-    /// How a bar field is stored.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    enum Storage {
-        /// `Timestamp(Microsecond, "UTC")`.
-        Timestamp,
-        /// `Decimal128(38, scale)` plus a `Float64` companion.
-        Decimal { scale: i8 },
-        /// `Int64`.
-        Int,
-    }
-
-    /// One exact bar column: name, storage and the raw value (a count of 10^-scale for decimals).
-    struct BarField {
-        name: &'static str,
-        storage: Storage,
-        raw: fn(&RangeBar) -> i128,
-    }
-
-    const PRICE: Storage = Storage::Decimal { scale: 8 };
-    const VOLUME: Storage = Storage::Decimal { scale: 8 };
-    const TURNOVER: Storage = Storage::Decimal { scale: 16 };
-
-    /// The bar columns in the order of [`crate::output::BAR_COLUMNS`] (a test checks the names).
-    const BAR_FIELDS: [BarField; 21] = [
-        BarField { name: "open_time", storage: Storage::Timestamp, raw: |b| b.open_time.into() },
-        BarField { name: "close_time", storage: Storage::Timestamp, raw: |b| b.close_time.into() },
-        BarField { name: "open", storage: PRICE, raw: |b| b.open.0.into() },
-        BarField { name: "high", storage: PRICE, raw: |b| b.high.0.into() },
-        BarField { name: "low", storage: PRICE, raw: |b| b.low.0.into() },
-        BarField { name: "close", storage: PRICE, raw: |b| b.close.0.into() },
-        BarField { name: "volume", storage: VOLUME, raw: |b| b.volume },
-        BarField { name: "turnover", storage: TURNOVER, raw: |b| b.turnover },
-        BarField { name: "buy_volume", storage: VOLUME, raw: |b| b.buy_volume },
-        BarField { name: "sell_volume", storage: VOLUME, raw: |b| b.sell_volume },
-        BarField { name: "buy_turnover", storage: TURNOVER, raw: |b| b.buy_turnover },
-        BarField { name: "sell_turnover", storage: TURNOVER, raw: |b| b.sell_turnover },
-        BarField { name: "vwap", storage: PRICE, raw: |b| b.vwap.0.into() },
-        BarField { name: "agg_record_count", storage: Storage::Int, raw: |b| b.agg_record_count.into() },
-        BarField { name: "individual_trade_count", storage: Storage::Int, raw: |b| b.individual_trade_count.into() },
-        BarField { name: "buy_trade_count", storage: Storage::Int, raw: |b| b.buy_trade_count.into() },
-        BarField { name: "sell_trade_count", storage: Storage::Int, raw: |b| b.sell_trade_count.into() },
-        BarField { name: "first_agg_trade_id", storage: Storage::Int, raw: |b| b.first_agg_trade_id.into() },
-        BarField { name: "last_agg_trade_id", storage: Storage::Int, raw: |b| b.last_agg_trade_id.into() },
-        BarField { name: "first_trade_id", storage: Storage::Int, raw: |b| b.first_trade_id.into() },
-        BarField { name: "last_trade_id", storage: Storage::Int, raw: |b| b.last_trade_id.into() },
-    ];
 
     /// Largest magnitude a `Decimal128(38, _)` holds: 10^38 − 1.
     const MAX_DECIMAL: u128 = 10u128.pow(DECIMAL_PRECISION as u32) - 1;
@@ -152,10 +105,10 @@ mod writer {
     const FLOAT_SUFFIX: &str = "_f64";
 
     /// Whether `raw` fits the column's Parquet type (ids, counts and timestamps come from `i64`/`u64`).
-    fn fits(storage: Storage, raw: i128) -> bool {
-        match storage {
-            Storage::Timestamp | Storage::Int => i64::try_from(raw).is_ok(),
-            Storage::Decimal { .. } => raw.unsigned_abs() <= MAX_DECIMAL,
+    fn fits(kind: ColumnKind, raw: i128) -> bool {
+        match kind.decimals() {
+            None => i64::try_from(raw).is_ok(),
+            Some(_) => raw.unsigned_abs() <= MAX_DECIMAL,
         }
     }
 
@@ -175,15 +128,15 @@ mod writer {
     /// The Arrow schema of an output: bar columns, float companions, features, `is_complete`.
     fn arrow_schema(schema: &OutputSchema, features: &[FeatureColumn]) -> Schema {
         let mut fields = Vec::new();
-        for field in &BAR_FIELDS {
-            let data_type = match field.storage {
-                Storage::Timestamp => DataType::Timestamp(TimeUnit::Microsecond, Some(UTC.into())),
-                Storage::Decimal { scale } => DataType::Decimal128(DECIMAL_PRECISION, scale),
-                Storage::Int => DataType::Int64,
+        for field in &BAR_COLUMNS {
+            let data_type = match (field.kind, field.kind.decimals()) {
+                (ColumnKind::Timestamp, _) => DataType::Timestamp(TimeUnit::Microsecond, Some(UTC.into())),
+                (_, Some(scale)) => DataType::Decimal128(DECIMAL_PRECISION, scale as i8),
+                (_, None) => DataType::Int64,
             };
             fields.push(Field::new(field.name, data_type, false));
         }
-        for field in BAR_FIELDS.iter().filter(|f| matches!(f.storage, Storage::Decimal { .. })) {
+        for field in BAR_COLUMNS.iter().filter(|f| f.kind.decimals().is_some()) {
             fields.push(Field::new(format!("{}{FLOAT_SUFFIX}", field.name), DataType::Float64, false));
         }
         for column in features {
@@ -227,7 +180,7 @@ mod writer {
     /// Rows waiting to be encoded, column by column.
     #[derive(Debug, Default)]
     struct PendingRows {
-        /// Raw values of [`BAR_FIELDS`], one vector per field.
+        /// Raw values of [`BAR_COLUMNS`], one vector per column.
         bar: Vec<Vec<i128>>,
         /// Feature values, one vector per feature column.
         features: Vec<Vec<Option<f64>>>,
@@ -238,7 +191,7 @@ mod writer {
     impl PendingRows {
         fn new(feature_count: usize) -> PendingRows {
             PendingRows {
-                bar: (0..BAR_FIELDS.len()).map(|_| Vec::with_capacity(BATCH_ROWS)).collect(),
+                bar: (0..BAR_COLUMNS.len()).map(|_| Vec::with_capacity(BATCH_ROWS)).collect(),
                 features: (0..feature_count).map(|_| Vec::with_capacity(BATCH_ROWS)).collect(),
                 complete: Vec::with_capacity(BATCH_ROWS),
             }
@@ -251,11 +204,12 @@ mod writer {
         /// Builds the record batch and empties the buffers (keeping their capacity).
         fn take_batch(&mut self, schema: &SchemaRef, columns: &[FeatureColumn]) -> io::Result<RecordBatch> {
             let mut arrays: Vec<ArrayRef> = Vec::with_capacity(schema.fields().len());
-            for (field, raw) in BAR_FIELDS.iter().zip(&self.bar) {
-                arrays.push(exact_array(field.storage, raw)?);
+            for (field, raw) in BAR_COLUMNS.iter().zip(&self.bar) {
+                arrays.push(exact_array(field.kind, raw)?);
             }
-            for (field, raw) in BAR_FIELDS.iter().zip(&self.bar) {
-                if let Storage::Decimal { scale } = field.storage {
+            for (field, raw) in BAR_COLUMNS.iter().zip(&self.bar) {
+                if let Some(scale) = field.kind.decimals() {
+                    let scale = scale as i8;
                     arrays.push(Arc::new(raw.iter().map(|&v| nearest_f64(v, scale)).collect::<Float64Array>()));
                 }
             }
@@ -278,14 +232,16 @@ mod writer {
     }
 
     /// One exact column from raw values already checked by [`fits`].
-    fn exact_array(storage: Storage, raw: &[i128]) -> io::Result<ArrayRef> {
+    fn exact_array(kind: ColumnKind, raw: &[i128]) -> io::Result<ArrayRef> {
         let narrow = || raw.iter().map(|&v| v as i64);
-        Ok(match storage {
-            Storage::Timestamp => Arc::new(TimestampMicrosecondArray::from_iter_values(narrow()).with_timezone(UTC)),
-            Storage::Int => Arc::new(Int64Array::from_iter_values(narrow())),
-            Storage::Decimal { scale } => Arc::new(
+        Ok(match (kind, kind.decimals()) {
+            (ColumnKind::Timestamp, _) => {
+                Arc::new(TimestampMicrosecondArray::from_iter_values(narrow()).with_timezone(UTC))
+            }
+            (_, None) => Arc::new(Int64Array::from_iter_values(narrow())),
+            (_, Some(scale)) => Arc::new(
                 Decimal128Array::from_iter_values(raw.iter().copied())
-                    .with_precision_and_scale(DECIMAL_PRECISION, scale)
+                    .with_precision_and_scale(DECIMAL_PRECISION, scale as i8)
                     .map_err(io::Error::other)?,
             ),
         })
@@ -338,9 +294,9 @@ mod writer {
 
         /// Checks and buffers one row; nothing is buffered when a value does not fit its column.
         fn push_row(&mut self, bar: &FeaturedBar, complete: bool) -> io::Result<()> {
-            for field in &BAR_FIELDS {
+            for field in &BAR_COLUMNS {
                 let raw = (field.raw)(&bar.bar);
-                if !fits(field.storage, raw) {
+                if !fits(field.kind, raw) {
                     let message = format!(
                         "{} = {raw} (raw) does not fit its Parquet column (at most 38 digits); write CSV instead",
                         field.name
@@ -348,7 +304,7 @@ mod writer {
                     return Err(io::Error::new(io::ErrorKind::InvalidData, message));
                 }
             }
-            for (field, column) in BAR_FIELDS.iter().zip(&mut self.pending.bar) {
+            for (field, column) in BAR_COLUMNS.iter().zip(&mut self.pending.bar) {
                 column.push((field.raw)(&bar.bar));
             }
             self.values.clear();
@@ -414,12 +370,6 @@ mod writer {
         use super::*;
 
         #[test]
-        fn bar_fields_follow_the_csv_columns() {
-            let names: Vec<&str> = BAR_FIELDS.iter().map(|f| f.name).collect();
-            assert_eq!(names, crate::output::BAR_COLUMNS);
-        }
-
-        #[test]
         fn nearest_f64_matches_parsing_the_exact_text() {
             let cases: [(i128, i8); 8] = [
                 (8_764_821_000_000, 8),
@@ -440,10 +390,10 @@ mod writer {
 
         #[test]
         fn decimal_limit_is_38_digits() {
-            assert!(fits(TURNOVER, MAX_DECIMAL as i128));
-            assert!(fits(TURNOVER, -(MAX_DECIMAL as i128)));
-            assert!(!fits(TURNOVER, MAX_DECIMAL as i128 + 1));
-            assert!(!fits(Storage::Int, i128::from(u64::MAX)));
+            assert!(fits(ColumnKind::Turnover, MAX_DECIMAL as i128));
+            assert!(fits(ColumnKind::Turnover, -(MAX_DECIMAL as i128)));
+            assert!(!fits(ColumnKind::Turnover, MAX_DECIMAL as i128 + 1));
+            assert!(!fits(ColumnKind::Integer, i128::from(u64::MAX)));
         }
     }
 }

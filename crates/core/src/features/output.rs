@@ -34,7 +34,7 @@ pub struct FeatureColumn {
     pub integer: bool,
 }
 
-const BAR_COLUMNS: [&str; 10] = [
+const BAR_FEATURE_COLUMNS: [&str; 10] = [
     "duration_us",
     "ofi",
     "vwap_close_deviation",
@@ -90,7 +90,8 @@ fn window_column_on(index: usize, config: &FeatureConfig) -> bool {
 pub fn feature_columns(config: &FeatureConfig) -> Vec<FeatureColumn> {
     let mut columns = Vec::new();
     if config.bar {
-        columns.extend(BAR_COLUMNS.iter().enumerate().map(|(i, &name)| FeatureColumn { name, integer: i == 0 }));
+        columns
+            .extend(BAR_FEATURE_COLUMNS.iter().enumerate().map(|(i, &name)| FeatureColumn { name, integer: i == 0 }));
     }
     for (on, names) in [(config.intra, &INTRA_COLUMNS), (config.lookback, &LOOKBACK_COLUMNS)] {
         if on {
