@@ -75,3 +75,7 @@ fuzz secs="600":
 # The embedding example: bars with features from an embedding crate's own trades.
 example:
     cargo run --release -p barsmith --example embed
+
+# Embedders get full speed without our build profile: embedder/ built plainly vs with our release profile.
+embed-check trades="1000000" repeats="3":
+    tools/embed-check.sh {{trades}} {{repeats}}

@@ -149,7 +149,7 @@ fn ingest_benches(c: &mut Criterion) {
     group.sample_size(10).warm_up_time(Duration::from_secs(2)).measurement_time(Duration::from_secs(10));
     group.throughput(Throughput::Bytes(text_bytes));
     group.bench_function("hand_written_mapped", |b| {
-        b.iter(|| assert_eq!(ingest(&csv, &IngestOptions::default()), rows))
+        b.iter(|| assert_eq!(ingest(&csv, &IngestOptions { memory_map: true, ..IngestOptions::default() }), rows))
     });
     group.bench_function("csv_byte_record", |b| b.iter(|| assert_eq!(parse_with_csv_crate(&csv), rows)));
     group.finish();
@@ -162,9 +162,9 @@ fn ingest_benches(c: &mut Criterion) {
     group.bench_function("zstd_decode_only", |b| {
         b.iter(|| assert_eq!(zstd_decode_only(&compressed) as u64, text_bytes));
     });
-    let one_thread = IngestOptions { threaded_decode: false, ..IngestOptions::default() };
+    let one_thread = IngestOptions { threaded_decode: false, memory_map: true, ..IngestOptions::default() };
     group.bench_function("end_to_end_one_thread", |b| b.iter(|| assert_eq!(ingest(&zst, &one_thread), rows)));
-    let two_threads = IngestOptions { threaded_decode: true, ..IngestOptions::default() };
+    let two_threads = IngestOptions { threaded_decode: true, memory_map: true, ..IngestOptions::default() };
     group.bench_function("end_to_end_decode_thread", |b| b.iter(|| assert_eq!(ingest(&zst, &two_threads), rows)));
     group.finish();
 }

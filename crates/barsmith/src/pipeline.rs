@@ -128,8 +128,7 @@ impl BarPipeline {
             .iter()
             .map(|&threshold| {
                 let builder = BuilderConfig { threshold, same_timestamp_gate: settings.same_timestamp_gate };
-                FeaturePipeline::new(builder, settings.features, settings.kernels)
-                    .map_err(|e| Error::usage(format!("feature configuration: {e}")))
+                FeaturePipeline::new(builder, settings.features, settings.kernels).map_err(Error::from)
             })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(BarPipeline::from_pipelines(pipelines, settings.include_incomplete))

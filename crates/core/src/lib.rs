@@ -22,7 +22,7 @@ mod trades;
 pub use bar::RangeBar;
 pub use builder::{BarSink, BuilderConfig, RangeBarBuilder};
 pub use checkpoint::{CHECKPOINT_VERSION, Checkpoint};
-pub use error::{Error, ErrorKind};
+pub use error::{Error, ErrorKind, LookbackProblem, Setting};
 pub use features::{
     BarFeatures, FeatureCheckpoint, FeatureConfig, FeaturePipeline, FeaturedBar, Kernels, LookbackMode,
 };

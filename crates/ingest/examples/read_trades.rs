@@ -23,7 +23,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         writer.flush()?;
         return Ok(());
     }
-    let mut options = IngestOptions::default();
+    let mut options = IngestOptions { memory_map: true, ..IngestOptions::default() };
     args.retain(|arg| match arg.as_str() {
         "--single-thread" => {
             options.threaded_decode = false;

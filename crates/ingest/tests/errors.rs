@@ -21,7 +21,7 @@ fn error_of(name: &str, options: &IngestOptions) -> Error {
 /// Checks the error for every reading mode (mapped, buffered, tiny batches, sorted).
 fn check(name: &str, line: Option<u64>, column: Option<&str>, text: Option<&str>, kind: impl Fn(&ErrorKind) -> bool) {
     let modes = [
-        IngestOptions::default(),
+        IngestOptions { memory_map: true, ..IngestOptions::default() },
         IngestOptions { memory_map: false, threaded_decode: false, ..IngestOptions::default() },
         IngestOptions { batch_size: 1, chunk_size: 64, ..IngestOptions::default() },
     ];

@@ -50,6 +50,10 @@ pub struct BarsArgs {
     /// Drop exact duplicate records (same agg_trade_id, same content).
     #[arg(long)]
     dedupe: bool,
+    /// Read files with plain reads instead of memory maps (maps are faster; a file truncated by another
+    /// process while it is mapped kills the run with SIGBUS).
+    #[arg(long)]
+    no_mmap: bool,
     /// Feature groups: any of bar, intra, lookback (comma-separated), or `none`.
     #[arg(long, value_delimiter = ',', default_value = "bar,intra,lookback")]
     features: Vec<String>,
@@ -119,7 +123,12 @@ fn run_config(args: &BarsArgs) -> Result<RunConfig, Failure> {
             features: feature_config(args)?,
             kernels,
         },
-        ingest: IngestOptions { sort: args.sort, dedupe: args.dedupe, ..IngestOptions::default() },
+        ingest: IngestOptions {
+            sort: args.sort,
+            dedupe: args.dedupe,
+            memory_map: !args.no_mmap,
+            ..IngestOptions::default()
+        },
         output,
         format: args.format,
         threads: args.threads,

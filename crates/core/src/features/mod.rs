@@ -20,7 +20,7 @@ mod window;
 pub use bar_level::BarLevelFeatures;
 pub use barsmith_kernels::{Backend, Kernels};
 pub use checkpoint::{FEATURE_CHECKPOINT_VERSION, FeatureCheckpoint};
-pub use config::{FeatureConfig, FeatureGroup, InvalidFeatureConfig, LookbackMode, MAX_PE_ORDER, ParseLookbackError};
+pub use config::{FeatureConfig, FeatureGroup, LookbackMode, MAX_PE_ORDER};
 pub use output::{BarFeatures, FeatureColumn, FeaturedBar, feature_columns};
 pub use pipeline::FeaturePipeline;
 pub use window::{WindowFeatures, WindowRecords, window_features};

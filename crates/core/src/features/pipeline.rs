@@ -6,7 +6,7 @@ use crate::bar::RangeBar;
 use crate::builder::{BarSink, BuilderConfig, RangeBarBuilder};
 use crate::error::Error;
 use crate::features::bar_level::BarLevelFeatures;
-use crate::features::config::{FeatureConfig, InvalidFeatureConfig, LookbackMode};
+use crate::features::config::{FeatureConfig, LookbackMode};
 use crate::features::history::RecordHistory;
 use crate::features::output::{BarFeatures, FeaturedBar};
 use crate::features::window::{WindowScratch, compute_window};
@@ -46,11 +46,7 @@ pub(crate) struct FeatureState {
 
 impl FeaturePipeline {
     /// A pipeline with no history.
-    pub fn new(
-        builder: BuilderConfig,
-        config: FeatureConfig,
-        kernels: Kernels,
-    ) -> Result<FeaturePipeline, InvalidFeatureConfig> {
+    pub fn new(builder: BuilderConfig, config: FeatureConfig, kernels: Kernels) -> Result<FeaturePipeline, Error> {
         config.validate()?;
         let state = FeatureState {
             config,
