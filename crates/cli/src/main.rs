@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 mod cli;
+mod plot;
 
 use std::process::ExitCode;
 

@@ -3,6 +3,7 @@
 mod bars;
 mod gen_cmd;
 mod kernel_cmd;
+mod plot_cmd;
 
 use std::process::ExitCode;
 
@@ -25,6 +26,8 @@ enum Command {
     Gen(gen_cmd::GenArgs),
     /// Run one kernel on numbers from a file (experiments).
     Kernel(kernel_cmd::KernelArgs),
+    /// Draw a bar file (CSV or Parquet) as a PNG or SVG chart: candles, volume, features.
+    Plot(plot_cmd::PlotArgs),
     /// Show the compiled SIMD backends, the CPU's features and the automatic choice.
     Cpu,
 }
@@ -35,6 +38,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Bars(args) => bars::run_bars(args),
         Command::Gen(args) => gen_cmd::run(args),
         Command::Kernel(args) => kernel_cmd::run(args),
+        Command::Plot(args) => plot_cmd::run(args),
         Command::Cpu => kernel_cmd::cpu(),
     }
 }
