@@ -163,18 +163,18 @@ fn draw_chart<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, plan: &ChartPla
     areas.push(rest);
     let last = areas.len() - 1;
 
-    let price = panel(&areas[0], plan, geometry, price_range(&plan.candles), 0 == last)?;
-    mesh(&price, plan, geometry, "price", 0 == last)?;
+    let mut price = panel(&areas[0], plan, geometry, price_range(&plan.candles), 0 == last)?;
+    mesh(&mut price, plan, geometry, "price", 0 == last)?;
     draw_candles(root, &price, plan, geometry)?;
 
-    let volume = panel(&areas[1], plan, geometry, volume_range(&plan.candles), 1 == last)?;
-    mesh(&volume, plan, geometry, "volume", 1 == last)?;
+    let mut volume = panel(&areas[1], plan, geometry, volume_range(&plan.candles), 1 == last)?;
+    mesh(&mut volume, plan, geometry, "volume", 1 == last)?;
     draw_volumes(root, &volume, plan, geometry)?;
 
     for (i, feature) in plan.features.iter().enumerate() {
         let index = i + 2;
-        let chart = panel(&areas[index], plan, geometry, feature_range(feature), index == last)?;
-        mesh(&chart, plan, geometry, &feature.name, index == last)?;
+        let mut chart = panel(&areas[index], plan, geometry, feature_range(feature), index == last)?;
+        mesh(&mut chart, plan, geometry, &feature.name, index == last)?;
         draw_feature(root, &chart, feature, FEATURE_COLOURS[i % 2], plan, geometry)?;
     }
     Ok(())
@@ -209,7 +209,7 @@ fn panel<'a, DB: DrawingBackend>(
 }
 
 fn mesh<DB: DrawingBackend>(
-    chart: &Panel<'_, DB>,
+    chart: &mut Panel<'_, DB>,
     plan: &ChartPlan,
     geometry: Geometry,
     name: &str,
@@ -263,13 +263,18 @@ fn price_range(candles: &[Candle]) -> (f64, f64) {
 
 fn volume_range(candles: &[Candle]) -> (f64, f64) {
     let high = candles.iter().map(|c| c.buy_volume + c.sell_volume).fold(0.0, f64::max);
-    (0.0, if high > 0.0 { high * 1.08 } else { 1.0 })
+    (0.0, if high > 0.0 { high * 1.2 } else { 1.0 })
 }
 
 fn feature_range(feature: &FeaturePoints) -> (f64, f64) {
     let present = feature.values.iter().flatten().copied();
     let (low, high) = present.fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| (l.min(v), h.max(v)));
-    if low > high { (0.0, 1.0) } else { padded(low, high, 0.08) }
+    if low > high {
+        return (0.0, 1.0);
+    }
+    // Extra room on top for the caption.
+    let (low, high) = padded(low, high, 0.08);
+    (low, high + (high - low) * 0.15)
 }
 
 fn padded(low: f64, high: f64, fraction: f64) -> (f64, f64) {

@@ -23,7 +23,7 @@ impl Selection {
     /// The contiguous range of bar indices selected; an empty selection is an error that says what the file holds.
     pub fn apply(&self, table: &BarTable) -> Result<Range<usize>> {
         let times = &table.open_time;
-        if times.is_empty() {
+        if table.is_empty() {
             bail!("the file has no bars");
         }
         let start = self.from_us.map_or(0, |from| times.iter().position(|&t| t >= from).unwrap_or(times.len()));
@@ -120,8 +120,6 @@ pub struct ChartPlan {
     pub features: Vec<FeaturePoints>,
     /// The selected bar indices.
     pub bars: Range<usize>,
-    /// Total bars in the file.
-    pub total_bars: usize,
     /// Open times of the selected bars (µs), for the axis labels.
     pub open_times: Vec<i64>,
     /// Title: symbol, threshold, time span.
@@ -167,7 +165,6 @@ impl ChartPlan {
             title: title(table, labels, first_open, last_close),
             subtitle: subtitle(&bars, table.len(), group),
             open_times: table.open_time[bars.clone()].to_vec(),
-            total_bars: table.len(),
             bars,
             time_style,
         }
