@@ -34,7 +34,8 @@ fn fixture_bars(dir: &Path, extension: &str) -> PathBuf {
 fn fixture_bars_at(dir: &Path, dbps: u32, extension: &str) -> PathBuf {
     let out = dir.join(format!("SYNTHUSDT-{dbps}dbps.{extension}"));
     let dbps = dbps.to_string();
-    let run = barsmith(&["bars", "--threshold-dbps", &dbps, "-q", "-o", out.to_str().unwrap(), fixture().to_str().unwrap()]);
+    let run =
+        barsmith(&["bars", "--threshold-dbps", &dbps, "-q", "-o", out.to_str().unwrap(), fixture().to_str().unwrap()]);
     assert!(run.status.success(), "bars: {}", String::from_utf8_lossy(&run.stderr));
     out
 }
@@ -229,8 +230,11 @@ fn feature_panel_has_gaps_where_the_feature_is_null() {
         .filter(|p| p["stroke"].eq_ignore_ascii_case(FEATURE))
         .map(|p| p["points"].split_whitespace().map(|xy| xy.split(',').next().unwrap().parse().unwrap()).collect())
         .collect();
-    let dots: Vec<i64> =
-        elements(&svg, "circle").iter().filter(|c| c["fill"].eq_ignore_ascii_case(FEATURE)).map(|c| int(c, "cx")).collect();
+    let dots: Vec<i64> = elements(&svg, "circle")
+        .iter()
+        .filter(|c| c["fill"].eq_ignore_ascii_case(FEATURE))
+        .map(|c| int(c, "cx"))
+        .collect();
     let runs = present_runs(&values);
     let (mut line, mut dot) = (0, 0);
     for &(start, length) in &runs {
@@ -268,7 +272,13 @@ fn many_bars_are_thinned_without_overlap() {
     // A merged candle is up when its last close is above its first open.
     for (body, chunk) in bodies.iter().zip(bars.chunks(group)) {
         let (open, close) = (number(&chunk[0], "open"), number(&chunk[chunk.len() - 1], "close"));
-        let colour = if close > open { UP } else if close < open { DOWN } else { FLAT };
+        let colour = if close > open {
+            UP
+        } else if close < open {
+            DOWN
+        } else {
+            FLAT
+        };
         assert!(body["fill"].eq_ignore_ascii_case(colour));
     }
 }
@@ -278,7 +288,15 @@ fn png_decodes_to_the_requested_size_and_is_not_blank() {
     let dir = tempfile::tempdir().unwrap();
     let bars_path = fixture_bars(dir.path(), "csv");
     let png_path = dir.path().join("chart.png");
-    plot_ok(&[bars_path.to_str().unwrap(), "-o", png_path.to_str().unwrap(), "--size", "1000x620", "--feature", "intra_ofi"]);
+    plot_ok(&[
+        bars_path.to_str().unwrap(),
+        "-o",
+        png_path.to_str().unwrap(),
+        "--size",
+        "1000x620",
+        "--feature",
+        "intra_ofi",
+    ]);
     let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&png_path).unwrap()));
     let mut reader = decoder.read_info().unwrap();
     let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
@@ -349,7 +367,11 @@ fn bad_input_is_refused_with_one_line_and_no_file() {
     }
     check_refused(&[bars, "-o", o, "--from", "2030-01-01"], &out, "no bars in the selection");
     check_refused(&[bars, "-o", o, "--to", "2020-01-01"], &out, "no bars in the selection");
-    check_refused(&[bars, "-o", o, "--feature", "ofi", "--feature", "intra_ofi", "--feature", "lookback_ofi"], &out, "at most 2");
+    check_refused(
+        &[bars, "-o", o, "--feature", "ofi", "--feature", "intra_ofi", "--feature", "lookback_ofi"],
+        &out,
+        "at most 2",
+    );
     let jpg = dir.path().join("out.jpg");
     check_refused(&[bars, "-o", jpg.to_str().unwrap()], &jpg, "must end in .png or .svg");
     check_refused(&[dir.path().join("missing.csv").to_str().unwrap(), "-o", o], &out, "cannot open");
@@ -364,7 +386,17 @@ fn bad_input_is_refused_with_one_line_and_no_file() {
 
     // Bars without features: the error says so.
     let bare = dir.path().join("SYNTHUSDT-10dbps-bare.parquet");
-    let run = barsmith(&["bars", "--threshold-dbps", "10", "--features", "none", "-q", "-o", bare.to_str().unwrap(), fixture().to_str().unwrap()]);
+    let run = barsmith(&[
+        "bars",
+        "--threshold-dbps",
+        "10",
+        "--features",
+        "none",
+        "-q",
+        "-o",
+        bare.to_str().unwrap(),
+        fixture().to_str().unwrap(),
+    ]);
     assert!(run.status.success());
     check_refused(&[bare.to_str().unwrap(), "-o", o, "--feature", "ofi"], &out, "has no feature columns");
 

@@ -142,7 +142,8 @@ impl ChartPlan {
     pub fn new(table: &BarTable, bars: Range<usize>, max_candles: usize, labels: &Labels) -> ChartPlan {
         let count = bars.len();
         let group = count.div_ceil(max_candles.max(1)).max(1);
-        let candles = (bars.start..bars.end).step_by(group).map(|s| merge(table, s..(s + group).min(bars.end))).collect();
+        let candles =
+            (bars.start..bars.end).step_by(group).map(|s| merge(table, s..(s + group).min(bars.end))).collect();
         let features = table
             .features
             .iter()
@@ -157,7 +158,8 @@ impl ChartPlan {
             .collect();
         let first_open = table.open_time[bars.start];
         let last_close = table.close_time[bars.end - 1];
-        let time_style = if last_close - first_open >= 86_400_000_000 { TimeStyle::DayMinute } else { TimeStyle::Second };
+        let time_style =
+            if last_close - first_open >= 86_400_000_000 { TimeStyle::DayMinute } else { TimeStyle::Second };
         ChartPlan {
             candles,
             group,

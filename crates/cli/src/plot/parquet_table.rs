@@ -87,7 +87,8 @@ fn run_metadata(
 
 fn append_batch(path: &Path, batch: &RecordBatch, value_sources: &[String], table: &mut BarTable) -> Result<()> {
     let first_row = table.len();
-    let column = |name: &str| batch.column_by_name(name).ok_or_else(|| anyhow!("{}: no column `{name}`", path.display()));
+    let column =
+        |name: &str| batch.column_by_name(name).ok_or_else(|| anyhow!("{}: no column `{name}`", path.display()));
     for (name, out) in TIME_COLUMNS.iter().zip([&mut table.open_time, &mut table.close_time]) {
         let array = column(name)?;
         let DataType::Timestamp(TimeUnit::Microsecond, _) = array.data_type() else {

@@ -87,11 +87,8 @@ pub fn read_bar_file(path: &Path, features: &[String]) -> Result<BarTable> {
     let mut magic = [0u8; 4];
     let mut file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let got = read_up_to(&mut file, &mut magic).with_context(|| format!("cannot read {}", path.display()))?;
-    let mut table = if got == 4 && &magic == b"PAR1" {
-        read_parquet(path, features)?
-    } else {
-        read_csv(path, features)?
-    };
+    let mut table =
+        if got == 4 && &magic == b"PAR1" { read_parquet(path, features)? } else { read_csv(path, features)? };
     let (symbol, dbps) = name_parts(path);
     table.symbol = table.symbol.or(symbol);
     table.threshold_dbps = table.threshold_dbps.or(dbps);
@@ -136,7 +133,7 @@ pub fn name_parts(path: &Path) -> (Option<String>, Option<u32>) {
 /// Whether a column is one of the bar columns (or their Parquet float companions, or `is_complete`).
 fn is_bar_column(name: &str) -> bool {
     let base = name.strip_suffix("_f64").unwrap_or(name);
-    name == "is_complete" || BAR_COLUMNS.contains(&base)
+    name == "is_complete" || BAR_COLUMNS.iter().any(|c| c.name == base)
 }
 
 /// The feature columns among `names`: every column after the bar columns and their companions.
