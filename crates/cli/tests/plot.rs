@@ -149,6 +149,47 @@ fn svg_has_one_candle_per_bar_in_its_colour() {
 }
 
 #[test]
+fn forming_bar_is_hollow_and_a_csv_without_a_telling_name_takes_symbol_and_threshold() {
+    let dir = tempfile::tempdir().unwrap();
+    let bars_path = dir.path().join("bars.csv");
+    let run = barsmith(&[
+        "bars",
+        "--threshold-dbps",
+        "10",
+        "--include-incomplete",
+        "-q",
+        "-o",
+        bars_path.to_str().unwrap(),
+        fixture().to_str().unwrap(),
+    ]);
+    assert!(run.status.success());
+    let bars = read_bars(&bars_path);
+    assert_eq!(bars.last().unwrap()["is_complete"], "false");
+    let svg_path = dir.path().join("forming.svg");
+    plot_ok(&[bars_path.to_str().unwrap(), "-o", svg_path.to_str().unwrap(), "--last", "20"]);
+    let svg = std::fs::read_to_string(&svg_path).unwrap();
+    assert!(svg.contains("bars · range bars (threshold not recorded in the file)"), "nothing made up");
+    let rects = elements(&svg, "rect");
+    let bodies = filled(&rects, &[UP, DOWN, FLAT]);
+    assert_eq!(bodies.len(), 19, "completed bars are filled");
+    let hollow: Vec<_> = rects.iter().filter(|r| r["fill"] == "none").collect();
+    assert_eq!(hollow.len(), 1, "the forming bar is hollow");
+    assert!(hollow[0]["stroke"].eq_ignore_ascii_case(expected_colour(bars.last().unwrap())));
+
+    plot_ok(&[
+        bars_path.to_str().unwrap(),
+        "-o",
+        svg_path.to_str().unwrap(),
+        "--symbol",
+        "SYNTH",
+        "--threshold-dbps",
+        "10",
+    ]);
+    let svg = std::fs::read_to_string(&svg_path).unwrap();
+    assert!(svg.contains("SYNTH · range bars 10 dbps (0.01 %) · 2026-01-01 00:00:00 →"));
+}
+
+#[test]
 fn volume_panel_stacks_buy_and_sell_to_scale() {
     let dir = tempfile::tempdir().unwrap();
     let bars_path = fixture_bars(dir.path(), "csv");
