@@ -105,14 +105,14 @@ fn check_output(input: &Path, output: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `1600x900` → (1600, 900); each side 200..=16384 pixels.
+/// `1600x900` → (1600, 900); each side 200..=8192 pixels.
 fn parse_size(text: &str) -> Result<(u32, u32), String> {
-    let parse = |side: &str| side.trim().parse::<u32>().ok().filter(|v| (200..=16_384).contains(v));
+    let parse = |side: &str| side.trim().parse::<u32>().ok().filter(|v| (200..=8192).contains(v));
     let (w, h) =
         text.split_once(['x', 'X', '×']).ok_or_else(|| format!("`{text}` is not WIDTHxHEIGHT, e.g. 1600x900"))?;
     match (parse(w), parse(h)) {
         (Some(w), Some(h)) => Ok((w, h)),
-        _ => Err(format!("`{text}`: each side must be a whole number of pixels from 200 to 16384")),
+        _ => Err(format!("`{text}`: each side must be a whole number of pixels from 200 to 8192")),
     }
 }
 
