@@ -302,8 +302,8 @@ fn many_bars_are_thinned_without_overlap() {
     plot_ok(&[bars_path.to_str().unwrap(), "-o", svg_path.to_str().unwrap()]);
     let svg = std::fs::read_to_string(&svg_path).unwrap();
     let bodies = filled(&elements(&svg, "rect"), &[UP, DOWN, FLAT]);
-    // 1600 px wide: 1448 px of plot, at most 724 candles of two pixels.
-    let group = bars.len().div_ceil(724);
+    // 1600 px wide: 1408 px of plot, at most 704 candles of two pixels.
+    let group = bars.len().div_ceil(704);
     assert!(group > 1, "{} bars fit without thinning", bars.len());
     assert_eq!(bodies.len(), bars.len().div_ceil(group));
     assert!(svg.contains(&format!("thinned: each candle merges {group} consecutive bars")));

@@ -73,10 +73,14 @@ impl Geometry {
     fn margin(&self) -> u32 {
         self.px(24.0)
     }
+    /// Wider on the right: the last tick label is centred on the last bar and must not be cut.
+    fn margin_right(&self) -> u32 {
+        self.px(64.0)
+    }
 
     /// Width in pixels of the plotting area (where candles go).
     pub fn plot_width(&self) -> u32 {
-        self.width.saturating_sub(self.y_label_width() + 2 * self.margin()).max(1)
+        self.width.saturating_sub(self.y_label_width() + self.margin() + self.margin_right()).max(1)
     }
 
     /// The most candles that fit: two pixels each (a one-pixel body and a one-pixel gap).
@@ -199,7 +203,7 @@ fn panel<'a, DB: DrawingBackend>(
     let x_range = (plan.bars.start as f64 - 0.5)..(plan.bars.end as f64 - 0.5);
     ChartBuilder::on(area)
         .margin_left(geometry.margin())
-        .margin_right(geometry.margin())
+        .margin_right(geometry.margin_right())
         .margin_top(geometry.px(6.0))
         .margin_bottom(if bottom { geometry.px(4.0) } else { geometry.px(2.0) })
         .x_label_area_size(if bottom { geometry.x_label_height() } else { 0 })
@@ -408,7 +412,7 @@ mod tests {
     #[test]
     fn geometry_of_the_default_size() {
         let g = Geometry::new(1600, 900);
-        assert_eq!(g.plot_width(), 1600 - 104 - 48);
-        assert_eq!(g.max_candles(), 724);
+        assert_eq!(g.plot_width(), 1600 - 104 - 24 - 64);
+        assert_eq!(g.max_candles(), 704);
     }
 }
