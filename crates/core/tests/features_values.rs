@@ -179,7 +179,7 @@ fn named_values(f: &WindowFeatures) -> Vec<(&'static str, Option<f64>)> {
 
 #[test]
 fn windows_match_the_independent_oracle_on_every_backend() {
-    for backend in Backend::ALL.into_iter().filter_map(|b| Kernels::new(b).ok()) {
+    for backend in barsmith_test_support::backends::available() {
         for (n, oracle) in [(500, &ORACLE_500), (2000, &ORACLE_2000)] {
             let f = window_features(&oracle_window(n).records(), &FeatureConfig::default(), &backend);
             for ((name, value), (oracle_name, expected)) in named_values(&f).into_iter().zip(oracle) {
@@ -190,30 +190,9 @@ fn windows_match_the_independent_oracle_on_every_backend() {
     }
 }
 
-fn stream(len: i64) -> Vec<Trade> {
-    let mut state = 0x9E37_79B9_7F4A_7C15u64;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state >> 11) as i64
-    };
-    let (mut price, mut time) = (10_000 * E8, 1_700_000_000_000_000i64);
-    (0..len)
-        .map(|i| {
-            price += (next() % 5 - 2) * 1_000_000;
-            time += [0, 500, 2_000][(next() % 3) as usize];
-            Trade {
-                agg_trade_id: i,
-                price: FixedPoint(price),
-                quantity: FixedPoint(1_000 * (1 + next() % 50_000)),
-                first_trade_id: 3 * i,
-                last_trade_id: 3 * i + next() % 3,
-                timestamp_us: time,
-                is_buyer_maker: next() % 2 == 0,
-            }
-        })
-        .collect()
+/// A deterministic tick walk near 10 000.00.
+fn stream(len: usize) -> Vec<Trade> {
+    barsmith_test_support::trades::tick_walk(len, 0x9E37_79B9_7F4A_7C15, 10_000 * E8)
 }
 
 #[test]
@@ -230,7 +209,7 @@ fn every_backend_gives_the_same_bars_and_features_within_tolerance() {
     let reference = run(Kernels::new(Backend::Scalar).unwrap());
     assert!(reference.len() > 50, "{} bars", reference.len());
     let columns = feature_columns(&config);
-    for kernels in Backend::ALL.into_iter().filter_map(|b| Kernels::new(b).ok()) {
+    for kernels in barsmith_test_support::backends::available() {
         let other = run(kernels);
         assert_eq!(other.len(), reference.len());
         for (a, b) in reference.iter().zip(&other) {

@@ -10,27 +10,7 @@ use proptest::prelude::*;
 
 /// A deterministic stream: a tick random walk near 100.00, 0–3 ms gaps (same-timestamp runs), mixed sides.
 fn stream(len: usize, seed: u64) -> Vec<Trade> {
-    let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-    let mut next = move || {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        state >> 33
-    };
-    let (mut price, mut time) = (10_000_000_000i64, 1_700_000_000_000_000i64);
-    (0..len as i64)
-        .map(|i| {
-            price += (next() % 5) as i64 * 1_000_000 - 2_000_000;
-            time += [0, 0, 1_000, 3_000][(next() % 4) as usize];
-            Trade {
-                agg_trade_id: i + 1,
-                price: FixedPoint(price),
-                quantity: FixedPoint(1 + (next() % 200_000_000) as i64),
-                first_trade_id: 10 * i,
-                last_trade_id: 10 * i + (next() % 3) as i64,
-                timestamp_us: time,
-                is_buyer_maker: next() % 2 == 0,
-            }
-        })
-        .collect()
+    barsmith_test_support::trades::tick_walk(len, seed, 10_000_000_000)
 }
 
 fn config(mode: &str) -> FeatureConfig {

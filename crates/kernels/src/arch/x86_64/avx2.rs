@@ -2,29 +2,21 @@
 
 use std::arch::x86_64::*;
 
-use super::{Isa, LaneArray};
+use crate::arch::{Isa, LaneArray, assert_room, assert_rows};
 
-/// Token proving AVX2, FMA and POPCNT: only constructible in code compiled with those features.
-#[derive(Clone, Copy)]
-pub(crate) struct Avx2(());
+crate::dispatch::std_arch_backend!(
+    /// Token proving AVX2, FMA and POPCNT: only constructible in code compiled with those features.
+    Avx2,
+    detect: is_x86_feature_detected,
+    features: ["avx2", "fma", "popcnt"]
+);
 
-impl Avx2 {
-    #[target_feature(enable = "avx2,fma,popcnt")]
-    pub(crate) fn new() -> Avx2 {
-        Avx2(())
-    }
-}
+/// Every kernel on the generic SIMD code.
+static TABLE: crate::dispatch::Table = GENERATED;
 
-/// Whether the running CPU has every feature the backend is compiled with.
-pub(crate) fn detected() -> bool {
-    is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") && is_x86_feature_detected!("popcnt")
-}
-
-super::simd_entries!("avx2,fma,popcnt", Avx2::new());
-
-// SAFETY (every `unsafe` block below): an `Avx2` value exists only where `Avx2::new` could be called, i.e.
-// in functions compiled with avx2+fma+popcnt, which the dispatch table runs only after `detected()`. Pointer
-// reads are preceded by the bounds assertion on the same line group.
+// SAFETY (every `unsafe` block below): a `Avx2` value exists only where `Avx2::new` could be called, i.e. in
+// functions compiled with avx2+fma+popcnt, which only this module's `TABLE` reaches, and `checked_table()` hands that
+// out only after runtime detection of every feature. Pointer accesses follow a bounds assertion.
 impl Isa for Avx2 {
     const LANES: usize = 4;
     type F = __m256d;
@@ -37,8 +29,8 @@ impl Isa for Avx2 {
     }
     #[inline(always)]
     fn load(self, x: &[f64], at: usize) -> __m256d {
-        assert!(at + 4 <= x.len());
-        // SAFETY: `at + 4 <= x.len()` checked above; AVX available (impl comment).
+        assert_room(x.len(), at, 4);
+        // SAFETY: `x[at..][..4]` is in bounds (checked above); AVX available (impl comment).
         unsafe { _mm256_loadu_pd(x.as_ptr().add(at)) }
     }
     #[inline(always)]
@@ -135,8 +127,8 @@ impl Isa for Avx2 {
 
     #[inline(always)]
     fn load_i64(self, x: &[i64], at: usize) -> __m256i {
-        assert!(at + 4 <= x.len());
-        // SAFETY: `at + 4 <= x.len()` checked above; AVX available.
+        assert_room(x.len(), at, 4);
+        // SAFETY: `x[at..][..4]` is in bounds (checked above); AVX available.
         unsafe { _mm256_loadu_si256(x.as_ptr().add(at).cast()) }
     }
     #[inline(always)]
@@ -217,13 +209,14 @@ impl Isa for Avx2 {
     }
     #[inline(always)]
     fn store(self, a: __m256d, out: &mut [f64], at: usize) {
-        assert!(at + 4 <= out.len());
-        // SAFETY: `at + 4 <= out.len()` checked above; AVX available.
+        assert_room(out.len(), at, 4);
+        // SAFETY: `out[at..][..4]` is in bounds (checked above); AVX available.
         unsafe { _mm256_storeu_pd(out.as_mut_ptr().add(at), a) }
     }
     #[inline(always)]
     fn transpose(self, x: &[f64], base: usize, stride: usize, out: &mut [f64], at: usize) {
-        assert!(base + 3 * stride + 4 <= x.len() && at + 16 <= out.len());
+        assert_rows(x.len(), base, stride, 4, 4);
+        assert_room(out.len(), at, 16);
         // SAFETY: rows `base + k·stride .. + 4` (k < 4) and `out[at..at + 16]` are in bounds (checked above).
         unsafe {
             let src = x.as_ptr().add(base);
@@ -258,8 +251,8 @@ impl Isa for Avx2 {
     }
     #[inline(always)]
     fn bool_mask(self, x: &[bool], at: usize) -> __m256i {
-        assert!(at + 4 <= x.len());
-        // SAFETY: `at + 4 <= x.len()` checked above, and a `bool` is one byte holding 0 or 1, so the four
+        assert_room(x.len(), at, 4);
+        // SAFETY: `x[at..][..4]` is in bounds (checked above), and a `bool` is one byte holding 0 or 1, so the four
         // bytes read as a `u32` are initialised; AVX2 available.
         unsafe {
             let bytes = x.as_ptr().add(at).cast::<u32>().read_unaligned();

@@ -5,35 +5,16 @@
 
 use wide::{f64x4, i64x4};
 
-use super::{Isa, LaneArray};
+use crate::arch::{Isa, LaneArray};
 
 /// Token for the generic kernels over `wide` types (always available).
 #[derive(Clone, Copy)]
 pub(crate) struct Wide;
 
-pub(crate) static TABLE: crate::dispatch::Table = {
-    use super::{columns, dfa, entropy, hurst, reductions};
-    crate::dispatch::Table {
-        permutation_entropy: |x, order, delay| entropy::permutation_entropy(Wide, x, order, delay),
-        hurst_dfa: |x, nvals| dfa::hurst_dfa(Wide, x, nvals),
-        hurst_rs: |x, nvals| hurst::hurst_rs(Wide, x, nvals),
-        kyle_lambda: |dp, q| reductions::kyle_lambda(Wide, dp, q),
-        min_max_f64: |x| reductions::min_max_f64(Wide, x),
-        sum_f64: |x| reductions::sum_f64(Wide, x),
-        moments_f64: |x| reductions::moments_f64(Wide, x),
-        abs_diff_sum_f64: |x| reductions::abs_diff_sum_f64(Wide, x),
-        diff_moments_f64: |x| reductions::diff_moments_f64(Wide, x),
-        min_max_i64: |x| reductions::min_max_i64(Wide, x),
-        sum_i64: |x| reductions::sum_i64(Wide, x),
-        moments_i64: |x| reductions::moments_i64(Wide, x),
-        abs_diff_sum_i64: |x| reductions::abs_diff_sum_i64(Wide, x),
-        diff_moments_i64: |x| reductions::diff_moments_i64(Wide, x),
-        first_unordered_pair: |major, minor| columns::first_unordered_pair(Wide, major, minor),
-        first_outside_i64: |x, lower, upper| columns::first_outside_i64(Wide, x, lower, upper),
-        product_sums: |values, weights, selected| columns::product_sums(Wide, values, weights, selected),
-        span_sums: |first, last, selected| columns::span_sums(Wide, first, last, selected),
-    }
-};
+crate::dispatch::for_each_kernel!(crate::dispatch::portable_table! { isa: Wide });
+
+/// Every kernel on the generic SIMD code.
+pub(crate) static TABLE: crate::dispatch::Table = GENERATED;
 
 #[inline(always)]
 fn mask_bits(m: f64x4) -> u64 {
@@ -42,7 +23,7 @@ fn mask_bits(m: f64x4) -> u64 {
 
 #[inline(always)]
 fn array4<T: Copy>(x: &[T], at: usize) -> [T; 4] {
-    x[at..at + 4].try_into().expect("slice of length 4")
+    x[at..][..4].try_into().expect("slice of length 4")
 }
 
 impl Isa for Wide {

@@ -11,75 +11,48 @@
 
 use pulp::{Simd, WithSimd};
 
-use super::{Isa, LaneArray};
+use crate::arch::{Isa, LaneArray};
 
 /// The generic kernels over a pulp instruction set.
 #[derive(Clone, Copy)]
 pub(crate) struct PulpIsa<S>(S);
 
+crate::dispatch::for_each_kernel!(crate::arch::pulp::pulp_table! {});
+
+/// The generic SIMD code, except the integer column kernels, which run the scalar reference (module docs).
 pub(crate) static TABLE: crate::dispatch::Table = crate::dispatch::Table {
-    permutation_entropy: entry::permutation_entropy,
-    hurst_dfa: entry::hurst_dfa,
-    hurst_rs: entry::hurst_rs,
-    kyle_lambda: entry::kyle_lambda,
-    min_max_f64: entry::min_max_f64,
-    sum_f64: entry::sum_f64,
-    moments_f64: entry::moments_f64,
-    abs_diff_sum_f64: entry::abs_diff_sum_f64,
-    diff_moments_f64: entry::diff_moments_f64,
-    min_max_i64: entry::min_max_i64,
-    sum_i64: entry::sum_i64,
-    moments_i64: entry::moments_i64,
-    abs_diff_sum_i64: entry::abs_diff_sum_i64,
-    diff_moments_i64: entry::diff_moments_i64,
-    first_unordered_pair: crate::scalar::first_unordered_pair,
-    first_outside_i64: crate::scalar::first_outside_i64,
-    product_sums: crate::scalar::product_sums,
-    span_sums: crate::scalar::span_sums,
+    first_unordered_pair: crate::scalar::columns::first_unordered_pair,
+    first_outside_i64: crate::scalar::columns::first_outside_i64,
+    product_sums: crate::scalar::columns::product_sums,
+    span_sums: crate::scalar::columns::span_sums,
+    ..GENERATED
 };
 
-/// One `WithSimd` operation per kernel, dispatched with `pulp::Arch::new()`.
-macro_rules! pulp_entries {
-    ($( $name:ident ( $($arg:ident : $ty:ty),* ) -> $ret:ty = $path:path; )*) => {
-        $(
-            pub(super) fn $name<'a>($($arg: $ty),*) -> $ret {
-                struct Op<'a> { $($arg: $ty),* }
-                impl<'a> WithSimd for Op<'a> {
-                    type Output = $ret;
-                    #[inline(always)]
-                    fn with_simd<S: Simd>(self, simd: S) -> $ret {
-                        let Op { $($arg),* } = self;
-                        $path(PulpIsa(simd), $($arg),*)
+/// `const GENERATED: Table`: per kernel, one `WithSimd` operation dispatched with `pulp::Arch::new()`.
+macro_rules! pulp_table {
+    ({} $( $(#[$doc:meta])* $family:ident :: $name:ident ( $($arg:ident : $ty:ty),* ) -> $ret:ty; )*) => {
+        mod entry {
+            use super::*;
+            $(
+                pub(super) fn $name($($arg: $ty),*) -> $ret {
+                    struct Op<A>(A);
+                    impl WithSimd for Op<($($ty,)*)> {
+                        type Output = $ret;
+                        #[inline(always)]
+                        fn with_simd<S: Simd>(self, simd: S) -> $ret {
+                            let Op(($($arg,)*)) = self;
+                            crate::simd::$family::$name(PulpIsa(simd), $($arg),*)
+                        }
                     }
+                    pulp::Arch::new().dispatch(Op(($($arg,)*)))
                 }
-                pulp::Arch::new().dispatch(Op { $($arg),* })
-            }
-        )*
+            )*
+        }
+        /// Every kernel on the generic SIMD code.
+        const GENERATED: crate::dispatch::Table = crate::dispatch::Table { $( $name: entry::$name, )* };
     };
 }
-
-mod entry {
-    use super::*;
-    use crate::simd::{dfa, entropy, hurst, reductions};
-    use crate::summary::{MinMax, Moments};
-
-    pulp_entries!(
-        permutation_entropy(x: &'a [f64], order: usize, delay: usize) -> Option<f64> = entropy::permutation_entropy;
-        hurst_dfa(x: &'a [f64], nvals: Option<&'a [usize]>) -> Option<f64> = dfa::hurst_dfa;
-        hurst_rs(x: &'a [f64], nvals: Option<&'a [usize]>) -> Option<f64> = hurst::hurst_rs;
-        kyle_lambda(dp: &'a [f64], q: &'a [f64]) -> Option<f64> = reductions::kyle_lambda;
-        min_max_f64(x: &'a [f64]) -> Option<MinMax<f64>> = reductions::min_max_f64;
-        sum_f64(x: &'a [f64]) -> f64 = reductions::sum_f64;
-        moments_f64(x: &'a [f64]) -> Option<Moments> = reductions::moments_f64;
-        abs_diff_sum_f64(x: &'a [f64]) -> f64 = reductions::abs_diff_sum_f64;
-        diff_moments_f64(x: &'a [f64]) -> Option<Moments> = reductions::diff_moments_f64;
-        min_max_i64(x: &'a [i64]) -> Option<MinMax<i64>> = reductions::min_max_i64;
-        sum_i64(x: &'a [i64]) -> i128 = reductions::sum_i64;
-        moments_i64(x: &'a [i64]) -> Option<Moments> = reductions::moments_i64;
-        abs_diff_sum_i64(x: &'a [i64]) -> u128 = reductions::abs_diff_sum_i64;
-        diff_moments_i64(x: &'a [i64]) -> Option<Moments> = reductions::diff_moments_i64;
-    );
-}
+use pulp_table;
 
 impl<S: Simd> PulpIsa<S> {
     #[inline(always)]

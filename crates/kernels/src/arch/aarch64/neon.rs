@@ -2,20 +2,17 @@
 
 use std::arch::aarch64::*;
 
-use super::{Isa, LaneArray};
+use crate::arch::{Isa, LaneArray, assert_room};
 
-/// Token proving NEON: only constructible in code compiled with it.
-#[derive(Clone, Copy)]
-pub(crate) struct Neon(());
+crate::dispatch::std_arch_backend!(
+    /// Token proving NEON: only constructible in code compiled with it.
+    Neon,
+    detect: is_aarch64_feature_detected,
+    features: ["neon"]
+);
 
-impl Neon {
-    #[target_feature(enable = "neon")]
-    pub(crate) fn new() -> Neon {
-        Neon(())
-    }
-}
-
-super::simd_entries!("neon", Neon::new());
+/// Every kernel on the generic SIMD code.
+static TABLE: crate::dispatch::Table = GENERATED;
 
 /// Bits of a lane mask (all-ones or zero per lane).
 #[inline(always)]
@@ -39,8 +36,8 @@ impl Isa for Neon {
     }
     #[inline(always)]
     fn load(self, x: &[f64], at: usize) -> float64x2_t {
-        assert!(at + 2 <= x.len());
-        // SAFETY: `at + 2 <= x.len()` checked above.
+        assert_room(x.len(), at, 2);
+        // SAFETY: `x[at..][..2]` is in bounds (checked above).
         unsafe { vld1q_f64(x.as_ptr().add(at)) }
     }
     #[inline(always)]
@@ -128,8 +125,8 @@ impl Isa for Neon {
 
     #[inline(always)]
     fn load_i64(self, x: &[i64], at: usize) -> int64x2_t {
-        assert!(at + 2 <= x.len());
-        // SAFETY: `at + 2 <= x.len()` checked above.
+        assert_room(x.len(), at, 2);
+        // SAFETY: `x[at..][..2]` is in bounds (checked above).
         unsafe { vld1q_s64(x.as_ptr().add(at)) }
     }
     #[inline(always)]

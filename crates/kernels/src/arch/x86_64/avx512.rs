@@ -1,31 +1,24 @@
 //! AVX-512 backend (8 × f64), with `std::arch::x86_64`: AVX-512 F (arithmetic, compares into mask registers,
-//! shuffles, 64-bit integer min/max/abs/shift) and DQ (i64 → f64 conversion, sign masks).
+//! shuffles, 64-bit integer min/max/abs/shift), DQ (i64 → f64 conversion, sign masks) and POPCNT (the
+//! permutation-entropy pattern counts). No AVX-512 VL instruction is used.
 
 use std::arch::x86_64::*;
 
-use super::{Isa, LaneArray};
+use crate::arch::{Isa, LaneArray, assert_room, assert_rows};
 
-/// Token proving AVX-512 F + DQ and POPCNT: only constructible in code compiled with those features.
-#[derive(Clone, Copy)]
-pub(crate) struct Avx512(());
+crate::dispatch::std_arch_backend!(
+    /// Token proving AVX-512 F + DQ and POPCNT: only constructible in code compiled with those features.
+    Avx512,
+    detect: is_x86_feature_detected,
+    features: ["avx512f", "avx512dq", "popcnt"]
+);
 
-impl Avx512 {
-    #[target_feature(enable = "avx512f,avx512dq,popcnt")]
-    pub(crate) fn new() -> Avx512 {
-        Avx512(())
-    }
-}
+/// Every kernel on the generic SIMD code.
+static TABLE: crate::dispatch::Table = GENERATED;
 
-/// Whether the running CPU has every feature the backend is compiled with.
-pub(crate) fn detected() -> bool {
-    is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("avx512dq") && is_x86_feature_detected!("popcnt")
-}
-
-super::simd_entries!("avx512f,avx512dq,popcnt", Avx512::new());
-
-// SAFETY (every `unsafe` block below): an `Avx512` value exists only where `Avx512::new` could be called, i.e.
-// in functions compiled with avx512f+avx512dq+popcnt, which the dispatch table runs only after `detected()`.
-// Pointer reads are preceded by a bounds assertion.
+// SAFETY (every `unsafe` block below): a `Avx512` value exists only where `Avx512::new` could be called, i.e. in
+// functions compiled with avx512f+avx512dq+popcnt, which only this module's `TABLE` reaches, and `checked_table()` hands that
+// out only after runtime detection of every feature. Pointer accesses follow a bounds assertion.
 impl Isa for Avx512 {
     const LANES: usize = 8;
     type F = __m512d;
@@ -38,8 +31,8 @@ impl Isa for Avx512 {
     }
     #[inline(always)]
     fn load(self, x: &[f64], at: usize) -> __m512d {
-        assert!(at + 8 <= x.len());
-        // SAFETY: `at + 8 <= x.len()` checked above; AVX-512F available.
+        assert_room(x.len(), at, 8);
+        // SAFETY: `x[at..][..8]` is in bounds (checked above); AVX-512F available.
         unsafe { _mm512_loadu_pd(x.as_ptr().add(at)) }
     }
     #[inline(always)]
@@ -127,8 +120,8 @@ impl Isa for Avx512 {
 
     #[inline(always)]
     fn load_i64(self, x: &[i64], at: usize) -> __m512i {
-        assert!(at + 8 <= x.len());
-        // SAFETY: `at + 8 <= x.len()` checked above.
+        assert_room(x.len(), at, 8);
+        // SAFETY: `x[at..][..8]` is in bounds (checked above).
         unsafe { _mm512_loadu_si512(x.as_ptr().add(at).cast()) }
     }
     #[inline(always)]
@@ -193,13 +186,14 @@ impl Isa for Avx512 {
     }
     #[inline(always)]
     fn store(self, a: __m512d, out: &mut [f64], at: usize) {
-        assert!(at + 8 <= out.len());
-        // SAFETY: `at + 8 <= out.len()` checked above.
+        assert_room(out.len(), at, 8);
+        // SAFETY: `out[at..][..8]` is in bounds (checked above).
         unsafe { _mm512_storeu_pd(out.as_mut_ptr().add(at), a) }
     }
     #[inline(always)]
     fn transpose(self, x: &[f64], base: usize, stride: usize, out: &mut [f64], at: usize) {
-        assert!(base + 7 * stride + 8 <= x.len() && at + 64 <= out.len());
+        assert_rows(x.len(), base, stride, 8, 8);
+        assert_room(out.len(), at, 64);
         // SAFETY: rows `base + k·stride .. + 8` (k < 8) and `out[at..at + 64]` are in bounds (checked above).
         unsafe {
             let src = x.as_ptr().add(base);
@@ -256,8 +250,8 @@ impl Isa for Avx512 {
     }
     #[inline(always)]
     fn bool_mask(self, x: &[bool], at: usize) -> __m512i {
-        assert!(at + 8 <= x.len());
-        // SAFETY: `at + 8 <= x.len()` checked above, and a `bool` is one byte holding 0 or 1, so the eight
+        assert_room(x.len(), at, 8);
+        // SAFETY: `x[at..][..8]` is in bounds (checked above), and a `bool` is one byte holding 0 or 1, so the eight
         // bytes read as a `u64` are initialised; AVX-512F available.
         unsafe {
             let bytes = x.as_ptr().add(at).cast::<u64>().read_unaligned();
