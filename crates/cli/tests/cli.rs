@@ -270,3 +270,14 @@ fn every_good_ingest_fixture_builds_bars() {
         assert!(output.status.success(), "{name}: {}", stderr(&output));
     }
 }
+
+#[test]
+fn cpu_available_lists_the_backends_that_run_here() {
+    let output = barsmith(&["cpu", "--available"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = String::from_utf8(output.stdout).unwrap();
+    let listed: Vec<&str> = text.trim().split(',').collect();
+    let expected: Vec<&str> = barsmith::kernels::cpu_report().available.iter().map(|b| b.name()).collect();
+    assert_eq!(listed, expected);
+    assert!(listed.contains(&"scalar"), "{text}");
+}

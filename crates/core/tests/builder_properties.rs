@@ -1,6 +1,6 @@
 //! Property tests of the range-bar builder's invariants.
 
-use barsmith_core::{BuilderConfig, FixedPoint, RangeBar, RangeBarBuilder, Threshold, Trade, TradeBatch};
+use barsmith_core::{BuilderConfig, RangeBar, RangeBarBuilder, Threshold, Trade, TradeBatch};
 use barsmith_test_support::{backends, trades::strategy as trade_stream};
 use proptest::prelude::*;
 

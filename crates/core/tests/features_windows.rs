@@ -3,8 +3,8 @@
 
 use barsmith_core::features::{WindowRecords, window_features};
 use barsmith_core::{
-    BuilderConfig, FeatureCheckpoint, FeatureConfig, FeaturePipeline, FeaturedBar, FixedPoint, Kernels, LookbackMode,
-    Threshold, Trade, TradeBatch,
+    BuilderConfig, FeatureCheckpoint, FeatureConfig, FeaturePipeline, FeaturedBar, Kernels, LookbackMode, Threshold,
+    Trade, TradeBatch,
 };
 use proptest::prelude::*;
 

@@ -82,7 +82,6 @@ impl FromStr for Backend {
     }
 }
 
-
 /// Picks the best available backend once per process.
 pub(crate) fn detected() -> Backend {
     static BEST: OnceLock<Backend> = OnceLock::new();

@@ -4,8 +4,10 @@
 //!
 //! Every kernel has one readable scalar definition (the [`Backend::Scalar`] backend), proven equal to an
 //! independent oracle by golden files (`fixtures/golden/`, written by `tools/oracles/`), and SIMD backends that
-//! are tested against the scalar definition. This is the only barsmith crate with `unsafe` code; see
-//! `docs/SIMD.md` for the dispatch design, the safety contract and how to add a backend.
+//! are tested against the scalar definition. All of the crate's `unsafe` is SIMD: the intrinsics in `src/arch/`
+//! and the one call through the dispatch table in each [`Kernels`] method (the workspace's only other `unsafe`
+//! is `barsmith-ingest`'s memory map). See `docs/SIMD.md` for the layout, the dispatch design, the safety
+//! contract and how to add a kernel or a backend.
 //!
 //! # Use
 //!

@@ -3,7 +3,6 @@
 //! (integer results must be identical) for every length 0..=130 at start offsets 0..8, on price-like,
 //! huge, negative and overflowing columns, plus proptest.
 
-
 use barsmith_kernels::{Kernels, ProductSums, SpanSums};
 use barsmith_test_support::{SplitMix, backends};
 use proptest::prelude::*;

@@ -3,7 +3,6 @@
 //! grows with the series' length, offset or trend would fail. Required: 1e-9 relative on the exponent (the
 //! oracle tolerance); the observed worst case is printed and, as a regression guard, must stay below 1e-11.
 
-
 use barsmith_test_support::{SplitMix, backends};
 
 fn cumsum(start: f64, steps: impl Iterator<Item = f64>) -> Vec<f64> {

@@ -14,7 +14,10 @@ pub const REQUIRE_VARIABLE: &str = "BARSMITH_REQUIRE_BACKENDS";
 /// Every backend that runs here. Panics when a backend named in `BARSMITH_REQUIRE_BACKENDS` cannot run (or the
 /// variable names no backend); reports the others that cannot run.
 pub fn available() -> Vec<Kernels> {
-    let required = required();
+    available_requiring(&required())
+}
+
+fn available_requiring(required: &[Backend]) -> Vec<Kernels> {
     static REPORT: Once = Once::new();
     let mut out = Vec::new();
     let mut missing = Vec::new();
@@ -22,7 +25,10 @@ pub fn available() -> Vec<Kernels> {
         match Kernels::new(backend) {
             Ok(kernels) => out.push(kernels),
             Err(error) => {
-                assert!(!required.contains(&backend), "{REQUIRE_VARIABLE} names `{backend}`, which cannot run here: {error}");
+                assert!(
+                    !required.contains(&backend),
+                    "{REQUIRE_VARIABLE} names `{backend}`, which cannot run here: {error}"
+                );
                 missing.push(format!("{error}"));
             }
         }
@@ -66,4 +72,25 @@ pub fn required() -> Vec<Backend> {
         .filter(|name| !name.is_empty())
         .map(|name| name.parse().unwrap_or_else(|e| panic!("{REQUIRE_VARIABLE}: {e}")))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scalar_is_always_listed() {
+        assert!(available().iter().any(|k| k.backend() == Backend::Scalar));
+        assert!(simd().iter().all(|k| k.backend() != Backend::Scalar));
+    }
+
+    #[test]
+    fn a_required_backend_that_cannot_run_fails() {
+        let Some(missing) = Backend::ALL.into_iter().find(|b| !b.is_available()) else {
+            crate::not_run("the required-backend check", "every backend runs on this machine");
+            return;
+        };
+        let result = std::panic::catch_unwind(|| available_requiring(&[missing]));
+        assert!(result.is_err(), "requiring `{missing}` must fail");
+    }
 }

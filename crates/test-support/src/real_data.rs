@@ -22,8 +22,11 @@ pub fn sample(what: &str) -> Option<PathBuf> {
 
 /// The path of `name` in the shared data folder; see [`sample`].
 pub fn file(name: &str, what: &str) -> Option<PathBuf> {
-    let dir = dir();
-    match std::fs::metadata(&dir) {
+    file_in(&dir(), name, what)
+}
+
+fn file_in(dir: &Path, name: &str, what: &str) -> Option<PathBuf> {
+    match std::fs::metadata(dir) {
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
             crate::not_run(what, &format!("the real-data folder {} is absent", dir.display()));
             return None;
@@ -36,4 +39,37 @@ pub fn file(name: &str, what: &str) -> Option<PathBuf> {
         panic!("{} is present but {} cannot be read: {error}", dir.display(), path.display());
     }
     Some(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("barsmith-test-support-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
+    }
+
+    #[test]
+    fn an_absent_folder_is_not_run() {
+        assert_eq!(file_in(&scratch("absent"), SAMPLE, "this check"), None);
+    }
+
+    #[test]
+    #[should_panic(expected = "cannot be read")]
+    fn a_present_folder_without_the_sample_fails() {
+        let dir = scratch("empty");
+        std::fs::create_dir_all(&dir).unwrap();
+        file_in(&dir, SAMPLE, "this check");
+    }
+
+    #[test]
+    fn a_present_sample_is_returned() {
+        let dir = scratch("present");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(SAMPLE), "1,2\n").unwrap();
+        assert_eq!(file_in(&dir, SAMPLE, "this check"), Some(dir.join(SAMPLE)));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

@@ -87,9 +87,21 @@ fn read_numbers(path: &PathBuf) -> anyhow::Result<Vec<f64>> {
     Ok(values)
 }
 
+/// Arguments of `barsmith cpu`.
+#[derive(Debug, Args)]
+pub struct CpuArgs {
+    /// Print only the available backends, comma-separated (the form `BARSMITH_REQUIRE_BACKENDS` takes).
+    #[arg(long)]
+    available: bool,
+}
+
 /// Runs `barsmith cpu`.
-pub fn cpu() -> Result<(), Failure> {
+pub fn cpu(args: CpuArgs) -> Result<(), Failure> {
     let report = cpu_report();
+    if args.available {
+        println!("{}", report.available.iter().map(|b| b.name()).collect::<Vec<_>>().join(","));
+        return Ok(());
+    }
     let names = |list: &[barsmith::kernels::Backend]| list.iter().map(|b| b.name()).collect::<Vec<_>>().join(" ");
     println!("arch:      {}", report.arch);
     println!("compiled:  {}", names(&report.compiled));

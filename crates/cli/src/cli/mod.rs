@@ -29,7 +29,7 @@ enum Command {
     /// Draw a bar file (CSV or Parquet) as a PNG or SVG chart: candles, volume, features.
     Plot(plot_cmd::PlotArgs),
     /// Show the compiled SIMD backends, the CPU's features and the automatic choice.
-    Cpu,
+    Cpu(kernel_cmd::CpuArgs),
 }
 
 /// Runs the parsed command.
@@ -39,7 +39,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Gen(args) => gen_cmd::run(args),
         Command::Kernel(args) => kernel_cmd::run(args),
         Command::Plot(args) => plot_cmd::run(args),
-        Command::Cpu => kernel_cmd::cpu(),
+        Command::Cpu(args) => kernel_cmd::cpu(args),
     }
 }
 

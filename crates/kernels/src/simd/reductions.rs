@@ -2,10 +2,10 @@
 //! accumulators so that the adds are not serialised on their latency; the last partial vector is finished
 //! with scalar code.
 
-use crate::arch::Isa;
 use super::sources::{
     AbsDiffsI64, Diffs, DiffsI64, Shifted, ShiftedI64, Source, SourceI64, TimesZero, Values, ValuesI64,
 };
+use crate::arch::Isa;
 use crate::scalar::reductions as scalar;
 use crate::scalar::reductions::moments_from_power_sums;
 use crate::summary::{MinMax, Moments};

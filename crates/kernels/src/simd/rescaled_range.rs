@@ -7,8 +7,8 @@
 //! the mean, then the cumulative deviations with their running max/min and the sum of squares) are
 //! contiguous vector loads, in the same order of operations per lane as the scalar reference.
 
-use crate::arch::Isa;
 use super::reductions::any_non_finite;
+use crate::arch::Isa;
 use crate::scales::{rs_exponent, rs_nvals};
 
 #[inline(always)]
