@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use barsmith::calendar::Day;
 use barsmith::check::checksum::{format_checksum, sha256_reader};
-use barsmith::generate::{GenConfig, GenFormat, write_trades};
+use barsmith::generate::{GenConfig, GenFormat, TradeGenerator, write_row};
 
 /// A fault served instead of the normal response, for the first `times` requests of a path.
 #[derive(Clone, Copy, Debug)]
@@ -182,17 +182,30 @@ pub fn zip_one(member: &str, bytes: &[u8]) -> Vec<u8> {
     zip.finish().unwrap().into_inner()
 }
 
-/// A day of synthetic spot trades for `symbol_index` that continues the previous day's ids and times.
+/// A day of synthetic spot trades for `symbol_index` that continues the previous day's ids: the generator's
+/// prices, sizes and same-timestamp runs, with the distinct timestamps spread evenly over the whole day (so that
+/// consecutive days have no time gap longer than a day's share per record).
 pub fn day_csv(symbol_index: u64, day: Day, day_index: u64, trades_per_day: u64) -> Vec<u8> {
     let config = GenConfig {
         seed: 1000 * symbol_index + day_index,
         trades: trades_per_day,
-        start_time_us: day.days_since_epoch() * 86_400_000_000 + 1_000_000,
+        start_time_us: day.days_since_epoch() * 86_400_000_000,
         first_agg_trade_id: 1_000_000 * (symbol_index as i64 + 1) + day_index as i64 * trades_per_day as i64,
         first_trade_id: 10_000_000 + day_index as i64 * 10 * trades_per_day as i64,
         ..GenConfig::default()
     };
+    let day_start = config.start_time_us;
+    let step = 86_400_000_000 / trades_per_day as i64;
     let mut csv = Vec::new();
-    write_trades(&mut csv, &config, GenFormat::Spot).unwrap();
+    let mut previous_generated = None;
+    let mut timestamp = day_start;
+    for (index, mut trade) in TradeGenerator::new(config).enumerate() {
+        if previous_generated != Some(trade.timestamp_us) {
+            timestamp = day_start + index as i64 * step;
+        }
+        previous_generated = Some(trade.timestamp_us);
+        trade.timestamp_us = timestamp;
+        write_row(&mut csv, &trade, GenFormat::Spot).unwrap();
+    }
     csv
 }
