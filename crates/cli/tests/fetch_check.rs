@@ -99,8 +99,7 @@ fn fetch_then_check_then_bars_equals_bars_on_the_csvs() {
     assert!(report.contains("checksums: 3 verified, 0 without a .CHECKSUM"), "{report}");
 
     let (from_archives, from_csvs) = (work.path().join("bars-archives"), work.path().join("bars-csvs"));
-    let symbol_dirs: Vec<PathBuf> =
-        SYMBOLS.iter().map(|s| data.join(format!("spot/daily/aggTrades/{s}"))).collect();
+    let symbol_dirs: Vec<PathBuf> = SYMBOLS.iter().map(|s| data.join(format!("spot/daily/aggTrades/{s}"))).collect();
     for (inputs, out) in [(symbol_dirs, &from_archives), (vec![csv_dir.clone()], &from_csvs)] {
         let mut args = vec!["bars".to_owned(), "--threshold-dbps".into(), "5,20".into(), "-q".into()];
         args.extend(inputs.iter().map(|p| p.display().to_string()));
@@ -205,7 +204,8 @@ fn check_reports_missing_days_gaps_repeats_order_time_gaps_and_checksums() {
     let third = write_day(dir.path(), "AAAUSDT", "2024-03-03", &day_csv(0, day("2024-03-03"), 2, 2_000));
     // The other symbol: a clean day whose checksum does not match.
     let clean = write_day(dir.path(), "BBBUSDT", "2024-03-01", &day_csv(1, day("2024-03-01"), 0, 2_000));
-    std::fs::write(checksum_path(&clean), format_checksum(&"0".repeat(64), "BBBUSDT-aggTrades-2024-03-01.zip")).unwrap();
+    std::fs::write(checksum_path(&clean), format_checksum(&"0".repeat(64), "BBBUSDT-aggTrades-2024-03-01.zip"))
+        .unwrap();
 
     let output = barsmith(&["check", dir.path().to_str().unwrap()]);
     let report = text(&output.stdout);

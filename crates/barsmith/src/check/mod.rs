@@ -191,9 +191,10 @@ impl SymbolReport {
     /// Everything reported: missing days, overlaps, stream findings, records outside their period,
     /// checksum mismatches and bad checksum files (unreadable files are counted by [`SymbolReport::unreadable`]).
     pub fn finding_count(&self) -> u64 {
-        let checksums = self.files.iter().filter(|f| {
-            matches!(f.checksum, ChecksumStatus::Mismatch { .. } | ChecksumStatus::Invalid { .. })
-        });
+        let checksums = self
+            .files
+            .iter()
+            .filter(|f| matches!(f.checksum, ChecksumStatus::Mismatch { .. } | ChecksumStatus::Invalid { .. }));
         let outside = self.files.iter().filter(|f| f.records_outside_period > 0);
         self.missing_days.len() as u64
             + self.overlapping_files.len() as u64
@@ -274,8 +275,7 @@ pub fn check(inputs: &[PathBuf], options: &CheckOptions) -> Result<CheckReport, 
 
 fn check_symbol(symbol: String, mut files: Vec<(Period, PathBuf)>, options: &CheckOptions) -> SymbolReport {
     files.sort_by_key(|(period, path)| (period.first_day(), period.last_day(), path.clone()));
-    let scans: Vec<FileScan> =
-        files.par_iter().map(|(period, path)| scan_file(path, Some(*period), options)).collect();
+    let scans: Vec<FileScan> = files.par_iter().map(|(period, path)| scan_file(path, Some(*period), options)).collect();
     let (first_day, last_day, missing_days, overlapping_files) = coverage(&files);
     let mut report = SymbolReport {
         symbol,
@@ -350,13 +350,7 @@ pub fn format_timestamp_us(timestamp_us: i64) -> String {
     let day = Day::of_timestamp_us(timestamp_us).map_or_else(|| "?".to_owned(), |d| d.to_string());
     let in_day = timestamp_us.rem_euclid(86_400_000_000);
     let seconds = in_day / 1_000_000;
-    format!(
-        "{day}T{:02}:{:02}:{:02}.{:06}Z",
-        seconds / 3600,
-        seconds / 60 % 60,
-        seconds % 60,
-        in_day % 1_000_000
-    )
+    format!("{day}T{:02}:{:02}:{:02}.{:06}Z", seconds / 3600, seconds / 60 % 60, seconds % 60, in_day % 1_000_000)
 }
 
 #[cfg(test)]

@@ -40,7 +40,8 @@ impl StreamFindings {
     /// Classifies the step from `before` to `after` (consecutive records of the stream, each with its file).
     #[inline]
     pub(crate) fn step(&mut self, before: (&Path, Raw), after: (&Path, Raw), options: &CheckOptions) {
-        let (id_step, time_step) = (after.1.agg_trade_id - before.1.agg_trade_id, after.1.timestamp_us - before.1.timestamp_us);
+        let (id_step, time_step) =
+            (after.1.agg_trade_id - before.1.agg_trade_id, after.1.timestamp_us - before.1.timestamp_us);
         if id_step == 1 && (0..=options.max_gap_us).contains(&time_step) {
             return;
         }
@@ -69,7 +70,12 @@ pub(crate) struct Raw {
 
 impl Raw {
     pub(crate) fn at(self, path: &Path) -> RecordAt {
-        RecordAt { path: path.to_path_buf(), line: self.line, agg_trade_id: self.agg_trade_id, timestamp_us: self.timestamp_us }
+        RecordAt {
+            path: path.to_path_buf(),
+            line: self.line,
+            agg_trade_id: self.agg_trade_id,
+            timestamp_us: self.timestamp_us,
+        }
     }
 }
 

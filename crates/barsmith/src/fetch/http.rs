@@ -51,9 +51,9 @@ impl Client {
         let proxy = match &request.proxy {
             ProxySetting::Direct => None,
             ProxySetting::FromEnvironment => ureq::Proxy::try_from_env(),
-            ProxySetting::Url(url) => Some(
-                ureq::Proxy::new(url).map_err(|e| Error::usage(format!("proxy {url:?} is not usable: {e}")))?,
-            ),
+            ProxySetting::Url(url) => {
+                Some(ureq::Proxy::new(url).map_err(|e| Error::usage(format!("proxy {url:?} is not usable: {e}")))?)
+            }
         };
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
@@ -185,10 +185,9 @@ impl Client {
         }
         let mut body = response.body_mut().as_reader();
         match append_hashed(part, start, &mut body, progress, received) {
-            Ok((length, _)) if expected_len.is_some_and(|expected| expected != length) => Attempt::Retry(format!(
-                "the body ended after {length} of {} bytes",
-                expected_len.unwrap_or_default()
-            )),
+            Ok((length, _)) if expected_len.is_some_and(|expected| expected != length) => {
+                Attempt::Retry(format!("the body ended after {length} of {} bytes", expected_len.unwrap_or_default()))
+            }
             Ok((_, sha256)) => Attempt::Done(Some(sha256)),
             Err(AppendError::Network(e)) => {
                 let kept = std::fs::metadata(part).map_or(0, |m| m.len());

@@ -326,14 +326,20 @@ impl Context<'_> {
                     Ok(ArchiveOutcome::Missing)
                 };
             };
-            if !local_is_bad && mismatch.is_none() && path.is_file() && sha256_file(path).map_err(|e| io(path, e))? == expected {
+            if !local_is_bad
+                && mismatch.is_none()
+                && path.is_file()
+                && sha256_file(path).map_err(|e| io(path, e))? == expected
+            {
                 write_atomically(&recorded, checksum_text.as_bytes()).map_err(|e| io(&recorded, e))?;
                 return Ok(ArchiveOutcome::Skipped { rehashed: true });
             }
             let part = part_path(path);
             let resumed = std::fs::metadata(&part).map_or(0, |m| m.len());
             self.progress.download_started(archive, resumed);
-            let Some(download) = self.client.download(&url, &part, &|size| self.progress.sized(archive, size), self.progress)? else {
+            let Some(download) =
+                self.client.download(&url, &part, &|size| self.progress.sized(archive, size), self.progress)?
+            else {
                 return Ok(ArchiveOutcome::Missing);
             };
             if download.sha256 == expected {

@@ -246,7 +246,10 @@ mod tests {
         let range = ("2024-02-28".parse().unwrap(), "2024-03-01".parse().unwrap());
         let daily = plan(&symbols, Market::CoinM, range, Granularity::Auto, day("2024-06-10")).unwrap();
         assert_eq!(periods(&daily), ["2024-02-28", "2024-02-29", "2024-03-01"].repeat(2));
-        assert_eq!(daily.archives[3].remote_path(), "data/futures/cm/daily/aggTrades/BTCUSD_PERP/BTCUSD_PERP-aggTrades-2024-02-28.zip");
+        assert_eq!(
+            daily.archives[3].remote_path(),
+            "data/futures/cm/daily/aggTrades/BTCUSD_PERP/BTCUSD_PERP-aggTrades-2024-02-28.zip"
+        );
         let too_late = plan(&symbols, Market::Spot, range, Granularity::Auto, day("2024-02-28"));
         assert!(too_late.is_err());
         let reversed = ("2024-03-01".parse().unwrap(), "2024-02-28".parse().unwrap());

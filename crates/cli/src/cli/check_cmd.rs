@@ -131,7 +131,12 @@ fn render_symbol(out: &mut String, symbol: &SymbolReport, max_gap_us: i64) {
     let _ = writeln!(out, "  checksums: {verified} verified, {absent} without a .CHECKSUM");
 }
 
-fn render_findings(out: &mut String, title: &str, findings: &Findings, what: impl Fn(&barsmith::check::RecordPair) -> String) {
+fn render_findings(
+    out: &mut String,
+    title: &str,
+    findings: &Findings,
+    what: impl Fn(&barsmith::check::RecordPair) -> String,
+) {
     if findings.count == 0 {
         return;
     }

@@ -102,7 +102,9 @@ impl From<barsmith::Error> for Failure {
 pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
     match format!("time:{text}").parse::<barsmith::LookbackMode>() {
         Ok(barsmith::LookbackMode::Time { duration_us }) => Ok(std::time::Duration::from_micros(duration_us as u64)),
-        _ => Err(format!("{text:?} is not a duration: a whole number and a unit (us, ms, s, m, h), e.g. 1h, 30s, 500ms")),
+        _ => {
+            Err(format!("{text:?} is not a duration: a whole number and a unit (us, ms, s, m, h), e.g. 1h, 30s, 500ms"))
+        }
     }
 }
 
