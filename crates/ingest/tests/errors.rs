@@ -245,6 +245,26 @@ fn sort_repairs_disorder_and_dedupe_drops_scattered_repeats() {
 }
 
 #[test]
+fn without_the_order_check_records_come_as_the_file_holds_them() {
+    let unchecked = IngestOptions { check_order: false, ..IngestOptions::default() };
+    for (name, ids) in [
+        ("error_out_of_order.csv", vec![1_000_001, 1_000_000, 1_000_009]),
+        ("error_duplicate.csv", read_ids("error_duplicate.csv")),
+        ("error_timestamp_backwards.csv", read_ids("error_timestamp_backwards.csv")),
+    ] {
+        let trades = open(&fixture(name), &unchecked).unwrap().read_to_end().unwrap();
+        assert_eq!(trades.agg_trade_id, ids, "{name}");
+        assert!(open(&fixture(name), &IngestOptions::default()).unwrap().read_to_end().is_err(), "{name}");
+    }
+}
+
+/// The first field of every line (these fixtures have no header).
+fn read_ids(name: &str) -> Vec<i64> {
+    let text = std::fs::read_to_string(fixture(name)).unwrap();
+    text.lines().map(|line| line.split(',').next().unwrap().parse().unwrap()).collect()
+}
+
+#[test]
 fn multi_file_checks_order_across_the_boundary() {
     let paths = [fixture("good_spot.csv"), fixture("good_spot.csv")];
     let mut reader = MultiFileReader::new(&paths, &IngestOptions::default()).unwrap();
