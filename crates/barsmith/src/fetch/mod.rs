@@ -299,19 +299,19 @@ impl Context<'_> {
     fn fetch_archive(&self, archive: &Archive, path: &Path) -> Result<ArchiveOutcome, String> {
         let recorded = checksum_path(path);
         let io = |what: &Path, e: std::io::Error| format!("{}: {e}", what.display());
-        let mut local_is_bad = false;
         if path.is_file() && recorded.is_file() {
             if !self.request.verify {
                 return Ok(ArchiveOutcome::Skipped { rehashed: false });
             }
-            if let Ok(line) = read_checksum_of(path)
-                && sha256_file(path).map_err(|e| io(path, e))? == line.sha256
-            {
-                return Ok(ArchiveOutcome::Skipped { rehashed: true });
+            let hash = sha256_file(path).map_err(|e| io(path, e))?;
+            match read_checksum_of(path) {
+                Ok(line) if line.sha256 == hash => return Ok(ArchiveOutcome::Skipped { rehashed: true }),
+                // Corrupt: it goes, so that a failed download leaves nothing under its name.
+                Ok(_) => std::fs::remove_file(path).map_err(|e| io(path, e))?,
+                // A bad record: the archive is hashed against the server's checksum below.
+                Err(_) => {}
             }
-            // Corrupt, or a bad record: fetch it again (the old file stays until a verified one replaces it).
             std::fs::remove_file(&recorded).map_err(|e| io(&recorded, e))?;
-            local_is_bad = true;
         }
         let parent = path.parent().expect("an archive path has a directory");
         std::fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
@@ -326,11 +326,7 @@ impl Context<'_> {
                     Ok(ArchiveOutcome::Missing)
                 };
             };
-            if !local_is_bad
-                && mismatch.is_none()
-                && path.is_file()
-                && sha256_file(path).map_err(|e| io(path, e))? == expected
-            {
+            if mismatch.is_none() && path.is_file() && sha256_file(path).map_err(|e| io(path, e))? == expected {
                 write_atomically(&recorded, checksum_text.as_bytes()).map_err(|e| io(&recorded, e))?;
                 return Ok(ArchiveOutcome::Skipped { rehashed: true });
             }
