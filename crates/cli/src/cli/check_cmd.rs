@@ -43,7 +43,7 @@ pub fn run(args: CheckArgs) -> Result<(), Failure> {
         verify_checksums: !args.no_checksums,
         max_listed: args.max_listed,
         threads: args.threads,
-        ..CheckOptions::default()
+        ingest: barsmith::ingest::IngestOptions { memory_map: true, ..Default::default() },
     };
     let report = check(&args.inputs, &options)?;
     if args.json {
