@@ -114,7 +114,7 @@ mod tests {
         assert_eq!(parsed.file_name, "BTCUSDT-aggTrades-2024-03-01.zip");
         let upper = parse_checksum(&format!("{}  *x.zip\r\n", empty_sha.to_uppercase())).unwrap();
         assert_eq!((upper.sha256.as_str(), upper.file_name.as_str()), (empty_sha, "x.zip"));
-        for bad in ["", "abc  x.zip", &format!("{empty_sha}"), &format!("{empty_sha}  a\n{empty_sha}  b")] {
+        for bad in ["", "abc  x.zip", empty_sha, &format!("{empty_sha}  a\n{empty_sha}  b")] {
             assert!(parse_checksum(bad).is_err(), "{bad:?}");
         }
     }

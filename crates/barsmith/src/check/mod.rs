@@ -276,7 +276,8 @@ pub fn check(inputs: &[PathBuf], options: &CheckOptions) -> Result<CheckReport, 
 fn check_symbol(symbol: String, mut files: Vec<(Period, PathBuf)>, options: &CheckOptions) -> SymbolReport {
     files.sort_by_key(|(period, path)| (period.first_day(), period.last_day(), path.clone()));
     let scans: Vec<FileScan> = files.par_iter().map(|(period, path)| scan_file(path, Some(*period), options)).collect();
-    let (first_day, last_day, missing_days, overlapping_files) = coverage(&files);
+    let Coverage { first: first_day, last: last_day, missing: missing_days, overlapping: overlapping_files } =
+        coverage(&files);
     let mut report = SymbolReport {
         symbol,
         files: Vec::with_capacity(scans.len()),
@@ -321,8 +322,17 @@ fn collect_archives(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {
     Ok(())
 }
 
+/// What the file names cover.
+#[derive(Debug, PartialEq, Eq)]
+struct Coverage {
+    first: Option<Day>,
+    last: Option<Day>,
+    missing: Vec<Day>,
+    overlapping: Vec<(PathBuf, PathBuf)>,
+}
+
 /// The covered range, the missing days in it, and the files that overlap (by name).
-fn coverage(files: &[(Period, PathBuf)]) -> (Option<Day>, Option<Day>, Vec<Day>, Vec<(PathBuf, PathBuf)>) {
+fn coverage(files: &[(Period, PathBuf)]) -> Coverage {
     let mut covered: BTreeMap<Day, &Path> = BTreeMap::new();
     let mut overlapping = Vec::new();
     for (period, path) in files {
@@ -342,7 +352,7 @@ fn coverage(files: &[(Period, PathBuf)]) -> (Option<Day>, Option<Day>, Vec<Day>,
         (Some(first), Some(last)) => first.through(last).filter(|day| !covered.contains_key(day)).collect(),
         _ => Vec::new(),
     };
-    (first, last, missing, overlapping)
+    Coverage { first, last, missing, overlapping }
 }
 
 /// `YYYY-MM-DDTHH:MM:SS.ffffffZ` for a timestamp in µs.
@@ -364,7 +374,7 @@ mod tests {
             (Period::Day(2024, 1, 31), PathBuf::from("d31")),
             (Period::Day(2024, 2, 3), PathBuf::from("d3")),
         ];
-        let (first, last, missing, overlapping) = coverage(&files);
+        let Coverage { first, last, missing, overlapping } = coverage(&files);
         assert_eq!(first, Day::new(2024, 1, 1));
         assert_eq!(last, Day::new(2024, 2, 3));
         assert_eq!(missing, [Day::new(2024, 2, 1).unwrap(), Day::new(2024, 2, 2).unwrap()]);
