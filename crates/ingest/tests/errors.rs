@@ -23,7 +23,7 @@ fn check(name: &str, line: Option<u64>, column: Option<&str>, text: Option<&str>
     let modes = [
         IngestOptions { memory_map: true, ..IngestOptions::default() },
         IngestOptions { memory_map: false, threaded_decode: false, ..IngestOptions::default() },
-        IngestOptions { batch_size: 1, chunk_size: 64, ..IngestOptions::default() },
+        IngestOptions { memory_map: true, batch_size: 1, chunk_size: 64, ..IngestOptions::default() },
     ];
     for options in &modes {
         let error = error_of(name, options);
