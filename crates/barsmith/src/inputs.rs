@@ -37,12 +37,13 @@ pub struct BinanceName {
     pub period: Period,
 }
 
-/// Parses `SYMBOL-aggTrades-YYYY-MM[-DD].{zip,csv,csv.zst}`.
+/// Parses `SYMBOL-aggTrades-YYYY-MM[-DD].{zip,csv,csv.zst}` (symbols: upper case, digits, `_` as in `BTCUSD_PERP`).
 pub fn parse_binance_name(path: &Path) -> Option<BinanceName> {
     let name = path.file_name()?.to_str()?;
     let stem = [".csv.zst", ".csv", ".zip"].iter().find_map(|ext| name.strip_suffix(ext))?;
     let (symbol, date) = stem.split_once("-aggTrades-")?;
-    let symbol_ok = !symbol.is_empty() && symbol.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+    let symbol_ok =
+        !symbol.is_empty() && symbol.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
     let parts: Vec<&str> = date.split('-').collect();
     let number = |text: &str, len: usize| {
         (text.len() == len && text.bytes().all(|b| b.is_ascii_digit())).then(|| text.parse::<u16>().ok()).flatten()

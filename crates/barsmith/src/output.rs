@@ -76,10 +76,16 @@ pub const BAR_COLUMNS: [BarColumn; 21] = {
     ]
 };
 
-/// Writes the header row; `is_complete` is appended when incomplete bars are included.
+/// The nullable column after the bar columns: the longest time in µs between consecutive records of the bar.
+pub const MAX_GAP_COLUMN: &str = "max_gap_us";
+
+/// Writes the header row: the bar columns, [`MAX_GAP_COLUMN`], `extra`, and `is_complete` when incomplete bars
+/// are included.
 pub fn write_csv_header(out: &mut impl Write, with_completeness: bool, extra: &[&str]) -> io::Result<()> {
     let names: Vec<&str> = BAR_COLUMNS.iter().map(|column| column.name).collect();
     let mut header = names.join(",");
+    header.push(',');
+    header.push_str(MAX_GAP_COLUMN);
     for column in extra {
         header.push(',');
         header.push_str(column);

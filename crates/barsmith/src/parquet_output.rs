@@ -5,6 +5,7 @@
 //! * the 21 bar columns of the CSV, under the same names and with the same exact values: timestamps as UTC
 //!   microsecond timestamps, prices and volumes as `Decimal128(38, 8)`, turnovers as `Decimal128(38, 16)`,
 //!   counts and ids as `Int64`;
+//! * `max_gap_us` (`Int64`, nullable): the longest time between consecutive records of the bar;
 //! * a `Float64` companion `NAME_f64` for each decimal column, holding the `f64` nearest to the exact value;
 //! * the feature columns as nullable `Float64` (`Int64` for the whole-number ones);
 //! * `is_complete` (`Boolean`) when incomplete bars are included.
@@ -88,7 +89,7 @@ mod writer {
 
     use super::{BATCH_ROWS, DECIMAL_PRECISION, ROW_GROUP_ROWS, metadata_keys};
     use crate::error::Error;
-    use crate::output::{AtomicFile, BAR_COLUMNS, ColumnKind};
+    use crate::output::{AtomicFile, BAR_COLUMNS, ColumnKind, MAX_GAP_COLUMN};
     use crate::pipeline::BarConsumer;
     use crate::sink::{OutputSchema, RunMetadata};
 
@@ -136,6 +137,7 @@ mod writer {
             };
             fields.push(Field::new(field.name, data_type, false));
         }
+        fields.push(Field::new(MAX_GAP_COLUMN, DataType::Int64, true));
         for field in BAR_COLUMNS.iter().filter(|f| f.kind.decimals().is_some()) {
             fields.push(Field::new(format!("{}{FLOAT_SUFFIX}", field.name), DataType::Float64, false));
         }
@@ -182,6 +184,8 @@ mod writer {
     struct PendingRows {
         /// Raw values of [`BAR_COLUMNS`], one vector per column.
         bar: Vec<Vec<i128>>,
+        /// `max_gap_us` values.
+        max_gap: Vec<Option<i64>>,
         /// Feature values, one vector per feature column.
         features: Vec<Vec<Option<f64>>>,
         /// `is_complete` values (left empty when the column is not written).
@@ -192,6 +196,7 @@ mod writer {
         fn new(feature_count: usize) -> PendingRows {
             PendingRows {
                 bar: (0..BAR_COLUMNS.len()).map(|_| Vec::with_capacity(BATCH_ROWS)).collect(),
+                max_gap: Vec::with_capacity(BATCH_ROWS),
                 features: (0..feature_count).map(|_| Vec::with_capacity(BATCH_ROWS)).collect(),
                 complete: Vec::with_capacity(BATCH_ROWS),
             }
@@ -207,6 +212,7 @@ mod writer {
             for (field, raw) in BAR_COLUMNS.iter().zip(&self.bar) {
                 arrays.push(exact_array(field.kind, raw)?);
             }
+            arrays.push(Arc::new(self.max_gap.iter().copied().collect::<Int64Array>()));
             for (field, raw) in BAR_COLUMNS.iter().zip(&self.bar) {
                 if let Some(scale) = field.kind.decimals() {
                     let scale = scale as i8;
@@ -225,6 +231,7 @@ mod writer {
                 arrays.push(Arc::new(self.complete.iter().map(|&c| Some(c)).collect::<BooleanArray>()));
             }
             self.bar.iter_mut().for_each(Vec::clear);
+            self.max_gap.clear();
             self.features.iter_mut().for_each(Vec::clear);
             self.complete.clear();
             RecordBatch::try_new(schema.clone(), arrays).map_err(io::Error::other)
@@ -307,6 +314,7 @@ mod writer {
             for (field, column) in BAR_COLUMNS.iter().zip(&mut self.pending.bar) {
                 column.push((field.raw)(&bar.bar));
             }
+            self.pending.max_gap.push(bar.max_gap_us);
             self.values.clear();
             bar.features.push_values(&self.output.features, &mut self.values);
             for (value, column) in self.values.iter().zip(&mut self.pending.features) {

@@ -108,7 +108,7 @@ pub fn create_writer(
     }
 }
 
-/// Bars as CSV rows: exact bar fields, then feature columns (empty = null), then `is_complete`.
+/// Bars as CSV rows: exact bar fields, `max_gap_us`, then feature columns (empty = null), then `is_complete`.
 pub struct CsvWriter {
     out: BufWriter<Box<dyn Write + Send>>,
     file: Option<AtomicFile>,
@@ -150,6 +150,10 @@ impl CsvWriter {
 
     fn write_row(&mut self, bar: &FeaturedBar, complete: bool) -> std::io::Result<()> {
         write_csv_bar_fields(&mut self.out, &bar.bar)?;
+        match bar.max_gap_us {
+            Some(gap) => write!(self.out, ",{gap}")?,
+            None => self.out.write_all(b",")?,
+        }
         self.values.clear();
         bar.features.push_values(&self.schema.features, &mut self.values);
         for (column, value) in self.columns.iter().zip(&self.values) {

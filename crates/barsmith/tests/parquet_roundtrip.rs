@@ -112,6 +112,7 @@ mod read_back {
         match name {
             "open_time" | "close_time" => (DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())), false),
             "is_complete" => (DataType::Boolean, false),
+            "max_gap_us" => (DataType::Int64, true),
             _ if PRICES_AND_VOLUMES.contains(&name) => (DataType::Decimal128(38, 8), false),
             _ if TURNOVERS.contains(&name) => (DataType::Decimal128(38, 16), false),
             _ if INTEGERS.contains(&name) => (DataType::Int64, false),

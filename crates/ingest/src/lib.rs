@@ -54,6 +54,9 @@ pub struct IngestOptions {
     /// Drop a record identical to the one before it (after sorting, when sorting); the same
     /// agg_trade_id with different content stays an error.
     pub dedupe: bool,
+    /// Check the record order (the default; see above). Off, records are handed over as the file holds
+    /// them, for tools that report order problems themselves (`barsmith check`); `dedupe` then drops nothing.
+    pub check_order: bool,
     /// Most trades per batch.
     pub batch_size: usize,
     /// Decompress (zstd, zip) on a separate thread, parsing on the caller's.
@@ -74,6 +77,7 @@ impl Default for IngestOptions {
         IngestOptions {
             sort: false,
             dedupe: false,
+            check_order: true,
             batch_size: 64 * 1024,
             threaded_decode: true,
             memory_map: false,

@@ -220,7 +220,7 @@ impl TradeReader {
                 timestamp_unit: None,
             },
             batch_size: options.batch_size.max(1),
-            order: OrderCheck::new(options.dedupe),
+            order: OrderCheck::new(options.dedupe, options.check_order),
             sorted: None,
             sort: options.sort,
             records: 0,

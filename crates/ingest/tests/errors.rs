@@ -23,7 +23,7 @@ fn check(name: &str, line: Option<u64>, column: Option<&str>, text: Option<&str>
     let modes = [
         IngestOptions { memory_map: true, ..IngestOptions::default() },
         IngestOptions { memory_map: false, threaded_decode: false, ..IngestOptions::default() },
-        IngestOptions { batch_size: 1, chunk_size: 64, ..IngestOptions::default() },
+        IngestOptions { memory_map: true, batch_size: 1, chunk_size: 64, ..IngestOptions::default() },
     ];
     for options in &modes {
         let error = error_of(name, options);
@@ -242,6 +242,26 @@ fn sort_repairs_disorder_and_dedupe_drops_scattered_repeats() {
     // Sorting orders by time; ids that disagree with time stay an error.
     let error = error_of("error_out_of_order.csv", &IngestOptions { sort: true, ..IngestOptions::default() });
     assert!(matches!(error.kind(), ErrorKind::OutOfOrder { .. }), "{error}");
+}
+
+#[test]
+fn without_the_order_check_records_come_as_the_file_holds_them() {
+    let unchecked = IngestOptions { check_order: false, ..IngestOptions::default() };
+    for (name, ids) in [
+        ("error_out_of_order.csv", vec![1_000_001, 1_000_000, 1_000_009]),
+        ("error_duplicate.csv", read_ids("error_duplicate.csv")),
+        ("error_timestamp_backwards.csv", read_ids("error_timestamp_backwards.csv")),
+    ] {
+        let trades = open(&fixture(name), &unchecked).unwrap().read_to_end().unwrap();
+        assert_eq!(trades.agg_trade_id, ids, "{name}");
+        assert!(open(&fixture(name), &IngestOptions::default()).unwrap().read_to_end().is_err(), "{name}");
+    }
+}
+
+/// The first field of every line (these fixtures have no header).
+fn read_ids(name: &str) -> Vec<i64> {
+    let text = std::fs::read_to_string(fixture(name)).unwrap();
+    text.lines().map(|line| line.split(',').next().unwrap().parse().unwrap()).collect()
 }
 
 #[test]

@@ -1,6 +1,8 @@
 //! Command-line parsing and the subcommands.
 
 mod bars;
+mod check_cmd;
+mod fetch_cmd;
 mod gen_cmd;
 mod kernel_cmd;
 mod plot_cmd;
@@ -22,6 +24,10 @@ pub struct Cli {
 enum Command {
     /// Build range bars from aggTrades files (.csv, .csv.zst, .zip; `-` for stdin).
     Bars(bars::BarsArgs),
+    /// Download Binance Vision aggTrades archives, verified against their checksums, resumable.
+    Fetch(fetch_cmd::FetchArgs),
+    /// Report missing days, id gaps and repeats, out-of-order records, time gaps and checksums, per symbol.
+    Check(check_cmd::CheckArgs),
     /// Write deterministic synthetic aggTrades.
     Gen(gen_cmd::GenArgs),
     /// Run one kernel on numbers from a file (experiments).
@@ -36,6 +42,8 @@ enum Command {
 pub fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Bars(args) => bars::run_bars(args),
+        Command::Fetch(args) => fetch_cmd::run(args),
+        Command::Check(args) => check_cmd::run(args),
         Command::Gen(args) => gen_cmd::run(args),
         Command::Kernel(args) => kernel_cmd::run(args),
         Command::Plot(args) => plot_cmd::run(args),
@@ -58,6 +66,16 @@ impl Failure {
         Failure { error: error.into(), code: 2, quiet: false }
     }
 
+    /// A failure with this exit code; the message is printed.
+    pub fn with_code(error: impl Into<anyhow::Error>, code: u8) -> Failure {
+        Failure { error: error.into(), code, quiet: false }
+    }
+
+    /// Exit with this code, printing nothing more (the command has reported already).
+    pub fn silent(code: u8) -> Failure {
+        Failure { error: anyhow::anyhow!("exit code {code}"), code, quiet: true }
+    }
+
     /// Prints the error chain (anyhow style) unless quiet, and gives the exit code.
     pub fn report(self) -> ExitCode {
         if !self.quiet {
@@ -77,6 +95,16 @@ impl From<barsmith::Error> for Failure {
             (1, false)
         };
         Failure { error: e.into(), code, quiet }
+    }
+}
+
+/// A duration such as `1h`, `30m`, `90s`, `500ms` or `250us` (the units of `--lookback time:…`).
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    match format!("time:{text}").parse::<barsmith::LookbackMode>() {
+        Ok(barsmith::LookbackMode::Time { duration_us }) => Ok(std::time::Duration::from_micros(duration_us as u64)),
+        _ => {
+            Err(format!("{text:?} is not a duration: a whole number and a unit (us, ms, s, m, h), e.g. 1h, 30s, 500ms"))
+        }
     }
 }
 

@@ -6,12 +6,13 @@ use crate::builder::RangeBarBuilder;
 use crate::checkpoint::Checkpoint;
 use crate::error::{Error, ErrorKind};
 use crate::features::config::FeatureConfig;
+use crate::features::gap::GapTracker;
 use crate::features::history::{HistoryState, RecordHistory};
 use crate::features::pipeline::{FeaturePipeline, FeatureState};
 use barsmith_kernels::Kernels;
 
 /// The feature checkpoint format version written by this build.
-pub const FEATURE_CHECKPOINT_VERSION: u32 = 1;
+pub const FEATURE_CHECKPOINT_VERSION: u32 = 2;
 
 /// The pipeline's complete state: the builder's [`Checkpoint`], the feature configuration, the
 /// record history (lookback and forming-bar records), and the recent bar openings for `bars:K`.
@@ -30,6 +31,10 @@ pub struct FeatureCheckpoint {
     open_position: Option<u64>,
     lookback_start: u64,
     recent_opens: Vec<u64>,
+    /// The forming bar's `max_gap_us` state (added in version 2; defaulted so that a version-1 file reaches
+    /// the version check and gets its clear error).
+    #[serde(default)]
+    gap: GapTracker,
 }
 
 fn checkpoint_error(reason: impl Into<String>) -> Error {
@@ -72,6 +77,7 @@ impl FeaturePipeline {
             open_position: state.open_position,
             lookback_start: state.lookback_start,
             recent_opens: state.recent_opens.iter().copied().collect(),
+            gap: state.gap,
         }
     }
 
@@ -101,6 +107,7 @@ impl FeaturePipeline {
             open_position: checkpoint.open_position,
             lookback_start: checkpoint.lookback_start,
             recent_opens: checkpoint.recent_opens.iter().copied().collect::<VecDeque<u64>>(),
+            gap: checkpoint.gap,
         };
         Ok(FeaturePipeline::from_parts(builder, state, kernels))
     }

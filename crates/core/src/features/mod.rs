@@ -12,6 +12,7 @@
 mod bar_level;
 mod checkpoint;
 mod config;
+mod gap;
 mod history;
 mod output;
 mod pipeline;

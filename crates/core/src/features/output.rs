@@ -23,6 +23,8 @@ pub struct FeaturedBar {
     pub bar: RangeBar,
     /// Its features.
     pub features: BarFeatures,
+    /// The longest time in µs between two consecutive records of the bar; `None` for a one-record bar.
+    pub max_gap_us: Option<i64>,
 }
 
 /// One output column: its name, and whether its values are whole numbers (print as integers).

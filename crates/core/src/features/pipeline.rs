@@ -7,6 +7,7 @@ use crate::builder::{BarSink, BuilderConfig, RangeBarBuilder};
 use crate::error::Error;
 use crate::features::bar_level::BarLevelFeatures;
 use crate::features::config::{FeatureConfig, LookbackMode};
+use crate::features::gap::GapTracker;
 use crate::features::history::RecordHistory;
 use crate::features::output::{BarFeatures, FeaturedBar};
 use crate::features::window::{WindowScratch, compute_window};
@@ -42,6 +43,8 @@ pub(crate) struct FeatureState {
     pub(crate) lookback_start: u64,
     /// Opening positions of the latest completed bars (at most K, for `bars:K`).
     pub(crate) recent_opens: VecDeque<u64>,
+    /// The forming bar's longest gap between records (`max_gap_us`).
+    pub(crate) gap: GapTracker,
 }
 
 impl FeaturePipeline {
@@ -54,6 +57,7 @@ impl FeaturePipeline {
             open_position: None,
             lookback_start: 0,
             recent_opens: VecDeque::new(),
+            gap: GapTracker::default(),
         };
         Ok(FeaturePipeline::from_parts(RangeBarBuilder::with_kernels(builder, kernels), state, kernels))
     }
@@ -86,6 +90,7 @@ impl FeaturePipeline {
         };
         self.builder.push_batch_into(batch, &mut sink)?;
         let cursor = sink.cursor;
+        self.state.gap.extend(&batch.timestamp_us[cursor..]);
         if self.state.config.any_window() {
             self.state.history.append(batch, cursor, batch.len());
         }
@@ -97,7 +102,7 @@ impl FeaturePipeline {
         let bar = self.builder.incomplete_bar()?;
         let end = self.state.history.end_position();
         let features = self.state.features(&bar, end, &self.kernels, &mut self.scratch);
-        Some(FeaturedBar { bar, features })
+        Some(FeaturedBar { bar, features, max_gap_us: self.state.gap.current() })
     }
 }
 
@@ -169,6 +174,7 @@ struct PipelineSink<'a> {
 impl PipelineSink<'_> {
     /// Appends the batch's records up to (not including) `end` to the history.
     fn catch_up(&mut self, end: usize) {
+        self.state.gap.extend(&self.batch.timestamp_us[self.cursor..end]);
         if self.state.config.any_window() {
             self.state.history.append(self.batch, self.cursor, end);
         }
@@ -183,6 +189,7 @@ impl PipelineSink<'_> {
 impl BarSink for PipelineSink<'_> {
     fn bar_opened(&mut self, index: usize) {
         self.catch_up(index);
+        self.state.gap = GapTracker::default();
         let position = self.position_of(index);
         self.state.open_bar(position, self.batch.timestamp_us[index]);
     }
@@ -192,6 +199,7 @@ impl BarSink for PipelineSink<'_> {
         let end = self.position_of(index + 1);
         let features = self.state.features(&bar, end, self.kernels, self.scratch);
         self.state.complete_bar();
-        self.out.push(FeaturedBar { bar, features });
+        let max_gap_us = self.state.gap.finish_bar();
+        self.out.push(FeaturedBar { bar, features, max_gap_us });
     }
 }
