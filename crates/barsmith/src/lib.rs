@@ -8,6 +8,8 @@
 //!   checkpoints (what `barsmith bars` does).
 //! * [`sink`] — output files (CSV, Parquet), each a [`BarConsumer`].
 //! * [`output`] — the exact CSV layout and atomic output files.
+//! * `arrow_output` (cargo feature `arrow`, on with `parquet`) — bars as Arrow record batches, the columns of
+//!   the Parquet output.
 //! * `generate` (cargo feature `generate`) — the deterministic synthetic aggTrades generator behind
 //!   `barsmith gen`.
 //!
@@ -39,6 +41,8 @@
 //! ```
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "arrow")]
+pub mod arrow_output;
 pub mod error;
 #[cfg(feature = "generate")]
 pub mod generate;
