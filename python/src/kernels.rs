@@ -27,6 +27,7 @@ pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(hurst_rs, module)?)?;
     module.add_function(wrap_pyfunction!(kyle_lambda, module)?)?;
     module.add_function(wrap_pyfunction!(cpu, module)?)?;
+    module.add_function(wrap_pyfunction!(_kernel_ns, module)?)?;
     Ok(())
 }
 
@@ -182,4 +183,30 @@ fn cpu(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     dict.set_item("features", features)?;
     dict.set_item("automatic", report.automatic.name())?;
     Ok(dict)
+}
+
+/// Nanoseconds per call of a kernel (`pe`, `dfa`, `rs`, `kyle`) called `loops` times in a loop in Rust, with the
+/// backend a Python call would use: the baseline of the FFI-overhead benchmark (`python/bench/bench.py`).
+#[pyfunction]
+#[pyo3(signature = (kernel, x, q=None, loops=10_000))]
+fn _kernel_ns(kernel: &str, x: &Bound<'_, PyAny>, q: Option<&Bound<'_, PyAny>>, loops: u32) -> PyResult<f64> {
+    let kernels = select(None)?;
+    let x = series(x, "x")?;
+    let q = q.map(|q| series(q, "q")).transpose()?;
+    let (x, q) = (x.as_slice().expect("contiguous"), q.as_ref().map(|q| q.as_slice().expect("contiguous")));
+    let run = |x: &[f64]| match (kernel, q) {
+        ("pe", _) => kernels.permutation_entropy(x, 3, 1),
+        ("dfa", _) => kernels.hurst_dfa(x, None),
+        ("rs", _) => kernels.hurst_rs(x, None),
+        ("kyle", Some(q)) if q.len() == x.len() => kernels.kyle_lambda(x, q),
+        _ => None,
+    };
+    if run(x).is_none() {
+        return Err(PyValueError::new_err(format!("kernel {kernel:?} gives no value for this input")));
+    }
+    let started = std::time::Instant::now();
+    for _ in 0..loops {
+        std::hint::black_box(run(std::hint::black_box(x)));
+    }
+    Ok(started.elapsed().as_nanos() as f64 / f64::from(loops.max(1)))
 }
