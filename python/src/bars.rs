@@ -20,8 +20,9 @@ use crate::interrupt::{Cancel, run_supervised};
 use crate::options::Settings;
 use crate::trades_in::Converter;
 
-/// Most rows per output record batch, and most trades handed to the pipeline at once from an Arrow input.
-pub const BATCH_ROWS: usize = 64 * 1024;
+/// Most rows per output record batch, and most trades handed to the pipeline at once (from files and from
+/// Arrow inputs): the work between two checks for Ctrl-C.
+pub const BATCH_ROWS: usize = 16 * 1024;
 
 /// Collects each threshold's bars into Arrow record batches.
 pub struct Collector {
@@ -115,7 +116,12 @@ pub fn bars_from_paths(
     run_supervised(py, |cancel| {
         let files = expand_inputs(&inputs)?;
         let streams = group_by_symbol(files, options.symbol.as_deref())?;
-        let ingest = IngestOptions { sort: options.sort, dedupe: options.dedupe, ..IngestOptions::default() };
+        let ingest = IngestOptions {
+            sort: options.sort,
+            dedupe: options.dedupe,
+            batch_size: BATCH_ROWS,
+            ..IngestOptions::default()
+        };
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(options.threads.unwrap_or(0).min(streams.len()))
             .build()
