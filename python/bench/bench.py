@@ -11,17 +11,20 @@ release CLI (`cargo build --release -p barsmith-cli`). Three comparisons:
    price columns (target: >= 100 M trades/s).
 3. Each kernel at n = 500: a Python call against the same kernel called in a loop inside Rust (target:
    within 1 us, i.e. the FFI overhead).
+
+Times are CPU times (this process's threads; the CLI's via RUSAGE_CHILDREN): on the shared 2-core machine the
+wall time of a compute-bound run is inflated by the load, the CPU time much less.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
 import time
-import timeit
 from pathlib import Path
 
 import numpy as np
@@ -35,12 +38,18 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def median_time(run, repeats: int) -> float:
+    """Median CPU time of `run` (all threads of this process): wall time means little on a shared machine."""
     times = []
     for _ in range(repeats):
-        started = time.perf_counter()
+        started = time.process_time()
         run()
-        times.append(time.perf_counter() - started)
+        times.append(time.process_time() - started)
     return statistics.median(times)
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def bench_paths(cli: Path, trades: int, repeats: int) -> None:
@@ -52,19 +61,19 @@ def bench_paths(cli: Path, trades: int, repeats: int) -> None:
     out = work / "cli-bars.csv"
     cli_times, py_times = [], []
     for _ in range(repeats):  # alternate, so both see the same machine load
-        started = time.perf_counter()
+        started = children_cpu()
         subprocess.run([str(cli), "bars", "--quiet", "--threshold-dbps", "250", str(source), "-o", str(out)],
                        check=True)
-        cli_times.append(time.perf_counter() - started)
-        started = time.perf_counter()
+        cli_times.append(children_cpu() - started)
+        started = time.process_time()
         table = bs.bars(source, threshold_dbps=250)
-        py_times.append(time.perf_counter() - started)
+        py_times.append(time.process_time() - started)
     cli_s, py_s = statistics.median(cli_times), statistics.median(py_times)
     print(f"1. {trades:,} trades from {source.name}, all features, 250 dbps ({table.num_rows} bars), "
-          f"median of {repeats}:")
+          f"median CPU time of {repeats}:")
     print(f"   CLI  barsmith bars -o FILE.csv : {cli_s * 1e3:8.1f} ms  {trades / cli_s / 1e6:6.2f} M trades/s")
     print(f"   Python bs.bars(path)           : {py_s * 1e3:8.1f} ms  {trades / py_s / 1e6:6.2f} M trades/s")
-    print(f"   Python / CLI wall time: {py_s / cli_s:.3f}")
+    print(f"   Python / CLI CPU time: {py_s / cli_s:.3f}")
 
 
 def bench_frame(trades: int, repeats: int) -> None:
@@ -76,7 +85,7 @@ def bench_frame(trades: int, repeats: int) -> None:
             pl.col("price", "quantity").cast(pl.Float64), (pl.col("transact_time") // 1000)),
     }
     print(f"2. plain bars (features='none', 250 dbps) from an in-memory polars frame of {trades:,} trades, "
-          f"median of {repeats}:")
+          f"median CPU time of {repeats}:")
     for name, frame in frames.items():
         seconds = median_time(lambda: bs.bars(frame, threshold_dbps=250, features="none", output="arrow"), repeats)
         print(f"   {name:32s}: {seconds * 1e3:8.1f} ms  {trades / seconds / 1e6:7.1f} M trades/s")
@@ -97,12 +106,18 @@ def bench_kernels(repeats: int) -> None:
         "kyle_lambda": (lambda: bs.kernels.kyle_lambda(x, q), "kyle", q),
     }
     backend = bs.cpu()["selected"]
-    print(f"3. kernels at n = 500 ({backend}), best of {repeats} rounds, ns per call:")
+    print(f"3. kernels at n = 500 ({backend}), best of {repeats} rounds, CPU ns per call:")
     print(f"   {'kernel':22s} {'Rust loop':>10s} {'Python call':>12s} {'overhead':>9s}")
     for name, (call, short, second) in calls.items():
         loops = 20_000
-        python_ns = min(timeit.repeat(call, number=loops, repeat=repeats)) / loops * 1e9
-        rust_ns = min(_barsmith._kernel_ns(short, x, second, loops) for _ in range(repeats))
+
+        def python_loop():
+            for _ in range(loops):
+                call()
+
+        python_ns = min(median_time(python_loop, 1) for _ in range(repeats)) / loops * 1e9
+        rust_ns = min(median_time(lambda: _barsmith._kernel_ns(short, x, second, loops), 1)
+                      for _ in range(repeats)) / loops * 1e9
         print(f"   {name:22s} {rust_ns:10.0f} {python_ns:12.0f} {python_ns - rust_ns:9.0f}")
 
 
