@@ -5,9 +5,9 @@ set shell := ["bash", "-euo", "pipefail", "-c"]
 default:
     @just --list
 
-# Run every test in the workspace (the README's test command).
+# Run every test: the Rust workspace, then the Python package (the README's test command).
 test:
-    cargo test --workspace
+    bash tools/test-all.sh
 
 # Formatting and lints, as CI runs them.
 lint:

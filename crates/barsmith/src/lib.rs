@@ -13,6 +13,8 @@
 //! * `check` (cargo feature `check`) — completeness and integrity reports over aggTrades files: missing days,
 //!   agg_trade_id gaps and repeats, out-of-order records, time gaps, checksums (behind `barsmith check`).
 //! * [`calendar`] — UTC days, as archive names use them.
+//! * `arrow_output` (cargo feature `arrow`, on with `parquet`) — bars as Arrow record batches, the columns of
+//!   the Parquet output.
 //! * `generate` (cargo feature `generate`) — the deterministic synthetic aggTrades generator behind
 //!   `barsmith gen`.
 //!
@@ -47,6 +49,8 @@
 pub mod calendar;
 #[cfg(feature = "check")]
 pub mod check;
+#[cfg(feature = "arrow")]
+pub mod arrow_output;
 pub mod error;
 #[cfg(feature = "fetch")]
 pub mod fetch;
