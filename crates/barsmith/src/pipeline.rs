@@ -117,6 +117,8 @@ pub struct BarPipeline {
     trades: u64,
     bars: Vec<u64>,
     scratch: Vec<FeaturedBar>,
+    parallel_thresholds: bool,
+    threshold_bars: Vec<Vec<FeaturedBar>>,
 }
 
 impl BarPipeline {
@@ -158,11 +160,28 @@ impl BarPipeline {
 
     fn from_pipelines(pipelines: Vec<FeaturePipeline>, include_incomplete: bool) -> BarPipeline {
         let bars = vec![0; pipelines.len()];
-        BarPipeline { pipelines, include_incomplete, trades: 0, bars, scratch: Vec::new() }
+        BarPipeline {
+            pipelines,
+            include_incomplete,
+            trades: 0,
+            bars,
+            scratch: Vec::new(),
+            parallel_thresholds: false,
+            threshold_bars: Vec::new(),
+        }
+    }
+
+    /// Builds the thresholds on the current rayon pool's threads, batch by batch (they are independent
+    /// builders over the same records); bars still reach the consumer in the same order. Off by default.
+    pub fn set_parallel_thresholds(&mut self, parallel: bool) {
+        self.parallel_thresholds = parallel;
     }
 
     /// Feeds one batch to every threshold.
     pub fn push_batch(&mut self, batch: &TradeBatch, consumer: &mut impl BarConsumer) -> Result<(), Error> {
+        if self.parallel_thresholds && self.pipelines.len() > 1 {
+            return self.push_batch_parallel(batch, consumer);
+        }
         for (index, pipeline) in self.pipelines.iter_mut().enumerate() {
             self.scratch.clear();
             pipeline.push_batch(batch, &mut self.scratch)?;
@@ -173,6 +192,47 @@ impl BarPipeline {
         }
         self.trades += batch.len() as u64;
         Ok(())
+    }
+
+    /// [`BarPipeline::push_batch`] with one rayon task per threshold.
+    fn push_batch_parallel(&mut self, batch: &TradeBatch, consumer: &mut impl BarConsumer) -> Result<(), Error> {
+        use rayon::prelude::*;
+        self.threshold_bars.resize_with(self.pipelines.len(), Vec::new);
+        let results: Vec<Result<(), barsmith_core::Error>> = self
+            .pipelines
+            .par_iter_mut()
+            .zip(self.threshold_bars.par_iter_mut())
+            .map(|(pipeline, bars)| {
+                bars.clear();
+                pipeline.push_batch(batch, bars)
+            })
+            .collect();
+        for result in results {
+            result?;
+        }
+        for (index, bars) in self.threshold_bars.iter().enumerate() {
+            for bar in bars {
+                consumer.bar(index, bar, true)?;
+            }
+            self.bars[index] += bars.len() as u64;
+        }
+        self.trades += batch.len() as u64;
+        Ok(())
+    }
+
+    /// Hands the per-threshold pipelines to the sharded run (`crate::parallel`).
+    pub(crate) fn take_pipelines(&mut self) -> Vec<FeaturePipeline> {
+        std::mem::take(&mut self.pipelines)
+    }
+
+    /// Takes the pipelines back after a sharded run that consumed `trades` more trades and completed
+    /// `bars[i]` more bars of threshold `i`.
+    pub(crate) fn restore_pipelines(&mut self, pipelines: Vec<FeaturePipeline>, trades: u64, bars: &[u64]) {
+        self.pipelines = pipelines;
+        self.trades += trades;
+        for (total, more) in self.bars.iter_mut().zip(bars) {
+            *total += more;
+        }
     }
 
     /// Ends the stream: emits the incomplete bars when configured, then calls [`BarConsumer::finish`].

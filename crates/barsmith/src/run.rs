@@ -40,7 +40,8 @@ pub struct RunConfig {
     pub output: OutputTarget,
     /// Output format; `None` = from the file extension, else CSV.
     pub format: Option<OutputFormat>,
-    /// Worker threads for symbols in parallel; `None` = all cores.
+    /// Worker threads; `None` = all cores. Symbols run in parallel; a symbol with more threads than that cuts
+    /// its stream into shards joined exactly (`crate::parallel`), or else builds its thresholds in parallel.
     pub threads: Option<usize>,
     /// Resume every (symbol, threshold) from this checkpoint file.
     pub checkpoint_in: Option<PathBuf>,
@@ -79,6 +80,10 @@ pub struct StreamSummary {
     pub gaps: IdGaps,
     /// Files written, per threshold.
     pub outputs: Vec<PathBuf>,
+    /// Shards the stream was cut into (1: read in one pass; see `crate::parallel`).
+    pub shards: usize,
+    /// Records the joins between shards replayed, summed over thresholds.
+    pub replayed_records: u64,
 }
 
 /// What a run produced.
@@ -132,11 +137,12 @@ pub fn run(config: &RunConfig, progress: &dyn Progress) -> Result<RunSummary, Er
         .num_threads(threads)
         .build()
         .map_err(|e| Error::usage(format!("cannot start {threads} threads: {e}")))?;
+    let stream_threads = crate::parallel::threads_per_stream(pool.current_num_threads(), streams.len());
     let results: Vec<Result<(StreamSummary, Vec<StreamCheckpoint>), Error>> = pool.install(|| {
         streams
             .par_iter()
             .zip(outputs.par_iter())
-            .map(|(stream, paths)| run_stream(config, stream, paths, resumed.as_deref(), progress))
+            .map(|(stream, paths)| run_stream(config, stream, paths, resumed.as_deref(), progress, stream_threads))
             .collect()
     });
     let mut summaries = Vec::with_capacity(results.len());
@@ -207,6 +213,7 @@ fn run_stream(
     outputs: &[(PathBuf, OutputFormat)],
     resumed: Option<&[StreamCheckpoint]>,
     progress: &dyn Progress,
+    threads: usize,
 ) -> Result<(StreamSummary, Vec<StreamCheckpoint>), Error> {
     let pipeline_config = PipelineConfig { thresholds: config.thresholds.clone(), settings: config.settings };
     let mut pipeline = match resumed {
@@ -227,15 +234,17 @@ fn run_stream(
         };
         fan_out.writers.push(create_writer(path, *format, &schema, &metadata)?);
     }
-    let mut reader = MultiFileReader::new(&stream.files, &config.ingest)?;
-    let mut batch = TradeBatch::new();
-    let mut bytes_reported = 0;
-    while reader.next_batch(&mut batch)? {
-        pipeline.push_batch(&batch, &mut fan_out)?;
-        let bytes = reader.bytes_read();
-        progress.advanced(bytes.saturating_sub(bytes_reported), batch.len() as u64);
-        bytes_reported = bytes;
-    }
+    let fed = match threads > 1 {
+        true => crate::parallel::feed_stream(&stream.files, &config.ingest, &mut pipeline, &mut fan_out, progress, threads)?,
+        false => None,
+    };
+    let (gaps, shards, replayed_records) = match fed {
+        Some(fed) => (fed.gaps, fed.stats.shards, fed.stats.replayed),
+        None => {
+            pipeline.set_parallel_thresholds(threads > 1);
+            (read_in_one_pass(config, stream, &mut pipeline, &mut fan_out, progress)?, 1, 0)
+        }
+    };
     pipeline.finish(&mut fan_out)?;
     let states = pipeline
         .checkpoints()
@@ -247,10 +256,32 @@ fn run_stream(
         symbol: stream.symbol.clone(),
         trades: pipeline.trades(),
         bars: config.thresholds.iter().copied().zip(pipeline.bar_counts().iter().copied()).collect(),
-        gaps: reader.gaps().clone(),
+        gaps,
         outputs: outputs.iter().map(|(p, _)| p.clone()).collect(),
+        shards,
+        replayed_records,
     };
     Ok((summary, states))
+}
+
+/// Reads the stream's files one after another into `pipeline`; returns the id gaps between them.
+fn read_in_one_pass(
+    config: &RunConfig,
+    stream: &SymbolStream,
+    pipeline: &mut BarPipeline,
+    fan_out: &mut WriterFanOut,
+    progress: &dyn Progress,
+) -> Result<IdGaps, Error> {
+    let mut reader = MultiFileReader::new(&stream.files, &config.ingest)?;
+    let mut batch = TradeBatch::new();
+    let mut bytes_reported = 0;
+    while reader.next_batch(&mut batch)? {
+        pipeline.push_batch(&batch, fan_out)?;
+        let bytes = reader.bytes_read();
+        progress.advanced(bytes.saturating_sub(bytes_reported), batch.len() as u64);
+        bytes_reported = bytes;
+    }
+    Ok(reader.gaps().clone())
 }
 
 fn checkpoints_for(

@@ -72,7 +72,8 @@ pub struct BarsArgs {
     /// Kernel backend for features (scalar, avx2, avx512, neon, pulp, wide, auto); default BARSMITH_BACKEND or auto.
     #[arg(long)]
     backend: Option<String>,
-    /// Worker threads (symbols run in parallel); default: all cores.
+    /// Worker threads; default: all cores. Symbols run in parallel; with more threads than symbols, a symbol's
+    /// files are cut into shards that run in parallel and are joined exactly (or its thresholds run in parallel).
     #[arg(long)]
     threads: Option<usize>,
     /// Resume every (symbol, threshold) from this checkpoint file.
@@ -167,6 +168,17 @@ fn print_summary(summary: &RunSummary) {
     for stream in &summary.streams {
         let bars: Vec<String> = stream.bars.iter().map(|(t, n)| format!("{n} at {} dbps", t.dbps())).collect();
         eprintln!("{}: {} trades; bars: {}", stream.symbol, stream.trades, bars.join(", "));
+        if stream.shards > 1 {
+            // Each threshold replays on its own, so the share is of records × thresholds.
+            let work = stream.trades.saturating_mul(stream.bars.len() as u64).max(1);
+            eprintln!(
+                "{}: {} shards in parallel; {} records replayed at the joins ({:.4} % of records × thresholds)",
+                stream.symbol,
+                stream.shards,
+                stream.replayed_records,
+                stream.replayed_records as f64 * 100.0 / work as f64
+            );
+        }
         if let Some(gap) = &stream.gaps.first {
             eprintln!(
                 "{}: note: {} agg_trade_id gap(s) between files ({} ids missing); first after id {} in {}, next id {} in {}",

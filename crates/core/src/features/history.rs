@@ -47,6 +47,11 @@ impl RecordHistory {
         self.first_position + (self.price.len() - self.head) as u64
     }
 
+    /// Adds `by` to every position (see `FeaturePipeline::offset_positions`).
+    pub(crate) fn offset_positions(&mut self, by: u64) {
+        self.first_position += by;
+    }
+
     /// Appends records `start..end` of `batch`.
     pub(crate) fn append(&mut self, batch: &TradeBatch, start: usize, end: usize) {
         if start >= end {

@@ -76,6 +76,28 @@ impl FeaturePipeline {
         &self.builder
     }
 
+    /// The stream position of the next record: how many records came before it since the stream began
+    /// (across checkpoints). Positions are tracked only when a window feature is on; otherwise it stays 0.
+    pub fn next_position(&self) -> u64 {
+        self.state.history.end_position()
+    }
+
+    /// Renumbers the stream positions as if `by` more records had come before everything this pipeline has
+    /// seen. A pipeline started with no history on a later part of a stream, whose state has since become
+    /// equal to that of the pipeline that read the whole stream (see `barsmith::parallel`), thereby gets the
+    /// same checkpoint too. Bars and features do not depend on the numbering; without window features
+    /// positions are not tracked and nothing changes.
+    pub fn offset_positions(&mut self, by: u64) {
+        if !self.state.config.any_window() {
+            return;
+        }
+        let state = &mut self.state;
+        state.history.offset_positions(by);
+        state.open_position = state.open_position.map(|p| p + by);
+        state.lookback_start += by;
+        state.recent_opens.iter_mut().for_each(|p| *p += by);
+    }
+
     /// Pushes a batch, appending each completed bar with its features to `out`.
     ///
     /// On an ordering error nothing is consumed (the builder validates the whole batch first).
