@@ -11,7 +11,7 @@
 use barsmith::core::features::{FeatureConfig, LookbackMode};
 use barsmith::generate::{GenConfig, TradeGenerator};
 use barsmith::parallel::{Convergence, DEFAULT_HEAD_RECORDS, run_batches};
-use barsmith::pipeline::{BarPipeline, BarCallback, PipelineConfig};
+use barsmith::pipeline::{BarCallback, BarPipeline, PipelineConfig};
 use barsmith::{IngestOptions, Threshold, TradeBatch};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -33,7 +33,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let cut = cut(&stream, shards);
     println!("{} records in {} shards", stream.len(), cut.len());
-    println!("dbps | lookback | bars | shards met | records to meet: median / max | bars to meet: median / max | replayed");
+    println!(
+        "dbps | lookback | bars | shards met | records to meet: median / max | bars to meet: median / max | replayed"
+    );
     for dbps in thresholds {
         for mode in [LookbackMode::Count(500), LookbackMode::Time { duration_us: 30_000_000 }, LookbackMode::Bars(3)] {
             let mut config = PipelineConfig::new(vec![Threshold::from_dbps(dbps)?]);

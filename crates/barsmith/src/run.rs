@@ -235,7 +235,9 @@ fn run_stream(
         fan_out.writers.push(create_writer(path, *format, &schema, &metadata)?);
     }
     let fed = match threads > 1 {
-        true => crate::parallel::feed_stream(&stream.files, &config.ingest, &mut pipeline, &mut fan_out, progress, threads)?,
+        true => {
+            crate::parallel::feed_stream(&stream.files, &config.ingest, &mut pipeline, &mut fan_out, progress, threads)?
+        }
         false => None,
     };
     let (gaps, shards, replayed_records) = match fed {

@@ -98,7 +98,9 @@ pub fn run_sharded<C: BarConsumer + Send>(
                     let result = if cancel.load(Ordering::Relaxed) {
                         Ok(None)
                     } else {
-                        inputs.open(index, false).and_then(|mut source| speculate(start, &mut *source, head_records, cancel))
+                        inputs
+                            .open(index, false)
+                            .and_then(|mut source| speculate(start, &mut *source, head_records, cancel))
                     };
                     // The joiner stops listening after a failure; nothing is left to tell it then.
                     let _ = sender.send((index, result));
@@ -141,7 +143,10 @@ impl<'a, C: BarConsumer> JoinChain<'a, C> {
         JoinChain { inputs, boundaries, consumer, truth: Vec::new(), previous: None, stats, bars: Vec::new() }
     }
 
-    fn run(&mut self, receiver: mpsc::Receiver<(usize, Result<Option<Speculation>, Error>)>) -> Result<ChainOutcome, Error> {
+    fn run(
+        &mut self,
+        receiver: mpsc::Receiver<(usize, Result<Option<Speculation>, Error>)>,
+    ) -> Result<ChainOutcome, Error> {
         let mut pending = BTreeMap::new();
         let mut next = 0;
         for (index, result) in receiver {
@@ -176,9 +181,10 @@ impl<'a, C: BarConsumer> JoinChain<'a, C> {
             (runs.into_iter().map(|run| run.bars).collect::<Vec<_>>(), false)
         } else {
             let skip = match &self.previous {
-                Some(previous) if !speculation.head.is_empty() => {
-                    self.boundaries.check(index, previous, &speculation.head).map_err(|e| self.boundaries.explain(index, e))?
-                }
+                Some(previous) if !speculation.head.is_empty() => self
+                    .boundaries
+                    .check(index, previous, &speculation.head)
+                    .map_err(|e| self.boundaries.explain(index, e))?,
                 _ => false,
             };
             let truth = std::mem::take(&mut self.truth);

@@ -151,8 +151,8 @@ impl ShardInputs for FileShards<'_> {
     fn open(&self, index: usize, replay: bool) -> Result<Box<dyn TradeSource + '_>, Error> {
         let shard = &self.shards[index];
         let reader = match shard.range {
-            None => ShardReader::Files(MultiFileReader::new(std::slice::from_ref(&shard.path), self.ingest)?),
-            Some((start, end)) => ShardReader::Range(open_range(shard, start, end, self.ingest)?),
+            None => ShardReader::Files(Box::new(MultiFileReader::new(std::slice::from_ref(&shard.path), self.ingest)?)),
+            Some((start, end)) => ShardReader::Range(Box::new(open_range(shard, start, end, self.ingest)?)),
         };
         Ok(Box::new(ReportingSource {
             reader,
@@ -174,8 +174,8 @@ fn open_range(shard: &FileShard, start: u64, end: u64, ingest: &IngestOptions) -
 }
 
 enum ShardReader {
-    Files(MultiFileReader),
-    Range(TradeReader),
+    Files(Box<MultiFileReader>),
+    Range(Box<TradeReader>),
 }
 
 /// Reads a shard, reporting progress for the speculative run and keeping its inner id gaps.

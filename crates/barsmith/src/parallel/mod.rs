@@ -23,7 +23,7 @@ mod shard;
 
 pub use engine::{DEFAULT_HEAD_RECORDS, PlainBoundaries, ShardBoundaries, ShardInputs, ShardStats, run_sharded};
 pub use files::{FileBoundaries, FileShard, FileShards, ShardOptions, plan_shards};
-pub use shard::{BatchesSource, Convergence, Joined, SpeculativeRun, Speculation, TradeSource, join, speculate};
+pub use shard::{BatchesSource, Convergence, Joined, Speculation, SpeculativeRun, TradeSource, join, speculate};
 
 use barsmith_core::TradeBatch;
 

@@ -205,7 +205,12 @@ pub fn join<'a>(
     Ok(joined)
 }
 
-fn replay_batch(replays: &mut [Replay], batch: &TradeBatch, offset: u64, scratch: &mut TradeBatch) -> Result<(), Error> {
+fn replay_batch(
+    replays: &mut [Replay],
+    batch: &TradeBatch,
+    offset: u64,
+    scratch: &mut TradeBatch,
+) -> Result<(), Error> {
     for replay in replays.iter_mut().filter(|r| r.active()) {
         replay.push(batch, offset, scratch)?;
     }
