@@ -13,7 +13,8 @@ mkdir -p "$work/data"
 for day in $(seq 1 "$days"); do
     file=$(printf '%s/data/SYNTHUSDT-aggTrades-2026-01-%02d.csv' "$work" "$day")
     [[ -s $file ]] && continue
-    start=$((1767225600000000 + (day - 1) * 86400000000))
+    # 1 M generated trades span about 2.5 days: files start 3 days apart (names are only labels here).
+    start=$((1767225600000000 + (day - 1) * 3 * 86400000000))
     "$bin" gen --trades "$trades" --seed "$day" --start-time-us "$start" \
         --first-agg-trade-id $((1000000000 + day * 100000000)) -o "$file"
 done
