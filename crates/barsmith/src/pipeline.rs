@@ -14,7 +14,9 @@
 //! assert!(!bars.completed.is_empty());
 //! ```
 
-use barsmith_core::features::{FeatureCheckpoint, FeatureConfig, FeaturePipeline, FeaturedBar, Kernels};
+use barsmith_core::features::{
+    FeatureCheckpoint, FeatureConfig, FeaturedBar, Kernels, SymbolPipeline, WindowOverflow,
+};
 use barsmith_core::{BuilderConfig, Threshold, TradeBatch};
 
 use crate::error::Error;
@@ -109,30 +111,32 @@ impl<F: FnMut(usize, &FeaturedBar, bool) -> Result<(), Error>> BarConsumer for B
     }
 }
 
-/// One feature pipeline per threshold over a single pass of the trades.
+/// Every threshold of one stream over a single pass of the trades, sharing one record history
+/// ([`SymbolPipeline`]).
 #[derive(Debug, Clone)]
 pub struct BarPipeline {
-    pipelines: Vec<FeaturePipeline>,
+    pipeline: SymbolPipeline,
     include_incomplete: bool,
     trades: u64,
     bars: Vec<u64>,
-    scratch: Vec<FeaturedBar>,
+    scratch: Vec<(usize, FeaturedBar)>,
 }
 
 impl BarPipeline {
     /// A pipeline with no history.
     pub fn new(config: &PipelineConfig) -> Result<BarPipeline, Error> {
         let settings = &config.settings;
-        let pipelines = config
+        if config.thresholds.is_empty() {
+            return Err(Error::usage("no threshold given"));
+        }
+        let builders: Vec<BuilderConfig> = config
             .thresholds
             .iter()
-            .map(|&threshold| {
-                let builder = BuilderConfig { threshold, same_timestamp_gate: settings.same_timestamp_gate };
-                FeaturePipeline::new(builder, settings.features, settings.kernels)
-                    .map_err(|e| Error::usage(format!("feature configuration: {e}")))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(BarPipeline::from_pipelines(pipelines, settings.include_incomplete))
+            .map(|&threshold| BuilderConfig { threshold, same_timestamp_gate: settings.same_timestamp_gate })
+            .collect();
+        let pipeline = SymbolPipeline::new(&builders, settings.features, settings.kernels)
+            .map_err(|e| Error::usage(format!("feature configuration: {e}")))?;
+        Ok(BarPipeline::from_pipeline(pipeline, settings.include_incomplete))
     }
 
     /// A pipeline that continues from checkpoints (one per threshold, in the configured order).
@@ -142,35 +146,31 @@ impl BarPipeline {
             return Err(Error::usage(message));
         }
         let settings = &config.settings;
-        let mut pipelines = Vec::with_capacity(checkpoints.len());
-        for (checkpoint, &threshold) in checkpoints.iter().zip(&config.thresholds) {
-            let pipeline = FeaturePipeline::from_checkpoint(checkpoint, settings.kernels)?;
+        let pipeline = SymbolPipeline::from_checkpoints(checkpoints, settings.kernels)?;
+        for (index, &threshold) in config.thresholds.iter().enumerate() {
             let wanted = BuilderConfig { threshold, same_timestamp_gate: settings.same_timestamp_gate };
-            if pipeline.builder().config() != wanted || *pipeline.config() != settings.features {
+            if pipeline.builder(index).config() != wanted || *pipeline.config() != settings.features {
                 return Err(Error::usage(format!(
                     "checkpoint for {} dbps was written with other settings than this run's",
                     threshold.dbps()
                 )));
             }
-            pipelines.push(pipeline);
         }
-        Ok(BarPipeline::from_pipelines(pipelines, settings.include_incomplete))
+        Ok(BarPipeline::from_pipeline(pipeline, settings.include_incomplete))
     }
 
-    fn from_pipelines(pipelines: Vec<FeaturePipeline>, include_incomplete: bool) -> BarPipeline {
-        let bars = vec![0; pipelines.len()];
-        BarPipeline { pipelines, include_incomplete, trades: 0, bars, scratch: Vec::new() }
+    fn from_pipeline(pipeline: SymbolPipeline, include_incomplete: bool) -> BarPipeline {
+        let bars = vec![0; pipeline.len()];
+        BarPipeline { pipeline, include_incomplete, trades: 0, bars, scratch: Vec::new() }
     }
 
     /// Feeds one batch to every threshold.
     pub fn push_batch(&mut self, batch: &TradeBatch, consumer: &mut impl BarConsumer) -> Result<(), Error> {
-        for (index, pipeline) in self.pipelines.iter_mut().enumerate() {
-            self.scratch.clear();
-            pipeline.push_batch(batch, &mut self.scratch)?;
-            for bar in &self.scratch {
-                consumer.bar(index, bar, true)?;
-            }
-            self.bars[index] += self.scratch.len() as u64;
+        self.scratch.clear();
+        self.pipeline.push_batch(batch, &mut self.scratch)?;
+        for (index, bar) in &self.scratch {
+            consumer.bar(*index, bar, true)?;
+            self.bars[*index] += 1;
         }
         self.trades += batch.len() as u64;
         Ok(())
@@ -180,8 +180,8 @@ impl BarPipeline {
     /// Checkpoints stay available.
     pub fn finish(&mut self, consumer: &mut impl BarConsumer) -> Result<(), Error> {
         if self.include_incomplete {
-            for (index, pipeline) in self.pipelines.iter_mut().enumerate() {
-                if let Some(bar) = pipeline.incomplete() {
+            for index in 0..self.pipeline.len() {
+                if let Some(bar) = self.pipeline.incomplete(index) {
                     consumer.bar(index, &bar, false)?;
                 }
             }
@@ -191,7 +191,18 @@ impl BarPipeline {
 
     /// One checkpoint per threshold, in the configured order.
     pub fn checkpoints(&self) -> Vec<FeatureCheckpoint> {
-        self.pipelines.iter().map(FeaturePipeline::checkpoint).collect()
+        (0..self.pipeline.len()).map(|index| self.pipeline.checkpoint(index)).collect()
+    }
+
+    /// The bars whose windows exceeded [`FeatureConfig::max_window_records`] since the last call (their
+    /// window features of that group are null); `threshold` indexes the configured thresholds.
+    pub fn take_overflows(&mut self) -> Vec<WindowOverflow> {
+        self.pipeline.take_overflows()
+    }
+
+    /// Records held in the shared record history.
+    pub fn held_records(&self) -> u64 {
+        self.pipeline.held_records()
     }
 
     /// Trades consumed so far.

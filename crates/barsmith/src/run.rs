@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use barsmith_core::features::{FeatureCheckpoint, FeaturedBar};
+use barsmith_core::features::{FeatureCheckpoint, FeaturedBar, WindowOverflow};
 use barsmith_core::{Threshold, TradeBatch};
 use barsmith_ingest::{IdGaps, IngestOptions, MultiFileReader};
 use rayon::prelude::*;
@@ -56,6 +56,11 @@ pub trait Progress: Sync {
     }
     /// `bytes` more input bytes and `trades` more trades were consumed.
     fn advanced(&self, bytes: u64, trades: u64);
+    /// Something the user must know that does not stop the run (one line, no `warning:` prefix), e.g. a
+    /// window longer than `--max-window-records` whose features are null. Ignored by default.
+    fn warning(&self, message: &str) {
+        let _ = message;
+    }
 }
 
 /// A [`Progress`] that ignores everything.
@@ -230,13 +235,20 @@ fn run_stream(
     let mut reader = MultiFileReader::new(&stream.files, &config.ingest)?;
     let mut batch = TradeBatch::new();
     let mut bytes_reported = 0;
+    let warn = |pipeline: &mut BarPipeline| {
+        for overflow in pipeline.take_overflows() {
+            progress.warning(&overflow_message(&stream.symbol, config.thresholds[overflow.threshold], &overflow));
+        }
+    };
     while reader.next_batch(&mut batch)? {
         pipeline.push_batch(&batch, &mut fan_out)?;
+        warn(&mut pipeline);
         let bytes = reader.bytes_read();
         progress.advanced(bytes.saturating_sub(bytes_reported), batch.len() as u64);
         bytes_reported = bytes;
     }
     pipeline.finish(&mut fan_out)?;
+    warn(&mut pipeline);
     let states = pipeline
         .checkpoints()
         .into_iter()
@@ -291,4 +303,61 @@ fn write_checkpoints(path: &Path, streams: Vec<StreamCheckpoint>) -> Result<(), 
     std::io::Write::flush(&mut writer).map_err(|e| Error::from_output(path, e))?;
     drop(writer);
     output.commit().map_err(|e| Error::from_output(path, e))
+}
+
+/// The warning for a bar whose windows exceeded `--max-window-records`.
+pub fn overflow_message(symbol: &str, threshold: Threshold, overflow: &WindowOverflow) -> String {
+    let mut nulls = Vec::new();
+    if let Some(records) = overflow.intra_records {
+        nulls.push(format!("its own window has {records} records (intra_* features are null)"));
+    }
+    if overflow.lookback {
+        nulls.push("its lookback window has more (lookback_* features are null)".to_string());
+    }
+    format!(
+        "{symbol} at {} dbps: the bar opened at {} ({} µs) exceeds --max-window-records {}: {}; raise \
+         --max-window-records to compute them (each record costs about 44 bytes while its window is computed)",
+        threshold.dbps(),
+        format_utc(overflow.open_time_us),
+        overflow.open_time_us,
+        overflow.limit,
+        nulls.join("; ")
+    )
+}
+
+/// `YYYY-MM-DDTHH:MM:SS.ffffffZ` for µs since the Unix epoch (proleptic Gregorian calendar).
+pub fn format_utc(time_us: i64) -> String {
+    let (days, micros) = (time_us.div_euclid(86_400_000_000), time_us.rem_euclid(86_400_000_000));
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era = (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let mp = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    let seconds = micros / 1_000_000;
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:06}Z",
+        seconds / 3_600,
+        seconds / 60 % 60,
+        seconds % 60,
+        micros % 1_000_000
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::format_utc;
+
+    #[test]
+    fn formats_times_in_utc() {
+        assert_eq!(format_utc(0), "1970-01-01T00:00:00.000000Z");
+        assert_eq!(format_utc(1_767_225_600_000_000), "2026-01-01T00:00:00.000000Z");
+        assert_eq!(format_utc(951_782_400_123_456), "2000-02-29T00:00:00.123456Z");
+        assert_eq!(format_utc(1_709_251_199_999_999), "2024-02-29T23:59:59.999999Z");
+        assert_eq!(format_utc(-1), "1969-12-31T23:59:59.999999Z");
+    }
 }

@@ -24,7 +24,8 @@ pub use builder::{BarSink, BuilderConfig, RangeBarBuilder};
 pub use checkpoint::{CHECKPOINT_VERSION, Checkpoint};
 pub use error::{Error, ErrorKind};
 pub use features::{
-    BarFeatures, FeatureCheckpoint, FeatureConfig, FeaturePipeline, FeaturedBar, Kernels, LookbackMode,
+    BarFeatures, FeatureCheckpoint, FeatureConfig, FeaturePipeline, FeaturedBar, Kernels, LookbackMode, SymbolPipeline,
+    WindowOverflow,
 };
 pub use fixed_point::{FixedPoint, ParseFixedPointError, SCALE, TURNOVER_SCALE, format_scaled_i128};
 pub use threshold::Threshold;

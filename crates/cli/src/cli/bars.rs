@@ -65,6 +65,18 @@ pub struct BarsArgs {
     /// Permutation-entropy order (2..=7).
     #[arg(long, default_value_t = 3)]
     pe_order: usize,
+    /// Fewest records a window needs for permutation entropy (null below; at least --pe-order).
+    #[arg(long, value_name = "N", default_value_t = FeatureConfig::default().pe_min_records)]
+    pe_min_records: usize,
+    /// Fewest records a window needs for the Hurst exponents (null below; at least 16). See docs/FEATURES.md
+    /// for the spread of both estimators against window length.
+    #[arg(long, value_name = "N", default_value_t = FeatureConfig::default().hurst_min_records)]
+    hurst_min_records: usize,
+    /// Most records one window may hold (a bar's own records or its lookback): a longer window gets null
+    /// window features and a warning; bars are unaffected. Memory: about 44 bytes per record of the longest
+    /// window (20 held + 24 while computing it).
+    #[arg(long, value_name = "N", default_value_t = FeatureConfig::default().max_window_records)]
+    max_window_records: u64,
     /// Kernel backend for features (scalar, avx2, avx512, neon, pulp, wide, auto); default BARSMITH_BACKEND or auto.
     #[arg(long)]
     backend: Option<String>,
@@ -145,6 +157,9 @@ fn feature_config(args: &BarsArgs) -> Result<FeatureConfig, Failure> {
         permutation_entropy: !args.no_pe,
         hurst: !args.no_hurst,
         pe_order: args.pe_order,
+        pe_min_records: args.pe_min_records,
+        hurst_min_records: args.hurst_min_records,
+        max_window_records: args.max_window_records,
         ..FeatureConfig::default()
     }
     .with_groups(&groups);
@@ -209,6 +224,10 @@ impl Progress for BarProgress {
         if total_bytes > 0 {
             self.bar.set_length(total_bytes);
         }
+    }
+
+    fn warning(&self, message: &str) {
+        self.bar.suspend(|| eprintln!("warning: {message}"));
     }
 
     fn advanced(&self, bytes: u64, trades: u64) {

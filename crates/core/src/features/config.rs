@@ -112,6 +112,11 @@ pub struct FeatureConfig {
     pub pe_min_records: usize,
     /// Fewest records a window needs for `hurst_dfa` and `hurst_rs` (null below).
     pub hurst_min_records: usize,
+    /// Most records a window may hold: a longer window (a bar's own records, or its lookback) gets null
+    /// window features, and the record history never holds more than this many records before the newest
+    /// one. Bars do not depend on it. Each held record costs 20 bytes, and computing a window of n records
+    /// takes up to 24·n bytes more for its `f64` columns and the Hurst kernels' working memory.
+    pub max_window_records: u64,
 }
 
 impl Default for FeatureConfig {
@@ -127,9 +132,14 @@ impl Default for FeatureConfig {
             pe_order: 3,
             pe_min_records: 60,
             hurst_min_records: 64,
+            max_window_records: DEFAULT_MAX_WINDOW_RECORDS,
         }
     }
 }
+
+/// Default [`FeatureConfig::max_window_records`]: 20 million records (at most 400 MB of history plus 480 MB
+/// while the longest window is computed), beyond the records of any one day of BTCUSDT.
+pub const DEFAULT_MAX_WINDOW_RECORDS: u64 = 20_000_000;
 
 /// Largest supported permutation-entropy order (the kernels' limit, 7! = 5 040 patterns).
 pub const MAX_PE_ORDER: usize = *barsmith_kernels::PE_ORDERS.end();
@@ -137,7 +147,7 @@ pub const MAX_PE_ORDER: usize = *barsmith_kernels::PE_ORDERS.end();
 /// Why a [`FeatureConfig`] is not usable.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("invalid feature configuration: {0}")]
-pub struct InvalidFeatureConfig(&'static str);
+pub struct InvalidFeatureConfig(pub(crate) &'static str);
 
 impl FeatureConfig {
     /// Checks the settings that cannot be expressed by the types.
@@ -150,6 +160,9 @@ impl FeatureConfig {
         }
         if self.hurst_min_records < 16 {
             return Err(InvalidFeatureConfig("hurst_min_records must be at least 16"));
+        }
+        if self.max_window_records == 0 {
+            return Err(InvalidFeatureConfig("max_window_records must be at least 1"));
         }
         match self.lookback_mode {
             LookbackMode::Count(0) | LookbackMode::Bars(0) => Err(InvalidFeatureConfig("lookback count must be >= 1")),
