@@ -38,15 +38,15 @@ impl WindowRecords<'_> {
 #[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WindowFeatures {
     /// Number of records `n`.
-    pub trade_count: u64,
+    pub record_count: u64,
     /// `t_n − t_1` (µs); null for an empty window.
     pub duration_us: Option<i64>,
     /// `n` per second of duration; null if the duration is 0.
-    pub intensity: Option<f64>,
+    pub record_intensity: Option<f64>,
     /// `(Σv_buy − Σv_sell)/Σv`.
     pub ofi: Option<f64>,
     /// `(#buy − #sell)/n` over records.
-    pub count_imbalance: Option<f64>,
+    pub record_imbalance: Option<f64>,
     /// `Σ p·v / Σ v` from the exact integer sums.
     pub vwap: Option<f64>,
     /// `(vwap − min p)/(max p − min p)`.
@@ -264,11 +264,11 @@ fn exact_features(n: usize, s: &IntegerSummary) -> WindowFeatures {
     let spread = ((gaps * s.gap_squares - sum_gaps * sum_gaps) as f64).sqrt();
     let log_ratio = |a: i64, b: i64| ((a - b) as f64 / b as f64).ln_1p();
     WindowFeatures {
-        trade_count: n as u64,
+        record_count: n as u64,
         duration_us: Some(duration_us),
-        intensity: (duration_us > 0).then(|| n as f64 / (duration_us as f64 * 1e-6)),
+        record_intensity: (duration_us > 0).then(|| n as f64 / (duration_us as f64 * 1e-6)),
         ofi: ratio(s.buy_volume - (s.volume - s.buy_volume), s.volume),
-        count_imbalance: ratio(2 * i128::from(s.buys) - n as i128, n as i128),
+        record_imbalance: ratio(2 * i128::from(s.buys) - n as i128, n as i128),
         vwap: vwap_raw.map(|(q, fraction)| (q as f64 + fraction) / crate::fixed_point::SCALE as f64),
         vwap_position: vwap_raw
             .filter(|_| range > 0)
