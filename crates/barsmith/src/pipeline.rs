@@ -14,9 +14,7 @@
 //! assert!(!bars.completed.is_empty());
 //! ```
 
-use barsmith_core::features::{
-    FeatureCheckpoint, FeatureConfig, FeaturedBar, Kernels, SymbolPipeline, WindowOverflow,
-};
+use barsmith_core::features::{FeatureCheckpoint, FeatureConfig, FeaturedBar, Kernels, SymbolPipeline, WindowOverflow};
 use barsmith_core::{BuilderConfig, Threshold, TradeBatch};
 
 use crate::error::Error;

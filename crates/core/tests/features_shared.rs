@@ -38,7 +38,12 @@ fn stream(len: usize, seed: u64) -> Vec<Trade> {
 }
 
 fn config(mode: &str) -> FeatureConfig {
-    FeatureConfig { lookback_mode: mode.parse().unwrap(), pe_min_records: 10, hurst_min_records: 20, ..Default::default() }
+    FeatureConfig {
+        lookback_mode: mode.parse().unwrap(),
+        pe_min_records: 10,
+        hurst_min_records: 20,
+        ..Default::default()
+    }
 }
 
 fn builders(dbps: &[u32]) -> Vec<BuilderConfig> {
@@ -104,7 +109,11 @@ fn check_against_oracle(trades: &[Trade], dbps: &[u32], config: FeatureConfig, c
         for (b, featured) in bars.iter().enumerate() {
             let lookback = expected_lookback(trades, &opens, b, config.lookback_mode);
             let expected = oracle(trades, lookback.clone(), &config);
-            assert_eq!(featured.features.lookback, Some(expected), "{mode} at {d} dbps: bar {b}, lookback {lookback:?}");
+            assert_eq!(
+                featured.features.lookback,
+                Some(expected),
+                "{mode} at {d} dbps: bar {b}, lookback {lookback:?}"
+            );
             let intra = oracle(trades, opens[b]..featured.bar.last_agg_trade_id as usize, &config);
             assert_eq!(featured.features.intra, Some(intra), "{mode} at {d} dbps: bar {b} intra");
         }
@@ -136,8 +145,7 @@ fn the_history_follows_the_longest_window_not_the_number_of_thresholds() {
     let trades = stream(60_000, 13);
     let config = config("count:50");
     let (one, held_one) = run(&trades, &[300], config, &(1..60).map(|i| i * 1_000).collect::<Vec<_>>());
-    let (three, held_three) =
-        run(&trades, &[300, 100, 30], config, &(1..60).map(|i| i * 1_000).collect::<Vec<_>>());
+    let (three, held_three) = run(&trades, &[300, 100, 30], config, &(1..60).map(|i| i * 1_000).collect::<Vec<_>>());
     assert_eq!(one[0], three[0], "the 300 dbps bars do not depend on the other thresholds");
     let longest = three.iter().flatten().map(|b| b.bar.agg_record_count).max().unwrap();
     assert!(held_three <= longest + 50 + 1_000, "held {held_three}, longest bar {longest}");
@@ -145,7 +153,12 @@ fn the_history_follows_the_longest_window_not_the_number_of_thresholds() {
 }
 
 /// Runs with per-threshold checkpoints written, serialised, read back and restored at every cut.
-fn run_with_resumes(trades: &[Trade], dbps: &[u32], config: FeatureConfig, cuts: &[usize]) -> Vec<(usize, FeaturedBar)> {
+fn run_with_resumes(
+    trades: &[Trade],
+    dbps: &[u32],
+    config: FeatureConfig,
+    cuts: &[usize],
+) -> Vec<(usize, FeaturedBar)> {
     let mut pipeline = SymbolPipeline::new(&builders(dbps), config, Kernels::detect()).unwrap();
     let mut out = Vec::new();
     let mut start = 0;

@@ -228,7 +228,7 @@ fn memory_stays_bounded_by_the_window() {
 #[test]
 fn rejects_a_checkpoint_of_another_version() {
     let pipeline = FeaturePipeline::new(builder_config(), FeatureConfig::default(), Kernels::detect()).unwrap();
-    let json = pipeline.checkpoint().to_json().replacen("\"version\":1", "\"version\":99", 1);
+    let json = pipeline.checkpoint().to_json().replacen("{\"version\":2", "{\"version\":99", 1);
     let error = FeatureCheckpoint::from_json(&json).unwrap_err().to_string();
     assert!(error.contains("version 99"), "{error}");
 }

@@ -128,7 +128,8 @@ fn shared_history(checkpoints: &[FeatureCheckpoint]) -> Result<RecordHistory, Er
             return Err(checkpoint_error("the thresholds' checkpoints hold different records (not one stream)"));
         }
     }
-    RecordHistory::from_state(&longest.history).ok_or_else(|| checkpoint_error("history columns have different lengths"))
+    RecordHistory::from_state(&longest.history)
+        .ok_or_else(|| checkpoint_error("history columns have different lengths"))
 }
 
 fn restore_threshold(

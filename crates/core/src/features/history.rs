@@ -130,7 +130,7 @@ impl RecordHistory {
             chunk.quantity.extend_from_slice(&quantity[range.clone()]);
             for i in range {
                 let time = time_us[i];
-                if chunk.packed.len() % GROUP == 0 {
+                if chunk.packed.len().is_multiple_of(GROUP) {
                     chunk.anchors.push(time);
                 }
                 let gap = self.last_time.map_or(0, |last| time.wrapping_sub(last));
@@ -284,7 +284,11 @@ impl RecordHistory {
             state.quantity.extend_from_slice(segment.quantity);
             for (i, &packed) in segment.packed.iter().enumerate() {
                 let position = segment.position + i as u64;
-                let t = if position == from { time.expect("held") } else { time.expect("held") + self.gap(position, packed) };
+                let t = if position == from {
+                    time.expect("held")
+                } else {
+                    time.expect("held") + self.gap(position, packed)
+                };
                 time = Some(t);
                 state.time_us.push(t);
                 state.is_buy.push(packed & BUY != 0);

@@ -21,7 +21,10 @@ mod window;
 pub use bar_level::BarLevelFeatures;
 pub use barsmith_kernels::{Backend, Kernels};
 pub use checkpoint::{FEATURE_CHECKPOINT_VERSION, FeatureCheckpoint};
-pub use config::{DEFAULT_MAX_WINDOW_RECORDS, FeatureConfig, FeatureGroup, InvalidFeatureConfig, LookbackMode, MAX_PE_ORDER, ParseLookbackError};
+pub use config::{
+    DEFAULT_MAX_WINDOW_RECORDS, FeatureConfig, FeatureGroup, InvalidFeatureConfig, LookbackMode, MAX_PE_ORDER,
+    ParseLookbackError,
+};
 pub use output::{BarFeatures, FeatureColumn, FeaturedBar, feature_columns};
 pub use pipeline::{FeaturePipeline, SymbolPipeline, WindowOverflow};
 pub use window::{WindowFeatures, WindowRecords, window_features};

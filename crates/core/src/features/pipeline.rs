@@ -108,7 +108,14 @@ impl SymbolPipeline {
         history: RecordHistory,
         thresholds: Vec<ThresholdState>,
     ) -> SymbolPipeline {
-        SymbolPipeline { config, kernels, history, thresholds, scratch: WindowScratch::default(), overflows: Vec::new() }
+        SymbolPipeline {
+            config,
+            kernels,
+            history,
+            thresholds,
+            scratch: WindowScratch::default(),
+            overflows: Vec::new(),
+        }
     }
 
     /// The feature configuration.

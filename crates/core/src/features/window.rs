@@ -213,7 +213,8 @@ pub(crate) fn compute_window(
     }
     if config.permutation_entropy && n >= config.pe_min_records {
         fill_prices(history, (from, to), &mut scratch.series);
-        features.permutation_entropy = kernels.permutation_entropy(&scratch.series, config.pe_order, 1).and_then(finite);
+        features.permutation_entropy =
+            kernels.permutation_entropy(&scratch.series, config.pe_order, 1).and_then(finite);
     }
     // One buffer holds the prices, then the returns; the signed quantities are filled only for Kyle's lambda,
     // after the Hurst kernels have returned their working memory.
@@ -226,8 +227,7 @@ pub(crate) fn compute_window(
         }
         if n >= 3 {
             fill_signed_quantities(history, (from, to), &mut scratch.signed_quantities);
-            features.kyle_lambda =
-                kernels.kyle_lambda(&scratch.series, &scratch.signed_quantities).and_then(finite);
+            features.kyle_lambda = kernels.kyle_lambda(&scratch.series, &scratch.signed_quantities).and_then(finite);
         }
     }
     scratch.release_large();
