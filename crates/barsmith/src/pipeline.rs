@@ -136,6 +136,17 @@ impl BarPipeline {
 
     /// A pipeline that continues from checkpoints (one per threshold, in the configured order).
     pub fn resume(config: &PipelineConfig, checkpoints: &[FeatureCheckpoint]) -> Result<BarPipeline, Error> {
+        let some: Vec<Option<&FeatureCheckpoint>> = checkpoints.iter().map(Some).collect();
+        BarPipeline::resume_some(config, &some)
+    }
+
+    /// A pipeline whose thresholds continue from their checkpoints where one is given, and start fresh where
+    /// not (one entry per threshold, in the configured order). A checkpoint written with other settings than
+    /// `config` is refused, naming every setting that differs.
+    pub fn resume_some(
+        config: &PipelineConfig,
+        checkpoints: &[Option<&FeatureCheckpoint>],
+    ) -> Result<BarPipeline, Error> {
         if checkpoints.len() != config.thresholds.len() {
             let message = format!("{} checkpoints for {} thresholds", checkpoints.len(), config.thresholds.len());
             return Err(Error::usage(message));
@@ -143,15 +154,21 @@ impl BarPipeline {
         let settings = &config.settings;
         let mut pipelines = Vec::with_capacity(checkpoints.len());
         for (checkpoint, &threshold) in checkpoints.iter().zip(&config.thresholds) {
-            let pipeline = FeaturePipeline::from_checkpoint(checkpoint, settings.kernels)?;
-            let wanted = BuilderConfig { threshold, same_timestamp_gate: settings.same_timestamp_gate };
-            if pipeline.builder().config() != wanted || *pipeline.config() != settings.features {
+            let builder = BuilderConfig { threshold, same_timestamp_gate: settings.same_timestamp_gate };
+            let Some(checkpoint) = checkpoint else {
+                pipelines
+                    .push(FeaturePipeline::new(builder, settings.features, settings.kernels).map_err(Error::from)?);
+                continue;
+            };
+            let differences = setting_differences(checkpoint, &builder, &settings.features);
+            if !differences.is_empty() {
                 return Err(Error::usage(format!(
-                    "checkpoint for {} dbps was written with other settings than this run's",
-                    threshold.dbps()
+                    "the checkpoint for {} dbps was written with other settings: {}; run with the checkpoint's settings, or start without --checkpoint-in",
+                    threshold.dbps(),
+                    differences.join("; ")
                 )));
             }
-            pipelines.push(pipeline);
+            pipelines.push(FeaturePipeline::from_checkpoint(checkpoint, settings.kernels)?);
         }
         Ok(BarPipeline::from_pipelines(pipelines, settings.include_incomplete))
     }
@@ -202,4 +219,44 @@ impl BarPipeline {
     pub fn bar_counts(&self) -> &[u64] {
         &self.bars
     }
+}
+
+/// Every setting in which `checkpoint` differs from this run, as `name: checkpoint X, this run Y` (CLI flag
+/// names).
+fn setting_differences(
+    checkpoint: &FeatureCheckpoint,
+    builder: &BuilderConfig,
+    features: &FeatureConfig,
+) -> Vec<String> {
+    let mut differences = Vec::new();
+    let mut compare = |name: &str, old: String, new: String| {
+        if old != new {
+            differences.push(format!("{name}: checkpoint {old}, this run {new}"));
+        }
+    };
+    let (old_builder, old) = (&checkpoint.builder.config, &checkpoint.config);
+    compare("--threshold-dbps", old_builder.threshold.dbps().to_string(), builder.threshold.dbps().to_string());
+    let gate = |on: bool| if on { "gate on" } else { "--no-gate" }.to_string();
+    compare("same-timestamp gate", gate(old_builder.same_timestamp_gate), gate(builder.same_timestamp_gate));
+    compare("--features", feature_groups(old), feature_groups(features));
+    compare("--lookback", old.lookback_mode.to_string(), features.lookback_mode.to_string());
+    let on = |flag: bool| if flag { "on" } else { "off" }.to_string();
+    compare("permutation entropy (--no-pe)", on(old.permutation_entropy), on(features.permutation_entropy));
+    compare("Hurst (--no-hurst)", on(old.hurst), on(features.hurst));
+    compare("--pe-order", old.pe_order.to_string(), features.pe_order.to_string());
+    compare("PE minimum records", old.pe_min_records.to_string(), features.pe_min_records.to_string());
+    compare("Hurst minimum records", old.hurst_min_records.to_string(), features.hurst_min_records.to_string());
+    if differences.is_empty() && old != features {
+        differences.push("feature settings differ".to_string());
+    }
+    differences
+}
+
+/// The feature groups turned on, as `--features` spells them (`none` for none).
+pub fn feature_groups(config: &FeatureConfig) -> String {
+    let groups: Vec<&str> = [(config.bar, "bar"), (config.intra, "intra"), (config.lookback, "lookback")]
+        .into_iter()
+        .filter_map(|(on, name)| on.then_some(name))
+        .collect();
+    if groups.is_empty() { "none".to_string() } else { groups.join(",") }
 }
