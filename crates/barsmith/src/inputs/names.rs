@@ -21,16 +21,6 @@ impl Period {
     }
 }
 
-impl std::fmt::Display for Period {
-    /// `2026-01` or `2026-01-02`, as in the file names.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Period::Month(y, m) => write!(f, "{y:04}-{m:02}"),
-            Period::Day(y, m, d) => write!(f, "{y:04}-{m:02}-{d:02}"),
-        }
-    }
-}
-
 /// What a Binance file name says: symbol and period.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BinanceName {
