@@ -5,9 +5,9 @@ set shell := ["bash", "-euo", "pipefail", "-c"]
 default:
     @just --list
 
-# Run every test in the workspace (the README's test command).
+# Run every test: the Rust workspace, then the Python package (the README's test command).
 test:
-    cargo test --workspace
+    bash tools/test-all.sh
 
 # Formatting and lints, as CI runs them.
 lint:
@@ -75,3 +75,7 @@ fuzz secs="600":
 # The embedding example: bars with features from an embedding crate's own trades.
 example:
     cargo run --release -p barsmith --example embed
+
+# Embedders get full speed without our build profile: embedder/ built plainly vs with our release profile.
+embed-check trades="1000000" repeats="3":
+    tools/embed-check.sh {{trades}} {{repeats}}

@@ -6,17 +6,8 @@
 
 use barsmith::generate::{GenConfig, TradeGenerator};
 use barsmith_core::{BuilderConfig, RangeBarBuilder, Threshold, TradeBatch};
-use barsmith_kernels::{Backend, Kernels};
+use barsmith_test_support::backends::for_bench as backends;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-
-/// Backends to measure: all available ones (the skipped ones are printed), or only `BARSMITH_BACKEND`.
-fn backends() -> Vec<Kernels> {
-    if let Ok(name) = std::env::var("BARSMITH_BACKEND") {
-        let backend: Backend = name.parse().unwrap_or_else(|e| panic!("BARSMITH_BACKEND: {e}"));
-        return vec![Kernels::new(backend).unwrap_or_else(|e| panic!("BARSMITH_BACKEND: {e}"))];
-    }
-    Backend::ALL.into_iter().filter_map(|b| Kernels::new(b).map_err(|e| eprintln!("skipped: {e}")).ok()).collect()
-}
 
 fn builder(c: &mut Criterion) {
     let trades: TradeBatch =

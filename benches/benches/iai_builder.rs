@@ -18,12 +18,14 @@ use gungraun::{LibraryBenchmarkConfig, library_benchmark, library_benchmark_grou
 /// Trades in every builder benchmark.
 const TRADES: u64 = 100_000;
 
-/// The generated input, the builder configuration for one threshold and the backend (`None`, printed as
-/// skipped, when it cannot run here).
+/// The generated input, the builder configuration for one threshold and the backend (`None`, said on stderr,
+/// when it cannot run here).
 fn trades_at(backend: Backend, dbps: u32) -> (TradeBatch, BuilderConfig, Option<Kernels>) {
     let trades = TradeGenerator::new(GenConfig { trades: TRADES, seed: 7, ..GenConfig::default() }).collect();
     let config = BuilderConfig::new(Threshold::from_dbps(dbps).expect("valid threshold"));
-    let kernels = Kernels::new(backend).map_err(|e| eprintln!("skipped: {e}")).ok();
+    let kernels = Kernels::new(backend)
+        .map_err(|e| barsmith_test_support::not_run(&format!("the {backend} builder benchmarks"), &e.to_string()))
+        .ok();
     (trades, config, kernels)
 }
 

@@ -4,7 +4,7 @@
 //! backend valgrind can execute: scalar, avx2, pulp (valgrind reports no AVX-512, so pulp runs its x86-v3
 //! path) and wide (as compiled: SSE2 in a default build). AVX-512 is not benchmarked here: valgrind 3.19
 //! cannot decode AVX-512 instructions (`just bench-iai` prints that it is skipped). A backend this build or
-//! CPU lacks prints `skipped: …` and counts only the check.
+//! CPU lacks prints `NOT RUN: …` and counts only the check.
 //!
 //! The backend is a benchmark argument, not `BARSMITH_BACKEND`: gungraun clears the environment of the
 //! benchmarked process.
@@ -28,26 +28,23 @@ struct Window {
     prices_e8: Vec<i64>,
 }
 
-/// A price walk on a 0.01 grid (with ties, as real ticks have) from a fixed-seed xorshift generator.
+/// A price walk on a 0.01 grid (with ties, as real ticks have) from a fixed-seed SplitMix generator.
 fn window(backend: Backend) -> Window {
     let kernels = match Kernels::new(backend) {
         Ok(k) => Some(k),
         Err(e) => {
-            eprintln!("skipped: {e}");
+            barsmith_test_support::not_run(&format!("the {backend} kernel benchmarks"), &e.to_string());
             None
         }
     };
-    let mut state = 0x2545_F491_4F6C_DD1D_u64;
+    let mut rng = barsmith_test_support::SplitMix(0x2545_F491_4F6C_DD1D);
     let mut ticks = 8_764_821_i64;
     let (mut prices_e8, mut flow) = (Vec::with_capacity(N), Vec::with_capacity(N));
     for _ in 0..N {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        let step = (state % 5) as i64 - 2;
+        let step = rng.below(5) - 2;
         ticks += step;
         prices_e8.push(ticks * 1_000_000);
-        flow.push(step as f64 * 0.25 + ((state >> 11) % 1000) as f64 / 1000.0 - 0.5);
+        flow.push(step as f64 * 0.25 + rng.unit() - 0.5);
     }
     let prices: Vec<f64> = prices_e8.iter().map(|&p| p as f64 / 1e8).collect();
     let returns = prices.windows(2).map(|w| w[1] - w[0]).collect();

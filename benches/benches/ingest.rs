@@ -23,35 +23,7 @@ const ROWS: u64 = 2_600_000;
 /// quantities of up to 8 decimals, about 37 % of rows sharing the previous timestamp.
 fn write_spot_csv(path: &Path) -> std::io::Result<()> {
     let mut out = BufWriter::with_capacity(1 << 20, File::create(path)?);
-    let mut state = 0x9e37_79b9_7f4a_7c15u64;
-    let (mut price_cents, mut trade_id, mut timestamp_us) = (8_700_000i64, 5_723_703_861i64, 1_767_225_600_000_000i64);
-    for row in 0..ROWS {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        let random = state;
-        price_cents += (random % 5) as i64 - 2;
-        let quantity = 1 + (random >> 8) % 50_000_000;
-        let extra_trades = ((random >> 40) % 4) as i64;
-        if (random >> 44) % 100 >= 37 {
-            timestamp_us += 1 + ((random >> 50) % 400_000) as i64;
-        }
-        let maker = if (random >> 62) & 1 == 1 { "True" } else { "False" };
-        writeln!(
-            out,
-            "{},{}.{:02}000000,{}.{:08},{},{},{},{},True",
-            3_800_397_495 + row,
-            price_cents / 100,
-            price_cents % 100,
-            quantity / 100_000_000,
-            quantity % 100_000_000,
-            trade_id,
-            trade_id + extra_trades,
-            timestamp_us,
-            maker
-        )?;
-        trade_id += extra_trades + 1;
-    }
+    barsmith_test_support::trades::write_spot_csv(&mut out, ROWS)?;
     out.flush()
 }
 
@@ -149,7 +121,7 @@ fn ingest_benches(c: &mut Criterion) {
     group.sample_size(10).warm_up_time(Duration::from_secs(2)).measurement_time(Duration::from_secs(10));
     group.throughput(Throughput::Bytes(text_bytes));
     group.bench_function("hand_written_mapped", |b| {
-        b.iter(|| assert_eq!(ingest(&csv, &IngestOptions::default()), rows))
+        b.iter(|| assert_eq!(ingest(&csv, &IngestOptions { memory_map: true, ..IngestOptions::default() }), rows))
     });
     group.bench_function("csv_byte_record", |b| b.iter(|| assert_eq!(parse_with_csv_crate(&csv), rows)));
     group.finish();
@@ -162,9 +134,9 @@ fn ingest_benches(c: &mut Criterion) {
     group.bench_function("zstd_decode_only", |b| {
         b.iter(|| assert_eq!(zstd_decode_only(&compressed) as u64, text_bytes));
     });
-    let one_thread = IngestOptions { threaded_decode: false, ..IngestOptions::default() };
+    let one_thread = IngestOptions { threaded_decode: false, memory_map: true, ..IngestOptions::default() };
     group.bench_function("end_to_end_one_thread", |b| b.iter(|| assert_eq!(ingest(&zst, &one_thread), rows)));
-    let two_threads = IngestOptions { threaded_decode: true, ..IngestOptions::default() };
+    let two_threads = IngestOptions { threaded_decode: true, memory_map: true, ..IngestOptions::default() };
     group.bench_function("end_to_end_decode_thread", |b| b.iter(|| assert_eq!(ingest(&zst, &two_threads), rows)));
     group.finish();
 }

@@ -6,21 +6,11 @@
 
 use std::hint::black_box;
 
-use barsmith_kernels::{Backend, Kernels};
+use barsmith_test_support::SplitMix;
+use barsmith_test_support::backends::for_bench as backends;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 
 const SIZES: [usize; 3] = [64, 500, 4096];
-
-/// Backends to measure: all available ones, or only `BARSMITH_BACKEND`.
-fn backends() -> Vec<Kernels> {
-    match std::env::var("BARSMITH_BACKEND") {
-        Ok(name) => {
-            let backend: Backend = name.parse().unwrap_or_else(|e| panic!("BARSMITH_BACKEND: {e}"));
-            vec![Kernels::new(backend).unwrap_or_else(|e| panic!("BARSMITH_BACKEND: {e}"))]
-        }
-        Err(_) => Backend::ALL.into_iter().filter_map(|b| Kernels::new(b).ok()).collect(),
-    }
-}
 
 /// Deterministic tick-like data: a price walk near 87650 on a 0.01 grid (many ties), its returns, and a
 /// signed volume correlated with the returns.
@@ -32,14 +22,8 @@ struct Data {
 }
 
 fn data(n: usize) -> Data {
-    let mut state = 0x5EED_u64 + n as u64;
-    let mut uniform = move || {
-        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
-    };
+    let mut rng = SplitMix(0x5EED_u64 + n as u64);
+    let mut uniform = move || rng.unit();
     let mut ticks = 8_765_000i64;
     let mut prices_e8 = Vec::with_capacity(n);
     let mut signed_volume = Vec::with_capacity(n);

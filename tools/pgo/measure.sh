@@ -85,7 +85,8 @@ report() {
     awk -v backends="$backends" -f "$ROOT/tools/pgo/table.awk" "$PGO/times.tsv" "$PGO/instructions.tsv"
 }
 
-# Replaces the generated block of docs/PERFORMANCE.md (between the pgo-table markers) with the report.
+# Replaces the generated block of docs/PERFORMANCE.md (between the pgo-table markers) with the report, and
+# redraws its chart, docs/img/pgo-speedup.svg (tools/pgo/chart.awk), from the same report.
 write_docs() {
     local report=$1 doc=$ROOT/docs/PERFORMANCE.md
     grep -q '<!-- pgo-table:begin -->' "$doc" || fail "docs/PERFORMANCE.md has no <!-- pgo-table:begin --> marker"
@@ -95,4 +96,8 @@ write_docs() {
         !skip { print }' "$doc" >"$doc.tmp"
     mv "$doc.tmp" "$doc"
     note "table written into docs/PERFORMANCE.md"
+    mkdir -p "$ROOT/docs/img"
+    awk -f "$ROOT/tools/pgo/chart.awk" "$report" >"$ROOT/docs/img/pgo-speedup.svg.tmp"
+    mv "$ROOT/docs/img/pgo-speedup.svg.tmp" "$ROOT/docs/img/pgo-speedup.svg"
+    note "chart written into docs/img/pgo-speedup.svg"
 }

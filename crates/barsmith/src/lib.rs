@@ -8,6 +8,13 @@
 //!   checkpoints (what `barsmith bars` does).
 //! * [`sink`] — output files (CSV, Parquet), each a [`BarConsumer`].
 //! * [`output`] — the exact CSV layout and atomic output files.
+//! * `fetch` (cargo feature `fetch`) — Binance Vision archives to disk, verified against their checksums and
+//!   resumable (behind `barsmith fetch`).
+//! * `check` (cargo feature `check`) — completeness and integrity reports over aggTrades files: missing days,
+//!   agg_trade_id gaps and repeats, out-of-order records, time gaps, checksums (behind `barsmith check`).
+//! * [`calendar`] — UTC days, as archive names use them.
+//! * `arrow_output` (cargo feature `arrow`, on with `parquet`) — bars as Arrow record batches, the columns of
+//!   the Parquet output.
 //! * `generate` (cargo feature `generate`) — the deterministic synthetic aggTrades generator behind
 //!   `barsmith gen`.
 //!
@@ -39,7 +46,14 @@
 //! ```
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "arrow")]
+pub mod arrow_output;
+pub mod calendar;
+#[cfg(feature = "check")]
+pub mod check;
 pub mod error;
+#[cfg(feature = "fetch")]
+pub mod fetch;
 #[cfg(feature = "generate")]
 pub mod generate;
 pub mod inputs;

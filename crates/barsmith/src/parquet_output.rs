@@ -1,30 +1,27 @@
 //! Parquet output: typed columns, zstd compression and the run's parameters in the file metadata.
 //!
-//! The layout is documented column by column in `docs/OUTPUT.md`. In short:
-//!
-//! * the 21 bar columns of the CSV, under the same names and with the same exact values: timestamps as UTC
-//!   microsecond timestamps, prices and volumes as `Decimal128(38, 8)`, turnovers as `Decimal128(38, 16)`,
-//!   counts and ids as `Int64`;
-//! * a `Float64` companion `NAME_f64` for each decimal column, holding the `f64` nearest to the exact value;
-//! * the feature columns as nullable `Float64` (`Int64` for the whole-number ones);
-//! * `is_complete` (`Boolean`) when incomplete bars are included.
-//!
-//! Rows are buffered [`BATCH_ROWS`] at a time and written in row groups of [`ROW_GROUP_ROWS`] rows, so memory
-//! stays bounded however many bars a run makes. The file appears at its path only when the writer finishes.
+//! The columns are those of [`crate::arrow_output`] (documented column by column in `docs/OUTPUT.md`). Rows are
+//! buffered [`BATCH_ROWS`] at a time and written in row groups of at most [`ROW_GROUP_ROWS`] rows, closed
+//! early when the encoder holds [`ROW_GROUP_MEMORY`] bytes, so memory stays flat however many bars a run makes. The file appears at its path only when the writer finishes.
 
 use std::path::Path;
 
 use crate::error::Error;
+use crate::output::OutputFile;
 use crate::sink::{BoxedWriter, OutputSchema, RunMetadata};
 
 /// Rows per Parquet row group.
 pub const ROW_GROUP_ROWS: usize = 65_536;
 
+/// A row group is closed once the encoder's buffers hold this many bytes (its memory, not the encoded size).
+pub const ROW_GROUP_MEMORY: usize = 8 << 20;
+
 /// Rows buffered before they are handed to the Parquet encoder.
 pub const BATCH_ROWS: usize = 8_192;
 
 /// Precision of every decimal column (the largest a `Decimal128` holds).
-pub const DECIMAL_PRECISION: u8 = 38;
+#[cfg(feature = "parquet")]
+pub use crate::arrow_output::DECIMAL_PRECISION;
 
 /// Key-value metadata keys written into every file, with what each holds.
 pub mod metadata_keys {
@@ -46,16 +43,34 @@ pub mod metadata_keys {
 
 /// Opens a Parquet writer for `path`; the file appears there when the writer finishes.
 ///
-/// `-` (stdout) is refused, and so is every path when the crate is built without its `parquet` feature.
+/// Standard output is refused, and so is every path when the crate is built without its `parquet` feature.
 pub fn create(path: &Path, schema: &OutputSchema, metadata: &RunMetadata) -> Result<BoxedWriter, Error> {
     if path.as_os_str() == "-" {
-        return Err(Error::usage("Parquet output cannot go to stdout (`-`): give a file name, or write CSV"));
+        return Err(stdout_refused());
     }
-    open(path, schema, metadata)
+    let file = OutputFile::create(path).map_err(|e| Error::from_output(path, e))?;
+    open_file(file, path, schema, metadata)
+}
+
+/// A Parquet writer into an opened output `file` (named `path` in errors).
+pub fn open_file(
+    file: OutputFile,
+    path: &Path,
+    schema: &OutputSchema,
+    metadata: &RunMetadata,
+) -> Result<BoxedWriter, Error> {
+    if file.is_stdout() {
+        return Err(stdout_refused());
+    }
+    open(file, path, schema, metadata)
+}
+
+fn stdout_refused() -> Error {
+    Error::usage("Parquet output cannot go to stdout (`-`): give a file name, or write CSV")
 }
 
 #[cfg(not(feature = "parquet"))]
-fn open(path: &Path, _schema: &OutputSchema, _metadata: &RunMetadata) -> Result<BoxedWriter, Error> {
+fn open(_file: OutputFile, path: &Path, _schema: &OutputSchema, _metadata: &RunMetadata) -> Result<BoxedWriter, Error> {
     Err(Error::usage(format!(
         "{}: this barsmith was built without Parquet support (cargo feature `parquet`); write CSV instead",
         path.display()
@@ -63,138 +78,31 @@ fn open(path: &Path, _schema: &OutputSchema, _metadata: &RunMetadata) -> Result<
 }
 
 #[cfg(feature = "parquet")]
-fn open(path: &Path, schema: &OutputSchema, metadata: &RunMetadata) -> Result<BoxedWriter, Error> {
-    let path = path.to_path_buf();
-    Ok(Box::new(writer::ParquetSink { writer: Some(writer::ParquetWriter::create(&path, schema, metadata)?), path }))
+fn open(file: OutputFile, path: &Path, schema: &OutputSchema, metadata: &RunMetadata) -> Result<BoxedWriter, Error> {
+    let writer = writer::ParquetWriter::create(file, path, schema, metadata)?;
+    Ok(Box::new(writer::ParquetSink { writer: Some(writer), path: path.to_path_buf() }))
 }
 
 #[cfg(feature = "parquet")]
 mod writer {
-    use std::fs::File;
-    use std::io::{self, BufWriter, Write};
+    use std::io::{self, Write};
     use std::path::{Path, PathBuf};
-    use std::sync::Arc;
 
-    use arrow_array::{
-        ArrayRef, BooleanArray, Decimal128Array, Float64Array, Int64Array, RecordBatch, TimestampMicrosecondArray,
-    };
-    use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
-    use barsmith_core::features::{FeatureColumn, FeaturedBar};
-    use barsmith_core::{RangeBar, format_scaled_i128};
+    use barsmith_core::features::FeaturedBar;
     use parquet::arrow::ArrowWriter;
     use parquet::basic::{Compression, ZstdLevel};
     use parquet::file::metadata::KeyValue;
     use parquet::file::properties::WriterProperties;
 
-    use super::{BATCH_ROWS, DECIMAL_PRECISION, ROW_GROUP_ROWS, metadata_keys};
+    use super::{BATCH_ROWS, ROW_GROUP_MEMORY, ROW_GROUP_ROWS, metadata_keys};
+    use crate::arrow_output::BarRows;
     use crate::error::Error;
-    use crate::output::AtomicFile;
+    use crate::output::OutputFile;
     use crate::pipeline::BarConsumer;
     use crate::sink::{OutputSchema, RunMetadata};
 
     /// zstd level (zstd's own default).
     const ZSTD_LEVEL: i32 = 3;
-
-    /// How a bar field is stored.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    enum Storage {
-        /// `Timestamp(Microsecond, "UTC")`.
-        Timestamp,
-        /// `Decimal128(38, scale)` plus a `Float64` companion.
-        Decimal { scale: i8 },
-        /// `Int64`.
-        Int,
-    }
-
-    /// One exact bar column: name, storage and the raw value (a count of 10^-scale for decimals).
-    struct BarField {
-        name: &'static str,
-        storage: Storage,
-        raw: fn(&RangeBar) -> i128,
-    }
-
-    const PRICE: Storage = Storage::Decimal { scale: 8 };
-    const VOLUME: Storage = Storage::Decimal { scale: 8 };
-    const TURNOVER: Storage = Storage::Decimal { scale: 16 };
-
-    /// The bar columns in the order of [`crate::output::BAR_COLUMNS`] (a test checks the names).
-    const BAR_FIELDS: [BarField; 21] = [
-        BarField { name: "open_time", storage: Storage::Timestamp, raw: |b| b.open_time.into() },
-        BarField { name: "close_time", storage: Storage::Timestamp, raw: |b| b.close_time.into() },
-        BarField { name: "open", storage: PRICE, raw: |b| b.open.0.into() },
-        BarField { name: "high", storage: PRICE, raw: |b| b.high.0.into() },
-        BarField { name: "low", storage: PRICE, raw: |b| b.low.0.into() },
-        BarField { name: "close", storage: PRICE, raw: |b| b.close.0.into() },
-        BarField { name: "volume", storage: VOLUME, raw: |b| b.volume },
-        BarField { name: "turnover", storage: TURNOVER, raw: |b| b.turnover },
-        BarField { name: "buy_volume", storage: VOLUME, raw: |b| b.buy_volume },
-        BarField { name: "sell_volume", storage: VOLUME, raw: |b| b.sell_volume },
-        BarField { name: "buy_turnover", storage: TURNOVER, raw: |b| b.buy_turnover },
-        BarField { name: "sell_turnover", storage: TURNOVER, raw: |b| b.sell_turnover },
-        BarField { name: "vwap", storage: PRICE, raw: |b| b.vwap.0.into() },
-        BarField { name: "agg_record_count", storage: Storage::Int, raw: |b| b.agg_record_count.into() },
-        BarField { name: "individual_trade_count", storage: Storage::Int, raw: |b| b.individual_trade_count.into() },
-        BarField { name: "buy_trade_count", storage: Storage::Int, raw: |b| b.buy_trade_count.into() },
-        BarField { name: "sell_trade_count", storage: Storage::Int, raw: |b| b.sell_trade_count.into() },
-        BarField { name: "first_agg_trade_id", storage: Storage::Int, raw: |b| b.first_agg_trade_id.into() },
-        BarField { name: "last_agg_trade_id", storage: Storage::Int, raw: |b| b.last_agg_trade_id.into() },
-        BarField { name: "first_trade_id", storage: Storage::Int, raw: |b| b.first_trade_id.into() },
-        BarField { name: "last_trade_id", storage: Storage::Int, raw: |b| b.last_trade_id.into() },
-    ];
-
-    /// Largest magnitude a `Decimal128(38, _)` holds: 10^38 − 1.
-    const MAX_DECIMAL: u128 = 10u128.pow(DECIMAL_PRECISION as u32) - 1;
-
-    /// Time zone of the timestamp columns.
-    const UTC: &str = "UTC";
-
-    /// Suffix of the `Float64` companion of a decimal column.
-    const FLOAT_SUFFIX: &str = "_f64";
-
-    /// Whether `raw` fits the column's Parquet type (ids, counts and timestamps come from `i64`/`u64`).
-    fn fits(storage: Storage, raw: i128) -> bool {
-        match storage {
-            Storage::Timestamp | Storage::Int => i64::try_from(raw).is_ok(),
-            Storage::Decimal { .. } => raw.unsigned_abs() <= MAX_DECIMAL,
-        }
-    }
-
-    /// The `f64` nearest to `raw × 10^-scale` (correctly rounded, like parsing the exact CSV text).
-    fn nearest_f64(raw: i128, scale: i8) -> f64 {
-        // Both operands are exact in f64 (|raw| ≤ 2^53, and 10^8, 10^16 ≤ 10^22), so the one rounding of the
-        // IEEE division gives the nearest f64 to the exact quotient.
-        const EXACT_INTEGERS: u128 = 1 << 53;
-        let scale_factor = 10i128.pow(scale as u32);
-        if raw.unsigned_abs() <= EXACT_INTEGERS {
-            return raw as f64 / scale_factor as f64;
-        }
-        let text = format_scaled_i128(raw, scale_factor, scale as usize);
-        text.parse().expect("a formatted decimal parses as f64")
-    }
-
-    /// The Arrow schema of an output: bar columns, float companions, features, `is_complete`.
-    fn arrow_schema(schema: &OutputSchema, features: &[FeatureColumn]) -> Schema {
-        let mut fields = Vec::new();
-        for field in &BAR_FIELDS {
-            let data_type = match field.storage {
-                Storage::Timestamp => DataType::Timestamp(TimeUnit::Microsecond, Some(UTC.into())),
-                Storage::Decimal { scale } => DataType::Decimal128(DECIMAL_PRECISION, scale),
-                Storage::Int => DataType::Int64,
-            };
-            fields.push(Field::new(field.name, data_type, false));
-        }
-        for field in BAR_FIELDS.iter().filter(|f| matches!(f.storage, Storage::Decimal { .. })) {
-            fields.push(Field::new(format!("{}{FLOAT_SUFFIX}", field.name), DataType::Float64, false));
-        }
-        for column in features {
-            let data_type = if column.integer { DataType::Int64 } else { DataType::Float64 };
-            fields.push(Field::new(column.name, data_type, true));
-        }
-        if schema.include_incomplete {
-            fields.push(Field::new("is_complete", DataType::Boolean, false));
-        }
-        Schema::new(fields)
-    }
 
     /// The run's parameters as Parquet key-value metadata.
     fn key_value_metadata(metadata: &RunMetadata) -> Vec<KeyValue> {
@@ -211,6 +119,7 @@ mod writer {
         ]
         .into_iter()
         .map(|(key, value)| KeyValue::new(key.to_string(), value))
+        .chain(metadata.settings.iter().map(|(key, value)| KeyValue::new(format!("barsmith.{key}"), value.clone())))
         .collect()
     }
 
@@ -224,83 +133,12 @@ mod writer {
             .build())
     }
 
-    /// Rows waiting to be encoded, column by column.
-    #[derive(Debug, Default)]
-    struct PendingRows {
-        /// Raw values of [`BAR_FIELDS`], one vector per field.
-        bar: Vec<Vec<i128>>,
-        /// Feature values, one vector per feature column.
-        features: Vec<Vec<Option<f64>>>,
-        /// `is_complete` values (left empty when the column is not written).
-        complete: Vec<bool>,
-    }
-
-    impl PendingRows {
-        fn new(feature_count: usize) -> PendingRows {
-            PendingRows {
-                bar: (0..BAR_FIELDS.len()).map(|_| Vec::with_capacity(BATCH_ROWS)).collect(),
-                features: (0..feature_count).map(|_| Vec::with_capacity(BATCH_ROWS)).collect(),
-                complete: Vec::with_capacity(BATCH_ROWS),
-            }
-        }
-
-        fn len(&self) -> usize {
-            self.bar[0].len()
-        }
-
-        /// Builds the record batch and empties the buffers (keeping their capacity).
-        fn take_batch(&mut self, schema: &SchemaRef, columns: &[FeatureColumn]) -> io::Result<RecordBatch> {
-            let mut arrays: Vec<ArrayRef> = Vec::with_capacity(schema.fields().len());
-            for (field, raw) in BAR_FIELDS.iter().zip(&self.bar) {
-                arrays.push(exact_array(field.storage, raw)?);
-            }
-            for (field, raw) in BAR_FIELDS.iter().zip(&self.bar) {
-                if let Storage::Decimal { scale } = field.storage {
-                    arrays.push(Arc::new(raw.iter().map(|&v| nearest_f64(v, scale)).collect::<Float64Array>()));
-                }
-            }
-            for (column, values) in columns.iter().zip(&self.features) {
-                arrays.push(if column.integer {
-                    // Whole numbers below 2^53 (see `FeatureColumn::integer`), so the cast is exact.
-                    Arc::new(values.iter().map(|v| v.map(|v| v as i64)).collect::<Int64Array>())
-                } else {
-                    Arc::new(values.iter().copied().collect::<Float64Array>())
-                });
-            }
-            if schema.fields().len() > arrays.len() {
-                arrays.push(Arc::new(self.complete.iter().map(|&c| Some(c)).collect::<BooleanArray>()));
-            }
-            self.bar.iter_mut().for_each(Vec::clear);
-            self.features.iter_mut().for_each(Vec::clear);
-            self.complete.clear();
-            RecordBatch::try_new(schema.clone(), arrays).map_err(io::Error::other)
-        }
-    }
-
-    /// One exact column from raw values already checked by [`fits`].
-    fn exact_array(storage: Storage, raw: &[i128]) -> io::Result<ArrayRef> {
-        let narrow = || raw.iter().map(|&v| v as i64);
-        Ok(match storage {
-            Storage::Timestamp => Arc::new(TimestampMicrosecondArray::from_iter_values(narrow()).with_timezone(UTC)),
-            Storage::Int => Arc::new(Int64Array::from_iter_values(narrow())),
-            Storage::Decimal { scale } => Arc::new(
-                Decimal128Array::from_iter_values(raw.iter().copied())
-                    .with_precision_and_scale(DECIMAL_PRECISION, scale)
-                    .map_err(io::Error::other)?,
-            ),
-        })
-    }
-
     /// Writes bars to a Parquet file in row groups of [`ROW_GROUP_ROWS`].
     pub(super) struct ParquetWriter {
-        writer: ArrowWriter<BufWriter<File>>,
-        file: AtomicFile,
+        writer: ArrowWriter<Box<dyn Write + Send>>,
+        file: OutputFile,
         path: PathBuf,
-        schema: SchemaRef,
-        output: OutputSchema,
-        columns: Vec<FeatureColumn>,
-        pending: PendingRows,
-        values: Vec<Option<f64>>,
+        rows: BarRows,
     }
 
     impl std::fmt::Debug for ParquetWriter {
@@ -312,62 +150,30 @@ mod writer {
     impl ParquetWriter {
         /// Creates the temporary file beside `path` and the Parquet encoder.
         pub(super) fn create(
+            file: OutputFile,
             path: &Path,
             output: &OutputSchema,
             metadata: &RunMetadata,
         ) -> Result<ParquetWriter, Error> {
             let io_error = |e| Error::from_output(path, e);
-            let columns = output.feature_columns();
-            let schema = Arc::new(arrow_schema(output, &columns));
-            let file = AtomicFile::create(path).map_err(io_error)?;
+            let rows = BarRows::new(output);
             let properties = writer_properties(metadata).map_err(io_error)?;
             let sink = file.writer().map_err(io_error)?;
-            let writer = ArrowWriter::try_new(sink, schema.clone(), Some(properties))
+            let writer = ArrowWriter::try_new(sink, rows.schema(), Some(properties))
                 .map_err(|e| io_error(io::Error::other(e)))?;
-            Ok(ParquetWriter {
-                writer,
-                file,
-                path: path.to_path_buf(),
-                schema,
-                output: *output,
-                pending: PendingRows::new(columns.len()),
-                columns,
-                values: Vec::new(),
-            })
-        }
-
-        /// Checks and buffers one row; nothing is buffered when a value does not fit its column.
-        fn push_row(&mut self, bar: &FeaturedBar, complete: bool) -> io::Result<()> {
-            for field in &BAR_FIELDS {
-                let raw = (field.raw)(&bar.bar);
-                if !fits(field.storage, raw) {
-                    let message = format!(
-                        "{} = {raw} (raw) does not fit its Parquet column (at most 38 digits); write CSV instead",
-                        field.name
-                    );
-                    return Err(io::Error::new(io::ErrorKind::InvalidData, message));
-                }
-            }
-            for (field, column) in BAR_FIELDS.iter().zip(&mut self.pending.bar) {
-                column.push((field.raw)(&bar.bar));
-            }
-            self.values.clear();
-            bar.features.push_values(&self.output.features, &mut self.values);
-            for (value, column) in self.values.iter().zip(&mut self.pending.features) {
-                column.push(*value);
-            }
-            if self.output.include_incomplete {
-                self.pending.complete.push(complete);
-            }
-            Ok(())
+            Ok(ParquetWriter { writer, file, path: path.to_path_buf(), rows })
         }
 
         fn write_pending(&mut self) -> io::Result<()> {
-            if self.pending.len() == 0 {
+            if self.rows.is_empty() {
                 return Ok(());
             }
-            let batch = self.pending.take_batch(&self.schema, &self.columns)?;
-            self.writer.write(&batch).map_err(io::Error::other)
+            let batch = self.rows.take_batch()?;
+            self.writer.write(&batch).map_err(io::Error::other)?;
+            if self.writer.memory_size() >= ROW_GROUP_MEMORY {
+                self.writer.flush().map_err(io::Error::other)?;
+            }
+            Ok(())
         }
 
         fn finish_file(mut self) -> io::Result<()> {
@@ -375,7 +181,7 @@ mod writer {
             let mut sink = self.writer.into_inner().map_err(io::Error::other)?;
             sink.flush()?;
             drop(sink);
-            self.file.commit()
+            self.file.finish()
         }
     }
 
@@ -395,8 +201,8 @@ mod writer {
     impl BarConsumer for ParquetSink {
         fn bar(&mut self, _threshold: usize, bar: &FeaturedBar, complete: bool) -> Result<(), Error> {
             let writer = self.open_writer()?;
-            writer.push_row(bar, complete).map_err(|e| Error::from_output(&writer.path, e))?;
-            if writer.pending.len() >= BATCH_ROWS {
+            writer.rows.push(bar, complete).map_err(|e| Error::from_output(&writer.path, e))?;
+            if writer.rows.len() >= BATCH_ROWS {
                 writer.write_pending().map_err(|e| Error::from_output(&writer.path, e))?;
             }
             Ok(())
@@ -406,44 +212,6 @@ mod writer {
             self.open_writer()?;
             let writer = self.writer.take().expect("checked just above");
             writer.finish_file().map_err(|e| Error::from_output(&self.path, e))
-        }
-    }
-
-    #[cfg(test)]
-    mod tests {
-        use super::*;
-
-        #[test]
-        fn bar_fields_follow_the_csv_columns() {
-            let names: Vec<&str> = BAR_FIELDS.iter().map(|f| f.name).collect();
-            assert_eq!(names, crate::output::BAR_COLUMNS);
-        }
-
-        #[test]
-        fn nearest_f64_matches_parsing_the_exact_text() {
-            let cases: [(i128, i8); 8] = [
-                (8_764_821_000_000, 8),
-                (1, 8),
-                (-3, 8),
-                ((1 << 53) + 1, 8),
-                (i128::from(i64::MAX), 8),
-                (876_482_100_000_012_345_678_901, 16),
-                (-876_482_100_000_012_345_678_901, 16),
-                (MAX_DECIMAL as i128, 16),
-            ];
-            for (raw, scale) in cases {
-                let text = format_scaled_i128(raw, 10i128.pow(scale as u32), scale as usize);
-                let parsed: f64 = text.parse().unwrap();
-                assert_eq!(nearest_f64(raw, scale).to_bits(), parsed.to_bits(), "{text}");
-            }
-        }
-
-        #[test]
-        fn decimal_limit_is_38_digits() {
-            assert!(fits(TURNOVER, MAX_DECIMAL as i128));
-            assert!(fits(TURNOVER, -(MAX_DECIMAL as i128)));
-            assert!(!fits(TURNOVER, MAX_DECIMAL as i128 + 1));
-            assert!(!fits(Storage::Int, i128::from(u64::MAX)));
         }
     }
 }

@@ -15,7 +15,7 @@ use barsmith_kernels::Kernels;
 /// How bars are formed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct BuilderConfig {
-    /// Bar width.
+    /// Threshold: the distance from the open to each closing level (high − low can reach twice it).
     pub threshold: Threshold,
     /// When `true` (the default), a bar cannot close on a record whose timestamp equals the bar's
     /// open time: the breach is absorbed and the bar closes at the next breaching record with a
@@ -148,7 +148,7 @@ impl RangeBarBuilder {
             open_time: forming.bar.open_time,
         };
         let bar = &mut forming.bar;
-        accumulate_one(bar, trade);
+        accumulate_one(bar, trade)?;
         if rule.closes(trade.price.0, trade.timestamp_us) {
             let mut bar = *bar;
             bar.refresh_vwap();
@@ -190,7 +190,7 @@ impl RangeBarBuilder {
                 gated: self.config.same_timestamp_gate,
                 open_time: forming.bar.open_time,
             };
-            match accumulate_until_close(&mut forming.bar, rule, batch, start, &self.kernels) {
+            match accumulate_until_close(&mut forming.bar, rule, batch, start, &self.kernels)? {
                 Some(index) => {
                     let mut bar = forming.bar;
                     bar.refresh_vwap();
@@ -249,28 +249,44 @@ impl CloseRule {
 /// Four passes over the run, each one kernel call: the breach search, the money sums, the price extremes
 /// and the trade counts. A run is a few hundred records at most thresholds, so the later passes read it
 /// from cache.
+///
+/// Overflow: a run's Σ price × quantity is below 2^127 whenever its Σ quantity is below 2^64 (each price is
+/// below 2^63, quantities are non-negative — ingestion guarantees it), so the kernel's i128 sums are exact
+/// then; a run past that bound (absurd input) is summed again record by record with checked arithmetic.
+/// Adding the run to the bar is checked too. Either failure is [`ErrorKind::SumOverflow`], never a
+/// wrapped value.
 fn accumulate_until_close(
     bar: &mut RangeBar,
     rule: CloseRule,
     batch: &TradeBatch,
     start: usize,
     kernels: &Kernels,
-) -> Option<usize> {
+) -> Result<Option<usize>, Error> {
     let n = batch.len();
     let closing = find_close(&batch.price[start..n], &batch.timestamp_us[start..n], rule, kernels).map(|i| start + i);
     let end = closing.map_or(n, |i| i + 1);
     if end == start {
-        return None;
+        return Ok(None);
     }
     let run = start..end;
     let (prices, sells) = (&batch.price[run.clone()], &batch.is_buyer_maker[run.clone()]);
     let money = kernels.product_sums(prices, &batch.quantity[run.clone()], sells);
-    bar.volume += money.weights;
-    bar.turnover += money.products;
-    bar.sell_volume += money.selected_weights;
-    bar.buy_volume += money.weights - money.selected_weights;
-    bar.sell_turnover += money.selected_products;
-    bar.buy_turnover += money.products - money.selected_products;
+    let exact_bound = 1i128 << 64;
+    if !(0..exact_bound).contains(&money.weights) {
+        for index in run.clone() {
+            let trade = batch.get(index).expect("index < n");
+            add_money(bar, &trade)?;
+        }
+    } else {
+        let overflow = || Error::new(ErrorKind::SumOverflow { agg_trade_id: batch.agg_trade_id[end - 1] });
+        let add = |total: i128, part: i128| total.checked_add(part).ok_or_else(overflow);
+        bar.volume = add(bar.volume, money.weights)?;
+        bar.turnover = add(bar.turnover, money.products)?;
+        bar.sell_volume = add(bar.sell_volume, money.selected_weights)?;
+        bar.buy_volume = add(bar.buy_volume, money.weights - money.selected_weights)?;
+        bar.sell_turnover = add(bar.sell_turnover, money.selected_products)?;
+        bar.buy_turnover = add(bar.buy_turnover, money.products - money.selected_products)?;
+    }
     let range = kernels.min_max_i64(prices).expect("the run is not empty");
     bar.high.0 = bar.high.0.max(range.max);
     bar.low.0 = bar.low.0.min(range.min);
@@ -285,7 +301,7 @@ fn accumulate_until_close(
     bar.last_agg_trade_id = batch.agg_trade_id[last];
     bar.last_trade_id = batch.last_trade_id[last];
     bar.agg_record_count += (end - start) as u64;
-    closing
+    Ok(closing)
 }
 
 /// Offset of the first record that closes the bar under `rule`.
@@ -304,9 +320,8 @@ fn trade_count(count: i128) -> i64 {
 }
 
 /// Adds one record to `bar` (the per-trade path; the same sums as [`accumulate_until_close`]).
-fn accumulate_one(bar: &mut RangeBar, trade: &Trade) {
-    let (p, q) = (trade.price.0, i128::from(trade.quantity.0));
-    let notional = i128::from(p) * q;
+fn accumulate_one(bar: &mut RangeBar, trade: &Trade) -> Result<(), Error> {
+    let p = trade.price.0;
     let count = trade.individual_trade_count();
     bar.high.0 = bar.high.0.max(p);
     bar.low.0 = bar.low.0.min(p);
@@ -314,19 +329,33 @@ fn accumulate_one(bar: &mut RangeBar, trade: &Trade) {
     bar.close_time = trade.timestamp_us;
     bar.last_agg_trade_id = trade.agg_trade_id;
     bar.last_trade_id = trade.last_trade_id;
-    bar.volume += q;
-    bar.turnover += notional;
     bar.agg_record_count += 1;
     bar.individual_trade_count += count;
     if trade.is_buy() {
-        bar.buy_volume += q;
-        bar.buy_turnover += notional;
         bar.buy_trade_count += count;
     } else {
-        bar.sell_volume += q;
-        bar.sell_turnover += notional;
         bar.sell_trade_count += count;
     }
+    add_money(bar, trade)
+}
+
+/// Adds one record's volume and turnover to `bar` with checked arithmetic (one product of two `i64` always
+/// fits an `i128`; the sums may not).
+fn add_money(bar: &mut RangeBar, trade: &Trade) -> Result<(), Error> {
+    let q = i128::from(trade.quantity.0);
+    let notional = i128::from(trade.price.0) * q;
+    let overflow = || Error::new(ErrorKind::SumOverflow { agg_trade_id: trade.agg_trade_id });
+    let add = |total: i128, part: i128| total.checked_add(part).ok_or_else(overflow);
+    bar.volume = add(bar.volume, q)?;
+    bar.turnover = add(bar.turnover, notional)?;
+    if trade.is_buy() {
+        bar.buy_volume = add(bar.buy_volume, q)?;
+        bar.buy_turnover = add(bar.buy_turnover, notional)?;
+    } else {
+        bar.sell_volume = add(bar.sell_volume, q)?;
+        bar.sell_turnover = add(bar.sell_turnover, notional)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

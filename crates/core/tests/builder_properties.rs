@@ -1,44 +1,8 @@
 //! Property tests of the range-bar builder's invariants.
 
-use barsmith_core::{BuilderConfig, FixedPoint, RangeBar, RangeBarBuilder, Threshold, Trade, TradeBatch};
-use barsmith_kernels::{Backend, Kernels};
+use barsmith_core::{BuilderConfig, RangeBar, RangeBarBuilder, Threshold, Trade, TradeBatch};
+use barsmith_test_support::{backends, trades::strategy as trade_stream};
 use proptest::prelude::*;
-
-/// Every kernel backend available here; the skipped ones are printed.
-fn every_backend() -> Vec<Kernels> {
-    Backend::ALL
-        .into_iter()
-        .filter_map(|b| Kernels::new(b).map_err(|e| eprintln!("skipping backend {b}: {e}")).ok())
-        .collect()
-}
-
-/// A strictly ordered stream: price walks on a small grid, several records may share a timestamp.
-fn trade_stream() -> impl Strategy<Value = Vec<Trade>> {
-    prop::collection::vec((-40i64..=40, 0u8..3, 0i64..5_000_000_000, 1i64..4, any::<bool>()), 1..400).prop_map(
-        |steps| {
-            let (mut price, mut ts, mut id, mut trade_id) = (10_000_000_000i64, 1_700_000_000_000_000i64, 1i64, 100i64);
-            steps
-                .into_iter()
-                .map(|(step, dt, qty, count, sell)| {
-                    price = (price + step * 1_000_000).max(1_000_000);
-                    ts += i64::from(dt);
-                    id += 1;
-                    let trade = Trade {
-                        agg_trade_id: id,
-                        price: FixedPoint(price),
-                        quantity: FixedPoint(qty),
-                        first_trade_id: trade_id,
-                        last_trade_id: trade_id + count - 1,
-                        timestamp_us: ts,
-                        is_buyer_maker: sell,
-                    };
-                    trade_id += count;
-                    trade
-                })
-                .collect()
-        },
-    )
-}
 
 fn config(dbps: u32, gate: bool) -> BuilderConfig {
     BuilderConfig { threshold: Threshold::from_dbps(dbps).unwrap(), same_timestamp_gate: gate }
@@ -156,7 +120,7 @@ proptest! {
         let mut reference = RangeBarBuilder::new(config);
         let expected: Vec<RangeBar> = trades.iter().filter_map(|t| reference.push_trade(t).unwrap()).collect();
         let batch: TradeBatch = trades.iter().collect();
-        for kernels in every_backend() {
+        for kernels in backends::available() {
             let mut builder = RangeBarBuilder::with_kernels(config, kernels);
             let mut bars = Vec::new();
             builder.push_batch(&batch, &mut bars).unwrap();

@@ -3,34 +3,14 @@
 
 use barsmith_core::features::{WindowRecords, window_features};
 use barsmith_core::{
-    BuilderConfig, FeatureCheckpoint, FeatureConfig, FeaturePipeline, FeaturedBar, FixedPoint, Kernels, LookbackMode,
-    Threshold, Trade, TradeBatch,
+    BuilderConfig, FeatureCheckpoint, FeatureConfig, FeaturePipeline, FeaturedBar, Kernels, LookbackMode, Threshold,
+    Trade, TradeBatch,
 };
 use proptest::prelude::*;
 
 /// A deterministic stream: a tick random walk near 100.00, 0–3 ms gaps (same-timestamp runs), mixed sides.
 fn stream(len: usize, seed: u64) -> Vec<Trade> {
-    let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-    let mut next = move || {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        state >> 33
-    };
-    let (mut price, mut time) = (10_000_000_000i64, 1_700_000_000_000_000i64);
-    (0..len as i64)
-        .map(|i| {
-            price += (next() % 5) as i64 * 1_000_000 - 2_000_000;
-            time += [0, 0, 1_000, 3_000][(next() % 4) as usize];
-            Trade {
-                agg_trade_id: i + 1,
-                price: FixedPoint(price),
-                quantity: FixedPoint(1 + (next() % 200_000_000) as i64),
-                first_trade_id: 10 * i,
-                last_trade_id: 10 * i + (next() % 3) as i64,
-                timestamp_us: time,
-                is_buyer_maker: next() % 2 == 0,
-            }
-        })
-        .collect()
+    barsmith_test_support::trades::tick_walk(len, seed, 10_000_000_000)
 }
 
 fn config(mode: &str) -> FeatureConfig {
@@ -205,6 +185,26 @@ proptest! {
         prop_assert_eq!(resumed.len(), expected.len());
         prop_assert_eq!(bits(&resumed, &config), bits(&expected, &config));
         prop_assert_eq!(resumed.iter().map(|b| b.bar).collect::<Vec<_>>(), expected.iter().map(|b| b.bar).collect::<Vec<_>>());
+        let gaps = |bars: &[FeaturedBar]| bars.iter().map(|b| b.max_gap_us).collect::<Vec<_>>();
+        prop_assert_eq!(gaps(&resumed), gaps(&expected));
+    }
+}
+
+#[test]
+fn max_gap_is_the_longest_step_between_a_bars_own_records() {
+    let mut trades = stream(3_000, 11);
+    // Steps of 5 s and 90 s between thirds, and of 40 ms every 97 records, on top of the 0–3 ms steps.
+    for (i, trade) in trades.iter_mut().enumerate() {
+        trade.timestamp_us += [0, 5_000_000, 90_000_000][i / 1_000] + (i / 97) as i64 * 40_000;
+    }
+    for config in [config("count:40"), FeatureConfig::default().with_groups(&[])] {
+        let bars = run(&trades, config, &[1, 999, 1_000, 2_500]);
+        assert!(bars.len() > 10);
+        for bar in bars.iter().chain(single_pass(&trades, config).last()) {
+            let records = &trades[bar.bar.first_agg_trade_id as usize - 1..bar.bar.last_agg_trade_id as usize];
+            let oracle = records.windows(2).map(|pair| pair[1].timestamp_us - pair[0].timestamp_us).max();
+            assert_eq!(bar.max_gap_us, oracle, "bar opening at id {}", bar.bar.first_agg_trade_id);
+        }
     }
 }
 
@@ -228,7 +228,8 @@ fn memory_stays_bounded_by_the_window() {
 #[test]
 fn rejects_a_checkpoint_of_another_version() {
     let pipeline = FeaturePipeline::new(builder_config(), FeatureConfig::default(), Kernels::detect()).unwrap();
-    let json = pipeline.checkpoint().to_json().replacen("{\"version\":2", "{\"version\":99", 1);
+    let version = format!("\"version\":{}", barsmith_core::features::FEATURE_CHECKPOINT_VERSION);
+    let json = pipeline.checkpoint().to_json().replacen(&version, "\"version\":99", 1);
     let error = FeatureCheckpoint::from_json(&json).unwrap_err().to_string();
     assert!(error.contains("version 99"), "{error}");
 }

@@ -19,11 +19,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let rows: u64 = args.get(1).ok_or("--generate ROWS OUT")?.parse()?;
         let out = args.get(2).ok_or("--generate ROWS OUT")?;
         let mut writer = BufWriter::with_capacity(1 << 20, std::fs::File::create(out)?);
-        write_synthetic_spot(&mut writer, rows)?;
+        barsmith_test_support::trades::write_spot_csv(&mut writer, rows)?;
         writer.flush()?;
         return Ok(());
     }
-    let mut options = IngestOptions::default();
+    let mut options = IngestOptions { memory_map: true, ..IngestOptions::default() };
     args.retain(|arg| match arg.as_str() {
         "--single-thread" => {
             options.threaded_decode = false;
@@ -59,43 +59,5 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         reader.bytes_read() as f64 / seconds / 1e6,
         reader.gaps()
     );
-    Ok(())
-}
-
-/// A deterministic spot file (8 columns, no header, µs, `True`/`False`): a price random walk on a 0.01 tick
-/// around 87,000, quantities of 1 to 8 significant digits, ~37 % of rows sharing the previous timestamp.
-fn write_synthetic_spot(out: &mut impl Write, rows: u64) -> std::io::Result<()> {
-    let mut state = 0x9e37_79b9_7f4a_7c15u64;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
-    let (mut price_cents, mut trade_id, mut timestamp_us) = (8_700_000i64, 5_723_703_861i64, 1_767_225_600_000_000i64);
-    for row in 0..rows {
-        let random = next();
-        price_cents += (random % 5) as i64 - 2;
-        let quantity = 1 + (random >> 8) % 50_000_000;
-        let extra_trades = ((random >> 40) % 4) as i64;
-        if (random >> 44) % 100 >= 37 {
-            timestamp_us += 1 + ((random >> 50) % 400_000) as i64;
-        }
-        let maker = if (random >> 62) & 1 == 1 { "True" } else { "False" };
-        writeln!(
-            out,
-            "{},{}.{:02}000000,{}.{:08},{},{},{},{},True",
-            3_800_397_495 + row,
-            price_cents / 100,
-            price_cents % 100,
-            quantity / 100_000_000,
-            quantity % 100_000_000,
-            trade_id,
-            trade_id + extra_trades,
-            timestamp_us,
-            maker
-        )?;
-        trade_id += extra_trades + 1;
-    }
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! `barsmith-ingest`: Binance aggTrades files to struct-of-arrays [`TradeBatch`]es, fast and strict.
 //!
-//! * Inputs: plain `.csv` and `.csv.zst` files (read through bounded memory maps), Binance Vision `.zip`
+//! * Inputs: plain `.csv` and `.csv.zst` files (plain reads, or bounded memory maps when opted into with `IngestOptions::memory_map`), Binance Vision `.zip`
 //!   archives holding one CSV, and standard input (`-`, plain or zstd). The compression is sniffed from
 //!   the first bytes, not the file name.
 //! * Formats: header or none; 7 (USD-M futures) or 8 (spot) columns; the header names of Binance and the
@@ -54,11 +54,17 @@ pub struct IngestOptions {
     /// Drop a record identical to the one before it (after sorting, when sorting); the same
     /// agg_trade_id with different content stays an error.
     pub dedupe: bool,
+    /// Check the record order (the default; see above). Off, records are handed over as the file holds
+    /// them, for tools that report order problems themselves (`barsmith check`); `dedupe` then drops nothing.
+    pub check_order: bool,
     /// Most trades per batch.
     pub batch_size: usize,
     /// Decompress (zstd, zip) on a separate thread, parsing on the caller's.
     pub threaded_decode: bool,
-    /// Read regular files through memory maps (falls back to reads when mapping fails).
+    /// Read regular files through memory maps (falls back to reads when mapping fails). Off by default:
+    /// a map is faster, but if another process truncates a mapped file while it is read the process gets
+    /// `SIGBUS` (see the note on safety in the crate docs). Turn it on when the inputs are yours and not
+    /// being rewritten, as the `barsmith` command does unless given `--no-mmap`.
     pub memory_map: bool,
     /// Size of the decompressed-text buffers in bytes; also the longest line accepted from a stream.
     pub chunk_size: usize,
@@ -71,9 +77,10 @@ impl Default for IngestOptions {
         IngestOptions {
             sort: false,
             dedupe: false,
+            check_order: true,
             batch_size: 64 * 1024,
             threaded_decode: true,
-            memory_map: true,
+            memory_map: false,
             chunk_size: 1024 * 1024,
             map_window_size: 32 * 1024 * 1024,
         }

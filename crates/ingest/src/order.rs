@@ -42,12 +42,14 @@ pub(crate) struct OrderViolation {
 #[derive(Debug, Default)]
 pub(crate) struct OrderCheck {
     dedupe: bool,
+    /// `false`: admit every record (only the last one is tracked).
+    strict: bool,
     last: Option<LastRecord>,
 }
 
 impl OrderCheck {
-    pub(crate) fn new(dedupe: bool) -> OrderCheck {
-        OrderCheck { dedupe, last: None }
+    pub(crate) fn new(dedupe: bool, strict: bool) -> OrderCheck {
+        OrderCheck { dedupe, strict, last: None }
     }
 
     /// Continues after a record of an earlier file.
@@ -63,7 +65,9 @@ impl OrderCheck {
     #[inline(always)]
     pub(crate) fn admit(&mut self, trade: &Trade, line: u64) -> Result<bool, OrderViolation> {
         if let Some(last) = &mut self.last {
-            if trade.agg_trade_id <= last.trade.agg_trade_id || trade.timestamp_us < last.trade.timestamp_us {
+            if (trade.agg_trade_id <= last.trade.agg_trade_id || trade.timestamp_us < last.trade.timestamp_us)
+                && self.strict
+            {
                 return violation(last, trade, line, self.dedupe);
             }
             last.trade = *trade;

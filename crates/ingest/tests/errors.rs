@@ -21,9 +21,9 @@ fn error_of(name: &str, options: &IngestOptions) -> Error {
 /// Checks the error for every reading mode (mapped, buffered, tiny batches, sorted).
 fn check(name: &str, line: Option<u64>, column: Option<&str>, text: Option<&str>, kind: impl Fn(&ErrorKind) -> bool) {
     let modes = [
-        IngestOptions::default(),
+        IngestOptions { memory_map: true, ..IngestOptions::default() },
         IngestOptions { memory_map: false, threaded_decode: false, ..IngestOptions::default() },
-        IngestOptions { batch_size: 1, chunk_size: 64, ..IngestOptions::default() },
+        IngestOptions { memory_map: true, batch_size: 1, chunk_size: 64, ..IngestOptions::default() },
     ];
     for options in &modes {
         let error = error_of(name, options);
@@ -146,8 +146,13 @@ fn unknown_header_name() {
 
 #[test]
 fn truncated_or_corrupt_zstd() {
-    check("error_truncated.csv.zst", Some(1), None, None, |k| matches!(k, ErrorKind::Decompress { .. }));
-    check("error_corrupt.csv.zst", Some(1), None, None, |k| matches!(k, ErrorKind::Decompress { .. }));
+    // No line (a corrupt frame has none): the byte offset in the compressed file instead.
+    let offset = |k: &ErrorKind| matches!(k, ErrorKind::Decompress { compressed_offset: Some(_), .. });
+    check("error_truncated.csv.zst", None, None, None, offset);
+    check("error_corrupt.csv.zst", None, None, None, offset);
+    let message = error_of("error_truncated.csv.zst", &IngestOptions::default()).to_string();
+    assert!(message.contains("byte") && message.contains("of the compressed file"), "{message}");
+    assert_eq!(message.matches("corrupt").count(), 1, "said once: {message}");
 }
 
 #[test]
@@ -172,7 +177,7 @@ fn zip_with_no_csv_or_several() {
 
 #[test]
 fn corrupt_zip_member() {
-    check("error_zip_corrupt_member.zip", Some(1), None, None, |k| matches!(k, ErrorKind::Decompress { .. }));
+    check("error_zip_corrupt_member.zip", None, None, None, |k| matches!(k, ErrorKind::Decompress { .. }));
 }
 
 #[test]
@@ -245,6 +250,26 @@ fn sort_repairs_disorder_and_dedupe_drops_scattered_repeats() {
 }
 
 #[test]
+fn without_the_order_check_records_come_as_the_file_holds_them() {
+    let unchecked = IngestOptions { check_order: false, ..IngestOptions::default() };
+    for (name, ids) in [
+        ("error_out_of_order.csv", vec![1_000_001, 1_000_000, 1_000_009]),
+        ("error_duplicate.csv", read_ids("error_duplicate.csv")),
+        ("error_timestamp_backwards.csv", read_ids("error_timestamp_backwards.csv")),
+    ] {
+        let trades = open(&fixture(name), &unchecked).unwrap().read_to_end().unwrap();
+        assert_eq!(trades.agg_trade_id, ids, "{name}");
+        assert!(open(&fixture(name), &IngestOptions::default()).unwrap().read_to_end().is_err(), "{name}");
+    }
+}
+
+/// The first field of every line (these fixtures have no header).
+fn read_ids(name: &str) -> Vec<i64> {
+    let text = std::fs::read_to_string(fixture(name)).unwrap();
+    text.lines().map(|line| line.split(',').next().unwrap().parse().unwrap()).collect()
+}
+
+#[test]
 fn multi_file_checks_order_across_the_boundary() {
     let paths = [fixture("good_spot.csv"), fixture("good_spot.csv")];
     let mut reader = MultiFileReader::new(&paths, &IngestOptions::default()).unwrap();
@@ -258,4 +283,5 @@ fn multi_file_checks_order_across_the_boundary() {
     assert_eq!(error.line(), Some(1));
     let message = error.to_string();
     assert!(message.contains(&format!("line 3 of {}", paths[0].display())), "{message}");
+    assert!(message.contains("reorder the inputs"), "{message}");
 }

@@ -1,18 +1,12 @@
-//! The real Binance spot file from `../shared/data` (skipped, saying so, when absent).
+//! The real Binance spot file from `../shared/data` (not run, saying so on stderr, when the folder is absent;
+//! a failure when it is present and unreadable).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use barsmith_ingest::{Compression, IngestOptions, TimestampUnit, open};
 
 fn real_file() -> Option<PathBuf> {
-    let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/BTCUSDT-aggTrades-2026-01-01.head5000.csv");
-    if path.exists() {
-        Some(path)
-    } else {
-        eprintln!("skipped: {} is absent", path.display());
-        None
-    }
+    barsmith_test_support::real_data::sample("reading the real spot file")
 }
 
 /// Sums a decimal column exactly by splitting on '.', independently of `FixedPoint` and of our parser.

@@ -1,10 +1,10 @@
-//! Backends, runtime detection and the dispatch table.
+//! The backends: names, availability (compiled in, supported by this CPU) and the automatic choice.
 
 use std::fmt;
 use std::str::FromStr;
 use std::sync::OnceLock;
 
-use crate::dispatch::Table;
+use crate::{Error, ErrorKind};
 
 /// A kernel implementation. Every variant exists on every target; [`Backend::is_available`] tells whether
 /// this build on this CPU can run it, and [`crate::Kernels::new`] refuses the ones that cannot.
@@ -14,7 +14,7 @@ pub enum Backend {
     Scalar,
     /// x86_64 AVX2 + FMA with `std::arch` (4 × f64 lanes).
     Avx2,
-    /// x86_64 AVX-512 F + DQ + VL with `std::arch` (8 × f64 lanes).
+    /// x86_64 AVX-512 F + DQ (and POPCNT) with `std::arch` (8 × f64 lanes).
     Avx512,
     /// aarch64 NEON with `std::arch` (2 × f64 lanes).
     Neon,
@@ -45,12 +45,22 @@ impl Backend {
 
     /// Whether this build contains the backend (target architecture and cargo features).
     pub fn is_compiled(self) -> bool {
-        crate::dispatch::table(self).is_some()
+        match crate::dispatch::checked_table(self) {
+            Ok(_) => true,
+            Err(e) => !matches!(e.kind(), ErrorKind::NotCompiled(_)),
+        }
     }
 
     /// Whether the backend is compiled in and the running CPU supports it.
     pub fn is_available(self) -> bool {
-        self.is_compiled() && crate::dispatch::cpu_supports(self)
+        crate::dispatch::checked_table(self).is_ok()
+    }
+
+    /// The CPU features the backend requires and checks at run time (for example `avx512f`, `avx512dq`,
+    /// `popcnt`); empty for backends that need nothing beyond the target's baseline or choose their
+    /// instructions themselves (scalar, pulp, wide), and for backends not compiled into this build.
+    pub fn cpu_features(self) -> &'static [&'static str] {
+        crate::dispatch::cpu_features(self)
     }
 }
 
@@ -68,43 +78,9 @@ impl FromStr for Backend {
         Backend::ALL
             .into_iter()
             .find(|b| b.name().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| Error { kind: ErrorKind::UnknownBackend(s.to_owned()) })
+            .ok_or_else(|| Error::unknown_backend(s))
     }
 }
-
-/// Why a backend cannot be used.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Error {
-    /// What went wrong.
-    pub kind: ErrorKind,
-}
-
-/// The kinds of [`Error`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum ErrorKind {
-    /// The backend is not part of this build (other target architecture, or its cargo feature is off).
-    NotCompiled(Backend),
-    /// The backend is compiled in but the running CPU lacks the instructions it needs.
-    UnsupportedCpu(Backend),
-    /// A name that no backend has.
-    UnknownBackend(String),
-}
-
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.kind {
-            ErrorKind::NotCompiled(b) => write!(f, "backend `{b}` is not compiled into this build"),
-            ErrorKind::UnsupportedCpu(b) => write!(f, "backend `{b}` is not supported by this CPU"),
-            ErrorKind::UnknownBackend(name) => {
-                let names: Vec<&str> = Backend::ALL.iter().map(|b| b.name()).collect();
-                write!(f, "unknown backend `{name}` (expected one of: {})", names.join(", "))
-            }
-        }
-    }
-}
-
-impl std::error::Error for Error {}
 
 /// Picks the best available backend once per process.
 pub(crate) fn detected() -> Backend {
@@ -138,17 +114,38 @@ pub fn cpu_report() -> CpuReport {
         arch: std::env::consts::ARCH,
         compiled: Backend::ALL.into_iter().filter(|b| b.is_compiled()).collect(),
         available: Backend::ALL.into_iter().filter(|b| b.is_available()).collect(),
-        features: crate::dispatch::cpu_features(),
+        features: detected_features(),
         automatic: detected(),
     }
 }
 
-/// The dispatch table of a backend that is compiled and supported, else the reason it is not.
-pub(crate) fn checked_table(backend: Backend) -> Result<&'static Table, Error> {
-    let table = crate::dispatch::table(backend).ok_or(Error { kind: ErrorKind::NotCompiled(backend) })?;
-    if crate::dispatch::cpu_supports(backend) {
-        Ok(table)
-    } else {
-        Err(Error { kind: ErrorKind::UnsupportedCpu(backend) })
+/// CPU features the backends care about, with their detection result.
+fn detected_features() -> Vec<(&'static str, bool)> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::is_x86_feature_detected as has;
+        vec![
+            ("sse2", has!("sse2")),
+            ("avx", has!("avx")),
+            ("avx2", has!("avx2")),
+            ("fma", has!("fma")),
+            ("bmi2", has!("bmi2")),
+            ("popcnt", has!("popcnt")),
+            ("avx512f", has!("avx512f")),
+            ("avx512dq", has!("avx512dq")),
+            ("avx512vl", has!("avx512vl")),
+            ("avx512bw", has!("avx512bw")),
+            ("avx512cd", has!("avx512cd")),
+            ("avx512vpopcntdq", has!("avx512vpopcntdq")),
+        ]
+    }
+    #[cfg(target_arch = "aarch64")]
+    {
+        use std::arch::is_aarch64_feature_detected as has;
+        vec![("neon", has!("neon")), ("sve", has!("sve")), ("sve2", has!("sve2"))]
+    }
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+    {
+        Vec::new()
     }
 }

@@ -4,8 +4,10 @@
 //!
 //! Every kernel has one readable scalar definition (the [`Backend::Scalar`] backend), proven equal to an
 //! independent oracle by golden files (`fixtures/golden/`, written by `tools/oracles/`), and SIMD backends that
-//! are tested against the scalar definition. This is the only barsmith crate with `unsafe` code; see
-//! `docs/SIMD.md` for the dispatch design, the safety contract and how to add a backend.
+//! are tested against the scalar definition. All of the crate's `unsafe` is SIMD: the intrinsics in `src/arch/`
+//! and the one call through the dispatch table in each [`Kernels`] method (the workspace's only other `unsafe`
+//! is `barsmith-ingest`'s memory map). See `docs/SIMD.md` for the layout, the dispatch design, the safety
+//! contract and how to add a kernel or a backend.
 //!
 //! # Use
 //!
@@ -73,27 +75,33 @@
 
 #![cfg_attr(not(any(target_arch = "x86_64", target_arch = "aarch64")), forbid(unsafe_code))]
 
+mod arch;
 mod backend;
 mod dispatch;
+mod error;
 mod scalar;
 mod scales;
 mod simd;
 mod summary;
 
-pub use backend::{Backend, CpuReport, Error, ErrorKind, cpu_report};
+pub use backend::{Backend, CpuReport, cpu_report};
+pub use error::{Error, ErrorKind};
 pub use scales::{default_dfa_nvals, default_rs_nvals, expected_rs};
 pub use summary::{MinMax, Moments, ProductSums, SpanSums};
-
-use dispatch::Table;
 
 /// Embedding dimensions accepted by [`Kernels::permutation_entropy`].
 pub const PE_ORDERS: std::ops::RangeInclusive<usize> = 2..=7;
 
 /// A handle on one available backend. Copy it freely; holding one proves the backend runs on this CPU.
+///
+/// The kernel methods (one per line of the kernel list in `src/dispatch.rs`) each make one call through the
+/// backend's dispatch table.
 #[derive(Clone, Copy)]
 pub struct Kernels {
     backend: Backend,
-    table: &'static Table,
+    /// The backend's table, from [`dispatch::checked_table`] only: the proof that its entries' CPU features
+    /// are present.
+    table: &'static dispatch::Table,
 }
 
 impl std::fmt::Debug for Kernels {
@@ -120,106 +128,11 @@ impl Kernels {
 
     /// The given backend, or an error saying why it cannot run here.
     pub fn new(backend: Backend) -> Result<Kernels, Error> {
-        Ok(Kernels { backend, table: backend::checked_table(backend)? })
+        Ok(Kernels { backend, table: dispatch::checked_table(backend)? })
     }
 
     /// The backend behind this handle.
     pub fn backend(&self) -> Backend {
         self.backend
-    }
-
-    /// Normalised permutation entropy of order `order` (2..=7) and delay `delay` (≥ 1); see the crate docs.
-    pub fn permutation_entropy(&self, x: &[f64], order: usize, delay: usize) -> Option<f64> {
-        (self.table.permutation_entropy)(x, order, delay)
-    }
-
-    /// DFA-1 Hurst exponent (nolds' `dfa`); `nvals = None` for nolds' default window sizes.
-    pub fn hurst_dfa(&self, x: &[f64], nvals: Option<&[usize]>) -> Option<f64> {
-        (self.table.hurst_dfa)(x, nvals)
-    }
-
-    /// Corrected R/S Hurst exponent (nolds' `hurst_rs`); `nvals = None` for nolds' default block sizes.
-    pub fn hurst_rs(&self, x: &[f64], nvals: Option<&[usize]>) -> Option<f64> {
-        (self.table.hurst_rs)(x, nvals)
-    }
-
-    /// Kyle lambda: OLS slope with intercept of `dp` on `q`. Panics if the lengths differ.
-    pub fn kyle_lambda(&self, dp: &[f64], q: &[f64]) -> Option<f64> {
-        (self.table.kyle_lambda)(dp, q)
-    }
-
-    /// Smallest and largest value (NaN for both if any NaN); `None` when empty.
-    pub fn min_max_f64(&self, x: &[f64]) -> Option<MinMax<f64>> {
-        (self.table.min_max_f64)(x)
-    }
-
-    /// Sum (IEEE: NaN and ∞ propagate).
-    pub fn sum_f64(&self, x: &[f64]) -> f64 {
-        (self.table.sum_f64)(x)
-    }
-
-    /// Mean and central moments; `None` when empty.
-    pub fn moments_f64(&self, x: &[f64]) -> Option<Moments> {
-        (self.table.moments_f64)(x)
-    }
-
-    /// `Σ |x[i+1] - x[i]|` (0 for fewer than two values).
-    pub fn abs_diff_sum_f64(&self, x: &[f64]) -> f64 {
-        (self.table.abs_diff_sum_f64)(x)
-    }
-
-    /// Mean and central moments of `x[i+1] - x[i]`; `None` for fewer than two values.
-    pub fn diff_moments_f64(&self, x: &[f64]) -> Option<Moments> {
-        (self.table.diff_moments_f64)(x)
-    }
-
-    /// Smallest and largest value; `None` when empty.
-    pub fn min_max_i64(&self, x: &[i64]) -> Option<MinMax<i64>> {
-        (self.table.min_max_i64)(x)
-    }
-
-    /// Exact sum.
-    pub fn sum_i64(&self, x: &[i64]) -> i128 {
-        (self.table.sum_i64)(x)
-    }
-
-    /// Mean (from the exact sum) and central moments of the values as f64; `None` when empty.
-    pub fn moments_i64(&self, x: &[i64]) -> Option<Moments> {
-        (self.table.moments_i64)(x)
-    }
-
-    /// Exact `Σ |x[i+1] - x[i]|`.
-    pub fn abs_diff_sum_i64(&self, x: &[i64]) -> u128 {
-        (self.table.abs_diff_sum_i64)(x)
-    }
-
-    /// Moments of the exact consecutive differences (as f64); `None` for fewer than two values.
-    pub fn diff_moments_i64(&self, x: &[i64]) -> Option<Moments> {
-        (self.table.diff_moments_i64)(x)
-    }
-
-    /// First position `i >= 1` where the pairs `(major[i], minor[i])` do not increase strictly
-    /// (lexicographically) over position `i - 1`; `None` when the whole column pair is strictly increasing.
-    /// Panics when the columns differ in length.
-    pub fn first_unordered_pair(&self, major: &[i64], minor: &[i64]) -> Option<usize> {
-        (self.table.first_unordered_pair)(major, minor)
-    }
-
-    /// Position of the first value outside the open interval `(lower, upper)`: the first `x <= lower` or
-    /// `x >= upper`; `None` when every value is strictly inside.
-    pub fn first_outside_i64(&self, x: &[i64], lower: i64, upper: i64) -> Option<usize> {
-        (self.table.first_outside_i64)(x, lower, upper)
-    }
-
-    /// Exact `Σ w`, `Σ v·w` and the same sums over the positions where `selected` is true (`v = values`,
-    /// `w = weights`). Panics when the three columns differ in length.
-    pub fn product_sums(&self, values: &[i64], weights: &[i64], selected: &[bool]) -> ProductSums {
-        (self.table.product_sums)(values, weights, selected)
-    }
-
-    /// Exact `Σ (last - first + 1)` and the same sum over the positions where `selected` is true. Panics
-    /// when the three columns differ in length.
-    pub fn span_sums(&self, first: &[i64], last: &[i64], selected: &[bool]) -> SpanSums {
-        (self.table.span_sums)(first, last, selected)
     }
 }

@@ -9,7 +9,8 @@
 mod common;
 
 use barsmith_kernels::{Kernels, Moments};
-use common::{SplitMix, close, close_opt, scalar, simd_kernels};
+use barsmith_test_support::{SplitMix, backends};
+use common::{close, close_opt};
 use proptest::prelude::*;
 
 const REL: f64 = 1e-12;
@@ -190,8 +191,8 @@ fn check_i64(reference: &Kernels, k: &Kernels, x: &[i64], label: &str) {
 /// rotation; over the 1048 combinations every family and delay meets every length class and offset.
 #[test]
 fn every_length_and_offset() {
-    let reference = scalar();
-    let backends = simd_kernels();
+    let reference = backends::scalar();
+    let backends = backends::simd();
     for len in 0..=130 {
         let all = families(len + 8);
         for offset in 0..8 {
@@ -209,8 +210,8 @@ fn every_length_and_offset() {
 
 #[test]
 fn every_length_and_offset_i64() {
-    let reference = scalar();
-    let backends = simd_kernels();
+    let reference = backends::scalar();
+    let backends = backends::simd();
     for len in 0..=130 {
         let mut noise = SplitMix(len as u64);
         let families: Vec<(&str, Vec<i64>)> = vec![
@@ -250,8 +251,8 @@ fn every_length_and_offset_i64() {
 
 #[test]
 fn non_finite_policy() {
-    let reference = scalar();
-    let mut all = simd_kernels();
+    let reference = backends::scalar();
+    let mut all = backends::simd();
     all.push(reference);
     for k in &all {
         let b = k.backend();
@@ -284,7 +285,7 @@ fn non_finite_policy() {
 
 #[test]
 fn documented_edge_results() {
-    for k in common::kernels() {
+    for k in backends::available() {
         let b = k.backend();
         assert_eq!(k.permutation_entropy(&[1.0, 2.0], 3, 1), None, "{b}: fewer than one vector");
         assert_eq!(k.permutation_entropy(&[1.0, 2.0, 3.0], 3, 0), None, "{b}: delay 0");
@@ -315,8 +316,8 @@ proptest! {
         order in 2usize..=7,
         delay in 1usize..=4,
     ) {
-        let reference = scalar();
-        for k in simd_kernels() {
+        let reference = backends::scalar();
+        for k in backends::simd() {
             let (got, want) = (k.permutation_entropy(&x, order, delay), reference.permutation_entropy(&x, order, delay));
             prop_assert!(close_opt(got, want, REL, 1e-15), "{}: PE {got:?} vs {want:?}", k.backend());
             check_kernels(&reference, &k, &x, "proptest", delay..=delay);
@@ -325,8 +326,8 @@ proptest! {
 
     #[test]
     fn random_i64_agree(x in prop::collection::vec(any::<i64>(), 0..200), small in prop::collection::vec(-1000i64..1000, 0..200)) {
-        let reference = scalar();
-        for k in simd_kernels() {
+        let reference = backends::scalar();
+        for k in backends::simd() {
             check_i64(&reference, &k, &x, "proptest any");
             check_i64(&reference, &k, &small, "proptest small");
         }

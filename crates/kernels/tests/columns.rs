@@ -3,10 +3,8 @@
 //! (integer results must be identical) for every length 0..=130 at start offsets 0..8, on price-like,
 //! huge, negative and overflowing columns, plus proptest.
 
-mod common;
-
 use barsmith_kernels::{Kernels, ProductSums, SpanSums};
-use common::{SplitMix, scalar, simd_kernels};
+use barsmith_test_support::{SplitMix, backends};
 use proptest::prelude::*;
 
 /// Named (values, weights) column pairs of length `n`.
@@ -100,7 +98,7 @@ fn bounds(v: &[i64]) -> Vec<(i64, i64)> {
 
 #[test]
 fn scalar_reference_by_hand() {
-    let k = scalar();
+    let k = backends::scalar();
     let v = [10, 20, 30, 40];
     let w = [1, 2, 3, 4];
     let selected = [true, false, true, false];
@@ -129,8 +127,8 @@ fn scalar_reference_by_hand() {
 
 #[test]
 fn every_length_and_offset() {
-    let reference = scalar();
-    let backends = simd_kernels();
+    let reference = backends::scalar();
+    let backends = backends::simd();
     for len in 0..=130 {
         let mut bits = SplitMix(len as u64 + 17);
         let selections: Vec<Vec<bool>> =
@@ -171,13 +169,13 @@ proptest! {
         lower in any::<i64>(),
         width in any::<u64>(),
     ) {
-        let reference = scalar();
+        let reference = backends::scalar();
         for rows in [&rows, &small] {
             let v: Vec<i64> = rows.iter().map(|r| r.0).collect();
             let w: Vec<i64> = rows.iter().map(|r| r.1).collect();
             let selected: Vec<bool> = rows.iter().map(|r| r.2).collect();
             let upper = lower.saturating_add_unsigned(width);
-            for k in &simd_kernels() {
+            for k in &backends::simd() {
                 check(&reference, k, &v, &w, &selected, "proptest");
                 prop_assert_eq!(k.first_outside_i64(&v, lower, upper), reference.first_outside_i64(&v, lower, upper));
             }

@@ -5,7 +5,8 @@ mod common;
 use std::collections::HashMap;
 
 use barsmith_kernels::Moments;
-use common::{close, close_opt, kernels, real_data_path};
+use barsmith_test_support::{backends, real_data};
+use common::{close, close_opt};
 use serde_json::Value;
 
 fn golden(name: &str) -> Value {
@@ -34,7 +35,7 @@ fn series() -> Series {
         .iter()
         .map(|(k, v)| (k.clone(), v.as_array().unwrap().iter().map(|x| x.as_str().unwrap().parse().unwrap()).collect()))
         .collect();
-    let real_present = match real_data_path() {
+    let real_present = match real_data::sample("the golden cases on the real BTCUSDT series (btc:*)") {
         Some(path) => {
             add_real_series(&path, &mut f64s, &mut i64s);
             true
@@ -87,7 +88,7 @@ fn nvals(case: &Value) -> Option<Vec<usize>> {
 fn permutation_entropy_matches_antropy() {
     let series = series();
     let cases = golden("permutation_entropy.json");
-    for k in kernels() {
+    for k in backends::available() {
         let mut checked = 0;
         for case in cases["cases"].as_array().unwrap() {
             let Some(x) = lookup(&series, case["series"].as_str().unwrap()) else { continue };
@@ -109,7 +110,7 @@ fn permutation_entropy_matches_antropy() {
 fn kyle_lambda_matches_numpy_polyfit() {
     let series = series();
     let cases = golden("kyle_lambda.json");
-    for k in kernels() {
+    for k in backends::available() {
         for case in cases["cases"].as_array().unwrap() {
             let Some(dp) = lookup(&series, case["dp"].as_str().unwrap()) else { continue };
             let Some(q) = lookup(&series, case["q"].as_str().unwrap()) else { continue };
@@ -133,7 +134,7 @@ fn check_hurst(
 ) {
     let series = series();
     let cases = golden(file);
-    for k in kernels() {
+    for k in backends::available() {
         let mut checked = 0;
         for case in cases["cases"].as_array().unwrap() {
             let Some(x) = lookup(&series, case["series"].as_str().unwrap()) else { continue };
@@ -186,7 +187,7 @@ fn check_moments(label: &str, got: Option<Moments>, want: &Value, scale: f64) {
 fn f64_reductions_match_exact_arithmetic() {
     let series = series();
     let cases = golden("reductions.json");
-    for k in kernels() {
+    for k in backends::available() {
         for case in cases["f64"].as_array().unwrap() {
             let name = case["series"].as_str().unwrap();
             let Some(x) = lookup(&series, name) else { continue };
@@ -209,7 +210,7 @@ fn f64_reductions_match_exact_arithmetic() {
 fn i64_reductions_match_exact_arithmetic() {
     let series = series();
     let cases = golden("reductions.json");
-    for k in kernels() {
+    for k in backends::available() {
         for case in cases["i64"].as_array().unwrap() {
             let name = case["series"].as_str().unwrap();
             let Some(x) = series.i64.get(name) else {

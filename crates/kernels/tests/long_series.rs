@@ -3,9 +3,7 @@
 //! grows with the series' length, offset or trend would fail. Required: 1e-9 relative on the exponent (the
 //! oracle tolerance); the observed worst case is printed and, as a regression guard, must stay below 1e-11.
 
-mod common;
-
-use common::{SplitMix, scalar, simd_kernels};
+use barsmith_test_support::{SplitMix, backends};
 
 fn cumsum(start: f64, steps: impl Iterator<Item = f64>) -> Vec<f64> {
     steps
@@ -51,13 +49,13 @@ fn relative(got: Option<f64>, want: Option<f64>) -> f64 {
 }
 
 fn check(label: &str, nvals_list: &[Option<Vec<usize>>], n: usize) {
-    let reference = scalar();
+    let reference = backends::scalar();
     let mut worst = (0.0f64, String::new());
     for (name, x) in stress_series(n) {
         for nvals in nvals_list {
             let nv = nvals.as_deref();
             let (dfa, rs) = (reference.hurst_dfa(&x, nv), reference.hurst_rs(&x, nv));
-            for k in simd_kernels() {
+            for k in backends::simd() {
                 for (kernel, got, want) in [("DFA", k.hurst_dfa(&x, nv), dfa), ("R/S", k.hurst_rs(&x, nv), rs)] {
                     let rel = relative(got, want);
                     let sizes = nvals.as_ref().map_or("default".to_string(), |v| format!("{} sizes", v.len()));
@@ -102,8 +100,8 @@ fn short_series_agree_with_scalar() {
 #[test]
 fn jump_after_window_agrees_with_scalar() {
     let x = [0.0, 100_000.0, 100_000.0, 100_002.685_985_360_16, 0.0];
-    let want = scalar().hurst_dfa(&x, None);
-    for k in simd_kernels() {
+    let want = backends::scalar().hurst_dfa(&x, None);
+    for k in backends::simd() {
         let got = k.hurst_dfa(&x, None);
         assert!(relative(got, want) <= 1e-10, "{}: {got:?} vs {want:?}", k.backend());
     }

@@ -137,3 +137,21 @@ fn checkpoint_round_trips_through_json() {
     assert_eq!(restored, b);
     assert!(crate::Checkpoint::from_json(&json.replace("\"version\": 1", "\"version\": 99")).is_err());
 }
+
+#[test]
+fn a_turnover_beyond_i128_is_an_error_on_both_paths_never_a_wrapped_value() {
+    // Each price × quantity is about 2^125; a few of them pass i128 (2^127) inside one bar.
+    let absurd = |id: i64| Trade {
+        price: FixedPoint(i64::MAX - 8 + id),
+        quantity: FixedPoint(i64::MAX / 2),
+        ..trade(id, "1", id)
+    };
+    let trades: Vec<Trade> = (1..=8).map(absurd).collect();
+    let mut batch_builder = builder(250, true);
+    let error = batch_builder.push_batch(&trades.iter().collect(), &mut Vec::new()).unwrap_err();
+    assert!(matches!(error.kind(), ErrorKind::SumOverflow { .. }), "{error}");
+    let mut one_by_one = builder(250, true);
+    let error = trades.iter().map(|t| one_by_one.push_trade(t)).find_map(Result::err).expect("an overflow");
+    assert!(matches!(error.kind(), ErrorKind::SumOverflow { .. }), "{error}");
+    assert!(error.to_string().contains("passes i128"), "{error}");
+}

@@ -7,13 +7,14 @@ use crate::builder::RangeBarBuilder;
 use crate::checkpoint::Checkpoint;
 use crate::error::{Error, ErrorKind};
 use crate::features::config::FeatureConfig;
+use crate::features::gap::GapTracker;
 use crate::features::history::{HistoryState, RecordHistory};
 use crate::features::pipeline::{BarWindows, FeaturePipeline, SymbolPipeline, ThresholdState};
 use crate::features::window::WindowFeatures;
 use barsmith_kernels::Kernels;
 
 /// The feature checkpoint format version written by this build.
-pub const FEATURE_CHECKPOINT_VERSION: u32 = 2;
+pub const FEATURE_CHECKPOINT_VERSION: u32 = 3;
 
 /// One threshold's complete state: the builder's [`Checkpoint`], the feature configuration, the records
 /// it can still read (forming bar and future lookback windows), the forming bar's lookback features
@@ -35,6 +36,10 @@ pub struct FeatureCheckpoint {
     lookback: Option<WindowFeatures>,
     lookback_overflow: bool,
     recent_opens: Vec<u64>,
+    /// The forming bar's `max_gap_us` state (defaulted so that an older file reaches the version check and
+    /// gets its clear error).
+    #[serde(default)]
+    gap: GapTracker,
 }
 
 fn checkpoint_error(reason: impl Into<String>) -> Error {
@@ -84,6 +89,7 @@ impl SymbolPipeline {
             lookback: windows.lookback,
             lookback_overflow: windows.lookback_overflow,
             recent_opens: windows.recent_opens.iter().copied().collect(),
+            gap: threshold.gap,
         }
     }
 
@@ -160,7 +166,7 @@ fn restore_threshold(
         lookback_overflow: checkpoint.lookback_overflow,
         recent_opens: checkpoint.recent_opens.iter().copied().collect::<VecDeque<u64>>(),
     };
-    Ok(ThresholdState { builder, windows })
+    Ok(ThresholdState { builder, windows, gap: checkpoint.gap })
 }
 
 impl FeaturePipeline {

@@ -3,6 +3,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::error::{Error, ErrorKind, LookbackProblem, Setting};
+
 /// Which records form the lookback window of a bar.
 ///
 /// The window always ends just before the bar's opening record and holds only records that came
@@ -28,51 +30,43 @@ impl Default for LookbackMode {
     }
 }
 
-/// Why a lookback mode could not be parsed.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("invalid lookback mode {text:?}: {reason} (expected count:N, time:DURATION such as time:30s, or bars:K)")]
-pub struct ParseLookbackError {
-    text: String,
-    reason: &'static str,
-}
-
 impl FromStr for LookbackMode {
-    type Err = ParseLookbackError;
+    type Err = Error;
 
-    fn from_str(text: &str) -> Result<LookbackMode, ParseLookbackError> {
-        let error = |reason| ParseLookbackError { text: text.to_owned(), reason };
-        let (kind, value) = text.split_once(':').ok_or_else(|| error("missing ':'"))?;
+    fn from_str(text: &str) -> Result<LookbackMode, Error> {
+        let error = |problem| Error::new(ErrorKind::InvalidLookback { text: text.to_owned(), problem });
+        let (kind, value) = text.split_once(':').ok_or_else(|| error(LookbackProblem::MissingColon))?;
         let positive_count = |value: &str| match value.parse::<u64>() {
-            Ok(0) => Err(error("the count must be at least 1 (turn the lookback group off instead)")),
+            Ok(0) => Err(error(LookbackProblem::ZeroCount)),
             Ok(n) => Ok(n),
-            Err(_) => Err(error("the count is not a whole number")),
+            Err(_) => Err(error(LookbackProblem::CountNotWhole)),
         };
         match kind {
             "count" => positive_count(value).map(LookbackMode::Count),
             "bars" => positive_count(value).map(LookbackMode::Bars),
             "time" => parse_duration_us(value).map(|duration_us| LookbackMode::Time { duration_us }).map_err(error),
-            _ => Err(error("unknown kind")),
+            _ => Err(error(LookbackProblem::UnknownKind)),
         }
     }
 }
 
 /// Parses `<whole number><unit>` with unit `us`, `ms`, `s`, `m` or `h` into microseconds (> 0).
-fn parse_duration_us(text: &str) -> Result<i64, &'static str> {
-    let split = text.find(|c: char| !c.is_ascii_digit()).ok_or("the duration has no unit (us, ms, s, m, h)")?;
+fn parse_duration_us(text: &str) -> Result<i64, LookbackProblem> {
+    let split = text.find(|c: char| !c.is_ascii_digit()).ok_or(LookbackProblem::DurationWithoutUnit)?;
     let (digits, unit) = text.split_at(split);
-    let amount: i64 = digits.parse().map_err(|_| "the duration does not start with a whole number")?;
+    let amount: i64 = digits.parse().map_err(|_| LookbackProblem::DurationNotWhole)?;
     let unit_us: i64 = match unit {
         "us" | "µs" => 1,
         "ms" => 1_000,
         "s" => 1_000_000,
         "m" => 60_000_000,
         "h" => 3_600_000_000,
-        _ => return Err("unknown duration unit (use us, ms, s, m or h)"),
+        _ => return Err(LookbackProblem::UnknownDurationUnit),
     };
     match amount.checked_mul(unit_us) {
-        Some(0) => Err("the duration must be positive"),
+        Some(0) => Err(LookbackProblem::DurationNotPositive),
         Some(us) => Ok(us),
-        None => Err("the duration is too large"),
+        None => Err(LookbackProblem::DurationTooLarge),
     }
 }
 
@@ -144,31 +138,31 @@ pub const DEFAULT_MAX_WINDOW_RECORDS: u64 = 20_000_000;
 /// Largest supported permutation-entropy order (the kernels' limit, 7! = 5 040 patterns).
 pub const MAX_PE_ORDER: usize = *barsmith_kernels::PE_ORDERS.end();
 
-/// Why a [`FeatureConfig`] is not usable.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("invalid feature configuration: {0}")]
-pub struct InvalidFeatureConfig(pub(crate) &'static str);
-
 impl FeatureConfig {
     /// Checks the settings that cannot be expressed by the types.
-    pub fn validate(&self) -> Result<(), InvalidFeatureConfig> {
-        if !(2..=MAX_PE_ORDER).contains(&self.pe_order) {
-            return Err(InvalidFeatureConfig("pe_order must be between 2 and 7"));
-        }
-        if self.pe_min_records < self.pe_order {
-            return Err(InvalidFeatureConfig("pe_min_records must be at least pe_order"));
-        }
-        if self.hurst_min_records < 16 {
-            return Err(InvalidFeatureConfig("hurst_min_records must be at least 16"));
-        }
-        if self.max_window_records == 0 {
-            return Err(InvalidFeatureConfig("max_window_records must be at least 1"));
-        }
-        match self.lookback_mode {
-            LookbackMode::Count(0) | LookbackMode::Bars(0) => Err(InvalidFeatureConfig("lookback count must be >= 1")),
-            LookbackMode::Time { duration_us } if duration_us <= 0 => {
-                Err(InvalidFeatureConfig("lookback duration must be positive"))
+    pub fn validate(&self) -> Result<(), Error> {
+        let check = |setting: Setting, value: usize, min: usize, max: usize| {
+            let clamp = |v: usize| i64::try_from(v).unwrap_or(i64::MAX);
+            if (min..=max).contains(&value) {
+                Ok(())
+            } else {
+                let (value, min, max) = (clamp(value), clamp(min), clamp(max));
+                Err(Error::new(ErrorKind::InvalidSetting { setting, value, min, max }))
             }
+        };
+        check(Setting::PeOrder, self.pe_order, 2, MAX_PE_ORDER)?;
+        check(Setting::PeMinRecords, self.pe_min_records, self.pe_order, usize::MAX)?;
+        check(Setting::HurstMinRecords, self.hurst_min_records, 16, usize::MAX)?;
+        let max_window = usize::try_from(self.max_window_records).unwrap_or(usize::MAX);
+        check(Setting::MaxWindowRecords, max_window, 1, usize::MAX)?;
+        match self.lookback_mode {
+            LookbackMode::Count(0) | LookbackMode::Bars(0) => check(Setting::LookbackCount, 0, 1, usize::MAX),
+            LookbackMode::Time { duration_us } if duration_us <= 0 => Err(Error::new(ErrorKind::InvalidSetting {
+                setting: Setting::LookbackDurationUs,
+                value: duration_us,
+                min: 1,
+                max: i64::MAX,
+            })),
             _ => Ok(()),
         }
     }
@@ -186,13 +180,13 @@ pub enum FeatureGroup {
 }
 
 impl FromStr for FeatureGroup {
-    type Err = InvalidFeatureConfig;
-    fn from_str(text: &str) -> Result<FeatureGroup, InvalidFeatureConfig> {
+    type Err = Error;
+    fn from_str(text: &str) -> Result<FeatureGroup, Error> {
         match text {
             "bar" => Ok(FeatureGroup::Bar),
             "intra" => Ok(FeatureGroup::Intra),
             "lookback" => Ok(FeatureGroup::Lookback),
-            _ => Err(InvalidFeatureConfig("unknown feature group (expected bar, intra or lookback)")),
+            _ => Err(Error::new(ErrorKind::UnknownFeatureGroup { text: text.to_owned() })),
         }
     }
 }

@@ -13,6 +13,7 @@
 mod bar_level;
 mod checkpoint;
 mod config;
+mod gap;
 mod history;
 mod output;
 mod pipeline;
@@ -21,10 +22,7 @@ mod window;
 pub use bar_level::BarLevelFeatures;
 pub use barsmith_kernels::{Backend, Kernels};
 pub use checkpoint::{FEATURE_CHECKPOINT_VERSION, FeatureCheckpoint};
-pub use config::{
-    DEFAULT_MAX_WINDOW_RECORDS, FeatureConfig, FeatureGroup, InvalidFeatureConfig, LookbackMode, MAX_PE_ORDER,
-    ParseLookbackError,
-};
+pub use config::{DEFAULT_MAX_WINDOW_RECORDS, FeatureConfig, FeatureGroup, LookbackMode, MAX_PE_ORDER};
 pub use output::{BarFeatures, FeatureColumn, FeaturedBar, feature_columns};
 pub use pipeline::{FeaturePipeline, SymbolPipeline, WindowOverflow};
 pub use window::{WindowFeatures, WindowRecords, window_features};

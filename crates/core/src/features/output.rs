@@ -23,6 +23,8 @@ pub struct FeaturedBar {
     pub bar: RangeBar,
     /// Its features.
     pub features: BarFeatures,
+    /// The longest time in µs between two consecutive records of the bar; `None` for a one-record bar.
+    pub max_gap_us: Option<i64>,
 }
 
 /// One output column: its name, and whether its values are whole numbers (print as integers).
@@ -34,7 +36,7 @@ pub struct FeatureColumn {
     pub integer: bool,
 }
 
-const BAR_COLUMNS: [&str; 10] = [
+const BAR_FEATURE_COLUMNS: [&str; 10] = [
     "duration_us",
     "ofi",
     "vwap_close_deviation",
@@ -90,7 +92,8 @@ fn window_column_on(index: usize, config: &FeatureConfig) -> bool {
 pub fn feature_columns(config: &FeatureConfig) -> Vec<FeatureColumn> {
     let mut columns = Vec::new();
     if config.bar {
-        columns.extend(BAR_COLUMNS.iter().enumerate().map(|(i, &name)| FeatureColumn { name, integer: i == 0 }));
+        columns
+            .extend(BAR_FEATURE_COLUMNS.iter().enumerate().map(|(i, &name)| FeatureColumn { name, integer: i == 0 }));
     }
     for (on, names) in [(config.intra, &INTRA_COLUMNS), (config.lookback, &LOOKBACK_COLUMNS)] {
         if on {

@@ -9,7 +9,8 @@ use crate::bar::RangeBar;
 use crate::builder::{BarSink, BuilderConfig, RangeBarBuilder};
 use crate::error::{Error, ErrorKind};
 use crate::features::bar_level::BarLevelFeatures;
-use crate::features::config::{FeatureConfig, InvalidFeatureConfig, LookbackMode};
+use crate::features::config::{FeatureConfig, LookbackMode};
+use crate::features::gap::GapTracker;
 use crate::features::history::RecordHistory;
 use crate::features::output::{BarFeatures, FeaturedBar};
 use crate::features::window::{WindowFeatures, WindowScratch, compute_window};
@@ -65,6 +66,8 @@ pub struct WindowOverflow {
 pub(crate) struct ThresholdState {
     pub(crate) builder: RangeBarBuilder,
     pub(crate) windows: BarWindows,
+    /// The forming bar's longest gap between records (`max_gap_us`).
+    pub(crate) gap: GapTracker,
 }
 
 /// What a threshold remembers about its bars for the window features.
@@ -87,16 +90,17 @@ impl SymbolPipeline {
         builders: &[BuilderConfig],
         config: FeatureConfig,
         kernels: Kernels,
-    ) -> Result<SymbolPipeline, InvalidFeatureConfig> {
+    ) -> Result<SymbolPipeline, Error> {
         config.validate()?;
         if builders.is_empty() {
-            return Err(InvalidFeatureConfig("a pipeline needs at least one threshold"));
+            return Err(Error::new(ErrorKind::NoThreshold));
         }
         let thresholds = builders
             .iter()
             .map(|&b| ThresholdState {
                 builder: RangeBarBuilder::with_kernels(b, kernels),
                 windows: BarWindows::default(),
+                gap: GapTracker::default(),
             })
             .collect();
         Ok(SymbolPipeline::from_parts(config, kernels, RecordHistory::starting_at(0), thresholds))
@@ -173,6 +177,8 @@ impl SymbolPipeline {
                 kernels: &self.kernels,
                 history: &self.history,
                 windows: &mut threshold.windows,
+                gap: &mut threshold.gap,
+                cursor: 0,
                 scratch: &mut self.scratch,
                 overflows: &mut self.overflows,
                 batch,
@@ -185,6 +191,8 @@ impl SymbolPipeline {
                 self.history.truncate(base);
                 return Err(error);
             }
+            let cursor = sink.cursor;
+            threshold.gap.extend(&batch.timestamp_us[cursor..]);
         }
         self.discard_unneeded();
         Ok(())
@@ -204,7 +212,7 @@ impl SymbolPipeline {
             overflows: &mut self.overflows,
         };
         let features = emit.features(&threshold.windows, &bar, end);
-        Some(FeaturedBar { bar, features })
+        Some(FeaturedBar { bar, features, max_gap_us: threshold.gap.current() })
     }
 
     /// The first position threshold `threshold` may still read, when the newest record is at `end − 1`.
@@ -324,6 +332,9 @@ struct ThresholdSink<'a> {
     kernels: &'a Kernels,
     history: &'a RecordHistory,
     windows: &'a mut BarWindows,
+    /// The forming bar's gap tracker, and the first batch index it has not seen.
+    gap: &'a mut GapTracker,
+    cursor: usize,
     scratch: &'a mut WindowScratch,
     overflows: &'a mut Vec<WindowOverflow>,
     batch: &'a TradeBatch,
@@ -332,6 +343,12 @@ struct ThresholdSink<'a> {
 }
 
 impl ThresholdSink<'_> {
+    /// Extends the forming bar's gaps by the batch's records up to (not including) `end`.
+    fn catch_up(&mut self, end: usize) {
+        self.gap.extend(&self.batch.timestamp_us[self.cursor..end]);
+        self.cursor = end;
+    }
+
     fn emit(&mut self) -> Emit<'_> {
         Emit {
             index: self.index,
@@ -346,6 +363,8 @@ impl ThresholdSink<'_> {
 
 impl BarSink for ThresholdSink<'_> {
     fn bar_opened(&mut self, index: usize) {
+        self.catch_up(index);
+        *self.gap = GapTracker::default();
         let position = self.base + index as u64;
         self.windows.open_position = Some(position);
         self.windows.lookback = None;
@@ -361,6 +380,8 @@ impl BarSink for ThresholdSink<'_> {
     }
 
     fn bar_completed(&mut self, bar: RangeBar, index: usize) {
+        self.catch_up(index + 1);
+        let max_gap_us = self.gap.finish_bar();
         let end = self.base + index as u64 + 1;
         let windows = std::mem::take(self.windows);
         let features = self.emit().features(&windows, &bar, end);
@@ -376,7 +397,7 @@ impl BarSink for ThresholdSink<'_> {
         }
         windows.lookback = None;
         windows.lookback_overflow = false;
-        self.out.push((self.index, FeaturedBar { bar, features }));
+        self.out.push((self.index, FeaturedBar { bar, features, max_gap_us }));
     }
 }
 
@@ -403,7 +424,7 @@ impl FeaturePipeline {
         builder: BuilderConfig,
         config: FeatureConfig,
         kernels: Kernels,
-    ) -> Result<FeaturePipeline, InvalidFeatureConfig> {
+    ) -> Result<FeaturePipeline, Error> {
         Ok(FeaturePipeline::wrap(SymbolPipeline::new(&[builder], config, kernels)?))
     }
 

@@ -14,8 +14,8 @@
 //!   reference), summed exactly as signed high and unsigned low 32-bit halves; the `+ 1` per position is
 //!   added as a count at the end.
 
-use super::Isa;
-use crate::scalar;
+use crate::arch::Isa;
+use crate::scalar::columns as scalar;
 use crate::summary::{ProductSums, SpanSums};
 
 /// Elements per flush of the lane accumulators (see the module docs for the bound).

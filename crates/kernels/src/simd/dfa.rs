@@ -24,8 +24,8 @@
 //! every lane `k`) with in-register tile transposes ([`Isa::transpose`]), so every later access is a
 //! contiguous vector load and no lane ever waits on a gather.
 
-use super::Isa;
 use super::reductions::{all_equal, any_non_finite, sum_f64};
+use crate::arch::Isa;
 use crate::scales::{dfa_exponent, dfa_nvals};
 
 #[inline(always)]

@@ -8,7 +8,7 @@
 //! patterns present in the block with a few dozen word operations; each leaf's bits give the Lehmer code that
 //! the scalar reference uses, so the histograms are identical.
 
-use super::Isa;
+use crate::arch::Isa;
 use crate::scales::{embedding_vectors, factorial, normalized_entropy};
 
 /// Most pairs among 7 positions.

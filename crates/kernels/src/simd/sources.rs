@@ -3,7 +3,7 @@
 //! inline it the intrinsics inside become calls (measured: 2.5× slower than scalar on AVX2). Trait methods
 //! marked `#[inline(always)]` are inlined into the `#[target_feature]` entry point.
 
-use super::Isa;
+use crate::arch::Isa;
 
 /// `len()` values, readable a vector (`LANES` values from `i`) or one value at a time.
 pub(crate) trait Source<S: Isa> {

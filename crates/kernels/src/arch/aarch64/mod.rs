@@ -1,0 +1,3 @@
+//! aarch64 backends with `std::arch` intrinsics.
+
+pub(crate) mod neon;

@@ -1,0 +1,262 @@
+//! AVX-512 backend (8 × f64), with `std::arch::x86_64`: AVX-512 F (arithmetic, compares into mask registers,
+//! shuffles, 64-bit integer min/max/abs/shift), DQ (i64 → f64 conversion, sign masks) and POPCNT (the
+//! permutation-entropy pattern counts). No AVX-512 VL instruction is used.
+
+use std::arch::x86_64::*;
+
+use crate::arch::{Isa, LaneArray, assert_room, assert_rows};
+
+crate::dispatch::std_arch_backend!(
+    /// Token proving AVX-512 F + DQ and POPCNT: only constructible in code compiled with those features.
+    Avx512,
+    detect: is_x86_feature_detected,
+    features: ["avx512f", "avx512dq", "popcnt"]
+);
+
+/// Every kernel on the generic SIMD code.
+static TABLE: crate::dispatch::Table = GENERATED;
+
+// SAFETY (every `unsafe` block below): a `Avx512` value exists only where `Avx512::new` could be called, i.e. in
+// functions compiled with avx512f+avx512dq+popcnt, which only this module's `TABLE` reaches, and `checked_table()` hands that
+// out only after runtime detection of every feature. Pointer accesses follow a bounds assertion.
+impl Isa for Avx512 {
+    const LANES: usize = 8;
+    type F = __m512d;
+    type I = __m512i;
+
+    #[inline(always)]
+    fn splat(self, v: f64) -> __m512d {
+        // SAFETY: see the impl comment.
+        unsafe { _mm512_set1_pd(v) }
+    }
+    #[inline(always)]
+    fn load(self, x: &[f64], at: usize) -> __m512d {
+        assert_room(x.len(), at, 8);
+        // SAFETY: `x[at..][..8]` is in bounds (checked above); AVX-512F available.
+        unsafe { _mm512_loadu_pd(x.as_ptr().add(at)) }
+    }
+    #[inline(always)]
+    fn add(self, a: __m512d, b: __m512d) -> __m512d {
+        // SAFETY: see the impl comment.
+        unsafe { _mm512_add_pd(a, b) }
+    }
+    #[inline(always)]
+    fn sub(self, a: __m512d, b: __m512d) -> __m512d {
+        // SAFETY: see the impl comment.
+        unsafe { _mm512_sub_pd(a, b) }
+    }
+    #[inline(always)]
+    fn mul(self, a: __m512d, b: __m512d) -> __m512d {
+        // SAFETY: see the impl comment.
+        unsafe { _mm512_mul_pd(a, b) }
+    }
+    #[inline(always)]
+    fn div(self, a: __m512d, b: __m512d) -> __m512d {
+        // SAFETY: see the impl comment.
+        unsafe { _mm512_div_pd(a, b) }
+    }
+    #[inline(always)]
+    fn mul_add(self, a: __m512d, b: __m512d, c: __m512d) -> __m512d {
+        // SAFETY: see the impl comment.
+        unsafe { _mm512_fmadd_pd(a, b, c) }
+    }
+    #[inline(always)]
+    fn min(self, a: __m512d, b: __m512d) -> __m512d {
+        // SAFETY: see the impl comment.
+        unsafe { _mm512_min_pd(a, b) }
+    }
+    #[inline(always)]
+    fn max(self, a: __m512d, b: __m512d) -> __m512d {
+        // SAFETY: see the impl comment.
+        unsafe { _mm512_max_pd(a, b) }
+    }
+    #[inline(always)]
+    fn abs(self, a: __m512d) -> __m512d {
+        // SAFETY: see the impl comment.
+        unsafe { _mm512_abs_pd(a) }
+    }
+    #[inline(always)]
+    fn sqrt(self, a: __m512d) -> __m512d {
+        // SAFETY: see the impl comment.
+        unsafe { _mm512_sqrt_pd(a) }
+    }
+    #[inline(always)]
+    fn lanes_f64(self, a: __m512d) -> LaneArray<f64> {
+        let mut values = [0.0; 8];
+        // SAFETY: `values` has room for 8 f64.
+        unsafe { _mm512_storeu_pd(values.as_mut_ptr(), a) };
+        LaneArray { values, len: 8 }
+    }
+    #[inline(always)]
+    fn sum_lanes(self, a: __m512d) -> f64 {
+        // SAFETY: see the impl comment.
+        unsafe { _mm512_reduce_add_pd(a) }
+    }
+    #[inline(always)]
+    fn min_lanes(self, a: __m512d) -> f64 {
+        // SAFETY: see the impl comment.
+        unsafe { _mm512_reduce_min_pd(a) }
+    }
+    #[inline(always)]
+    fn max_lanes(self, a: __m512d) -> f64 {
+        // SAFETY: see the impl comment.
+        unsafe { _mm512_reduce_max_pd(a) }
+    }
+    #[inline(always)]
+    fn gt_mask(self, a: __m512d, b: __m512d) -> u64 {
+        // SAFETY: see the impl comment.
+        unsafe { u64::from(_mm512_cmp_pd_mask::<_CMP_GT_OQ>(a, b)) }
+    }
+    #[inline(always)]
+    fn ne_mask(self, a: __m512d, b: __m512d) -> u64 {
+        // SAFETY: see the impl comment.
+        unsafe { u64::from(_mm512_cmp_pd_mask::<_CMP_NEQ_UQ>(a, b)) }
+    }
+    #[inline(always)]
+    fn nan_mask(self, a: __m512d) -> u64 {
+        // SAFETY: see the impl comment.
+        unsafe { u64::from(_mm512_cmp_pd_mask::<_CMP_UNORD_Q>(a, a)) }
+    }
+
+    #[inline(always)]
+    fn load_i64(self, x: &[i64], at: usize) -> __m512i {
+        assert_room(x.len(), at, 8);
+        // SAFETY: `x[at..][..8]` is in bounds (checked above).
+        unsafe { _mm512_loadu_si512(x.as_ptr().add(at).cast()) }
+    }
+    #[inline(always)]
+    fn splat_i64(self, v: i64) -> __m512i {
+        // SAFETY: see the impl comment.
+        unsafe { _mm512_set1_epi64(v) }
+    }
+    #[inline(always)]
+    fn add_i64(self, a: __m512i, b: __m512i) -> __m512i {
+        // SAFETY: see the impl comment.
+        unsafe { _mm512_add_epi64(a, b) }
+    }
+    #[inline(always)]
+    fn sub_i64(self, a: __m512i, b: __m512i) -> __m512i {
+        // SAFETY: see the impl comment.
+        unsafe { _mm512_sub_epi64(a, b) }
+    }
+    #[inline(always)]
+    fn min_i64(self, a: __m512i, b: __m512i) -> __m512i {
+        // SAFETY: see the impl comment.
+        unsafe { _mm512_min_epi64(a, b) }
+    }
+    #[inline(always)]
+    fn max_i64(self, a: __m512i, b: __m512i) -> __m512i {
+        // SAFETY: see the impl comment.
+        unsafe { _mm512_max_epi64(a, b) }
+    }
+    #[inline(always)]
+    fn xor_i64(self, a: __m512i, b: __m512i) -> __m512i {
+        // SAFETY: see the impl comment.
+        unsafe { _mm512_xor_si512(a, b) }
+    }
+    #[inline(always)]
+    fn and_i64(self, a: __m512i, b: __m512i) -> __m512i {
+        // SAFETY: see the impl comment.
+        unsafe { _mm512_and_si512(a, b) }
+    }
+    #[inline(always)]
+    fn abs_i64(self, a: __m512i) -> __m512i {
+        // SAFETY: see the impl comment.
+        unsafe { _mm512_abs_epi64(a) }
+    }
+    #[inline(always)]
+    fn high_signed(self, a: __m512i) -> __m512i {
+        // SAFETY: see the impl comment.
+        unsafe { _mm512_srai_epi64::<32>(a) }
+    }
+    #[inline(always)]
+    fn high_unsigned(self, a: __m512i) -> __m512i {
+        // SAFETY: see the impl comment.
+        unsafe { _mm512_srli_epi64::<32>(a) }
+    }
+    #[inline(always)]
+    fn sign_mask_i64(self, a: __m512i) -> u64 {
+        // SAFETY: see the impl comment (AVX-512DQ available).
+        unsafe { u64::from(_mm512_movepi64_mask(a)) }
+    }
+    #[inline(always)]
+    fn to_f64(self, a: __m512i) -> __m512d {
+        // SAFETY: see the impl comment (AVX-512DQ available).
+        unsafe { _mm512_cvtepi64_pd(a) }
+    }
+    #[inline(always)]
+    fn store(self, a: __m512d, out: &mut [f64], at: usize) {
+        assert_room(out.len(), at, 8);
+        // SAFETY: `out[at..][..8]` is in bounds (checked above).
+        unsafe { _mm512_storeu_pd(out.as_mut_ptr().add(at), a) }
+    }
+    #[inline(always)]
+    fn transpose(self, x: &[f64], base: usize, stride: usize, out: &mut [f64], at: usize) {
+        assert_rows(x.len(), base, stride, 8, 8);
+        assert_room(out.len(), at, 64);
+        // SAFETY: rows `base + k·stride .. + 8` (k < 8) and `out[at..at + 64]` are in bounds (checked above).
+        unsafe {
+            let src = x.as_ptr().add(base);
+            let (r0, r1, r2, r3) = (
+                _mm512_loadu_pd(src),
+                _mm512_loadu_pd(src.add(stride)),
+                _mm512_loadu_pd(src.add(2 * stride)),
+                _mm512_loadu_pd(src.add(3 * stride)),
+            );
+            let (r4, r5, r6, r7) = (
+                _mm512_loadu_pd(src.add(4 * stride)),
+                _mm512_loadu_pd(src.add(5 * stride)),
+                _mm512_loadu_pd(src.add(6 * stride)),
+                _mm512_loadu_pd(src.add(7 * stride)),
+            );
+            // Pairs of rows interleaved: lo01 = r0[0] r1[0] | r0[2] r1[2] | r0[4] r1[4] | r0[6] r1[6], etc.
+            let (lo01, hi01) = (_mm512_unpacklo_pd(r0, r1), _mm512_unpackhi_pd(r0, r1));
+            let (lo23, hi23) = (_mm512_unpacklo_pd(r2, r3), _mm512_unpackhi_pd(r2, r3));
+            let (lo45, hi45) = (_mm512_unpacklo_pd(r4, r5), _mm512_unpackhi_pd(r4, r5));
+            let (lo67, hi67) = (_mm512_unpacklo_pd(r6, r7), _mm512_unpackhi_pd(r6, r7));
+            // 128-bit lanes regrouped (0x88: lanes 0, 2 of a then of b; 0xDD: lanes 1, 3): c04a holds columns 0
+            // and 4 of rows 0-3, c26a columns 2 and 6, c15a 1 and 5, c37a 3 and 7; the `b` versions rows 4-7.
+            let (c04a, c26a) = (_mm512_shuffle_f64x2::<0x88>(lo01, lo23), _mm512_shuffle_f64x2::<0xDD>(lo01, lo23));
+            let (c15a, c37a) = (_mm512_shuffle_f64x2::<0x88>(hi01, hi23), _mm512_shuffle_f64x2::<0xDD>(hi01, hi23));
+            let (c04b, c26b) = (_mm512_shuffle_f64x2::<0x88>(lo45, lo67), _mm512_shuffle_f64x2::<0xDD>(lo45, lo67));
+            let (c15b, c37b) = (_mm512_shuffle_f64x2::<0x88>(hi45, hi67), _mm512_shuffle_f64x2::<0xDD>(hi45, hi67));
+            let dst = out.as_mut_ptr().add(at);
+            _mm512_storeu_pd(dst, _mm512_shuffle_f64x2::<0x88>(c04a, c04b));
+            _mm512_storeu_pd(dst.add(8), _mm512_shuffle_f64x2::<0x88>(c15a, c15b));
+            _mm512_storeu_pd(dst.add(16), _mm512_shuffle_f64x2::<0x88>(c26a, c26b));
+            _mm512_storeu_pd(dst.add(24), _mm512_shuffle_f64x2::<0x88>(c37a, c37b));
+            _mm512_storeu_pd(dst.add(32), _mm512_shuffle_f64x2::<0xDD>(c04a, c04b));
+            _mm512_storeu_pd(dst.add(40), _mm512_shuffle_f64x2::<0xDD>(c15a, c15b));
+            _mm512_storeu_pd(dst.add(48), _mm512_shuffle_f64x2::<0xDD>(c26a, c26b));
+            _mm512_storeu_pd(dst.add(56), _mm512_shuffle_f64x2::<0xDD>(c37a, c37b));
+        }
+    }
+    #[inline(always)]
+    fn lanes_i64(self, a: __m512i) -> LaneArray<i64> {
+        let mut values = [0i64; 8];
+        // SAFETY: `values` has room for 8 i64.
+        unsafe { _mm512_storeu_si512(values.as_mut_ptr().cast(), a) };
+        LaneArray { values, len: 8 }
+    }
+    #[inline(always)]
+    fn gt_mask_i64(self, a: __m512i, b: __m512i) -> u64 {
+        // SAFETY: see the impl comment.
+        unsafe { u64::from(_mm512_cmpgt_epi64_mask(a, b)) }
+    }
+    #[inline(always)]
+    fn mul_low_u32(self, a: __m512i, b: __m512i) -> __m512i {
+        // SAFETY: see the impl comment.
+        unsafe { _mm512_mul_epu32(a, b) }
+    }
+    #[inline(always)]
+    fn bool_mask(self, x: &[bool], at: usize) -> __m512i {
+        assert_room(x.len(), at, 8);
+        // SAFETY: `x[at..][..8]` is in bounds (checked above), and a `bool` is one byte holding 0 or 1, so the eight
+        // bytes read as a `u64` are initialised; AVX-512F available.
+        unsafe {
+            let bytes = x.as_ptr().add(at).cast::<u64>().read_unaligned();
+            let ones = _mm512_cvtepu8_epi64(_mm_cvtsi64_si128(bytes as i64));
+            _mm512_sub_epi64(_mm512_setzero_si512(), ones)
+        }
+    }
+}

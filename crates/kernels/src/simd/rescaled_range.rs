@@ -1,0 +1,134 @@
+//! R/S Hurst exponent, generic over [`Isa`].
+//!
+//! Blocks of size `w` are non-overlapping and each needs a running cumulative sum, so lanes run across
+//! blocks: lane `k` takes the blocks `k·per_lane .. (k+1)·per_lane`, a contiguous segment of the series. The
+//! series is copied per size into a transposed buffer (row `i` holds `x[k·per_lane·w + i]` for every lane `k`)
+//! with in-register tile transposes ([`Isa::transpose`]), so both passes over a block (the shifted sum for
+//! the mean, then the cumulative deviations with their running max/min and the sum of squares) are
+//! contiguous vector loads, in the same order of operations per lane as the scalar reference.
+
+use super::reductions::any_non_finite;
+use crate::arch::Isa;
+use crate::scales::{rs_exponent, rs_nvals};
+
+#[inline(always)]
+pub(crate) fn hurst_rs<S: Isa>(s: S, x: &[f64], nvals: Option<&[usize]>) -> Option<f64> {
+    let nvals = rs_nvals(x.len(), nvals)?;
+    if any_non_finite(s, x) {
+        return Some(f64::NAN);
+    }
+    // Sizes: the padded copy of `x` and the largest transposed buffer.
+    let (mut padded, mut columns) = (x.len(), 0);
+    for &w in &nvals {
+        if let Some(layout) = Layout::new(x.len(), w, S::LANES) {
+            padded = padded.max(layout.padded(S::LANES));
+            columns = columns.max(layout.columns(S::LANES));
+        }
+    }
+    let mut memory = super::take_working_memory();
+    memory.resize(padded + columns, 0.0);
+    let (series, columns) = memory.split_at_mut(padded);
+    series[..x.len()].copy_from_slice(x);
+    series[x.len()..].fill(0.0);
+    // Plain loops, no closures (see `docs/SIMD.md`).
+    let mut ratios = Vec::with_capacity(nvals.len());
+    for &w in &nvals {
+        let ratio = match Layout::new(x.len(), w, S::LANES) {
+            Some(layout) => mean_rescaled_range(s, series, columns, layout),
+            None => None,
+        };
+        ratios.push((w, ratio));
+    }
+    super::return_working_memory(memory);
+    rs_exponent(&ratios)
+}
+
+/// Layout of one block size: lane `k` takes blocks `k·per_lane .. (k+1)·per_lane`.
+#[derive(Clone, Copy)]
+struct Layout {
+    w: usize,
+    blocks: usize,
+    per_lane: usize,
+    /// Tiles of `LANES` rows covering rows `0..per_lane·w`.
+    tiles: usize,
+}
+
+impl Layout {
+    /// `None` for sizes without a usable block (`w < 2`: zero range by definition).
+    fn new(n: usize, w: usize, lanes: usize) -> Option<Layout> {
+        let blocks = n / w;
+        if w < 2 || blocks == 0 {
+            return None;
+        }
+        let per_lane = blocks.div_ceil(lanes);
+        Some(Layout { w, blocks, per_lane, tiles: (per_lane * w).div_ceil(lanes) })
+    }
+
+    /// Length of the zero-padded series read by the transposes.
+    fn padded(&self, lanes: usize) -> usize {
+        (lanes - 1) * self.per_lane * self.w + self.tiles * lanes
+    }
+
+    fn columns(&self, lanes: usize) -> usize {
+        self.tiles * lanes * lanes
+    }
+}
+
+/// Mean R/S over the complete blocks of size `w`, skipping blocks whose values are all equal or whose range
+/// is zero.
+#[inline(always)]
+fn mean_rescaled_range<S: Isa>(s: S, series: &[f64], columns: &mut [f64], layout: Layout) -> Option<f64> {
+    let (w, lanes) = (layout.w, S::LANES);
+    for tile in 0..layout.tiles {
+        s.transpose(series, tile * lanes, layout.per_lane * w, columns, tile * lanes * lanes);
+    }
+    let (size, dof, zero, one) = (s.splat(w as f64), s.splat(w as f64 - 1.0), s.splat(0.0), s.splat(1.0));
+    let tiny = s.splat(f64::MIN_POSITIVE);
+    // Blocks of lane k: `clamp(blocks - k·per_lane, 0, per_lane)`; block m of a lane counts with weight
+    // `clamp(count - m, 0, 1)` (0 or 1, exactly).
+    let mut counts = [0.0; 8];
+    for (k, count) in counts.iter_mut().enumerate().take(lanes) {
+        *count = layout.blocks.saturating_sub(k * layout.per_lane).min(layout.per_lane) as f64;
+    }
+    let (mut remaining, mut total, mut used) = (s.load(&counts, 0), zero, 0u32);
+    for m in 0..layout.per_lane {
+        let row = m * w * lanes;
+        let first = s.load(columns, row);
+        let (mut sum, mut differ) = (zero, 0u64);
+        for r in 1..w {
+            let v = s.load(columns, row + r * lanes);
+            sum = s.add(sum, s.sub(v, first));
+            differ |= s.ne_mask(v, first);
+        }
+        // Divide (not multiply by 1/w) as the scalar reference does: blocks of near-equal values amplify any
+        // rounding difference in the mean.
+        let mean = s.div(sum, size);
+        let (mut acc, mut hi, mut lo, mut ss) = (zero, s.splat(f64::NEG_INFINITY), s.splat(f64::INFINITY), zero);
+        for r in 0..w {
+            let d = s.sub(s.sub(s.load(columns, row + r * lanes), first), mean);
+            acc = s.add(acc, d);
+            hi = s.max(hi, acc);
+            lo = s.min(lo, acc);
+            ss = s.mul_add(d, d, ss);
+        }
+        let range = s.sub(hi, lo);
+        // Skipped blocks (all values equal, or zero range) have range 0, so their ratio is 0 (the `tiny`
+        // floor only keeps 0/0 away; a block with different values has ss > 0). Blocks past the end of the
+        // series have weight 0.
+        used += (differ & s.ne_mask(range, zero) & valid_lanes(layout, m, lanes)).count_ones();
+        let ratio = s.div(range, s.sqrt(s.div(s.max(ss, tiny), dof)));
+        total = s.mul_add(ratio, s.min(s.max(remaining, zero), one), total);
+        remaining = s.sub(remaining, one);
+    }
+    (used > 0).then(|| s.sum_lanes(total) / f64::from(used))
+}
+
+/// Bit `k` set when lane `k`'s block `m` exists (`k·per_lane + m < blocks`).
+#[inline(always)]
+fn valid_lanes(layout: Layout, m: usize, lanes: usize) -> u64 {
+    let mut bits = 0;
+    for k in 0..lanes {
+        bits |= u64::from(k * layout.per_lane + m < layout.blocks) << k;
+    }
+    bits
+}

@@ -1,0 +1,364 @@
+"""barsmith: exact range bars with microstructure features from Binance aggTrades.
+
+>>> import barsmith as bs
+>>> t = bs.bars("fixtures/SYNTHUSDT-aggTrades-2026-01-01.csv", threshold_dbps=10)   # doctest: +SKIP
+>>> t.column_names[:4]                                                              # doctest: +SKIP
+['open_time', 'close_time', 'open', 'high']
+
+* :func:`bars` — bars from files, directories or glob patterns (``.csv``, ``.csv.zst``, ``.zip``, exactly as
+  the ``barsmith`` command takes them) or from any Arrow object (polars, pandas, pyarrow, DuckDB) with
+  Binance's column names; the output is a pyarrow table, a polars or pandas frame, or an :class:`ArrowTable`.
+* :class:`BarBuilder` — the streaming builder: push trades in batches of any size, get the completed bars,
+  save and resume its state as bytes.
+* :mod:`barsmith.kernels` — permutation entropy, DFA, R/S Hurst and Kyle lambda on numpy arrays.
+* :func:`cpu` — the SIMD backends compiled in, available on this CPU, and the automatic choice.
+* :mod:`barsmith.errors` — :class:`InputError` (``.path``, ``.line``, ``.column``, ``.row``, ``.text``),
+  :class:`CheckpointError`, :class:`OutputError`.
+
+The output columns, types and units are those of the Parquet output (``docs/OUTPUT.md``): exact
+``Decimal128`` prices, volumes and turnovers with ``*_f64`` float companions, UTC microsecond timestamps,
+then the feature columns. The GIL is released while Rust works and Ctrl-C stops a run between batches.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Union
+
+from . import _barsmith, errors, kernels
+from ._barsmith import ArrowTable, __version__
+from .errors import BarsmithError, CheckpointError, InputError, OutputError
+
+__all__ = [
+    "ArrowTable",
+    "BarBuilder",
+    "BarsmithError",
+    "CheckpointError",
+    "InputError",
+    "OutputError",
+    "__version__",
+    "bars",
+    "cpu",
+    "errors",
+    "generate_trades",
+    "kernels",
+]
+
+#: The feature groups, all on by default.
+FEATURE_GROUPS = ("bar", "intra", "lookback")
+#: The output kinds: a pyarrow Table, a polars DataFrame, a pandas DataFrame, or an :class:`ArrowTable`.
+OUTPUTS = ("pyarrow", "polars", "pandas", "arrow")
+
+PathLike = Union[str, "os.PathLike[str]"]
+Thresholds = Union[int, Sequence[int]]
+
+
+def _backend(backend: Optional[str]) -> Optional[str]:
+    """``backend=``, else ``BARSMITH_BACKEND``, else None (the automatic choice)."""
+    if backend is not None:
+        return backend
+    return os.environ.get("BARSMITH_BACKEND") or None
+
+
+def _threshold_list(threshold_dbps: Thresholds) -> List[int]:
+    if isinstance(threshold_dbps, bool):
+        raise TypeError("threshold_dbps: expected an int or a list of ints, got a bool")
+    if isinstance(threshold_dbps, int):
+        return [threshold_dbps]
+    values = list(threshold_dbps)
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        raise TypeError(f"threshold_dbps: expected an int or a list of ints, got {threshold_dbps!r}")
+    return values
+
+
+def _feature_list(features: Union[str, Iterable[str], None]) -> List[str]:
+    if features is None:
+        return []
+    if isinstance(features, str):
+        return [f.strip() for f in features.split(",") if f.strip()]
+    return list(features)
+
+
+def _settings(threshold_dbps: Thresholds, options: Dict[str, Any]) -> _barsmith.Settings:
+    return _barsmith.Settings(
+        {
+            "thresholds": _threshold_list(threshold_dbps),
+            "features": _feature_list(options["features"]),
+            "lookback": options["lookback"],
+            "pe": bool(options["pe"]),
+            "hurst": bool(options["hurst"]),
+            "pe_order": int(options["pe_order"]),
+            "gate": bool(options["gate"]),
+            "include_incomplete": bool(options["include_incomplete"]),
+            "backend": _backend(options["backend"]),
+        }
+    )
+
+
+def _convert(table: ArrowTable, output: str) -> Any:
+    if output == "arrow":
+        return table
+    if output == "pyarrow":
+        import pyarrow as pa
+
+        return pa.table(table)
+    if output == "polars":
+        import polars as pl
+
+        return pl.DataFrame(table)
+    if output == "pandas":
+        import pyarrow as pa
+
+        return pa.table(table).to_pandas()
+    raise ValueError(f"output: expected one of {', '.join(OUTPUTS)}, got {output!r}")
+
+
+def _shape(tables: List[ArrowTable], threshold_dbps: Thresholds, output: str) -> Any:
+    """One table for an int threshold; a dict {dbps: table} for a list."""
+    if isinstance(threshold_dbps, int):
+        return _convert(tables[0], output)
+    return {dbps: _convert(t, output) for dbps, t in zip(_threshold_list(threshold_dbps), tables)}
+
+
+def _is_arrow(source: Any) -> bool:
+    return hasattr(source, "__arrow_c_stream__") or hasattr(source, "__arrow_c_array__")
+
+
+def _arrow_source(source: Any) -> Any:
+    """``source`` if it speaks the Arrow PyCapsule interface; a pandas frame through pyarrow otherwise."""
+    if _is_arrow(source):
+        return source
+    module = type(source).__module__ or ""
+    if module.startswith("pandas"):
+        import pyarrow as pa
+
+        return pa.Table.from_pandas(source, preserve_index=False)
+    raise TypeError(
+        "expected a path, a list of paths, or an Arrow object (pyarrow, polars, pandas, DuckDB) with the trades, "
+        f"got {type(source).__name__}"
+    )
+
+
+def _paths(source: Any) -> Optional[List[str]]:
+    if isinstance(source, (str, os.PathLike)):
+        return [os.path.expanduser(os.fspath(source))]
+    if isinstance(source, (list, tuple)) and source and all(isinstance(p, (str, os.PathLike)) for p in source):
+        return [os.path.expanduser(os.fspath(p)) for p in source]
+    if isinstance(source, (list, tuple)) and not source:
+        raise ValueError("no input given")
+    return None
+
+
+def bars(
+    source: Any,
+    threshold_dbps: Thresholds,
+    *,
+    features: Union[str, Iterable[str], None] = FEATURE_GROUPS,
+    lookback: str = "count:500",
+    pe: bool = True,
+    hurst: bool = True,
+    pe_order: int = 3,
+    gate: bool = True,
+    include_incomplete: bool = False,
+    output: str = "pyarrow",
+    backend: Optional[str] = None,
+    symbol: Optional[str] = None,
+    by_symbol: bool = False,
+    sort: bool = False,
+    dedupe: bool = False,
+    threads: Optional[int] = None,
+) -> Any:
+    """Range bars with features, from files or from an Arrow object.
+
+    ``source``: a path, a directory (its Binance aggTrades files), a glob pattern, or a list of them — exactly as
+    the ``barsmith bars`` command takes them (``.csv``, ``.csv.zst``, ``.zip``; one symbol's files form one
+    stream in date order); or any object with the Arrow PyCapsule interface (a polars or pandas frame, a
+    pyarrow table or record batch reader, a DuckDB relation) with Binance's column names (``agg_trade_id,
+    price, quantity, first_trade_id, last_trade_id, transact_time, is_buyer_maker`` or ``a, p, q, f, l, T,
+    m``), in stream order. Prices and quantities may be text or decimals (exact) or floats (converted exactly;
+    a float that is no decimal with at most 8 places is refused); integer times below 10^13 are
+    milliseconds, others microseconds.
+
+    ``threshold_dbps``: the bar width in decimal basis points (250 = 0.25 %), or a list of them built in one
+    pass. An int gives one table; a list gives ``{dbps: table}``. With ``by_symbol=True`` the result is
+    ``{symbol: …}`` (inputs holding several symbols need it).
+
+    ``features``: any of ``"bar"``, ``"intra"``, ``"lookback"`` (a list or a comma-separated string), or
+    ``"none"``; ``lookback``: ``"count:N"``, ``"time:30s"`` or ``"bars:K"``; ``pe``/``hurst``: compute
+    permutation entropy / the Hurst exponents; ``pe_order``: 2..7; ``gate``: the same-timestamp gate;
+    ``include_incomplete``: add the forming bar at the end and an ``is_complete`` column.
+
+    ``output``: ``"pyarrow"`` (a ``pyarrow.Table``), ``"polars"``, ``"pandas"``, or ``"arrow"`` (an
+    :class:`ArrowTable`, read by anything that takes Arrow PyCapsules, without a copy). ``backend``: the SIMD
+    kernels (``"scalar"``, ``"avx2"``, ``"avx512"``, ``"neon"``, ``"pulp"``, ``"wide"``, ``"auto"``); default
+    ``BARSMITH_BACKEND``, else automatic. ``symbol``: the symbol of files whose names are not Binance names
+    (all inputs then form one stream, in the order given), or of an Arrow input. ``sort``/``dedupe``: as the
+    command's ``--sort``/``--dedupe`` (files only). ``threads``: symbols built in parallel (default: all
+    cores).
+
+    Raises :class:`InputError` for bad records (with ``.path``, ``.line``, ``.column`` or ``.row``),
+    ``ValueError`` for bad arguments.
+
+    >>> import barsmith as bs, pyarrow as pa
+    >>> trades = bs.generate_trades(20_000, seed=7)
+    >>> t = bs.bars(trades, threshold_dbps=10, features="none")
+    >>> t.num_rows > 0, t.schema.field("close").type
+    (True, Decimal128Type(decimal128(38, 8)))
+    """
+    options = dict(
+        features=features,
+        lookback=lookback,
+        pe=pe,
+        hurst=hurst,
+        pe_order=pe_order,
+        gate=gate,
+        include_incomplete=include_incomplete,
+        backend=backend,
+    )
+    if output not in OUTPUTS:
+        raise ValueError(f"output: expected one of {', '.join(OUTPUTS)}, got {output!r}")
+    settings = _settings(threshold_dbps, options)
+    paths = _paths(source)
+    if paths is None:
+        if sort or dedupe:
+            raise ValueError("sort/dedupe apply to files; sort or deduplicate the frame before passing it")
+        tables = _barsmith.bars_from_arrow(settings, _arrow_source(source), symbol or "")
+        result = _shape(tables, threshold_dbps, output)
+        return {symbol or "": result} if by_symbol else result
+    streams = _barsmith.bars_from_paths(
+        settings, paths, {"symbol": symbol, "sort": sort, "dedupe": dedupe, "threads": threads}
+    )
+    if by_symbol:
+        return {name: _shape(tables, threshold_dbps, output) for name, tables in streams}
+    if len(streams) != 1:
+        names = ", ".join(name for name, _ in streams)
+        raise ValueError(f"the inputs hold {len(streams)} symbols ({names}): pass by_symbol=True for a dict per symbol")
+    return _shape(streams[0][1], threshold_dbps, output)
+
+
+class BarBuilder:
+    """The streaming builder: push trades in batches of any size; each push returns the bars it completed.
+
+    Trades are Arrow objects as for :func:`bars` (polars, pandas, pyarrow…), pushed in stream order; the
+    order check and row numbers in errors continue across pushes. A push that fails leaves the builder as it
+    was. :meth:`checkpoint` gives the complete state as bytes; :meth:`from_checkpoint` continues from them
+    exactly (the bars equal those of one pass over the whole stream).
+
+    >>> import barsmith as bs, pyarrow as pa
+    >>> trades = pa.table(bs.generate_trades(30_000, seed=3))
+    >>> b = bs.BarBuilder(threshold_dbps=10, features="bar")
+    >>> first = b.push(trades.slice(0, 10_000))
+    >>> saved = b.checkpoint()
+    >>> rest = bs.BarBuilder.from_checkpoint(saved).push(trades.slice(10_000))
+    >>> first.num_rows + rest.num_rows == bs.bars(trades, threshold_dbps=10, features="bar").num_rows
+    True
+    """
+
+    def __init__(
+        self,
+        threshold_dbps: Thresholds,
+        *,
+        features: Union[str, Iterable[str], None] = FEATURE_GROUPS,
+        lookback: str = "count:500",
+        pe: bool = True,
+        hurst: bool = True,
+        pe_order: int = 3,
+        gate: bool = True,
+        output: str = "pyarrow",
+        backend: Optional[str] = None,
+        symbol: str = "",
+    ) -> None:
+        if output not in OUTPUTS:
+            raise ValueError(f"output: expected one of {', '.join(OUTPUTS)}, got {output!r}")
+        options = dict(
+            features=features,
+            lookback=lookback,
+            pe=pe,
+            hurst=hurst,
+            pe_order=pe_order,
+            gate=gate,
+            include_incomplete=False,
+            backend=backend,
+        )
+        self._builder = _barsmith.Builder(_settings(threshold_dbps, options), symbol)
+        self._thresholds: Thresholds = threshold_dbps if isinstance(threshold_dbps, int) else list(threshold_dbps)
+        self._output = output
+
+    @classmethod
+    def from_checkpoint(cls, data: bytes, *, output: str = "pyarrow", backend: Optional[str] = None) -> "BarBuilder":
+        """A builder that continues exactly where the one that wrote ``data`` (:meth:`checkpoint`) stopped.
+
+        The settings come from the checkpoint; ``backend`` chooses the kernels (results agree across backends
+        to rounding). One threshold gives tables, several give ``{dbps: table}`` dicts.
+        """
+        if output not in OUTPUTS:
+            raise ValueError(f"output: expected one of {', '.join(OUTPUTS)}, got {output!r}")
+        self = cls.__new__(cls)
+        self._builder = _barsmith.Builder.from_checkpoint(bytes(data), _backend(backend))
+        thresholds = self._builder.settings.thresholds
+        self._thresholds = thresholds[0] if len(thresholds) == 1 else thresholds
+        self._output = output
+        return self
+
+    def push(self, trades: Any) -> Any:
+        """Adds trades (an Arrow object with Binance's column names) and returns the bars they completed."""
+        return _shape(self._builder.push(_arrow_source(trades)), self._thresholds, self._output)
+
+    def incomplete(self) -> Any:
+        """The bar still forming (a table of 0 or 1 row per threshold); the builder is unchanged."""
+        return _shape(self._builder.incomplete(), self._thresholds, self._output)
+
+    def checkpoint(self) -> bytes:
+        """The complete state as bytes (versioned JSON), for :meth:`from_checkpoint`."""
+        return bytes(self._builder.checkpoint())
+
+    @property
+    def rows(self) -> int:
+        """Trades pushed so far."""
+        return int(self._builder.rows)
+
+    @property
+    def thresholds(self) -> List[int]:
+        """The thresholds in decimal basis points."""
+        return list(self._builder.settings.thresholds)
+
+    @property
+    def backend(self) -> str:
+        """The kernels backend computing the features."""
+        return str(self._builder.settings.backend)
+
+    def __repr__(self) -> str:
+        return f"BarBuilder(threshold_dbps={self._thresholds!r}, rows={self.rows}, backend={self.backend!r})"
+
+
+def cpu() -> Dict[str, Any]:
+    """What this build and this CPU offer.
+
+    ``arch``; ``compiled`` and ``available`` backends; the CPU ``features`` the backends need; ``automatic``
+    (the best available); ``selected``: what a call without ``backend=`` uses (``BARSMITH_BACKEND``, else
+    automatic), or the error that choice raises.
+
+    >>> import barsmith as bs
+    >>> "scalar" in bs.cpu()["available"]
+    True
+    """
+    report: Dict[str, Any] = dict(_barsmith.cpu())
+    choice = _backend(None)
+    if choice is None or choice == "auto":
+        report["selected"] = report["automatic"]
+    elif choice in report["available"]:
+        report["selected"] = choice
+    else:
+        report["selected"] = f"error: BARSMITH_BACKEND={choice!r} is not available here"
+    return report
+
+
+def generate_trades(trades: int, seed: int = 42) -> ArrowTable:
+    """Deterministic synthetic aggTrades (``barsmith gen``'s model) as an Arrow table with Binance's spot
+    column names: exact ``Decimal128(38, 8)`` prices and quantities, microsecond ``transact_time``.
+
+    >>> import barsmith as bs, pyarrow as pa
+    >>> pa.table(bs.generate_trades(3)).column_names[:3]
+    ['agg_trade_id', 'price', 'quantity']
+    """
+    return _barsmith.generate_trades(int(trades), int(seed))

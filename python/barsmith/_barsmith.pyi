@@ -1,0 +1,89 @@
+"""Type stubs of the extension module (the public API is in barsmith/__init__.py and barsmith/kernels.py)."""
+
+from typing import Any, Dict, List, Optional, Sequence, Tuple, TypedDict
+
+import numpy as np
+import numpy.typing as npt
+
+__version__: str
+
+class _SettingArgs(TypedDict):
+    thresholds: List[int]
+    features: List[str]
+    lookback: str
+    pe: bool
+    hurst: bool
+    pe_order: int
+    gate: bool
+    include_incomplete: bool
+    backend: Optional[str]
+
+class _PathOptions(TypedDict):
+    symbol: Optional[str]
+    sort: bool
+    dedupe: bool
+    threads: Optional[int]
+
+class Settings:
+    def __init__(self, args: _SettingArgs) -> None: ...
+    @property
+    def thresholds(self) -> List[int]: ...
+    @property
+    def backend(self) -> str: ...
+    @property
+    def lookback(self) -> str: ...
+
+class ArrowTable:
+    """Arrow record batches exported without a copy through ``__arrow_c_stream__``."""
+
+    def __arrow_c_stream__(self, requested_schema: Optional[object] = None) -> object: ...
+    def __arrow_c_schema__(self) -> object: ...
+    @property
+    def num_rows(self) -> int: ...
+    def __len__(self) -> int: ...
+    @property
+    def column_names(self) -> List[str]: ...
+    @property
+    def metadata(self) -> Dict[str, str]: ...
+    @property
+    def nbytes(self) -> int: ...
+
+class Builder:
+    def __init__(self, settings: Settings, symbol: str) -> None: ...
+    def push(self, trades: Any) -> List[ArrowTable]: ...
+    def incomplete(self) -> List[ArrowTable]: ...
+    def checkpoint(self) -> bytes: ...
+    @staticmethod
+    def from_checkpoint(data: bytes, backend: Optional[str] = None) -> "Builder": ...
+    @property
+    def rows(self) -> int: ...
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def symbol(self) -> str: ...
+
+def bars_from_paths(
+    settings: Settings, inputs: Sequence[str], options: _PathOptions
+) -> List[Tuple[str, List[ArrowTable]]]: ...
+def bars_from_arrow(settings: Settings, trades: Any, symbol: str) -> List[ArrowTable]: ...
+def generate_trades(trades: int, seed: int = 42) -> ArrowTable: ...
+
+_Series = npt.ArrayLike
+
+def permutation_entropy(
+    x: _Series, order: int = 3, delay: int = 1, *, backend: Optional[str] = None
+) -> Optional[float]:
+    """Normalised permutation entropy (0..1); None when x is shorter than one embedding vector."""
+
+def dfa(x: _Series, nvals: Optional[Sequence[int]] = None, *, backend: Optional[str] = None) -> Optional[float]:
+    """Hurst exponent by DFA-1 (nolds' dfa); None where nolds raises or for a constant series."""
+
+def hurst_rs(
+    x: _Series, nvals: Optional[Sequence[int]] = None, *, backend: Optional[str] = None
+) -> Optional[float]:
+    """Corrected R/S Hurst exponent (nolds' hurst_rs); None when fewer than two sizes have a usable block."""
+
+def kyle_lambda(dp: _Series, q: _Series, *, backend: Optional[str] = None) -> Optional[float]:
+    """OLS slope of dp on q (numpy.polyfit(q, dp, 1)[0]); None for fewer than 2 pairs or constant q."""
+
+def cpu() -> Dict[str, Any]: ...

@@ -1,0 +1,37 @@
+//! `barsmith._barsmith`: the extension module behind the `barsmith` Python package.
+//!
+//! A thin layer over the `barsmith` library. The public Python API (argument handling, output conversion,
+//! docstrings) lives in `python/barsmith/*.py`; this module does the work with the GIL released:
+//!
+//! * [`options`] — keyword arguments to a [`barsmith::PipelineConfig`];
+//! * [`arrow_ffi`] — the Arrow PyCapsule interface in (any `__arrow_c_stream__` / `__arrow_c_array__` object)
+//!   and out ([`arrow_ffi::ArrowTable`]), without copies;
+//! * [`trades_in`] — Arrow columns with Binance's names to exact trade batches;
+//! * [`bars`] — bars from paths or from an Arrow object; [`builder`] — the streaming builder;
+//! * [`kernels`] — the feature kernels on numpy arrays; [`errors`] — library errors as Python exceptions;
+//! * [`interrupt`] — Ctrl-C between batches.
+
+mod arrow_ffi;
+mod bars;
+mod builder;
+mod errors;
+mod interrupt;
+mod kernels;
+mod options;
+mod trades_in;
+
+use pyo3::prelude::*;
+
+/// The extension module.
+#[pymodule]
+fn _barsmith(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    module.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    module.add_class::<options::Settings>()?;
+    module.add_class::<arrow_ffi::ArrowTable>()?;
+    module.add_class::<builder::Builder>()?;
+    module.add_function(wrap_pyfunction!(bars::bars_from_paths, module)?)?;
+    module.add_function(wrap_pyfunction!(bars::bars_from_arrow, module)?)?;
+    module.add_function(wrap_pyfunction!(bars::generate_trades, module)?)?;
+    kernels::register(module)?;
+    Ok(())
+}

@@ -1,0 +1,195 @@
+//! Arrow record batches with Binance's column names to exact [`TradeBatch`]es, checked like files are.
+//!
+//! Columns are found by name: `agg_trade_id, price, quantity, first_trade_id, last_trade_id, transact_time,
+//! is_buyer_maker` or the short `a, p, q, f, l, T, m` (the header names the file reader accepts); other
+//! columns are ignored. Values are converted by [`values`] and then checked as the file reader checks records:
+//! prices positive, quantities not negative, timestamps in 2009..2100, `last_trade_id ≥ first_trade_id`,
+//! `agg_trade_id` strictly increasing and timestamps never decreasing, across batches too. A bad value is an
+//! [`InputProblem`] naming its row (0-based, counted over everything given so far) and column.
+
+mod values;
+
+use std::ops::Range;
+
+use arrow_array::{Array, RecordBatch};
+use arrow_schema::Schema;
+use barsmith::TradeBatch;
+use barsmith::ingest::Column;
+use barsmith::ingest::reference::{END_TIMESTAMP_US, MIN_TIMESTAMP_US};
+
+use crate::errors::{Failure, InputProblem};
+
+/// The columns a trade needs, in [`TradeBatch`] order.
+const NEEDED: [Column; 7] = Column::TRADE;
+
+/// Where each needed column is in a schema, and its name there.
+#[derive(Debug, Clone)]
+pub struct ColumnMap {
+    indices: [usize; 7],
+    names: [String; 7],
+}
+
+impl ColumnMap {
+    /// Finds the columns; a missing or repeated one is a `ValueError` naming the accepted names.
+    pub fn new(schema: &Schema) -> Result<ColumnMap, Failure> {
+        let mut indices = [usize::MAX; 7];
+        let mut names: [String; 7] = Default::default();
+        for (index, field) in schema.fields().iter().enumerate() {
+            let Some(column) = Column::from_header_name(field.name()) else { continue };
+            let Some(slot) = NEEDED.iter().position(|&c| c == column) else { continue };
+            if indices[slot] != usize::MAX {
+                return Err(Failure::Value(format!(
+                    "columns `{}` and `{}` both give {}",
+                    names[slot],
+                    field.name(),
+                    column.name()
+                )));
+            }
+            indices[slot] = index;
+            names[slot] = field.name().clone();
+        }
+        let missing: Vec<&str> =
+            NEEDED.iter().zip(&indices).filter(|(_, i)| **i == usize::MAX).map(|(c, _)| c.name()).collect();
+        if !missing.is_empty() {
+            let found: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+            return Err(Failure::Value(format!(
+                "the trades lack column(s) {} (Binance names agg_trade_id, price, quantity, first_trade_id, \
+                 last_trade_id, transact_time, is_buyer_maker, or a, p, q, f, l, T, m); found: {}",
+                missing.join(", "),
+                found.join(", ")
+            )));
+        }
+        Ok(ColumnMap { indices, names })
+    }
+}
+
+/// The last trade admitted, for the order check across batches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LastTrade {
+    /// Its agg_trade_id.
+    pub agg_trade_id: i64,
+    /// Its timestamp in µs.
+    pub timestamp_us: i64,
+}
+
+/// Converts and checks record batches in stream order.
+#[derive(Debug)]
+pub struct Converter {
+    columns: ColumnMap,
+    /// Rows converted before the current batch.
+    rows: u64,
+    last: Option<LastTrade>,
+}
+
+/// Where the rows being converted are: the batch's first row in the stream and the column names.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Place<'a> {
+    first_row: u64,
+    column: &'a str,
+}
+
+impl Place<'_> {
+    /// A problem at `index` (within the converted range).
+    pub(crate) fn problem(&self, index: usize, kind: &'static str, message: &str, text: String) -> Failure {
+        Failure::from(InputProblem {
+            kind,
+            message: message.to_string(),
+            row: self.first_row + index as u64,
+            column: self.column.to_string(),
+            text,
+        })
+    }
+}
+
+impl Converter {
+    /// A converter for batches of `schema`, continuing after `rows` rows whose last trade was `last`.
+    pub fn new(schema: &Schema, rows: u64, last: Option<LastTrade>) -> Result<Converter, Failure> {
+        Ok(Converter { columns: ColumnMap::new(schema)?, rows, last })
+    }
+
+    /// Rows converted so far.
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    /// The last trade converted.
+    pub fn last(&self) -> Option<LastTrade> {
+        self.last
+    }
+
+    /// Replaces `out` with the trades of `batch[range]`. Call with consecutive ranges, in stream order.
+    pub fn convert(&mut self, batch: &RecordBatch, range: Range<usize>, out: &mut TradeBatch) -> Result<(), Failure> {
+        if batch.schema().fields().len() <= self.columns.indices.iter().copied().max().unwrap_or(0) {
+            return Err(Failure::Value("a record batch does not have the stream's columns".into()));
+        }
+        out.clear();
+        let place = |slot: usize| Place { first_row: self.rows, column: &self.columns.names[slot] };
+        let column = |slot: usize| batch.column(self.columns.indices[slot]).slice(range.start, range.len());
+        values::integers(column(0).as_ref(), &mut out.agg_trade_id, place(0))?;
+        values::fixed_points(column(1).as_ref(), &mut out.price, place(1), values::Sign::Positive)?;
+        values::fixed_points(column(2).as_ref(), &mut out.quantity, place(2), values::Sign::NonNegative)?;
+        values::integers(column(3).as_ref(), &mut out.first_trade_id, place(3))?;
+        values::integers(column(4).as_ref(), &mut out.last_trade_id, place(4))?;
+        values::timestamps(column(5).as_ref(), &mut out.timestamp_us, place(5))?;
+        values::booleans(column(6).as_ref(), &mut out.is_buyer_maker, place(6))?;
+        self.check_records(out, &place)?;
+        self.rows += range.len() as u64;
+        if let Some(last) = out.len().checked_sub(1) {
+            self.last = Some(LastTrade { agg_trade_id: out.agg_trade_id[last], timestamp_us: out.timestamp_us[last] });
+        }
+        Ok(())
+    }
+
+    /// Timestamp range, trade-id order within a record, and record order.
+    fn check_records<'a>(&self, trades: &TradeBatch, place: &impl Fn(usize) -> Place<'a>) -> Result<(), Failure> {
+        if let Some(i) = trades.timestamp_us.iter().position(|t| !(MIN_TIMESTAMP_US..END_TIMESTAMP_US).contains(t)) {
+            let message = "timestamp outside 2009-01-01..2100-01-01 (µs after the millisecond rule)";
+            return Err(place(5).problem(i, "timestamp_out_of_range", message, trades.timestamp_us[i].to_string()));
+        }
+        if let Some(i) = trades.first_trade_id.iter().zip(&trades.last_trade_id).position(|(f, l)| l < f) {
+            let message = format!("last_trade_id is below first_trade_id {}", trades.first_trade_id[i]);
+            return Err(place(4).problem(i, "trade_ids_reversed", &message, trades.last_trade_id[i].to_string()));
+        }
+        let mut previous = self.last;
+        for (i, (&id, &ts)) in trades.agg_trade_id.iter().zip(&trades.timestamp_us).enumerate() {
+            if let Some(p) = previous
+                && (id <= p.agg_trade_id || ts < p.timestamp_us)
+            {
+                return Err(order_problem(p, LastTrade { agg_trade_id: id, timestamp_us: ts }, i, place));
+            }
+            previous = Some(LastTrade { agg_trade_id: id, timestamp_us: ts });
+        }
+        Ok(())
+    }
+}
+
+#[cold]
+fn order_problem<'a>(
+    previous: LastTrade,
+    current: LastTrade,
+    i: usize,
+    place: &impl Fn(usize) -> Place<'a>,
+) -> Failure {
+    let (kind, slot) = if current.agg_trade_id == previous.agg_trade_id {
+        ("duplicate", 0)
+    } else if current.agg_trade_id < previous.agg_trade_id {
+        ("out_of_order", 0)
+    } else {
+        ("out_of_order", 5)
+    };
+    let message = format!(
+        "record (agg_trade_id {}, {} µs) does not follow (agg_trade_id {}, {} µs): trades must have strictly \
+         increasing agg_trade_id and non-decreasing timestamps (sort the frame by transact_time, agg_trade_id)",
+        current.agg_trade_id, current.timestamp_us, previous.agg_trade_id, previous.timestamp_us
+    );
+    let text = if slot == 0 { current.agg_trade_id } else { current.timestamp_us };
+    place(slot).problem(i, kind, &message, text.to_string())
+}
+
+/// `true` when every value of `array` is valid (no null).
+pub(crate) fn first_null(array: &dyn Array) -> Option<usize> {
+    if array.null_count() == 0 {
+        return None;
+    }
+    (0..array.len()).find(|&i| array.is_null(i))
+}

@@ -1,0 +1,281 @@
+//! One Arrow column to exact values: integers, fixed-point decimals (from strings, decimals, floats or whole
+//! numbers), microsecond timestamps and booleans.
+//!
+//! Floats are converted by exact rounding: a float `x` becomes the decimal with at most 8 places that reads
+//! back as exactly `x` (its shortest decimal text); a float that no such decimal gives (e.g. `0.123456789`)
+//! is refused with `too_many_decimals`, never rounded.
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{
+    Decimal128Type, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type, TimestampMicrosecondType,
+    TimestampMillisecondType, TimestampNanosecondType, TimestampSecondType, UInt8Type, UInt16Type, UInt32Type,
+    UInt64Type,
+};
+use arrow_array::{Array, ArrowPrimitiveType};
+use arrow_schema::{DataType, TimeUnit};
+use barsmith::core::{FixedPoint, ParseFixedPointError, SCALE, normalize_timestamp_us};
+
+use super::{Place, first_null};
+use crate::errors::Failure;
+
+/// Which signs a fixed-point column admits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Sign {
+    /// Prices: strictly positive.
+    Positive,
+    /// Quantities: zero or more.
+    NonNegative,
+}
+
+fn unsupported(array: &dyn Array, place: Place<'_>, wanted: &str) -> Failure {
+    Failure::Value(format!("column `{}` has type {}; expected {wanted}", place.column, array.data_type()))
+}
+
+fn check_nulls(array: &dyn Array, place: Place<'_>) -> Result<(), Failure> {
+    match first_null(array) {
+        Some(i) => Err(place.problem(i, "empty_field", "null value", "null".into())),
+        None => Ok(()),
+    }
+}
+
+/// Appends the values of an integer column (ids); negative values are refused.
+pub(crate) fn integers(array: &dyn Array, out: &mut Vec<i64>, place: Place<'_>) -> Result<(), Failure> {
+    check_nulls(array, place)?;
+    let start = out.len();
+    match array.data_type() {
+        DataType::Int64 => out.extend_from_slice(array.as_primitive::<Int64Type>().values()),
+        DataType::Int32 => widen::<Int32Type>(array, out),
+        DataType::Int16 => widen::<Int16Type>(array, out),
+        DataType::Int8 => widen::<Int8Type>(array, out),
+        DataType::UInt32 => widen::<UInt32Type>(array, out),
+        DataType::UInt16 => widen::<UInt16Type>(array, out),
+        DataType::UInt8 => widen::<UInt8Type>(array, out),
+        DataType::UInt64 => {
+            for (i, &v) in array.as_primitive::<UInt64Type>().values().iter().enumerate() {
+                let v = i64::try_from(v)
+                    .map_err(|_| place.problem(i, "number_too_large", "number too large", v.to_string()))?;
+                out.push(v);
+            }
+        }
+        _ => return Err(unsupported(array, place, "an integer type")),
+    }
+    if let Some(i) = out[start..].iter().position(|&v| v < 0) {
+        return Err(place.problem(i, "invalid_number", "negative id", out[start + i].to_string()));
+    }
+    Ok(())
+}
+
+fn widen<T: ArrowPrimitiveType>(array: &dyn Array, out: &mut Vec<i64>)
+where
+    T::Native: Into<i64>,
+{
+    out.extend(array.as_primitive::<T>().values().iter().map(|&v| v.into()));
+}
+
+/// Appends microsecond timestamps: integers by the file rule (below 10^13 = milliseconds), Arrow timestamps by
+/// their unit (nanoseconds must be whole microseconds).
+pub(crate) fn timestamps(array: &dyn Array, out: &mut Vec<i64>, place: Place<'_>) -> Result<(), Failure> {
+    check_nulls(array, place)?;
+    let scaled = |out: &mut Vec<i64>, values: &[i64], factor: i64| -> Result<(), Failure> {
+        for (i, &v) in values.iter().enumerate() {
+            let us = v
+                .checked_mul(factor)
+                .ok_or_else(|| place.problem(i, "timestamp_out_of_range", "timestamp too large", v.to_string()))?;
+            out.push(us);
+        }
+        Ok(())
+    };
+    match array.data_type() {
+        DataType::Timestamp(TimeUnit::Microsecond, _) => {
+            out.extend_from_slice(array.as_primitive::<TimestampMicrosecondType>().values())
+        }
+        DataType::Timestamp(TimeUnit::Millisecond, _) => {
+            scaled(out, array.as_primitive::<TimestampMillisecondType>().values(), 1_000)?
+        }
+        DataType::Timestamp(TimeUnit::Second, _) => {
+            scaled(out, array.as_primitive::<TimestampSecondType>().values(), 1_000_000)?
+        }
+        DataType::Timestamp(TimeUnit::Nanosecond, _) => {
+            for (i, &v) in array.as_primitive::<TimestampNanosecondType>().values().iter().enumerate() {
+                if v % 1_000 != 0 {
+                    let message = "timestamp with sub-microsecond precision";
+                    return Err(place.problem(i, "invalid_number", message, format!("{v} ns")));
+                }
+                out.push(v / 1_000);
+            }
+        }
+        _ => {
+            let start = out.len();
+            integers(array, out, place)?;
+            out[start..].iter_mut().for_each(|t| *t = normalize_timestamp_us(*t));
+        }
+    }
+    Ok(())
+}
+
+/// Appends `is_buyer_maker`: a boolean column, or text `True`/`true`/`False`/`false`.
+pub(crate) fn booleans(array: &dyn Array, out: &mut Vec<bool>, place: Place<'_>) -> Result<(), Failure> {
+    check_nulls(array, place)?;
+    match array.data_type() {
+        DataType::Boolean => out.extend(array.as_boolean().values().iter()),
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
+            for (i, text) in strings(array).enumerate() {
+                out.push(match text {
+                    "True" | "true" => true,
+                    "False" | "false" => false,
+                    _ => return Err(place.problem(i, "invalid_boolean", "invalid boolean", text.into())),
+                });
+            }
+        }
+        _ => return Err(unsupported(array, place, "bool or text True/False")),
+    }
+    Ok(())
+}
+
+/// The values of a string column (any of the three string layouts), nulls checked before.
+fn strings(array: &dyn Array) -> Box<dyn Iterator<Item = &str> + '_> {
+    match array.data_type() {
+        DataType::Utf8 => Box::new(array.as_string::<i32>().iter().map(Option::unwrap_or_default)),
+        DataType::LargeUtf8 => Box::new(array.as_string::<i64>().iter().map(Option::unwrap_or_default)),
+        _ => Box::new(array.as_string_view().iter().map(Option::unwrap_or_default)),
+    }
+}
+
+/// Appends fixed-point values (scale 10^8) from text, decimals, floats or whole numbers.
+pub(crate) fn fixed_points(array: &dyn Array, out: &mut Vec<i64>, place: Place<'_>, sign: Sign) -> Result<(), Failure> {
+    check_nulls(array, place)?;
+    let start = out.len();
+    match array.data_type() {
+        DataType::Float64 => floats(array.as_primitive::<Float64Type>().values(), out, place)?,
+        DataType::Float32 => {
+            for (i, &v) in array.as_primitive::<Float32Type>().values().iter().enumerate() {
+                // The f32's own shortest text: 0.1f32 is "0.1", not the f64 0.10000000149011612.
+                out.push(parse_text(&v.to_string()).map_err(|kind| text_problem(place, i, kind, v.to_string()))?);
+            }
+        }
+        DataType::Decimal128(_, scale) => {
+            decimals(array.as_primitive::<Decimal128Type>().values(), *scale, out, place)?
+        }
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
+            for (i, text) in strings(array).enumerate() {
+                out.push(parse_text(text).map_err(|kind| text_problem(place, i, kind, text.into()))?);
+            }
+        }
+        DataType::Int64
+        | DataType::Int32
+        | DataType::Int16
+        | DataType::Int8
+        | DataType::UInt64
+        | DataType::UInt32
+        | DataType::UInt16
+        | DataType::UInt8 => {
+            let mut whole = Vec::with_capacity(array.len());
+            integers(array, &mut whole, place)?;
+            for (i, v) in whole.into_iter().enumerate() {
+                let raw = v
+                    .checked_mul(SCALE)
+                    .ok_or_else(|| place.problem(i, "number_too_large", "number too large", v.to_string()))?;
+                out.push(raw);
+            }
+        }
+        _ => return Err(unsupported(array, place, "text, decimal, float or integer")),
+    }
+    check_sign(&out[start..], place, sign)
+}
+
+fn check_sign(values: &[i64], place: Place<'_>, sign: Sign) -> Result<(), Failure> {
+    let bad = match sign {
+        Sign::Positive => values.iter().position(|&v| v <= 0),
+        Sign::NonNegative => values.iter().position(|&v| v < 0),
+    };
+    match (bad, sign) {
+        (None, _) => Ok(()),
+        (Some(i), Sign::Positive) => {
+            Err(place.problem(i, "non_positive_price", "price is not positive", FixedPoint(values[i]).to_string()))
+        }
+        (Some(i), Sign::NonNegative) => {
+            Err(place.problem(i, "negative_quantity", "negative quantity", FixedPoint(values[i]).to_string()))
+        }
+    }
+}
+
+/// Below this magnitude (2^50 / 10^8 ≈ 1.1 × 10^7) `round(x · 10^8)` is the scaled decimal whenever there is one.
+const FAST_FLOAT_LIMIT: f64 = (1u64 << 50) as f64 / SCALE as f64;
+
+fn floats(values: &[f64], out: &mut Vec<i64>, place: Place<'_>) -> Result<(), Failure> {
+    out.reserve(values.len());
+    for (i, &x) in values.iter().enumerate() {
+        // Fast path: the candidate r = round(x·10^8); r·10^-8 is the decimal when dividing back gives x exactly
+        // (one correctly rounded division). |x| < 1.1e7 keeps the error of x·10^8 far below 0.5.
+        let scaled = (x * SCALE as f64).round();
+        if x.abs() < FAST_FLOAT_LIMIT && scaled / SCALE as f64 == x {
+            out.push(scaled as i64);
+            continue;
+        }
+        out.push(slow_float(x).map_err(|kind| float_problem(place, i, kind, x))?);
+    }
+    Ok(())
+}
+
+/// Exact conversion through the shortest decimal text of `x`.
+fn slow_float(x: f64) -> Result<i64, ParseFixedPointError> {
+    if !x.is_finite() {
+        return Err(ParseFixedPointError::InvalidCharacter);
+    }
+    parse_text(&format!("{x}"))
+}
+
+#[cold]
+fn float_problem(place: Place<'_>, i: usize, kind: ParseFixedPointError, x: f64) -> Failure {
+    if kind == ParseFixedPointError::TooManyDecimals {
+        let message = "more than 8 decimal places (this float is no decimal with at most 8 places; \
+                       pass the prices as text or decimals)";
+        return place.problem(i, "too_many_decimals", message, format!("{x}"));
+    }
+    text_problem(place, i, kind, format!("{x}"))
+}
+
+/// Parses decimal text exactly; a leading `-` is kept as a negative value (the sign check names it).
+fn parse_text(text: &str) -> Result<i64, ParseFixedPointError> {
+    match text.strip_prefix('-') {
+        Some(magnitude) => FixedPoint::parse(magnitude.as_bytes()).map(|v| -v.0),
+        None => FixedPoint::parse(text.as_bytes()).map(|v| v.0),
+    }
+}
+
+#[cold]
+fn text_problem(place: Place<'_>, i: usize, kind: ParseFixedPointError, text: String) -> Failure {
+    let (name, message) = match kind {
+        ParseFixedPointError::TooManyDecimals => ("too_many_decimals", "more than 8 decimal places"),
+        ParseFixedPointError::Overflow => ("number_too_large", "number too large"),
+        ParseFixedPointError::Empty => ("empty_field", "empty field"),
+        _ => ("invalid_number", "invalid number (expected digits with at most one '.')"),
+    };
+    place.problem(i, name, message, text)
+}
+
+/// Rescales `Decimal128(_, scale)` values to scale 8, exactly.
+fn decimals(values: &[i128], scale: i8, out: &mut Vec<i64>, place: Place<'_>) -> Result<(), Failure> {
+    let shift = 8 - i32::from(scale);
+    let text = |v: i128| {
+        let s = i32::from(scale).max(0) as usize;
+        barsmith::core::format_scaled_i128(v, 10i128.pow(s as u32), s)
+    };
+    for (i, &v) in values.iter().enumerate() {
+        let raw = if shift >= 0 {
+            v.checked_mul(10i128.pow(shift as u32))
+        } else {
+            let divisor = 10i128.checked_pow((-shift) as u32).unwrap_or(i128::MAX);
+            if v % divisor != 0 {
+                let message = "more than 8 decimal places";
+                return Err(place.problem(i, "too_many_decimals", message, text(v)));
+            }
+            Some(v / divisor)
+        };
+        let raw = raw
+            .and_then(|r| i64::try_from(r).ok())
+            .ok_or_else(|| place.problem(i, "number_too_large", "number too large", text(v)))?;
+        out.push(raw);
+    }
+    Ok(())
+}
