@@ -20,15 +20,7 @@ use barsmith::ingest::reference::{END_TIMESTAMP_US, MIN_TIMESTAMP_US};
 use crate::errors::{Failure, InputProblem};
 
 /// The columns a trade needs, in [`TradeBatch`] order.
-const NEEDED: [Column; 7] = [
-    Column::AggTradeId,
-    Column::Price,
-    Column::Quantity,
-    Column::FirstTradeId,
-    Column::LastTradeId,
-    Column::TransactTime,
-    Column::IsBuyerMaker,
-];
+const NEEDED: [Column; 7] = Column::TRADE;
 
 /// Where each needed column is in a schema, and its name there.
 #[derive(Debug, Clone)]

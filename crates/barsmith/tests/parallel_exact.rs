@@ -4,7 +4,7 @@
 //!
 //! The trade generators live here until the shared `barsmith-test-support` crate exists on main.
 
-use barsmith::core::features::{FeatureCheckpoint, FeatureConfig, LookbackMode};
+use barsmith::core::features::{DEFAULT_MAX_WINDOW_RECORDS, FeatureCheckpoint, FeatureConfig, LookbackMode};
 use barsmith::parallel::{ShardStats, run_batches};
 use barsmith::pipeline::{BarPipeline, CollectBars, PipelineConfig, StreamSettings};
 use barsmith::{FixedPoint, Kernels, Threshold, Trade, TradeBatch};
@@ -170,14 +170,43 @@ proptest! {
         (bar, intra, lookback, mode) in lookback_modes(),
         gate in any::<bool>(),
         resumed in any::<bool>(),
+        max_window_records in prop_oneof![Just(DEFAULT_MAX_WINDOW_RECORDS), 20u64..1500],
     ) {
-        let features = FeatureConfig { bar, intra, lookback, lookback_mode: mode, pe_min_records: 10, hurst_min_records: 16, ..FeatureConfig::default() };
+        let features = FeatureConfig { bar, intra, lookback, lookback_mode: mode, pe_min_records: 10, hurst_min_records: 16, max_window_records, ..FeatureConfig::default() };
         let config = config(&thresholds, features, gate);
         let stream = random_stream(seed, records + 300);
         let prefix = resumed.then(|| slice(&stream, 0, 300));
         let rest = slice(&stream, 300, stream.len());
         let shards = shards_of(&rest, &cuts, batch);
         assert_exact(&config, prefix.as_ref(), &rest, &shards, threads, head);
+    }
+
+    #[test]
+    fn thresholds_built_in_parallel_equal_one_after_another(
+        seed in any::<u64>(),
+        records in 1usize..4000,
+        batch in 1usize..700,
+        threads in 1usize..4,
+        thresholds in prop::collection::vec(3u32..60, 2..5),
+        (bar, intra, lookback, mode) in lookback_modes(),
+        max_window_records in prop_oneof![Just(DEFAULT_MAX_WINDOW_RECORDS), 20u64..1500],
+    ) {
+        let features = FeatureConfig { bar, intra, lookback, lookback_mode: mode, pe_min_records: 10, hurst_min_records: 16, max_window_records, ..FeatureConfig::default() };
+        let config = config(&thresholds, features, true);
+        let stream = random_stream(seed, records);
+        let batches = &shards_of(&stream, &[], batch)[0];
+        let run = |parallel: bool| {
+            let mut pipeline = BarPipeline::new(&config).unwrap();
+            pipeline.set_parallel_thresholds(parallel);
+            let mut bars = CollectBars::default();
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            pool.install(|| batches.iter().for_each(|b| pipeline.push_batch(b, &mut bars).unwrap()));
+            let overflows = pipeline.take_overflows();
+            (outcome(&mut pipeline, bars), overflows)
+        };
+        let (expected, parallel) = (run(false), run(true));
+        prop_assert!(parallel.0 == expected.0, "bars, checkpoints or counts differ");
+        prop_assert_eq!(parallel.1, expected.1, "overflow reports");
     }
 
     #[test]

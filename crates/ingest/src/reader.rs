@@ -84,6 +84,21 @@ pub fn open(path: &Path, options: &IngestOptions) -> Result<TradeReader, Error> 
     TradeReader::start(path, opened, options, progress)
 }
 
+/// The UTF-8 byte-order mark some editors put before the first line.
+const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
+
+/// Refuses compression formats that are not read, naming them.
+fn refuse_unread_compression(prefix: &[u8], path: &Path) -> Result<(), Error> {
+    match source::unread_compression(prefix) {
+        Some(name) => {
+            let reason =
+                format!("{name}-compressed input is not read; decompress it, or recompress it with zstd (.csv.zst)");
+            Err(Error::new(ErrorKind::Unsupported { reason }, path))
+        }
+        None => Ok(()),
+    }
+}
+
 fn open_file(path: &Path, options: &IngestOptions, progress: &Progress) -> Result<Opened, Error> {
     let io_error = |error: io::Error| Error::io(&error, path);
     let mut file = File::open(path).map_err(io_error)?;
@@ -98,6 +113,7 @@ fn open_file(path: &Path, options: &IngestOptions, progress: &Progress) -> Resul
     let mut prefix = Vec::with_capacity(4);
     (&mut file).take(4).read_to_end(&mut prefix).map_err(io_error)?;
     file.seek(SeekFrom::Start(0)).map_err(io_error)?;
+    refuse_unread_compression(&prefix, path)?;
     let compression = source::sniff(&prefix);
     let mut opened = Opened {
         chunks: empty_chunks(),
@@ -146,8 +162,9 @@ fn open_stream<R: Read + Send + 'static>(
     progress: &Progress,
 ) -> Result<Opened, Error> {
     let io_error = |error: io::Error| Error::io(&error, path);
-    let (compression, reader) =
+    let (compression, prefix, reader) =
         source::peek(source::CountingReader::new(reader, Arc::clone(progress))).map_err(io_error)?;
+    refuse_unread_compression(&prefix, path)?;
     let chunks = match compression {
         Compression::Zip => {
             let reason = "a zip archive cannot be read from a pipe or standard input; pass its path".to_owned();
@@ -230,13 +247,15 @@ impl TradeReader {
         let Some((first_line, terminated)) = reader.next_line()? else {
             return Err(Error::new(ErrorKind::EmptyFile, path));
         };
-        let first_line = first_line.strip_prefix(b"\xef\xbb\xbf").unwrap_or(first_line);
+        let bom = first_line.starts_with(UTF8_BOM);
+        let first_line = first_line.strip_prefix(UTF8_BOM).unwrap_or(first_line);
         let layout = Layout::detect(first_line).map_err(|kind| {
             let kind = if terminated { kind } else { ErrorKind::PartialLastLine { cause: Box::new(kind) } };
             Error::at_line(kind, path, 1).with_text(first_line)
         })?;
         if !layout.has_header() {
-            reader.position = 0; // the first line is a record: read it again
+            // The first line is a record: read it again, after the byte-order mark if there is one.
+            reader.position = if bom { UTF8_BOM.len() } else { 0 };
             reader.line = 0;
         }
         reader.format.layout = layout;
@@ -392,7 +411,12 @@ impl TradeReader {
             ChunkError::Io(error) if self.compression == Compression::None => {
                 ErrorKind::Io { message: error.to_string() }
             }
-            ChunkError::Io(error) => ErrorKind::Decompress { message: error.to_string() },
+            ChunkError::Io(error) => {
+                // A corrupt frame has no line: name the place in the compressed file instead.
+                let compressed_offset = Some(self.progress.load(Ordering::Relaxed));
+                let kind = ErrorKind::Decompress { message: error.to_string(), compressed_offset };
+                return Error::new(kind, &self.path);
+            }
         };
         Error::at_line(kind, &self.path, line)
     }
@@ -400,6 +424,9 @@ impl TradeReader {
     fn line_error(&self, error: LineError) -> Error {
         let layout = &self.format.layout;
         match error {
+            LineError::Record { line, text, .. } if text.is_empty() => {
+                Error::at_line(ErrorKind::BlankLine, &self.path, line)
+            }
             LineError::Record { error, line, text, terminated } => {
                 let kind =
                     if terminated { error.kind } else { ErrorKind::PartialLastLine { cause: Box::new(error.kind) } };

@@ -75,7 +75,7 @@ pub fn run_sharded<C: BarConsumer + Send>(
     consumer: &mut C,
     head_records: usize,
 ) -> Result<ShardStats, Error> {
-    let truth = pipeline.take_pipelines();
+    let truth = pipeline.take_pipelines()?;
     let fresh: Vec<FeaturePipeline> = truth.iter().map(fresh_like).collect::<Result<_, _>>()?;
     let cancel = AtomicBool::new(false);
     let (sender, receiver) = mpsc::channel::<(usize, Result<Option<Speculation>, Error>)>();
@@ -110,7 +110,7 @@ pub fn run_sharded<C: BarConsumer + Send>(
         drop(sender);
         joiner.join().expect("the join thread does not panic")
     })?;
-    pipeline.restore_pipelines(outcome.truth, outcome.stats.records, &outcome.bars);
+    pipeline.restore_pipelines(&outcome.truth, outcome.stats.records, &outcome.bars)?;
     Ok(outcome.stats)
 }
 

@@ -121,7 +121,7 @@ pub struct FileShards<'a> {
     ingest: &'a IngestOptions,
     progress: &'a dyn Progress,
     /// The id gaps inside each shard (between its files), filled when the speculative run ends.
-    inner_gaps: std::sync::Mutex<Vec<IdGaps>>,
+    inner_gaps: InnerFindings,
 }
 
 impl std::fmt::Debug for FileShards<'_> {
@@ -133,12 +133,12 @@ impl std::fmt::Debug for FileShards<'_> {
 impl<'a> FileShards<'a> {
     /// The shards of a plan.
     pub fn new(shards: &'a [FileShard], ingest: &'a IngestOptions, progress: &'a dyn Progress) -> FileShards<'a> {
-        let inner_gaps = std::sync::Mutex::new(vec![IdGaps::default(); shards.len()]);
+        let inner_gaps = std::sync::Mutex::new(vec![(IdGaps::default(), 0); shards.len()]);
         FileShards { shards, ingest, progress, inner_gaps }
     }
 
     /// The id gaps inside shard `index`.
-    fn inner_gaps(&self, index: usize) -> IdGaps {
+    fn inner_gaps(&self, index: usize) -> (IdGaps, u64) {
         self.inner_gaps.lock().expect("not poisoned")[index].clone()
     }
 }
@@ -159,6 +159,7 @@ impl ShardInputs for FileShards<'_> {
             progress: (!replay).then_some(self.progress),
             reported: 0,
             gaps: (!replay).then_some((&self.inner_gaps, index)),
+            delivered: 0,
         }))
     }
 }
@@ -173,6 +174,9 @@ fn open_range(shard: &FileShard, start: u64, end: u64, ingest: &IngestOptions) -
     Ok(TradeReader::from_reader(io::Cursor::new(header).chain(file.take(end - start)), &shard.path, &options)?)
 }
 
+/// Per shard: the id gaps inside it and the exact duplicates `dedupe` dropped inside it.
+type InnerFindings = std::sync::Mutex<Vec<(IdGaps, u64)>>;
+
 enum ShardReader {
     Files(Box<MultiFileReader>),
     Range(Box<TradeReader>),
@@ -183,7 +187,9 @@ struct ReportingSource<'a> {
     reader: ShardReader,
     progress: Option<&'a dyn Progress>,
     reported: u64,
-    gaps: Option<(&'a std::sync::Mutex<Vec<IdGaps>>, usize)>,
+    gaps: Option<(&'a InnerFindings, usize)>,
+    /// Records handed out so far.
+    delivered: u64,
 }
 
 impl TradeSource for ReportingSource<'_> {
@@ -196,8 +202,13 @@ impl TradeSource for ReportingSource<'_> {
             progress.advanced(bytes.saturating_sub(self.reported), batch.len() as u64);
             self.reported = bytes;
         }
-        if !more && let (Some((slots, index)), ShardReader::Files(reader)) = (self.gaps, &self.reader) {
-            slots.lock().expect("not poisoned")[index] = reader.gaps().clone();
+        self.delivered += batch.len() as u64;
+        if !more && let Some((slots, index)) = self.gaps {
+            let inner = match &self.reader {
+                ShardReader::Files(reader) => (reader.gaps().clone(), reader.dropped_duplicates()),
+                ShardReader::Range(reader) => (IdGaps::default(), reader.records_read().saturating_sub(self.delivered)),
+            };
+            slots.lock().expect("not poisoned")[index] = inner;
         }
         Ok(more)
     }
@@ -212,6 +223,8 @@ pub struct FileBoundaries<'a> {
     kept_path: Option<PathBuf>,
     /// Gaps in stream order.
     gaps: IdGaps,
+    /// Exact duplicates dropped (inside shards and at their boundaries).
+    dropped: u64,
     next_inner: usize,
 }
 
@@ -219,13 +232,14 @@ impl<'a> FileBoundaries<'a> {
     /// Boundaries of `inputs`, a plan of `files`.
     pub fn new(inputs: &'a FileShards<'a>, files: &'a [PathBuf]) -> FileBoundaries<'a> {
         let kept_path = inputs.shards.first().map(|shard| shard.path.clone());
-        FileBoundaries { inputs, files, kept_path, gaps: IdGaps::default(), next_inner: 0 }
+        FileBoundaries { inputs, files, kept_path, gaps: IdGaps::default(), dropped: 0, next_inner: 0 }
     }
 
-    /// The id gaps of the whole stream, as one pass would report them (call after the run).
-    pub fn gaps(mut self) -> IdGaps {
+    /// The id gaps of the whole stream and the exact duplicates dropped, as one pass would report them
+    /// (call after the run).
+    pub fn finish(mut self) -> (IdGaps, u64) {
         self.take_inner_gaps(self.inputs.len());
-        self.gaps
+        (self.gaps, self.dropped)
     }
 
     fn add_gap(&mut self, gap: IdGap) {
@@ -237,7 +251,8 @@ impl<'a> FileBoundaries<'a> {
     /// Adds the inner gaps of the shards before `until`.
     fn take_inner_gaps(&mut self, until: usize) {
         while self.next_inner < until {
-            let inner = self.inputs.inner_gaps(self.next_inner);
+            let (inner, dropped) = self.inputs.inner_gaps(self.next_inner);
+            self.dropped += dropped;
             self.gaps.count += inner.count;
             self.gaps.missing_ids += inner.missing_ids;
             if self.gaps.first.is_none() {
@@ -273,6 +288,7 @@ impl ShardBoundaries for FileBoundaries<'_> {
         if after.is_some() {
             self.kept_path = Some(shard.path.clone());
         }
+        self.dropped += u64::from(duplicate);
         Ok(duplicate)
     }
 

@@ -71,6 +71,8 @@ pub fn run_batches<C: BarConsumer + Send>(
 pub(crate) struct FedStream {
     /// The id gaps between files, as one pass reports them.
     pub(crate) gaps: barsmith_ingest::IdGaps,
+    /// Exact duplicates `dedupe` dropped.
+    pub(crate) dropped_duplicates: u64,
     /// What the shards did.
     pub(crate) stats: ShardStats,
 }
@@ -99,5 +101,6 @@ pub(crate) fn feed_stream<C: BarConsumer + Send>(
     let inputs = FileShards::new(&plan, ingest, progress);
     let mut boundaries = FileBoundaries::new(&inputs, files);
     let stats = run_sharded(&inputs, &mut boundaries, pipeline, consumer, DEFAULT_HEAD_RECORDS)?;
-    Ok(Some(FedStream { gaps: boundaries.gaps(), stats }))
+    let (gaps, dropped_duplicates) = boundaries.finish();
+    Ok(Some(FedStream { gaps, dropped_duplicates, stats }))
 }
