@@ -11,9 +11,7 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use barsmith::fetch::{
-    Archive, ArchiveOutcome, FetchProgress, FetchRequest, Granularity, Market, ProxySetting, fetch,
-};
+use barsmith::fetch::{Archive, ArchiveOutcome, FetchProgress, FetchRequest, Granularity, Market, ProxySetting, fetch};
 use barsmith::inputs::Period;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;

@@ -1,0 +1,158 @@
+//! Branch-free passes over a whole chunk of a column, which the compiler vectorizes; the AVX-512 and AVX2
+//! versions are chosen at run time. Each pass converts every value and says whether all of them took the fast
+//! route; when one did not, the caller redoes the chunk value by value on the exact path, which also names the
+//! offending value. The results are the exact path's, bit for bit (the tests compare both).
+
+use barsmith::core::SCALE;
+
+/// Below this magnitude (2^50 / 10^8 ≈ 1.1 × 10^7) a float `x` that is a decimal with at most 8 places has
+/// `round(x · 10^8)` as its scaled value: the product's rounding error is far below 0.5.
+pub(crate) const FAST_FLOAT_LIMIT: f64 = (1u64 << 50) as f64 / SCALE as f64;
+
+const SCALE_F64: f64 = SCALE as f64;
+
+/// Defines `fn NAME(ARGS) -> RET { BODY }` compiled three times (AVX-512, AVX2, the build's baseline), the best
+/// one the CPU has chosen at each call (the detection is cached by the standard library).
+macro_rules! multiversion {
+    ($(#[$meta:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> $ret:ty $body:block) => {
+        $(#[$meta])*
+        $vis fn $name($($arg: $ty),*) -> $ret {
+            #[inline(always)]
+            fn body($($arg: $ty),*) -> $ret $body
+            #[cfg(target_arch = "x86_64")]
+            #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx512bw")]
+            fn avx512($($arg: $ty),*) -> $ret {
+                body($($arg),*)
+            }
+            #[cfg(target_arch = "x86_64")]
+            #[target_feature(enable = "avx2")]
+            fn avx2($($arg: $ty),*) -> $ret {
+                body($($arg),*)
+            }
+            #[cfg(target_arch = "x86_64")]
+            {
+                if std::arch::is_x86_feature_detected!("avx512f")
+                    && std::arch::is_x86_feature_detected!("avx512dq")
+                    && std::arch::is_x86_feature_detected!("avx512vl")
+                    && std::arch::is_x86_feature_detected!("avx512bw")
+                {
+                    // SAFETY: the CPU has every feature `avx512` is compiled for (checked just above).
+                    return unsafe { avx512($($arg),*) };
+                }
+                if std::arch::is_x86_feature_detected!("avx2") {
+                    // SAFETY: the CPU has AVX2 (checked just above).
+                    return unsafe { avx2($($arg),*) };
+                }
+            }
+            body($($arg),*)
+        }
+    };
+}
+
+multiversion! {
+    /// `out[i] = round(values[i] · 10^8)`; `true` when every candidate is the scaled decimal of its float (the
+    /// float is below [`FAST_FLOAT_LIMIT`] and dividing back gives it exactly: one correctly rounded division,
+    /// so the decimal `r · 10^-8` reads back as `x`) and at least `least`. NaN and infinities fail the test.
+    pub(crate) fn floats(values: &[f64], out: &mut [i64], least: i64) -> bool {
+        let mut ok = true;
+        for (o, &x) in out.iter_mut().zip(values) {
+            // Ties cannot matter: the test accepts only the candidate that is the decimal.
+            let scaled = (x * SCALE_F64).round_ties_even();
+            let raw = scaled as i64;
+            ok &= (x.abs() < FAST_FLOAT_LIMIT) & (scaled / SCALE_F64 == x) & (raw >= least);
+            *o = raw;
+        }
+        ok
+    }
+}
+
+multiversion! {
+    /// `out[i] = values[i]` for `Decimal128(_, 8)` values; `true` when every one fits an `i64` and is at least
+    /// `least`.
+    pub(crate) fn decimals_scale8(values: &[i128], out: &mut [i64], least: i64) -> bool {
+        let mut ok = true;
+        for (o, &v) in out.iter_mut().zip(values) {
+            let low = v as i64;
+            ok &= (i128::from(low) == v) & (low >= least);
+            *o = low;
+        }
+        ok
+    }
+}
+
+/// Appends `values`; `true` when none is negative.
+pub(crate) fn copy_non_negative(values: &[i64], out: &mut Vec<i64>) -> bool {
+    let start = out.len();
+    out.extend_from_slice(values);
+    all_non_negative(&out[start..])
+}
+
+multiversion! {
+    fn all_non_negative(values: &[i64]) -> bool {
+        values.iter().fold(0i64, |acc, &v| acc | v) >= 0
+    }
+}
+
+multiversion! {
+    /// Timestamps by the file rule in place (below 10^13: milliseconds, times 1000); `true` when none was
+    /// negative and all are then in `start..end`.
+    pub(crate) fn normalize_timestamps(values: &mut [i64], start: i64, end: i64) -> bool {
+        let mut ok = true;
+        for t in values.iter_mut() {
+            let us = if *t < barsmith::core::MILLISECOND_CUTOFF { t.wrapping_mul(1000) } else { *t };
+            ok &= (us >= start) & (us < end) & (*t >= 0);
+            *t = us;
+        }
+        ok
+    }
+}
+
+multiversion! {
+    /// `true` when every timestamp is in `start..end`, `ids` strictly increase (after `previous`, the id and
+    /// time of the trade before them), `times` never decrease and `last_ids[i] >= first_ids[i]`.
+    pub(crate) fn records_ok(
+        ids: &[i64],
+        times: &[i64],
+        first_ids: &[i64],
+        last_ids: &[i64],
+        previous: Option<(i64, i64)>,
+        start: i64,
+        end: i64,
+    ) -> bool {
+        let mut bad = false;
+        if let (Some((id, time)), Some(&first_id), Some(&first_time)) = (previous, ids.first(), times.first()) {
+            bad |= (first_id <= id) | (first_time < time);
+        }
+        let n = ids.len().min(times.len());
+        for (next, id) in ids[1.min(n)..n].iter().zip(&ids[..n.saturating_sub(1)]) {
+            bad |= next <= id;
+        }
+        for (next, time) in times[1.min(n)..n].iter().zip(&times[..n.saturating_sub(1)]) {
+            bad |= next < time;
+        }
+        for &t in times {
+            bad |= (t < start) | (t >= end);
+        }
+        for (f, l) in first_ids.iter().zip(last_ids) {
+            bad |= l < f;
+        }
+        !bad
+    }
+}
+
+/// Appends the values of a boolean array (nulls checked before) as `bool`s, a byte of bits at a time.
+pub(crate) fn unpack_bits(array: &arrow_array::BooleanArray, out: &mut Vec<bool>) {
+    let buffer = array.values();
+    if !buffer.offset().is_multiple_of(8) {
+        out.extend(buffer.iter());
+        return;
+    }
+    let bytes = &buffer.values()[buffer.offset() / 8..];
+    let start = out.len();
+    out.resize(start + buffer.len(), false);
+    for (chunk, &byte) in out[start..].chunks_mut(8).zip(bytes) {
+        for (j, bit) in chunk.iter_mut().enumerate() {
+            *bit = (byte >> j) & 1 != 0;
+        }
+    }
+}
