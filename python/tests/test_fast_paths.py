@@ -23,6 +23,14 @@ def _prices(rng: random.Random):
         level = 100 if i % 2 else 150
         if 2 * 16_384 <= i < 3 * 16_384 and i % 7 == 0:
             prices.append(f"{rng.randrange(11_000_000, 90_000_000)}.{rng.randrange(10_000):04d}")
+        elif 16_384 <= i < 2 * 16_384:
+            # Every magnitude the fast test takes, powers of two (a halved spacing below) and their neighbours.
+            if i % 3 == 0:
+                power = Decimal(2) ** rng.randrange(-8, 23)
+                prices.append(format(power + Decimal(rng.choice([-1, 0, 0, 1])) / 10**8, "f"))
+            else:
+                digits = rng.randrange(1, 16)
+                prices.append(format(Decimal(rng.randrange(1, 10**digits)) / 10**8, "f"))
         else:
             prices.append(f"{level + rng.randrange(50)}.{rng.randrange(10**8):08d}")
     return prices

@@ -11,7 +11,7 @@ pub(crate) const FAST_FLOAT_LIMIT: f64 = (1u64 << 50) as f64 / SCALE as f64;
 
 const SCALE_F64: f64 = SCALE as f64;
 
-/// Defines `fn NAME(ARGS) -> RET { BODY }` compiled three times (AVX-512, AVX2, the build's baseline), the best
+/// Defines `fn NAME(ARGS) -> RET { BODY }` compiled three times (AVX-512, AVX2 + FMA, the build's baseline), the best
 /// one the CPU has chosen at each call (the detection is cached by the standard library).
 macro_rules! multiversion {
     ($(#[$meta:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> $ret:ty $body:block) => {
@@ -20,12 +20,12 @@ macro_rules! multiversion {
             #[inline(always)]
             fn body($($arg: $ty),*) -> $ret $body
             #[cfg(target_arch = "x86_64")]
-            #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx512bw")]
+            #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx512bw,fma")]
             fn avx512($($arg: $ty),*) -> $ret {
                 body($($arg),*)
             }
             #[cfg(target_arch = "x86_64")]
-            #[target_feature(enable = "avx2")]
+            #[target_feature(enable = "avx2,fma")]
             fn avx2($($arg: $ty),*) -> $ret {
                 body($($arg),*)
             }
@@ -35,12 +35,13 @@ macro_rules! multiversion {
                     && std::arch::is_x86_feature_detected!("avx512dq")
                     && std::arch::is_x86_feature_detected!("avx512vl")
                     && std::arch::is_x86_feature_detected!("avx512bw")
+                    && std::arch::is_x86_feature_detected!("fma")
                 {
                     // SAFETY: the CPU has every feature `avx512` is compiled for (checked just above).
                     return unsafe { avx512($($arg),*) };
                 }
-                if std::arch::is_x86_feature_detected!("avx2") {
-                    // SAFETY: the CPU has AVX2 (checked just above).
+                if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+                    // SAFETY: the CPU has AVX2 and FMA (checked just above).
                     return unsafe { avx2($($arg),*) };
                 }
             }
@@ -49,17 +50,41 @@ macro_rules! multiversion {
     };
 }
 
+/// `1 - 2^-50`: the margin that makes the test of [`floats`] exact despite the rounding of its residual.
+const MARGIN: f64 = 1.0 - 1.0 / (1u64 << 50) as f64;
+
 multiversion! {
-    /// `out[i] = round(values[i] · 10^8)`; `true` when every candidate is the scaled decimal of its float (the
-    /// float is below [`FAST_FLOAT_LIMIT`] and dividing back gives it exactly: one correctly rounded division,
-    /// so the decimal `r · 10^-8` reads back as `x`) and at least `least`. NaN and infinities fail the test.
+    /// `out[i] = round(values[i] · 10^8)`; `true` when every candidate `r` is the scaled decimal of its float
+    /// `x` (the decimal `r · 10^-8` reads back as exactly `x`) and is at least `least`.
+    ///
+    /// The test needs no division: `r · 10^-8` rounds to `x` when it lies within half the spacing of the
+    /// floats around `x` (the spacing below a power of two is half the one above). With `D = r - x · 10^8`
+    /// (one fused multiply-add: `d = fl(D)`, relative error ≤ 2^-53) and `T = 10^8 · spacing / 2` (exact), the
+    /// test `|d| < T · (1 - 2^-50)` implies `|D| < T`. A value it does not accept (ties, a negative or huge
+    /// or non-finite value, a float that is no such decimal) goes to the exact path. `x < 1.1 · 10^7` keeps
+    /// `x · 10^8` below 2^50, so that `r` is exact and the nearest integer to it.
     pub(crate) fn floats(values: &[f64], out: &mut [i64], least: i64) -> bool {
+        const EXPONENT: u64 = 0x7FF0_0000_0000_0000;
+        const MANTISSA: u64 = 0x000F_FFFF_FFFF_FFFF;
+        const TWO_POW_62: f64 = (1u64 << 62) as f64;
         let mut ok = true;
         for (o, &x) in out.iter_mut().zip(values) {
-            // Ties cannot matter: the test accepts only the candidate that is the decimal.
+            // Ties do not matter: the test accepts only the candidate that is the decimal.
             let scaled = (x * SCALE_F64).round_ties_even();
-            let raw = scaled as i64;
-            ok &= (x.abs() < FAST_FLOAT_LIMIT) & (scaled / SCALE_F64 == x) & (raw >= least);
+            let residual = (-x).mul_add(SCALE_F64, scaled);
+            let bits = x.to_bits();
+            // The spacing above x, 2^(E - 1075); 0 for the smallest exponents (then nothing passes).
+            let above = f64::from_bits((bits & EXPONENT).saturating_sub(52 << 52));
+            let spacing = if residual < 0.0 && bits & MANTISSA == 0 { above * 0.5 } else { above };
+            // In i64's range and not NaN, so that the conversion needs no saturation (which is not vectorized);
+            // anything else fails the test below.
+            let finite = if scaled.abs() < TWO_POW_62 { scaled } else { 0.0 };
+            // SAFETY: `finite` is finite and below 2^62 in magnitude: it fits an i64.
+            let raw: i64 = unsafe { finite.to_int_unchecked() };
+            ok &= (x >= 0.0)
+                & (x < FAST_FLOAT_LIMIT)
+                & ((residual.abs() < spacing * (SCALE_F64 * 0.5) * MARGIN) | (x == 0.0))
+                & (raw >= least);
             *o = raw;
         }
         ok
