@@ -3,6 +3,8 @@
 //! route; when one did not, the caller redoes the chunk value by value on the exact path, which also names the
 //! offending value. The results are the exact path's, bit for bit (the tests compare both).
 
+use std::mem::MaybeUninit;
+
 use barsmith::core::SCALE;
 
 /// Below this magnitude (2^50 / 10^8 ≈ 1.1 × 10^7) a float `x` that is a decimal with at most 8 places has
@@ -63,7 +65,8 @@ multiversion! {
     /// test `|d| < T · (1 - 2^-50)` implies `|D| < T`. A value it does not accept (ties, a negative or huge
     /// or non-finite value, a float that is no such decimal) goes to the exact path. `x < 1.1 · 10^7` keeps
     /// `x · 10^8` below 2^50, so that `r` is exact and the nearest integer to it.
-    pub(crate) fn floats(values: &[f64], out: &mut [i64], least: i64) -> bool {
+    pub(crate) fn floats(values: &[f64], out: &mut [MaybeUninit<i64>], least: i64) -> bool {
+        assert_eq!(values.len(), out.len(), "every slot is written");
         const EXPONENT: u64 = 0x7FF0_0000_0000_0000;
         const MANTISSA: u64 = 0x000F_FFFF_FFFF_FFFF;
         const TWO_POW_62: f64 = (1u64 << 62) as f64;
@@ -81,11 +84,10 @@ multiversion! {
             let finite = if scaled.abs() < TWO_POW_62 { scaled } else { 0.0 };
             // SAFETY: `finite` is finite and below 2^62 in magnitude: it fits an i64.
             let raw: i64 = unsafe { finite.to_int_unchecked() };
-            ok &= (x >= 0.0)
-                & (x < FAST_FLOAT_LIMIT)
+            ok &= (0.0..FAST_FLOAT_LIMIT).contains(&x)
                 & ((residual.abs() < spacing * (SCALE_F64 * 0.5) * MARGIN) | (x == 0.0))
                 & (raw >= least);
-            *o = raw;
+            o.write(raw);
         }
         ok
     }
@@ -94,39 +96,65 @@ multiversion! {
 multiversion! {
     /// `out[i] = values[i]` for `Decimal128(_, 8)` values; `true` when every one fits an `i64` and is at least
     /// `least`.
-    pub(crate) fn decimals_scale8(values: &[i128], out: &mut [i64], least: i64) -> bool {
+    pub(crate) fn decimals_scale8(values: &[i128], out: &mut [MaybeUninit<i64>], least: i64) -> bool {
+        assert_eq!(values.len(), out.len(), "every slot is written");
         let mut ok = true;
         for (o, &v) in out.iter_mut().zip(values) {
             let low = v as i64;
             ok &= (i128::from(low) == v) & (low >= least);
-            *o = low;
+            o.write(low);
         }
         ok
     }
 }
 
-/// Appends `values`; `true` when none is negative.
-pub(crate) fn copy_non_negative(values: &[i64], out: &mut Vec<i64>) -> bool {
+/// Appends `values.len()` values to `out`, written by `fill` into the new slots (it must write every one of
+/// them: the kernels here assert that their input and output have one length); returns what `fill` returns.
+pub(crate) fn append(out: &mut Vec<i64>, len: usize, fill: impl FnOnce(&mut [MaybeUninit<i64>]) -> bool) -> bool {
+    out.reserve(len);
     let start = out.len();
-    out.extend_from_slice(values);
-    all_non_negative(&out[start..])
+    let ok = fill(&mut out.spare_capacity_mut()[..len]);
+    // SAFETY: `fill` initialized the `len` slots after `start` (reserved above), so they hold valid i64s.
+    unsafe { out.set_len(start + len) };
+    ok
 }
 
 multiversion! {
-    fn all_non_negative(values: &[i64]) -> bool {
-        values.iter().fold(0i64, |acc, &v| acc | v) >= 0
+    /// Copies `values`; `true` when none is negative.
+    pub(crate) fn non_negative(values: &[i64], out: &mut [MaybeUninit<i64>]) -> bool {
+        assert_eq!(values.len(), out.len(), "every slot is written");
+        let mut all = 0;
+        for (o, &v) in out.iter_mut().zip(values) {
+            all |= v;
+            o.write(v);
+        }
+        all >= 0
     }
 }
 
 multiversion! {
-    /// Timestamps by the file rule in place (below 10^13: milliseconds, times 1000); `true` when none was
+    /// Copies `values` as i64s; `true` when all are below 2^63.
+    pub(crate) fn unsigned(values: &[u64], out: &mut [MaybeUninit<i64>]) -> bool {
+        assert_eq!(values.len(), out.len(), "every slot is written");
+        let mut all = 0;
+        for (o, &v) in out.iter_mut().zip(values) {
+            all |= v as i64;
+            o.write(v as i64);
+        }
+        all >= 0
+    }
+}
+
+multiversion! {
+    /// Integer timestamps by the file rule (below 10^13: milliseconds, times 1000); `true` when none is
     /// negative and all are then in `start..end`.
-    pub(crate) fn normalize_timestamps(values: &mut [i64], start: i64, end: i64) -> bool {
+    pub(crate) fn timestamps(values: &[i64], out: &mut [MaybeUninit<i64>], start: i64, end: i64) -> bool {
+        assert_eq!(values.len(), out.len(), "every slot is written");
         let mut ok = true;
-        for t in values.iter_mut() {
-            let us = if *t < barsmith::core::MILLISECOND_CUTOFF { t.wrapping_mul(1000) } else { *t };
-            ok &= (us >= start) & (us < end) & (*t >= 0);
-            *t = us;
+        for (o, &t) in out.iter_mut().zip(values) {
+            let us = if t < barsmith::core::MILLISECOND_CUTOFF { t.wrapping_mul(1000) } else { t };
+            ok &= (us >= start) & (us < end) & (t >= 0);
+            o.write(us);
         }
         ok
     }

@@ -45,7 +45,8 @@ pub(crate) fn integers(array: &dyn Array, out: &mut Vec<i64>, place: Place<'_>) 
     let start = out.len();
     match array.data_type() {
         DataType::Int64 => {
-            if fast::copy_non_negative(array.as_primitive::<Int64Type>().values(), out) {
+            let values = array.as_primitive::<Int64Type>().values();
+            if fast::append(out, values.len(), |slots| fast::non_negative(values, slots)) {
                 return Ok(());
             }
         }
@@ -56,7 +57,12 @@ pub(crate) fn integers(array: &dyn Array, out: &mut Vec<i64>, place: Place<'_>) 
         DataType::UInt16 => widen::<UInt16Type>(array, out),
         DataType::UInt8 => widen::<UInt8Type>(array, out),
         DataType::UInt64 => {
-            for (i, &v) in array.as_primitive::<UInt64Type>().values().iter().enumerate() {
+            let values = array.as_primitive::<UInt64Type>().values();
+            if fast::append(out, values.len(), |slots| fast::unsigned(values, slots)) {
+                return Ok(());
+            }
+            out.truncate(start);
+            for (i, &v) in values.iter().enumerate() {
                 let v = i64::try_from(v)
                     .map_err(|_| place.problem(i, "number_too_large", "number too large", v.to_string()))?;
                 out.push(v);
@@ -112,9 +118,8 @@ pub(crate) fn timestamps(array: &dyn Array, out: &mut Vec<i64>, place: Place<'_>
         DataType::Int64 => {
             let start = out.len();
             let values = array.as_primitive::<Int64Type>().values();
-            if fast::copy_non_negative(values, out)
-                && fast::normalize_timestamps(&mut out[start..], MIN_TIMESTAMP_US, END_TIMESTAMP_US)
-            {
+            let (first, end) = (MIN_TIMESTAMP_US, END_TIMESTAMP_US);
+            if fast::append(out, values.len(), |slots| fast::timestamps(values, slots, first, end)) {
                 return Ok(());
             }
             out.truncate(start);
@@ -169,8 +174,7 @@ pub(crate) fn fixed_points(array: &dyn Array, out: &mut Vec<i64>, place: Place<'
     match array.data_type() {
         DataType::Float64 => {
             let values = array.as_primitive::<Float64Type>().values();
-            out.resize(start + values.len(), 0);
-            if fast::floats(values, &mut out[start..], least) {
+            if fast::append(out, values.len(), |slots| fast::floats(values, slots, least)) {
                 return Ok(());
             }
             out.truncate(start);
@@ -185,8 +189,7 @@ pub(crate) fn fixed_points(array: &dyn Array, out: &mut Vec<i64>, place: Place<'
         DataType::Decimal128(_, scale) => {
             let values = array.as_primitive::<Decimal128Type>().values();
             if *scale == 8 {
-                out.resize(start + values.len(), 0);
-                if fast::decimals_scale8(values, &mut out[start..], least) {
+                if fast::append(out, values.len(), |slots| fast::decimals_scale8(values, slots, least)) {
                     return Ok(());
                 }
                 out.truncate(start);
