@@ -93,16 +93,25 @@ multiversion! {
     }
 }
 
+/// `out[i] = values[i]` for `Decimal128(_, 8)` values; `true` when every one fits an `i64` and is at least
+/// `least`.
+pub(crate) fn decimals_scale8(values: &[i128], out: &mut [MaybeUninit<i64>], least: i64) -> bool {
+    // SAFETY: an i128 is two i64s in memory (the low half first on little-endian targets, the high half first
+    // on big-endian ones), and i128's alignment is at least i64's: the slice covers the same memory.
+    let halves = unsafe { std::slice::from_raw_parts(values.as_ptr().cast::<i64>(), values.len() * 2) };
+    decimal_halves(halves, out, least)
+}
+
 multiversion! {
-    /// `out[i] = values[i]` for `Decimal128(_, 8)` values; `true` when every one fits an `i64` and is at least
-    /// `least`.
-    pub(crate) fn decimals_scale8(values: &[i128], out: &mut [MaybeUninit<i64>], least: i64) -> bool {
-        assert_eq!(values.len(), out.len(), "every slot is written");
+    /// [`decimals_scale8`] on the halves of the i128s: a value fits an i64 when its high half is the sign
+    /// extension of its low half.
+    fn decimal_halves(halves: &[i64], out: &mut [MaybeUninit<i64>], least: i64) -> bool {
+        assert_eq!(halves.len(), out.len() * 2, "every slot is written");
+        let (low, high) = if cfg!(target_endian = "little") { (0, 1) } else { (1, 0) };
         let mut ok = true;
-        for (o, &v) in out.iter_mut().zip(values) {
-            let low = v as i64;
-            ok &= (i128::from(low) == v) & (low >= least);
-            o.write(low);
+        for (o, pair) in out.iter_mut().zip(halves.chunks_exact(2)) {
+            ok &= (pair[high] == pair[low] >> 63) & (pair[low] >= least);
+            o.write(pair[low]);
         }
         ok
     }
