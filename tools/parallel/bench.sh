@@ -21,14 +21,15 @@ done
 run() { # threads out
     local start end
     start=$(date +%s.%N)
-    "$bin" bars --threshold-dbps "$dbps" --threads "$1" "$work/data" -o "$work/$2/" 2>"$work/$2.log"
+    rm -rf "${work:?}/$2"
+    "$bin" bars --threshold-dbps "$dbps" --threads "$1" --format csv "$work/data" -o "$work/$2/" 2>"$work/$2.log"
     end=$(date +%s.%N)
     echo "$end - $start" | bc
 }
 for rep in $(seq 1 "$reps"); do
     one=$(run 1 one)
     two=$(run 2 two)
-    cmp -s "$work/one/SYNTHUSDT-${dbps}dbps.csv" "$work/two/SYNTHUSDT-${dbps}dbps.csv" || { echo "outputs differ"; exit 1; }
+    diff -r -q "$work/one" "$work/two" >/dev/null || { echo "outputs differ"; exit 1; }
     echo "rep $rep: --threads 1 ${one}s  --threads 2 ${two}s  ratio $(echo "scale=2; $one / $two" | bc)"
 done
 grep -h "replayed" "$work/two.log" || true
