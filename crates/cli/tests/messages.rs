@@ -29,6 +29,12 @@ fn flag_values_are_echoed_under_the_flag_name() {
     assert!(line.contains("--pe-order 9") && !line.contains("pe_order"), "{line}");
     let line = bars_fails(&["--lookback", "count:0"]);
     assert!(line.contains("--lookback count:0"), "{line}");
+    let line = bars_fails(&["--pe-min-records", "2"]);
+    assert!(line.contains("--pe-min-records 2: must be at least 3") && line.contains("--pe-order"), "{line}");
+    let line = bars_fails(&["--hurst-min-records", "8"]);
+    assert!(line.contains("--hurst-min-records 8: must be at least 16"), "{line}");
+    let line = bars_fails(&["--max-window-records", "0"]);
+    assert!(line.contains("--max-window-records 0: must be at least 1"), "{line}");
     let line = bars_fails(&["-o", "bars.txt"]);
     assert!(line.contains("unknown output extension .txt"), "{line}");
     let output = barsmith(&["kernel", "pe", "--order", "9", "--delay", "0", "-"]);
@@ -218,4 +224,44 @@ fn a_long_table_on_a_terminal_gets_a_hint_on_stderr_and_a_pipe_does_not() {
     let piped = barsmith(&["bars", "--threshold-dbps", "10", s(&fixture()), "-o", "-"]);
     assert!(piped.status.success());
     assert!(!stderr(&piped).contains("docs/OUTPUT.md"), "{}", stderr(&piped));
+}
+
+/// `--max-window-records`: a bar whose window is longer gets null window columns and one warning naming its
+/// open time and the flag; the bars and every other value are those of the run without the limit.
+#[test]
+fn the_window_guard_warns_once_per_bar_and_nulls_only_that_group() {
+    let input = fixture();
+    let run = |extra: &[&str]| {
+        let mut args = vec!["bars", "--threshold-dbps", "10", "--features", "bar,intra", s(&input), "-o", "-"];
+        args.extend(extra);
+        let output = barsmith(&args);
+        assert!(output.status.success(), "{}", stderr(&output));
+        let warnings = stderr(&output);
+        (String::from_utf8(output.stdout).unwrap(), warnings)
+    };
+    let (free, _) = run(&[]);
+    let (guarded, warnings) = run(&["--max-window-records", "40"]);
+    let header: Vec<&str> = free.lines().next().unwrap().split(',').collect();
+    let column = |name: &str| header.iter().position(|c| *c == name).unwrap();
+    let (records, intra_count, intra_ofi) =
+        (column("agg_record_count"), column("intra_record_count"), column("intra_ofi"));
+    let mut long_bars = 0;
+    for (free, guarded) in free.lines().zip(guarded.lines()).skip(1) {
+        let (free, guarded): (Vec<&str>, Vec<&str>) = (free.split(',').collect(), guarded.split(',').collect());
+        if free[records].parse::<u64>().unwrap() > 40 {
+            long_bars += 1;
+            assert_eq!((guarded[intra_count], guarded[intra_ofi]), ("", ""), "null intra columns");
+            let open_time = guarded[column("open_time")];
+            assert!(warnings.contains(&format!("({open_time} µs) exceeds --max-window-records 40")), "{warnings}");
+            for (i, name) in header.iter().enumerate() {
+                if !name.starts_with("intra_") {
+                    assert_eq!(free[i], guarded[i], "{name} does not depend on the guard");
+                }
+            }
+        } else {
+            assert_eq!(free, guarded, "a bar within the limit is unchanged");
+        }
+    }
+    assert!(long_bars > 0, "the fixture has bars longer than 40 records");
+    assert_eq!(warnings.lines().filter(|l| l.starts_with("warning:")).count(), long_bars, "{warnings}");
 }

@@ -510,7 +510,7 @@ fn overflow_message(stream: &SymbolStream, threshold: Threshold, overflow: &Wind
     }
     format!(
         "{} at {} dbps: the bar opened at {} ({} µs) exceeds --max-window-records {}: {}; raise \
-         --max-window-records to compute them (each record costs about 44 bytes while its window is computed)",
+         --max-window-records to compute them (each record of the longest window costs about 70 bytes while it is computed)",
         stream.label(),
         threshold.dbps(),
         crate::calendar::format_utc_us(overflow.open_time_us),

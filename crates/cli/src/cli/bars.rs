@@ -79,8 +79,8 @@ pub struct BarsArgs {
     #[arg(long, value_name = "N", default_value_t = FeatureConfig::default().hurst_min_records)]
     hurst_min_records: usize,
     /// Most records one window may hold (a bar's own records or its lookback): a longer window gets null
-    /// window features and a warning; bars are unaffected. Memory: about 44 bytes per record of the longest
-    /// window (20 held + 24 while computing it).
+    /// window features and a warning; bars are unaffected. Memory: about 70 bytes per record of the longest
+    /// window (20 held, up to ~48 while its features are computed; docs/FEATURES.md).
     #[arg(long, value_name = "N", default_value_t = FeatureConfig::default().max_window_records)]
     max_window_records: u64,
     /// Kernel backend for features (scalar, avx2, avx512, neon, pulp, wide, auto); default BARSMITH_BACKEND or auto.

@@ -109,7 +109,8 @@ pub struct FeatureConfig {
     /// Most records a window may hold: a longer window (a bar's own records, or its lookback) gets null
     /// window features, and the record history never holds more than this many records before the newest
     /// one. Bars do not depend on it. Each held record costs 20 bytes, and computing a window of n records
-    /// takes up to 24·n bytes more for its `f64` columns and the Hurst kernels' working memory.
+    /// takes about 48·n bytes more while it runs (its `f64` returns, and the DFA kernel's working memory,
+    /// measured at 40 bytes per point with valgrind massif; see docs/FEATURES.md).
     pub max_window_records: u64,
 }
 
@@ -131,8 +132,8 @@ impl Default for FeatureConfig {
     }
 }
 
-/// Default [`FeatureConfig::max_window_records`]: 20 million records (at most 400 MB of history plus 480 MB
-/// while the longest window is computed), beyond the records of any one day of BTCUSDT.
+/// Default [`FeatureConfig::max_window_records`]: 20 million records (at most 400 MB of history plus about
+/// 1 GB while the longest window is computed), beyond the records of any one day of BTCUSDT.
 pub const DEFAULT_MAX_WINDOW_RECORDS: u64 = 20_000_000;
 
 /// Largest supported permutation-entropy order (the kernels' limit, 7! = 5 040 patterns).
