@@ -128,6 +128,11 @@ pub fn run(config: &RunConfig, progress: &dyn Progress) -> Result<RunSummary, Er
     let outputs = output_paths(config, &streams)?;
     let resumed = config.checkpoint_in.as_deref().map(read_checkpoints).transpose()?;
     let threads = config.threads.unwrap_or(0);
+    // Threads the symbols leave idle parse each symbol's files in parallel (docs/INGEST.md).
+    let cores = if threads == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { threads };
+    let parse_threads =
+        if config.ingest.parse_threads > 1 { config.ingest.parse_threads } else { cores / streams.len().max(1) };
+    let config = &RunConfig { ingest: IngestOptions { parse_threads, ..config.ingest.clone() }, ..config.clone() };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()

@@ -61,6 +61,10 @@ impl OrderCheck {
         self.last.as_ref()
     }
 
+    pub(crate) fn dedupe(&self) -> bool {
+        self.dedupe
+    }
+
     /// `Ok(true)` to keep `trade`, `Ok(false)` to drop it (an exact duplicate under `dedupe`).
     #[inline(always)]
     pub(crate) fn admit(&mut self, trade: &Trade, line: u64) -> Result<bool, OrderViolation> {

@@ -72,7 +72,7 @@ pub struct BarsArgs {
     /// Kernel backend for features (scalar, avx2, avx512, neon, pulp, wide, auto); default BARSMITH_BACKEND or auto.
     #[arg(long)]
     backend: Option<String>,
-    /// Worker threads (symbols run in parallel); default: all cores.
+    /// Worker threads: symbols in parallel, spare threads parse a symbol's files in parallel; default: all cores.
     #[arg(long)]
     threads: Option<usize>,
     /// Resume every (symbol, threshold) from this checkpoint file.
