@@ -169,7 +169,8 @@ fn open_stream<R: Read + Send + 'static>(
             let decoder = source::zstd_decoder(io::BufReader::with_capacity(256 * 1024, reader)).map_err(io_error)?;
             stream_chunks(decoder, options).map_err(io_error)?
         }
-        Compression::None => Box::new(StreamLines::new(Box::new(reader), options.chunk_size)),
+        // Plain text from a pipe is read on the decoding thread too, overlapping the reads with the parse.
+        Compression::None => stream_chunks(Box::new(reader), options).map_err(io_error)?,
     };
     Ok(Opened { chunks, compression, zip_member: None, memory_mapped: false, total_bytes: None })
 }
