@@ -273,17 +273,23 @@ fn zip_benches(c: &mut Criterion) {
     let mut group = c.benchmark_group("ingest_zip");
     group.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(8));
     group.throughput(Throughput::Bytes(size as u64));
-    group.bench_function("decode_only/miniz_oxide", |b| b.iter(|| assert_eq!(drain(MinizReader::new(raw.clone())), size)));
+    group.bench_function("decode_only/miniz_oxide", |b| {
+        b.iter(|| assert_eq!(drain(MinizReader::new(raw.clone())), size))
+    });
     group.bench_function("decode_only/zlib_rs", |b| b.iter(|| assert_eq!(drain(zlib_rs_reader(raw.clone())), size)));
     group.bench_function("decode_only/libdeflate_whole", |b| b.iter(|| libdeflate_whole(&raw, size).len()));
     group.bench_function("end_to_end/miniz_oxide", |b| {
         b.iter(|| assert_eq!(ingest_stream(MinizReader::new(raw.clone())), trades))
     });
-    group.bench_function("end_to_end/zlib_rs", |b| b.iter(|| assert_eq!(ingest_stream(zlib_rs_reader(raw.clone())), trades)));
+    group.bench_function("end_to_end/zlib_rs", |b| {
+        b.iter(|| assert_eq!(ingest_stream(zlib_rs_reader(raw.clone())), trades))
+    });
     group.bench_function("end_to_end/libdeflate_whole", |b| {
         b.iter(|| assert_eq!(ingest_stream(std::io::Cursor::new(libdeflate_whole(&raw, size))), trades))
     });
-    group.bench_function("end_to_end/zip_file", |b| b.iter(|| assert_eq!(ingest(&zip, &IngestOptions::default()), trades)));
+    group.bench_function("end_to_end/zip_file", |b| {
+        b.iter(|| assert_eq!(ingest(&zip, &IngestOptions::default()), trades))
+    });
     group.finish();
 }
 

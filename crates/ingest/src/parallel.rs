@@ -192,7 +192,7 @@ impl Producer {
                 self.pool.install(|| group.par_iter().map(|piece| parse_piece(piece, layout, dedupe)).collect());
             for (text, piece) in group.iter().zip(parsed) {
                 let settled = settle(text, piece, order, line, layout)
-                    .map_err(|error| Stop::Error(line_error(error, path, layout)));
+                    .map_err(|error| Stop::Error(line_error(*error, path, layout)));
                 self.sender.send(Ok(settled?)).map_err(|_| Stop::Hangup)?;
             }
         }
@@ -218,13 +218,9 @@ pub(crate) fn split_pieces(text: &[u8], piece_size: usize) -> Vec<&[u8]> {
     pieces
 }
 
-/// A piece parsed on its own.
-enum Piece {
-    /// Every record valid and in order after the piece's first record.
-    Clean(CleanPiece),
-    /// Anything else: settled by parsing again in sequence.
-    Dirty,
-}
+/// A piece parsed on its own: `Some` when every record is valid and in order after the piece's first record,
+/// `None` for anything else (settled by parsing again in sequence).
+type Piece = Option<CleanPiece>;
 
 struct CleanPiece {
     batch: TradeBatch,
@@ -249,9 +245,9 @@ fn parse_piece(text: &[u8], layout: &Layout, dedupe: bool) -> Piece {
     });
     match (outcome, batch.get(0), order.last()) {
         (Ok(()), Some(first), Some(last)) => {
-            Piece::Clean(CleanPiece { first, last: last.trade, last_line: last.line, lines, batch })
+            Some(CleanPiece { first, last: last.trade, last_line: last.line, lines, batch })
         }
-        _ => Piece::Dirty,
+        _ => None,
     }
 }
 
@@ -263,8 +259,8 @@ fn settle(
     order: &mut OrderCheck,
     line: &mut u64,
     layout: &Layout,
-) -> Result<Parsed, crate::reader::LineError> {
-    if let Piece::Clean(clean) = piece
+) -> Result<Parsed, Box<crate::reader::LineError>> {
+    if let Some(clean) = piece
         && matches!(order.admit(&clean.first, *line + 1), Ok(true))
     {
         order.continue_after(Some(LastRecord { trade: clean.last, line: *line + clean.last_line, path: None }));
@@ -280,7 +276,6 @@ fn settle(
             push_trade(&mut batch, &trade);
         }
         Ok(true)
-    })
-    .map_err(|error| *error)?;
+    })?;
     Ok(Parsed { batch, records })
 }
