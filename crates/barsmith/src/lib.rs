@@ -46,11 +46,11 @@
 //! ```
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "arrow")]
+pub mod arrow_output;
 pub mod calendar;
 #[cfg(feature = "check")]
 pub mod check;
-#[cfg(feature = "arrow")]
-pub mod arrow_output;
 pub mod error;
 #[cfg(feature = "fetch")]
 pub mod fetch;
