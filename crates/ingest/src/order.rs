@@ -65,6 +65,10 @@ impl OrderCheck {
         self.dedupe
     }
 
+    pub(crate) fn strict(&self) -> bool {
+        self.strict
+    }
+
     /// `Ok(true)` to keep `trade`, `Ok(false)` to drop it (an exact duplicate under `dedupe`).
     #[inline(always)]
     pub(crate) fn admit(&mut self, trade: &Trade, line: u64) -> Result<bool, OrderViolation> {

@@ -186,10 +186,10 @@ impl Producer {
         let text = &chunks.chunk()[*position..];
         let piece_size = self.piece_size.min(text.len().div_ceil(self.group)).max(1);
         let pieces = split_pieces(text, piece_size);
-        let dedupe = order.dedupe();
+        let checks = (order.dedupe(), order.strict());
         for group in pieces.chunks(self.group) {
             let parsed: Vec<Piece> =
-                self.pool.install(|| group.par_iter().map(|piece| parse_piece(piece, layout, dedupe)).collect());
+                self.pool.install(|| group.par_iter().map(|piece| parse_piece(piece, layout, checks)).collect());
             for (text, piece) in group.iter().zip(parsed) {
                 let settled = settle(text, piece, order, line, layout)
                     .map_err(|error| Stop::Error(line_error(*error, path, layout)));
@@ -232,10 +232,10 @@ struct CleanPiece {
     last_line: u64,
 }
 
-fn parse_piece(text: &[u8], layout: &Layout, dedupe: bool) -> Piece {
+fn parse_piece(text: &[u8], layout: &Layout, (dedupe, strict): (bool, bool)) -> Piece {
     // Binance lines are 60-90 bytes; the estimate only saves regrowing the columns.
     let mut batch = TradeBatch::with_capacity(text.len() / 56 + 1);
-    let mut order = OrderCheck::new(dedupe);
+    let mut order = OrderCheck::new(dedupe, strict);
     let (mut position, mut lines) = (0, 0);
     let outcome = parse_lines(text, &mut position, &mut lines, layout, |trade, line| {
         if order.admit(&trade, line)? {
