@@ -8,12 +8,15 @@
 * :func:`bars` — bars from files, directories or glob patterns (``.csv``, ``.csv.zst``, ``.zip``, exactly as
   the ``barsmith`` command takes them) or from any Arrow object (polars, pandas, pyarrow, DuckDB) with
   Binance's column names; the output is a pyarrow table, a polars or pandas frame, or an :class:`ArrowTable`.
+* :func:`get_bars` — bars of a symbol and date range straight from Binance Vision: the archives are fetched
+  into a local cache (``~/.cache/barsmith``), verified against their checksums, and read from there next time.
 * :class:`BarBuilder` — the streaming builder: push trades in batches of any size, get the completed bars,
   save and resume its state as bytes.
 * :mod:`barsmith.kernels` — permutation entropy, DFA, R/S Hurst and Kyle lambda on numpy arrays.
 * :func:`cpu` — the SIMD backends compiled in, available on this CPU, and the automatic choice.
 * :mod:`barsmith.errors` — :class:`InputError` (``.path``, ``.line``, ``.column``, ``.row``, ``.text``),
-  :class:`CheckpointError`, :class:`OutputError`.
+  :class:`CheckpointError`, :class:`OutputError`, :class:`FetchError`, :class:`ChecksumError` (``.expected``,
+  ``.actual``, ``.path``).
 
 The output columns, types and units are those of the Parquet output (``docs/OUTPUT.md``): exact
 ``Decimal128`` prices, volumes and turnovers with ``*_f64`` float companions, UTC microsecond timestamps,
@@ -27,20 +30,25 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Union
 
 from . import _barsmith, errors, kernels
 from ._barsmith import ArrowTable, __version__
-from .errors import BarsmithError, CheckpointError, InputError, OutputError
+from ._remote import fetch_archives, get_bars
+from .errors import BarsmithError, CheckpointError, ChecksumError, FetchError, InputError, OutputError
 
 __all__ = [
     "ArrowTable",
     "BarBuilder",
     "BarsmithError",
     "CheckpointError",
+    "ChecksumError",
+    "FetchError",
     "InputError",
     "OutputError",
     "__version__",
     "bars",
     "cpu",
     "errors",
+    "fetch_archives",
     "generate_trades",
+    "get_bars",
     "kernels",
 ]
 

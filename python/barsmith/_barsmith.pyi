@@ -68,6 +68,30 @@ def bars_from_paths(
 def bars_from_arrow(settings: Settings, trades: Any, symbol: str) -> List[ArrowTable]: ...
 def generate_trades(trades: int, seed: int = 42) -> ArrowTable: ...
 
+class _FetchOptions(TypedDict):
+    base_url: Optional[str]
+    granularity: str
+    proxy: Optional[str]
+    jobs: int
+    retries: int
+    timeout: float
+    retry_wait: float
+    verify: bool
+
+class _ArchiveOutcome(TypedDict):
+    file_name: str
+    period: str
+    path: str
+    url: str
+    outcome: str
+    reason: Optional[str]
+    expected: Optional[str]
+    actual: Optional[str]
+
+def fetch_archives(
+    symbol: str, market: str, start: str, end: str, data_dir: str, options: _FetchOptions
+) -> Tuple[List[_ArchiveOutcome], Optional[str]]: ...
+
 _Series = npt.ArrayLike
 
 def permutation_entropy(

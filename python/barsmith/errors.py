@@ -6,6 +6,10 @@
   ``.text`` is the offending text.
 * :class:`CheckpointError` (a ``ValueError``): checkpoint bytes or a file that cannot be used.
 * :class:`OutputError` (an ``OSError``): writing failed, or a value does not fit its Arrow column.
+* :class:`FetchError` (an ``OSError``): :func:`barsmith.get_bars` could not fetch an archive (``.url``,
+  ``.path``, ``.reason``), or archives are missing on the server (``kind="missing"``, ``.missing``).
+* :class:`ChecksumError` (a :class:`FetchError`): a downloaded archive did not match its ``.CHECKSUM``
+  (``.path``, ``.url``, ``.expected``, ``.actual``); nothing was kept.
 * Bad arguments (an unknown feature group, a threshold out of range, an unavailable backend) raise plain
   ``ValueError``; Ctrl-C raises ``KeyboardInterrupt`` between batches.
 
@@ -16,9 +20,9 @@ True
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, List, Optional
 
-__all__ = ["BarsmithError", "InputError", "CheckpointError", "OutputError"]
+__all__ = ["BarsmithError", "InputError", "CheckpointError", "OutputError", "FetchError", "ChecksumError"]
 
 
 class BarsmithError(Exception):
@@ -85,3 +89,54 @@ class OutputError(BarsmithError, OSError):
 
     def __init__(self, message: str, *, kind: Optional[str] = "output", path: Optional[str] = None) -> None:
         super().__init__(message, kind=kind, path=path)
+
+
+class FetchError(BarsmithError, OSError):
+    """:func:`barsmith.get_bars` could not get the archives.
+
+    ``kind="failed"``: an archive could not be fetched after the retries (``.url``, ``.path`` where it would be
+    kept, ``.reason``: the library's words, e.g. ``HTTP 403``); ``kind="missing"``: the server has no archive
+    for some of the days or months (404: the symbol did not trade, or the data is not published);
+    ``.missing`` lists their file names (``allow_missing=True`` builds bars from the others).
+    """
+
+    url: Optional[str]
+    path: Optional[str]
+    reason: Optional[str]
+    missing: List[str]
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        kind: Optional[str] = "failed",
+        url: Optional[str] = None,
+        path: Optional[str] = None,
+        reason: Optional[str] = None,
+        missing: Optional[List[str]] = None,
+        **fields: Any,
+    ) -> None:
+        super().__init__(message, kind=kind, url=url, path=path, reason=reason, missing=list(missing or []), **fields)
+
+
+class ChecksumError(FetchError):
+    """A downloaded archive's SHA-256 (``.actual``) is not the one its ``.CHECKSUM`` gives (``.expected``),
+    on the first download and on the second; nothing is kept at ``.path``. ``.url`` is the archive's URL.
+    """
+
+    expected: str
+    actual: str
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        expected: str,
+        actual: str,
+        url: Optional[str] = None,
+        path: Optional[str] = None,
+        reason: Optional[str] = None,
+    ) -> None:
+        super().__init__(
+            message, kind="checksum_mismatch", url=url, path=path, reason=reason, expected=expected, actual=actual
+        )

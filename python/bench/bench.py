@@ -12,8 +12,9 @@ release CLI (`cargo build --release -p barsmith-cli`). Three comparisons:
 3. Each kernel at n = 500: a Python call against the same kernel called in a loop inside Rust (target:
    within 1 us, i.e. the FFI overhead).
 
-Times are CPU times (this process's threads; the CLI's via RUSAGE_CHILDREN): on the shared 2-core machine the
-wall time of a compute-bound run is inflated by the load, the CPU time much less.
+Every figure is a median over the repeats, in wall time and in CPU time (this process's threads; the CLI's via
+RUSAGE_CHILDREN): on a shared machine the wall time of a compute-bound run is inflated by the load, the CPU
+time much less. The load average is printed before each section.
 """
 
 from __future__ import annotations
@@ -38,13 +39,23 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def median_time(run, repeats: int) -> float:
-    """Median CPU time of `run` (all threads of this process): wall time means little on a shared machine."""
-    times = []
+    """Median CPU time of `run` (all threads of this process)."""
+    return median_times(run, repeats)[1]
+
+
+def median_times(run, repeats: int):
+    """Median wall and CPU time of `run` (CPU: all threads of this process)."""
+    walls, cpus = [], []
     for _ in range(repeats):
-        started = time.process_time()
+        wall, cpu = time.perf_counter(), time.process_time()
         run()
-        times.append(time.process_time() - started)
-    return statistics.median(times)
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+    return statistics.median(walls), statistics.median(cpus)
+
+
+def load() -> str:
+    return f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
 
 
 def children_cpu() -> float:
@@ -59,21 +70,26 @@ def bench_paths(cli: Path, trades: int, repeats: int) -> None:
     if not source.exists() or source.stat().st_size < trades * 50:
         subprocess.run([str(cli), "gen", "--trades", str(trades), "--seed", "7", "-o", str(source)], check=True)
     out = work / "cli-bars.csv"
-    cli_times, py_times = [], []
+    command = [str(cli), "bars", "--quiet", "--threads", "1", "--threshold-dbps", "250", str(source), "-o", str(out)]
+    bs.bars(source, threshold_dbps=250, threads=1)  # warm-up: page cache, lazy imports
+    subprocess.run(command, check=True)
+    cli_wall, cli_cpu, py_wall, py_cpu = [], [], [], []
     for _ in range(repeats):  # alternate, so both see the same machine load
-        started = children_cpu()
-        subprocess.run([str(cli), "bars", "--quiet", "--threshold-dbps", "250", str(source), "-o", str(out)],
-                       check=True)
-        cli_times.append(children_cpu() - started)
-        started = time.process_time()
-        table = bs.bars(source, threshold_dbps=250)
-        py_times.append(time.process_time() - started)
-    cli_s, py_s = statistics.median(cli_times), statistics.median(py_times)
+        wall, cpu = time.perf_counter(), children_cpu()
+        subprocess.run(command, check=True)
+        cli_wall.append(time.perf_counter() - wall)
+        cli_cpu.append(children_cpu() - cpu)
+        wall, cpu = time.perf_counter(), time.process_time()
+        table = bs.bars(source, threshold_dbps=250, threads=1)
+        py_wall.append(time.perf_counter() - wall)
+        py_cpu.append(time.process_time() - cpu)
+    med = statistics.median
     print(f"1. {trades:,} trades from {source.name}, all features, 250 dbps ({table.num_rows} bars), "
-          f"median CPU time of {repeats}:")
-    print(f"   CLI  barsmith bars -o FILE.csv : {cli_s * 1e3:8.1f} ms  {trades / cli_s / 1e6:6.2f} M trades/s")
-    print(f"   Python bs.bars(path)           : {py_s * 1e3:8.1f} ms  {trades / py_s / 1e6:6.2f} M trades/s")
-    print(f"   Python / CLI CPU time: {py_s / cli_s:.3f}")
+          f"median of {repeats} alternating runs ({load()}):")
+    print(f"   {'':34s} {'wall':>9s} {'CPU':>9s}")
+    print(f"   {'CLI  barsmith bars -o FILE.csv':34s} {med(cli_wall) * 1e3:7.1f}ms {med(cli_cpu) * 1e3:7.1f}ms")
+    print(f"   {'Python bs.bars(path)':34s} {med(py_wall) * 1e3:7.1f}ms {med(py_cpu) * 1e3:7.1f}ms")
+    print(f"   Python / CLI: wall {med(py_wall) / med(cli_wall):.3f}, CPU {med(py_cpu) / med(cli_cpu):.3f}")
 
 
 def bench_frame(trades: int, repeats: int) -> None:
@@ -85,14 +101,19 @@ def bench_frame(trades: int, repeats: int) -> None:
             pl.col("price", "quantity").cast(pl.Float64), (pl.col("transact_time") // 1000)),
     }
     print(f"2. plain bars (features='none', 250 dbps) from an in-memory polars frame of {trades:,} trades, "
-          f"median CPU time of {repeats}:")
-    for name, frame in frames.items():
-        seconds = median_time(lambda: bs.bars(frame, threshold_dbps=250, features="none", output="arrow"), repeats)
-        print(f"   {name:32s}: {seconds * 1e3:8.1f} ms  {trades / seconds / 1e6:7.1f} M trades/s")
+          f"median of {repeats} after one warm-up call (polars prepares its Arrow export on the first; {load()}):")
+    print(f"   {'':32s} {'wall':>9s} {'CPU':>9s} {'M trades/s wall':>16s} {'CPU':>6s}")
     strings = pl.from_arrow(generated.slice(0, trades // 10)).with_columns(pl.col("price", "quantity").cast(pl.Utf8))
-    seconds = median_time(lambda: bs.bars(strings, threshold_dbps=250, features="none", output="arrow"), repeats)
-    print(f"   {'text prices (1/10 of the rows)':32s}: {seconds * 1e3:8.1f} ms  "
-          f"{strings.height / seconds / 1e6:7.1f} M trades/s")
+    frames["text prices (1/10 of the rows)"] = strings
+    for name, frame in frames.items():
+        rows = frame.height
+
+        def run():
+            bs.bars(frame, threshold_dbps=250, features="none", output="arrow")
+
+        run()
+        wall, cpu = median_times(run, repeats)
+        print(f"   {name:32s} {wall * 1e3:7.1f}ms {cpu * 1e3:7.1f}ms {rows / wall / 1e6:16.1f} {rows / cpu / 1e6:6.1f}")
 
 
 def bench_kernels(repeats: int) -> None:
@@ -106,7 +127,7 @@ def bench_kernels(repeats: int) -> None:
         "kyle_lambda": (lambda: bs.kernels.kyle_lambda(x, q), "kyle", q),
     }
     backend = bs.cpu()["selected"]
-    print(f"3. kernels at n = 500 ({backend}), best of {repeats} rounds, CPU ns per call:")
+    print(f"3. kernels at n = 500 ({backend}), best of {repeats} rounds, CPU ns per call ({load()}):")
     print(f"   {'kernel':22s} {'Rust loop':>10s} {'Python call':>12s} {'overhead':>9s}")
     for name, (call, short, second) in calls.items():
         loops = 20_000
@@ -131,8 +152,7 @@ def main() -> int:
     if not args.cli.is_file():
         print(f"{args.cli} is missing: cargo build --release -p barsmith-cli", file=sys.stderr)
         return 2
-    print(f"barsmith {bs.__version__}, backend {bs.cpu()['selected']}, {os.cpu_count()} CPUs, load "
-          f"{os.getloadavg()[0]:.1f}")
+    print(f"barsmith {bs.__version__}, backend {bs.cpu()['selected']}, {os.cpu_count()} CPUs")
     bench_paths(args.cli, args.trades, args.repeats)
     bench_frame(args.frame_trades, args.repeats)
     bench_kernels(args.repeats)

@@ -114,8 +114,9 @@ pub fn bars_from_paths(
     options: PathOptions,
 ) -> PyResult<Vec<(String, Vec<ArrowTable>)>> {
     run_supervised(py, |cancel| {
-        let files = expand_inputs(&inputs)?;
-        let streams = group_by_symbol(files, options.symbol.as_deref())?;
+        let files = expand_inputs(&inputs)?.files;
+        // Every result is returned per symbol, so files whose names give no symbol may form one stream.
+        let streams = group_by_symbol(files, options.symbol.as_deref(), true)?;
         let ingest = IngestOptions {
             sort: options.sort,
             dedupe: options.dedupe,
@@ -148,8 +149,9 @@ fn stream_from_files(
         pipeline.push_batch(&batch, &mut collector)?;
     }
     pipeline.finish(&mut collector)?;
-    let tables = collector.take_tables(|i| table_metadata(&settings.config, i, &stream.symbol, &stream.files))?;
-    Ok((stream.symbol.clone(), tables))
+    let symbol = stream.symbol.clone().unwrap_or_default();
+    let tables = collector.take_tables(|i| table_metadata(&settings.config, i, &symbol, &stream.files))?;
+    Ok((symbol, tables))
 }
 
 /// Bars from an object with the Arrow PyCapsule interface: one table per threshold.

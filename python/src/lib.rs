@@ -8,6 +8,7 @@
 //!   and out ([`arrow_ffi::ArrowTable`]), without copies;
 //! * [`trades_in`] — Arrow columns with Binance's names to exact trade batches;
 //! * [`bars`] — bars from paths or from an Arrow object; [`builder`] — the streaming builder;
+//! * [`fetch`] — Binance Vision archives into a verified local cache (`get_bars`);
 //! * [`kernels`] — the feature kernels on numpy arrays; [`errors`] — library errors as Python exceptions;
 //! * [`interrupt`] — Ctrl-C between batches.
 
@@ -15,6 +16,7 @@ mod arrow_ffi;
 mod bars;
 mod builder;
 mod errors;
+mod fetch;
 mod interrupt;
 mod kernels;
 mod options;
@@ -32,6 +34,7 @@ fn _barsmith(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(bars::bars_from_paths, module)?)?;
     module.add_function(wrap_pyfunction!(bars::bars_from_arrow, module)?)?;
     module.add_function(wrap_pyfunction!(bars::generate_trades, module)?)?;
+    module.add_function(wrap_pyfunction!(fetch::fetch_archives, module)?)?;
     kernels::register(module)?;
     Ok(())
 }

@@ -7,6 +7,7 @@
 //! `agg_trade_id` strictly increasing and timestamps never decreasing, across batches too. A bad value is an
 //! [`InputProblem`] naming its row (0-based, counted over everything given so far) and column.
 
+mod fast;
 mod values;
 
 use std::ops::Range;
@@ -20,15 +21,7 @@ use barsmith::ingest::reference::{END_TIMESTAMP_US, MIN_TIMESTAMP_US};
 use crate::errors::{Failure, InputProblem};
 
 /// The columns a trade needs, in [`TradeBatch`] order.
-const NEEDED: [Column; 7] = [
-    Column::AggTradeId,
-    Column::Price,
-    Column::Quantity,
-    Column::FirstTradeId,
-    Column::LastTradeId,
-    Column::TransactTime,
-    Column::IsBuyerMaker,
-];
+const NEEDED: [Column; 7] = Column::TRADE;
 
 /// Where each needed column is in a schema, and its name there.
 #[derive(Debug, Clone)]
@@ -150,6 +143,12 @@ impl Converter {
 
     /// Timestamp range, trade-id order within a record, and record order.
     fn check_records<'a>(&self, trades: &TradeBatch, place: &impl Fn(usize) -> Place<'a>) -> Result<(), Failure> {
+        let previous = self.last.map(|p| (p.agg_trade_id, p.timestamp_us));
+        let (ids, times) = (&trades.agg_trade_id, &trades.timestamp_us);
+        let (start, end) = (MIN_TIMESTAMP_US, END_TIMESTAMP_US);
+        if fast::records_ok(ids, times, &trades.first_trade_id, &trades.last_trade_id, previous, start, end) {
+            return Ok(());
+        }
         if let Some(i) = trades.timestamp_us.iter().position(|t| !(MIN_TIMESTAMP_US..END_TIMESTAMP_US).contains(t)) {
             let message = "timestamp outside 2009-01-01..2100-01-01 (µs after the millisecond rule)";
             return Err(place(5).problem(i, "timestamp_out_of_range", message, trades.timestamp_us[i].to_string()));

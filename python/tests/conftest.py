@@ -120,3 +120,131 @@ def _field_count(path: Path) -> int:
 
 def without_metadata(table: pa.Table) -> pa.Table:
     return table.replace_schema_metadata(None)
+
+
+# --- A Binance Vision mirror on 127.0.0.1 (port chosen by the OS) for get_bars; nothing reaches another host.
+
+PROXY_VARIABLES = ["HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY", "https_proxy", "http_proxy", "all_proxy",
+                   "no_proxy"]
+
+
+def day_csv(first_id: int, day: str, trades: int, seed: int) -> bytes:
+    """`trades` spot aggTrades (8 columns, µs, no header) spread over `day`, agg ids from `first_id`."""
+    import datetime
+
+    import barsmith as bs
+
+    table = pa.table(bs.generate_trades(trades, seed=seed))
+    start = datetime.datetime.fromisoformat(day).replace(tzinfo=datetime.timezone.utc)
+    start_us = int(start.timestamp()) * 1_000_000
+    step = 86_400_000_000 // trades
+    prices, quantities = table.column("price").to_pylist(), table.column("quantity").to_pylist()
+    makers = table.column("is_buyer_maker").to_pylist()
+    lines = []
+    for i in range(trades):
+        agg = first_id + i
+        lines.append(f"{agg},{prices[i]:f},{quantities[i]:f},{agg * 3},{agg * 3 + 2},{start_us + i * step},"
+                     f"{makers[i]},True\n")
+    return "".join(lines).encode()
+
+
+class Mirror:
+    """An HTTP server in a thread serving files by path (`/data/spot/daily/aggTrades/…`), 404 for the rest.
+
+    `requests` lists (method, path) of every request; `status[path] = code` answers that code instead."""
+
+    def __init__(self) -> None:
+        import http.server
+        import threading
+
+        self.files: Dict[str, bytes] = {}
+        self.status: Dict[str, int] = {}
+        self.delay: Dict[str, float] = {}
+        self.requests: List[tuple] = []
+        mirror = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args) -> None:  # quiet
+                pass
+
+            def do_HEAD(self) -> None:
+                self._answer(body=False)
+
+            def do_GET(self) -> None:
+                self._answer(body=True)
+
+            def _answer(self, body: bool) -> None:
+                import time
+
+                path = self.path.split("?")[0]
+                mirror.requests.append((self.command, path))
+                data = mirror.files.get(path)
+                code = mirror.status.get(path, 200 if data is not None else 404)
+                if code != 200:
+                    self.send_response(code)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                if not body:
+                    return
+                delay = mirror.delay.get(path)
+                if delay is None:
+                    self.wfile.write(data)
+                    return
+                try:
+                    for i in range(0, len(data), 1024):  # slowly: `delay` seconds per KiB
+                        self.wfile.write(data[i:i + 1024])
+                        self.wfile.flush()
+                        time.sleep(delay)
+                except ConnectionError:  # the client went away (Ctrl-C)
+                    self.close_connection = True
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self.thread.start()
+
+    @staticmethod
+    def remote_path(symbol: str, period: str, market: str = "spot") -> str:
+        kind = "daily" if len(period) == 10 else "monthly"
+        directory = {"spot": "spot", "um": "futures/um", "cm": "futures/cm"}[market]
+        return f"/data/{directory}/{kind}/aggTrades/{symbol}/{symbol}-aggTrades-{period}.zip"
+
+    def put_archive(self, symbol: str, period: str, csv_bytes: bytes, checksum_of: Optional[bytes] = None) -> bytes:
+        """Serves a zip holding one CSV and its `.CHECKSUM` (`sha256sum` format; of `checksum_of` when given,
+        i.e. a wrong one). Returns the archive's bytes."""
+        import hashlib
+        import io
+        import zipfile
+
+        name = f"{symbol}-aggTrades-{period}"
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr(f"{name}.csv", csv_bytes)
+        data = buffer.getvalue()
+        digest = hashlib.sha256(data if checksum_of is None else checksum_of).hexdigest()
+        path = self.remote_path(symbol, period)
+        self.files[path] = data
+        self.files[path + ".CHECKSUM"] = f"{digest}  {name}.zip\n".encode()
+        return data
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join()
+
+
+@pytest.fixture
+def mirror(monkeypatch):
+    """A running :class:`Mirror`; the proxy variables are cleared so that nothing goes through a proxy."""
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    server = Mirror()
+    yield server
+    server.close()

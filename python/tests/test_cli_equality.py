@@ -119,5 +119,8 @@ def test_directories_globs_and_symbols(tmp_path):
     assert without_metadata(globbed).equals(expected)
     with pytest.raises(ValueError, match="2 symbols"):
         bs.bars(data, threshold_dbps=10)
-    named = bs.bars([SPOT_FIXTURE], threshold_dbps=10, symbol="XYZ")
-    assert named.schema.metadata[b"barsmith.symbol"] == b"XYZ"
+    named = bs.bars([SPOT_FIXTURE], threshold_dbps=10, symbol="SYNTHUSDT")
+    assert named.schema.metadata[b"barsmith.symbol"] == b"SYNTHUSDT"
+    # A symbol that contradicts the Binance name is refused, never merged (issue 18, item 5).
+    with pytest.raises(ValueError, match="is a file of SYNTHUSDT"):
+        bs.bars([SPOT_FIXTURE], threshold_dbps=10, symbol="XYZ")

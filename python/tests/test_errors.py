@@ -23,7 +23,8 @@ INGEST = FIXTURES / "ingest"
         ("error_bad_boolean", "invalid_boolean", 2, "is_buyer_maker", "yes"),
         ("error_field_count", "field_count", 2, "is_best_match", None),
         ("error_empty", "empty_file", None, None, None),
-        ("error_truncated.csv.zst", "decompress", 1, None, None),
+        # Corrupt compressed data has no line: the error names the byte offset in the compressed file instead.
+        ("error_truncated.csv.zst", "decompress", None, None, None),
     ],
 )
 def test_input_errors_from_files(name, kind, line, column, text):

@@ -31,7 +31,7 @@ BAR_INTEGERS = {
     "last_trade_id",
 }
 TIMESTAMPS = {"open_time", "close_time"}
-INTEGER_FEATURES = {"duration_us", "intra_trade_count", "intra_duration_us", "lookback_trade_count",
+INTEGER_FEATURES = {"duration_us", "intra_record_count", "intra_duration_us", "lookback_record_count",
                     "lookback_duration_us"}
 METADATA_KEYS = ["version", "symbol", "threshold_dbps", "same_timestamp_gate", "lookback", "backend", "inputs"]
 ROW_GROUP_ROWS = 65_536

@@ -118,6 +118,15 @@ impl Period {
     }
 }
 
+/// A timestamp in µs since the Unix epoch as `YYYY-MM-DDTHH:MM:SS.ffffffZ` (UTC); outside the years 1970 to
+/// 9999, the number of µs.
+pub fn format_utc_us(time_us: i64) -> String {
+    let Some(day) = Day::of_timestamp_us(time_us) else { return format!("{time_us} µs") };
+    let micros = time_us.rem_euclid(86_400_000_000);
+    let seconds = micros / 1_000_000;
+    format!("{day}T{:02}:{:02}:{:02}.{:06}Z", seconds / 3_600, seconds / 60 % 60, seconds % 60, micros % 1_000_000)
+}
+
 impl fmt::Display for Day {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
@@ -184,6 +193,15 @@ impl TryFrom<String> for Day {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn formats_times_in_utc() {
+        assert_eq!(format_utc_us(0), "1970-01-01T00:00:00.000000Z");
+        assert_eq!(format_utc_us(1_767_225_600_000_000), "2026-01-01T00:00:00.000000Z");
+        assert_eq!(format_utc_us(951_782_400_123_456), "2000-02-29T00:00:00.123456Z");
+        assert_eq!(format_utc_us(1_709_251_199_999_999), "2024-02-29T23:59:59.999999Z");
+        assert_eq!(format_utc_us(-1), "-1 µs");
+    }
 
     #[test]
     fn day_numbers_round_trip_and_match_known_dates() {

@@ -82,6 +82,10 @@ pub struct GenConfig {
     pub gap_probability: f64,
     /// Probability per event of a flash crash: a fast 3–8 % fall followed by a partial recovery.
     pub flash_crash_probability: f64,
+    /// Price grid (every price is a multiple of it); default 0.01.
+    pub tick: FixedPoint,
+    /// The stream ends before the first record at or after this time (µs), if it has not ended before.
+    pub end_time_us: Option<i64>,
 }
 
 impl Default for GenConfig {
@@ -96,6 +100,8 @@ impl Default for GenConfig {
             sweep_probability: 0.045,
             gap_probability: 0.000_2,
             flash_crash_probability: 0.0,
+            tick: FixedPoint(TICK),
+            end_time_us: None,
         }
     }
 }
@@ -112,6 +118,8 @@ pub struct TradeGenerator {
     config: GenConfig,
     rng: ChaCha12Rng,
     produced: u64,
+    /// The end time was reached.
+    ended: bool,
     price_ticks: i64,
     time_us: i64,
     agg_id: i64,
@@ -133,7 +141,8 @@ impl TradeGenerator {
         TradeGenerator {
             rng: ChaCha12Rng::seed_from_u64(config.seed),
             produced: 0,
-            price_ticks: (config.start_price.0 / TICK).max(1),
+            ended: false,
+            price_ticks: (config.start_price.0 / config.tick.0.max(1)).max(1),
             time_us: config.start_time_us,
             agg_id: config.first_agg_trade_id,
             trade_id: config.first_trade_id,
@@ -165,7 +174,7 @@ impl TradeGenerator {
         };
         let trade = Trade {
             agg_trade_id: self.agg_id,
-            price: FixedPoint(self.price_ticks * TICK),
+            price: FixedPoint(self.price_ticks * self.config.tick.0.max(1)),
             quantity: FixedPoint(quantity),
             first_trade_id: self.trade_id,
             last_trade_id: self.trade_id + individual - 1,
@@ -235,11 +244,16 @@ impl TradeGenerator {
 impl Iterator for TradeGenerator {
     type Item = Trade;
     fn next(&mut self) -> Option<Trade> {
-        if self.produced >= self.config.trades {
+        if self.produced >= self.config.trades || self.ended {
+            return None;
+        }
+        let trade = self.next_trade();
+        if self.config.end_time_us.is_some_and(|end| trade.timestamp_us >= end) {
+            self.ended = true;
             return None;
         }
         self.produced += 1;
-        Some(self.next_trade())
+        Some(trade)
     }
 }
 

@@ -6,6 +6,8 @@
 //!   any [`BarConsumer`] — the one trait for where bars go (memory, a closure, CSV or Parquet files).
 //! * [`run`] — the whole job from paths: inputs grouped per symbol, symbols in parallel, atomic outputs,
 //!   checkpoints (what `barsmith bars` does).
+//! * [`parallel`] — one symbol's stream cut into shards run in parallel and joined exactly (what
+//!   `barsmith bars --threads N` does when there are fewer symbols than threads).
 //! * [`sink`] — output files (CSV, Parquet), each a [`BarConsumer`].
 //! * [`output`] — the exact CSV layout and atomic output files.
 //! * `fetch` (cargo feature `fetch`) — Binance Vision archives to disk, verified against their checksums and
@@ -58,6 +60,7 @@ pub mod fetch;
 pub mod generate;
 pub mod inputs;
 pub mod output;
+pub mod parallel;
 pub mod parquet_output;
 pub mod pipeline;
 pub mod run;

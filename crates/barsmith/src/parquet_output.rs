@@ -1,16 +1,20 @@
 //! Parquet output: typed columns, zstd compression and the run's parameters in the file metadata.
 //!
 //! The columns are those of [`crate::arrow_output`] (documented column by column in `docs/OUTPUT.md`). Rows are
-//! buffered [`BATCH_ROWS`] at a time and written in row groups of [`ROW_GROUP_ROWS`] rows, so memory stays
-//! bounded however many bars a run makes. The file appears at its path only when the writer finishes.
+//! buffered [`BATCH_ROWS`] at a time and written in row groups of at most [`ROW_GROUP_ROWS`] rows, closed
+//! early when the encoder holds [`ROW_GROUP_MEMORY`] bytes, so memory stays flat however many bars a run makes. The file appears at its path only when the writer finishes.
 
 use std::path::Path;
 
 use crate::error::Error;
+use crate::output::OutputFile;
 use crate::sink::{BoxedWriter, OutputSchema, RunMetadata};
 
 /// Rows per Parquet row group.
 pub const ROW_GROUP_ROWS: usize = 65_536;
+
+/// A row group is closed once the encoder's buffers hold this many bytes (its memory, not the encoded size).
+pub const ROW_GROUP_MEMORY: usize = 8 << 20;
 
 /// Rows buffered before they are handed to the Parquet encoder.
 pub const BATCH_ROWS: usize = 8_192;
@@ -39,16 +43,34 @@ pub mod metadata_keys {
 
 /// Opens a Parquet writer for `path`; the file appears there when the writer finishes.
 ///
-/// `-` (stdout) is refused, and so is every path when the crate is built without its `parquet` feature.
+/// Standard output is refused, and so is every path when the crate is built without its `parquet` feature.
 pub fn create(path: &Path, schema: &OutputSchema, metadata: &RunMetadata) -> Result<BoxedWriter, Error> {
     if path.as_os_str() == "-" {
-        return Err(Error::usage("Parquet output cannot go to stdout (`-`): give a file name, or write CSV"));
+        return Err(stdout_refused());
     }
-    open(path, schema, metadata)
+    let file = OutputFile::create(path).map_err(|e| Error::from_output(path, e))?;
+    open_file(file, path, schema, metadata)
+}
+
+/// A Parquet writer into an opened output `file` (named `path` in errors).
+pub fn open_file(
+    file: OutputFile,
+    path: &Path,
+    schema: &OutputSchema,
+    metadata: &RunMetadata,
+) -> Result<BoxedWriter, Error> {
+    if file.is_stdout() {
+        return Err(stdout_refused());
+    }
+    open(file, path, schema, metadata)
+}
+
+fn stdout_refused() -> Error {
+    Error::usage("Parquet output cannot go to stdout (`-`): give a file name, or write CSV")
 }
 
 #[cfg(not(feature = "parquet"))]
-fn open(path: &Path, _schema: &OutputSchema, _metadata: &RunMetadata) -> Result<BoxedWriter, Error> {
+fn open(_file: OutputFile, path: &Path, _schema: &OutputSchema, _metadata: &RunMetadata) -> Result<BoxedWriter, Error> {
     Err(Error::usage(format!(
         "{}: this barsmith was built without Parquet support (cargo feature `parquet`); write CSV instead",
         path.display()
@@ -56,15 +78,14 @@ fn open(path: &Path, _schema: &OutputSchema, _metadata: &RunMetadata) -> Result<
 }
 
 #[cfg(feature = "parquet")]
-fn open(path: &Path, schema: &OutputSchema, metadata: &RunMetadata) -> Result<BoxedWriter, Error> {
-    let path = path.to_path_buf();
-    Ok(Box::new(writer::ParquetSink { writer: Some(writer::ParquetWriter::create(&path, schema, metadata)?), path }))
+fn open(file: OutputFile, path: &Path, schema: &OutputSchema, metadata: &RunMetadata) -> Result<BoxedWriter, Error> {
+    let writer = writer::ParquetWriter::create(file, path, schema, metadata)?;
+    Ok(Box::new(writer::ParquetSink { writer: Some(writer), path: path.to_path_buf() }))
 }
 
 #[cfg(feature = "parquet")]
 mod writer {
-    use std::fs::File;
-    use std::io::{self, BufWriter, Write};
+    use std::io::{self, Write};
     use std::path::{Path, PathBuf};
 
     use barsmith_core::features::FeaturedBar;
@@ -73,10 +94,10 @@ mod writer {
     use parquet::file::metadata::KeyValue;
     use parquet::file::properties::WriterProperties;
 
-    use super::{BATCH_ROWS, ROW_GROUP_ROWS, metadata_keys};
+    use super::{BATCH_ROWS, ROW_GROUP_MEMORY, ROW_GROUP_ROWS, metadata_keys};
     use crate::arrow_output::BarRows;
     use crate::error::Error;
-    use crate::output::AtomicFile;
+    use crate::output::OutputFile;
     use crate::pipeline::BarConsumer;
     use crate::sink::{OutputSchema, RunMetadata};
 
@@ -98,6 +119,7 @@ mod writer {
         ]
         .into_iter()
         .map(|(key, value)| KeyValue::new(key.to_string(), value))
+        .chain(metadata.settings.iter().map(|(key, value)| KeyValue::new(format!("barsmith.{key}"), value.clone())))
         .collect()
     }
 
@@ -113,8 +135,8 @@ mod writer {
 
     /// Writes bars to a Parquet file in row groups of [`ROW_GROUP_ROWS`].
     pub(super) struct ParquetWriter {
-        writer: ArrowWriter<BufWriter<File>>,
-        file: AtomicFile,
+        writer: ArrowWriter<Box<dyn Write + Send>>,
+        file: OutputFile,
         path: PathBuf,
         rows: BarRows,
     }
@@ -128,13 +150,13 @@ mod writer {
     impl ParquetWriter {
         /// Creates the temporary file beside `path` and the Parquet encoder.
         pub(super) fn create(
+            file: OutputFile,
             path: &Path,
             output: &OutputSchema,
             metadata: &RunMetadata,
         ) -> Result<ParquetWriter, Error> {
             let io_error = |e| Error::from_output(path, e);
             let rows = BarRows::new(output);
-            let file = AtomicFile::create(path).map_err(io_error)?;
             let properties = writer_properties(metadata).map_err(io_error)?;
             let sink = file.writer().map_err(io_error)?;
             let writer = ArrowWriter::try_new(sink, rows.schema(), Some(properties))
@@ -147,7 +169,11 @@ mod writer {
                 return Ok(());
             }
             let batch = self.rows.take_batch()?;
-            self.writer.write(&batch).map_err(io::Error::other)
+            self.writer.write(&batch).map_err(io::Error::other)?;
+            if self.writer.memory_size() >= ROW_GROUP_MEMORY {
+                self.writer.flush().map_err(io::Error::other)?;
+            }
+            Ok(())
         }
 
         fn finish_file(mut self) -> io::Result<()> {
@@ -155,7 +181,7 @@ mod writer {
             let mut sink = self.writer.into_inner().map_err(io::Error::other)?;
             sink.flush()?;
             drop(sink);
-            self.file.commit()
+            self.file.finish()
         }
     }
 

@@ -14,7 +14,9 @@
 //! assert!(!bars.completed.is_empty());
 //! ```
 
-use barsmith_core::features::{FeatureCheckpoint, FeatureConfig, FeaturePipeline, FeaturedBar, Kernels};
+use barsmith_core::features::{
+    FeatureCheckpoint, FeatureConfig, FeaturePipeline, FeaturedBar, Kernels, SymbolPipeline, WindowOverflow,
+};
 use barsmith_core::{BuilderConfig, Threshold, TradeBatch};
 
 use crate::error::Error;
@@ -109,67 +111,145 @@ impl<F: FnMut(usize, &FeaturedBar, bool) -> Result<(), Error>> BarConsumer for B
     }
 }
 
-/// One feature pipeline per threshold over a single pass of the trades.
+/// Every threshold of one stream over a single pass of the trades. The thresholds share one record history
+/// ([`SymbolPipeline`]); a resumed run that adds thresholds runs the new ones (which start fresh) as a second
+/// group with its own history, since they have not seen the records the resumed ones hold.
 #[derive(Debug, Clone)]
 pub struct BarPipeline {
-    pipelines: Vec<FeaturePipeline>,
+    groups: Vec<ThresholdGroup>,
     include_incomplete: bool,
     trades: u64,
     bars: Vec<u64>,
-    scratch: Vec<FeaturedBar>,
+    scratch: Vec<(usize, FeaturedBar)>,
+    kernels: Kernels,
+}
+
+/// Thresholds that are at the same record of the stream: one pipeline, and the configured index of each of
+/// its thresholds.
+#[derive(Debug, Clone)]
+struct ThresholdGroup {
+    pipeline: SymbolPipeline,
+    indices: Vec<usize>,
 }
 
 impl BarPipeline {
     /// A pipeline with no history.
     pub fn new(config: &PipelineConfig) -> Result<BarPipeline, Error> {
-        let settings = &config.settings;
-        let pipelines = config
-            .thresholds
-            .iter()
-            .map(|&threshold| {
-                let builder = BuilderConfig { threshold, same_timestamp_gate: settings.same_timestamp_gate };
-                FeaturePipeline::new(builder, settings.features, settings.kernels).map_err(Error::from)
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(BarPipeline::from_pipelines(pipelines, settings.include_incomplete))
+        let none: Vec<Option<&FeatureCheckpoint>> = vec![None; config.thresholds.len()];
+        BarPipeline::resume_some(config, &none)
     }
 
     /// A pipeline that continues from checkpoints (one per threshold, in the configured order).
     pub fn resume(config: &PipelineConfig, checkpoints: &[FeatureCheckpoint]) -> Result<BarPipeline, Error> {
+        let some: Vec<Option<&FeatureCheckpoint>> = checkpoints.iter().map(Some).collect();
+        BarPipeline::resume_some(config, &some)
+    }
+
+    /// A pipeline whose thresholds continue from their checkpoints where one is given, and start fresh where
+    /// not (one entry per threshold, in the configured order). A checkpoint written with other settings than
+    /// `config` is refused, naming every setting that differs.
+    pub fn resume_some(
+        config: &PipelineConfig,
+        checkpoints: &[Option<&FeatureCheckpoint>],
+    ) -> Result<BarPipeline, Error> {
         if checkpoints.len() != config.thresholds.len() {
             let message = format!("{} checkpoints for {} thresholds", checkpoints.len(), config.thresholds.len());
             return Err(Error::usage(message));
         }
+        if config.thresholds.is_empty() {
+            return Err(Error::usage("no threshold given"));
+        }
         let settings = &config.settings;
-        let mut pipelines = Vec::with_capacity(checkpoints.len());
-        for (checkpoint, &threshold) in checkpoints.iter().zip(&config.thresholds) {
-            let pipeline = FeaturePipeline::from_checkpoint(checkpoint, settings.kernels)?;
-            let wanted = BuilderConfig { threshold, same_timestamp_gate: settings.same_timestamp_gate };
-            if pipeline.builder().config() != wanted || *pipeline.config() != settings.features {
+        let builder_of =
+            |threshold: Threshold| BuilderConfig { threshold, same_timestamp_gate: settings.same_timestamp_gate };
+        let (mut fresh, mut resumed) = (Vec::new(), Vec::new());
+        for (index, (checkpoint, &threshold)) in checkpoints.iter().zip(&config.thresholds).enumerate() {
+            let Some(checkpoint) = checkpoint else {
+                fresh.push(index);
+                continue;
+            };
+            let differences = setting_differences(checkpoint, &builder_of(threshold), &settings.features);
+            if !differences.is_empty() {
                 return Err(Error::usage(format!(
-                    "checkpoint for {} dbps was written with other settings than this run's",
-                    threshold.dbps()
+                    "the checkpoint for {} dbps was written with other settings: {}; run with the checkpoint's settings, or start without --checkpoint-in",
+                    threshold.dbps(),
+                    differences.join("; ")
                 )));
             }
-            pipelines.push(pipeline);
+            resumed.push((index, (*checkpoint).clone()));
         }
-        Ok(BarPipeline::from_pipelines(pipelines, settings.include_incomplete))
+        let mut groups = Vec::with_capacity(2);
+        if !resumed.is_empty() {
+            let states: Vec<FeatureCheckpoint> = resumed.iter().map(|(_, c)| c.clone()).collect();
+            let pipeline = SymbolPipeline::from_checkpoints(&states, settings.kernels)?;
+            groups.push(ThresholdGroup { pipeline, indices: resumed.iter().map(|(i, _)| *i).collect() });
+        }
+        if !fresh.is_empty() {
+            let builders: Vec<BuilderConfig> = fresh.iter().map(|&i| builder_of(config.thresholds[i])).collect();
+            let pipeline = SymbolPipeline::new(&builders, settings.features, settings.kernels)?;
+            groups.push(ThresholdGroup { pipeline, indices: fresh });
+        }
+        let bars = vec![0; config.thresholds.len()];
+        Ok(BarPipeline {
+            groups,
+            include_incomplete: settings.include_incomplete,
+            trades: 0,
+            bars,
+            scratch: Vec::new(),
+            kernels: settings.kernels,
+        })
     }
 
-    fn from_pipelines(pipelines: Vec<FeaturePipeline>, include_incomplete: bool) -> BarPipeline {
-        let bars = vec![0; pipelines.len()];
-        BarPipeline { pipelines, include_incomplete, trades: 0, bars, scratch: Vec::new() }
+    /// Builds the thresholds on the current rayon pool's threads, batch by batch (they are independent
+    /// builders over the same records and share one record history); bars reach the consumer in the same
+    /// order. Off by default.
+    pub fn set_parallel_thresholds(&mut self, parallel: bool) {
+        for group in &mut self.groups {
+            group.pipeline.set_parallel_thresholds(parallel);
+        }
+    }
+
+    /// Hands one pipeline per threshold (configured order) to the sharded run (`crate::parallel`).
+    pub(crate) fn take_pipelines(&mut self) -> Result<Vec<FeaturePipeline>, Error> {
+        let pipelines = self
+            .checkpoints()
+            .iter()
+            .map(|checkpoint| FeaturePipeline::from_checkpoint(checkpoint, self.kernels))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(pipelines)
+    }
+
+    /// Takes the per-threshold pipelines back after a sharded run that consumed `trades` more trades and
+    /// completed `bars[i]` more bars of threshold `i`; the thresholds that shared a history share it again.
+    pub(crate) fn restore_pipelines(
+        &mut self,
+        pipelines: &[FeaturePipeline],
+        trades: u64,
+        bars: &[u64],
+    ) -> Result<(), Error> {
+        for group in &mut self.groups {
+            let states: Vec<FeatureCheckpoint> = group.indices.iter().map(|&i| pipelines[i].checkpoint()).collect();
+            let parallel = group.pipeline.parallel_thresholds();
+            group.pipeline = SymbolPipeline::from_checkpoints(&states, self.kernels)?;
+            group.pipeline.set_parallel_thresholds(parallel);
+        }
+        self.trades += trades;
+        for (total, more) in self.bars.iter_mut().zip(bars) {
+            *total += more;
+        }
+        Ok(())
     }
 
     /// Feeds one batch to every threshold.
     pub fn push_batch(&mut self, batch: &TradeBatch, consumer: &mut impl BarConsumer) -> Result<(), Error> {
-        for (index, pipeline) in self.pipelines.iter_mut().enumerate() {
+        for group in &mut self.groups {
             self.scratch.clear();
-            pipeline.push_batch(batch, &mut self.scratch)?;
-            for bar in &self.scratch {
+            group.pipeline.push_batch(batch, &mut self.scratch)?;
+            for (position, bar) in &self.scratch {
+                let index = group.indices[*position];
                 consumer.bar(index, bar, true)?;
+                self.bars[index] += 1;
             }
-            self.bars[index] += self.scratch.len() as u64;
         }
         self.trades += batch.len() as u64;
         Ok(())
@@ -179,8 +259,9 @@ impl BarPipeline {
     /// Checkpoints stay available.
     pub fn finish(&mut self, consumer: &mut impl BarConsumer) -> Result<(), Error> {
         if self.include_incomplete {
-            for (index, pipeline) in self.pipelines.iter_mut().enumerate() {
-                if let Some(bar) = pipeline.incomplete() {
+            for index in 0..self.bars.len() {
+                let (group, position) = self.locate(index);
+                if let Some(bar) = self.groups[group].pipeline.incomplete(position) {
                     consumer.bar(index, &bar, false)?;
                 }
             }
@@ -188,9 +269,41 @@ impl BarPipeline {
         consumer.finish()
     }
 
+    /// The group and the position in it of configured threshold `index`.
+    fn locate(&self, index: usize) -> (usize, usize) {
+        self.groups
+            .iter()
+            .enumerate()
+            .find_map(|(g, group)| group.indices.iter().position(|&i| i == index).map(|p| (g, p)))
+            .expect("every configured threshold is in one group")
+    }
+
     /// One checkpoint per threshold, in the configured order.
     pub fn checkpoints(&self) -> Vec<FeatureCheckpoint> {
-        self.pipelines.iter().map(FeaturePipeline::checkpoint).collect()
+        (0..self.bars.len())
+            .map(|index| {
+                let (group, position) = self.locate(index);
+                self.groups[group].pipeline.checkpoint(position)
+            })
+            .collect()
+    }
+
+    /// The bars whose windows exceeded [`FeatureConfig::max_window_records`] since the last call (their
+    /// window features of that group are null); `threshold` indexes the configured thresholds.
+    pub fn take_overflows(&mut self) -> Vec<WindowOverflow> {
+        let mut all = Vec::new();
+        for group in &mut self.groups {
+            all.extend(group.pipeline.take_overflows().into_iter().map(|mut overflow| {
+                overflow.threshold = group.indices[overflow.threshold];
+                overflow
+            }));
+        }
+        all
+    }
+
+    /// Records held in the record histories.
+    pub fn held_records(&self) -> u64 {
+        self.groups.iter().map(|g| g.pipeline.held_records()).sum()
     }
 
     /// Trades consumed so far.
@@ -202,4 +315,45 @@ impl BarPipeline {
     pub fn bar_counts(&self) -> &[u64] {
         &self.bars
     }
+}
+
+/// Every setting in which `checkpoint` differs from this run, as `name: checkpoint X, this run Y` (CLI flag
+/// names).
+fn setting_differences(
+    checkpoint: &FeatureCheckpoint,
+    builder: &BuilderConfig,
+    features: &FeatureConfig,
+) -> Vec<String> {
+    let mut differences = Vec::new();
+    let mut compare = |name: &str, old: String, new: String| {
+        if old != new {
+            differences.push(format!("{name}: checkpoint {old}, this run {new}"));
+        }
+    };
+    let (old_builder, old) = (&checkpoint.builder.config, &checkpoint.config);
+    compare("--threshold-dbps", old_builder.threshold.dbps().to_string(), builder.threshold.dbps().to_string());
+    let gate = |on: bool| if on { "gate on" } else { "--no-gate" }.to_string();
+    compare("same-timestamp gate", gate(old_builder.same_timestamp_gate), gate(builder.same_timestamp_gate));
+    compare("--features", feature_groups(old), feature_groups(features));
+    compare("--lookback", old.lookback_mode.to_string(), features.lookback_mode.to_string());
+    let on = |flag: bool| if flag { "on" } else { "off" }.to_string();
+    compare("permutation entropy (--no-pe)", on(old.permutation_entropy), on(features.permutation_entropy));
+    compare("Hurst (--no-hurst)", on(old.hurst), on(features.hurst));
+    compare("--pe-order", old.pe_order.to_string(), features.pe_order.to_string());
+    compare("--pe-min-records", old.pe_min_records.to_string(), features.pe_min_records.to_string());
+    compare("--hurst-min-records", old.hurst_min_records.to_string(), features.hurst_min_records.to_string());
+    compare("--max-window-records", old.max_window_records.to_string(), features.max_window_records.to_string());
+    if differences.is_empty() && old != features {
+        differences.push("feature settings differ".to_string());
+    }
+    differences
+}
+
+/// The feature groups turned on, as `--features` spells them (`none` for none).
+pub fn feature_groups(config: &FeatureConfig) -> String {
+    let groups: Vec<&str> = [(config.bar, "bar"), (config.intra, "intra"), (config.lookback, "lookback")]
+        .into_iter()
+        .filter_map(|(on, name)| on.then_some(name))
+        .collect();
+    if groups.is_empty() { "none".to_string() } else { groups.join(",") }
 }

@@ -137,6 +137,48 @@ fn a_wrong_checksum_is_retried_once_then_reported_and_nothing_is_kept() {
     assert!(!summary.files().contains(&path));
 }
 
+/// Records the checksum mismatches it hears of; says "cancelled" once `cancel_after` archives finished.
+struct Watcher {
+    mismatches: std::sync::Mutex<Vec<(String, String, String)>>,
+    finished: std::sync::atomic::AtomicUsize,
+    cancel_after: usize,
+}
+
+impl barsmith::fetch::FetchProgress for Watcher {
+    fn finished(&self, _report: &barsmith::fetch::ArchiveReport) {
+        self.finished.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+    fn checksum_mismatch(&self, archive: &barsmith::fetch::Archive, expected: &str, actual: &str) {
+        self.mismatches.lock().unwrap().push((archive.file_name(), expected.to_owned(), actual.to_owned()));
+    }
+    fn cancelled(&self) -> bool {
+        self.finished.load(std::sync::atomic::Ordering::SeqCst) >= self.cancel_after
+    }
+}
+
+#[test]
+fn progress_hears_of_checksum_mismatches_and_can_cancel() {
+    let mirror = Mirror::start();
+    serve_good_mirror(&mirror);
+    let bad = remote_path("AAAUSDT", "2024-03-02");
+    let served = mirror.put_archive(&bad, &day_csv(0, day("2024-03-02"), 1, 3_000), false);
+    let output = tempfile::tempdir().unwrap();
+    let watcher = Watcher { mismatches: Default::default(), finished: Default::default(), cancel_after: usize::MAX };
+    let summary = fetch(&request(&mirror, output.path()), &watcher).unwrap();
+    let expected = sha256_reader(&b"something else"[..]).unwrap();
+    let actual = sha256_reader(&served[..]).unwrap();
+    let name = bad.rsplit('/').next().unwrap().to_owned();
+    assert_eq!(*watcher.mismatches.lock().unwrap(), vec![(name, expected, actual)]);
+    assert_eq!(summary.failed().count(), 1);
+
+    // Cancelled after the first archive: one job, so nothing else is begun.
+    let output = tempfile::tempdir().unwrap();
+    let watcher = Watcher { mismatches: Default::default(), finished: Default::default(), cancel_after: 1 };
+    let summary = fetch(&FetchRequest { jobs: 1, ..request(&mirror, output.path()) }, &watcher).unwrap();
+    assert_eq!(summary.archives.len(), 1);
+    assert_eq!(summary.fetched().count(), 1);
+}
+
 #[test]
 fn a_missing_day_is_listed_not_failed() {
     let mirror = Mirror::start();

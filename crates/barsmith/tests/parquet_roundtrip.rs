@@ -20,6 +20,7 @@ fn without_the_feature_parquet_output_is_a_usage_error() {
         lookback: "count:500".to_string(),
         backend: "scalar".to_string(),
         inputs: Vec::new(),
+        settings: Vec::new(),
     };
     let dir = tempfile::tempdir().unwrap();
     let Err(error) = barsmith::parquet_output::create(&dir.path().join("bars.parquet"), &schema, &run) else {
@@ -75,6 +76,7 @@ mod read_back {
             lookback: "count:500".to_string(),
             backend: "scalar".to_string(),
             inputs: vec![PathBuf::from("data/BTCUSDT-aggTrades-2026-01-01.zip"), PathBuf::from("second \"file\".csv")],
+            settings: Vec::new(),
         }
     }
 
@@ -237,7 +239,9 @@ mod read_back {
         assert!(!rows.last().unwrap().1, "the last row is the incomplete bar");
         // More rows than one write batch: the same bars again (the writer does not look at the order).
         let many = repeated(&rows, 2 * BATCH_ROWS + 1);
-        assert_eq!(round_trip(&many, OutputSchema { features, include_incomplete: true }, 2), 1);
+        let groups = round_trip(&many, OutputSchema { features, include_incomplete: true }, 2);
+        // Every column on: the encoder's buffers reach ROW_GROUP_MEMORY before ROW_GROUP_ROWS rows.
+        assert!(groups >= 2, "{groups} row groups");
     }
 
     #[test]
@@ -245,7 +249,8 @@ mod read_back {
         let features = FeatureConfig { bar: false, intra: false, lookback: false, ..FeatureConfig::default() };
         let rows = bars(60_000, 1, features, true);
         let many = repeated(&rows, ROW_GROUP_ROWS + 1);
-        assert_eq!(round_trip(&many, OutputSchema { features, include_incomplete: true }, 1), 2);
+        let groups = round_trip(&many, OutputSchema { features, include_incomplete: true }, 1);
+        assert!(groups >= 2, "{groups} row groups");
     }
 
     /// `rows` repeated until there are at least `count`.
@@ -297,13 +302,13 @@ mod read_back {
         let features = FeatureConfig::default();
         let rows = bars(20_000, 10, features, false);
         let dir = tempfile::tempdir().unwrap();
-        // The target is a non-empty directory, so the final rename fails.
         let path = dir.path().join("bars.parquet");
-        std::fs::create_dir(&path).unwrap();
-        std::fs::write(path.join("keep"), b"x").unwrap();
         let mut writer =
             parquet_output::create(&path, &OutputSchema { features, include_incomplete: false }, &run_metadata(10))
                 .unwrap();
+        // The target becomes a non-empty directory while the file is written, so the final rename fails.
+        std::fs::create_dir(&path).unwrap();
+        std::fs::write(path.join("keep"), b"x").unwrap();
         for (bar, complete) in &rows {
             writer.bar(0, bar, *complete).unwrap();
         }

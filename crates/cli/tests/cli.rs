@@ -1,70 +1,11 @@
 //! End-to-end tests of the `barsmith` binary: exit codes, atomic output, thread-count independence,
 //! checkpointed daily runs, and the README's fixture command.
 
-use std::io::Write;
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-use barsmith::generate::{GenConfig, GenFormat, write_trades};
-
-fn barsmith(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_barsmith"))
-        .args(args)
-        .env_remove("BARSMITH_BACKEND")
-        .output()
-        .expect("run barsmith")
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn workspace_file(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(relative)
-}
-
-/// Writes `trades` generated records as a Binance daily zip archive holding one CSV.
-fn write_daily_zip(dir: &Path, symbol: &str, day: u32, config: &GenConfig) -> PathBuf {
-    let stem = format!("{symbol}-aggTrades-2026-01-{day:02}");
-    let mut csv = Vec::new();
-    write_trades(&mut csv, config, GenFormat::Spot).unwrap();
-    let path = dir.join(format!("{stem}.zip"));
-    let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
-    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-    zip.start_file(format!("{stem}.csv"), options).unwrap();
-    zip.write_all(&csv).unwrap();
-    zip.finish().unwrap();
-    path
-}
-
-/// Daily archives for `symbols`, each day continuing the previous one's ids, prices and times.
-fn write_month(dir: &Path, symbols: &[&str], days: u32, trades_per_day: u64) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    for (s, symbol) in symbols.iter().enumerate() {
-        for day in 1..=days {
-            let config = GenConfig {
-                seed: 100 * s as u64 + u64::from(day),
-                trades: trades_per_day,
-                start_time_us: 1_767_225_600_000_000 + i64::from(day - 1) * 86_400_000_000,
-                first_agg_trade_id: 1_000_000 + i64::from(day - 1) * trades_per_day as i64,
-                first_trade_id: 10_000_000 + i64::from(day - 1) * 10 * trades_per_day as i64,
-                ..GenConfig::default()
-            };
-            files.push(write_daily_zip(dir, symbol, day, &config));
-        }
-    }
-    files
-}
-
-fn read_dir_sorted(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap()))
-        .collect();
-    files.sort();
-    files
-}
+use common::{barsmith, read_dir_sorted, stderr, workspace_file, write_month};
 
 #[test]
 fn readme_fixture_command_prints_bars() {
@@ -280,4 +221,15 @@ fn cpu_available_lists_the_backends_that_run_here() {
     let expected: Vec<&str> = barsmith::kernels::cpu_report().available.iter().map(|b| b.name()).collect();
     assert_eq!(listed, expected);
     assert!(listed.contains(&"scalar"), "{text}");
+}
+
+#[test]
+fn fixture_output_is_byte_identical_to_the_committed_bars() {
+    // fixtures/cli/SYNTHUSDT-10dbps.csv: regenerate it when the output is meant to change (last: the window
+    // columns renamed to record_count, record_intensity, record_imbalance; every value unchanged).
+    let fixture = workspace_file("fixtures/SYNTHUSDT-aggTrades-2026-01-01.csv");
+    let output = barsmith(&["bars", "--threshold-dbps", "10", fixture.to_str().unwrap(), "-o", "-", "-q"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let expected = std::fs::read(workspace_file("fixtures/cli/SYNTHUSDT-10dbps.csv")).unwrap();
+    assert!(output.stdout == expected, "the fixture's bars changed");
 }

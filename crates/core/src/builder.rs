@@ -15,7 +15,7 @@ use barsmith_kernels::Kernels;
 /// How bars are formed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct BuilderConfig {
-    /// Bar width.
+    /// Threshold: the distance from the open to each closing level (high − low can reach twice it).
     pub threshold: Threshold,
     /// When `true` (the default), a bar cannot close on a record whose timestamp equals the bar's
     /// open time: the breach is absorbed and the bar closes at the next breaching record with a

@@ -61,6 +61,8 @@ pub enum ErrorKind {
         /// The largest accepted value.
         max: i64,
     },
+    /// A pipeline over a stream was given no threshold to build.
+    NoThreshold,
 }
 
 /// Why a lookback mode's text does not parse.
@@ -117,6 +119,8 @@ pub enum Setting {
     LookbackCount,
     /// The duration of `LookbackMode::Time`, in microseconds.
     LookbackDurationUs,
+    /// `FeatureConfig::max_window_records`.
+    MaxWindowRecords,
 }
 
 impl Setting {
@@ -128,6 +132,7 @@ impl Setting {
             Setting::HurstMinRecords => "hurst_min_records",
             Setting::LookbackCount => "lookback count",
             Setting::LookbackDurationUs => "lookback duration (µs)",
+            Setting::MaxWindowRecords => "max_window_records",
         }
     }
 }
@@ -175,6 +180,7 @@ impl fmt::Display for Error {
             ErrorKind::InvalidSetting { setting, value, min, max } => {
                 write!(f, "{} = {value} is outside {min}..={max}", setting.name())
             }
+            ErrorKind::NoThreshold => write!(f, "no threshold given (a pipeline builds at least one)"),
         }
     }
 }

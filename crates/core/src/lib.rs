@@ -1,7 +1,8 @@
 //! `barsmith-core`: exact fixed-point range bars over Binance aggTrades.
 //!
 //! * [`FixedPoint`] — prices and quantities as `i64` at scale 10^8, parsed exactly from decimal text.
-//! * [`Threshold`] — the bar width in decimal basis points (1 dbps = 10^-5).
+//! * [`Threshold`] — the threshold in decimal basis points (1 dbps = 10^-5): the distance from a bar's open to
+//!   each of its two levels.
 //! * [`Trade`] / [`TradeBatch`] — one aggTrades record, and a struct-of-arrays batch of them.
 //! * [`RangeBar`] — a completed (or forming) bar with exact integer accumulators.
 //! * [`RangeBarBuilder`] — the streaming builder; [`Checkpoint`] — its serialised state.
@@ -24,7 +25,8 @@ pub use builder::{BarSink, BuilderConfig, RangeBarBuilder};
 pub use checkpoint::{CHECKPOINT_VERSION, Checkpoint};
 pub use error::{Error, ErrorKind, LookbackProblem, Setting};
 pub use features::{
-    BarFeatures, FeatureCheckpoint, FeatureConfig, FeaturePipeline, FeaturedBar, Kernels, LookbackMode,
+    BarFeatures, FeatureCheckpoint, FeatureConfig, FeaturePipeline, FeaturedBar, Kernels, LookbackMode, SymbolPipeline,
+    WindowOverflow,
 };
 pub use fixed_point::{FixedPoint, ParseFixedPointError, SCALE, TURNOVER_SCALE, format_scaled_i128};
 pub use threshold::Threshold;

@@ -1,4 +1,4 @@
-//! The bar width in decimal basis points.
+//! The range-bar threshold in decimal basis points: the distance from a bar's open to each of its two levels.
 
 use crate::error::{Error, ErrorKind};
 
@@ -32,7 +32,8 @@ impl Threshold {
         self.0
     }
 
-    /// The half-width of a bar opened at raw price `open`: `open * dbps / 100 000`, truncated toward zero.
+    /// The distance from the open to each level of a bar opened at raw price `open`: `open * dbps / 100 000`,
+    /// truncated toward zero (high − low can reach twice it).
     pub fn delta(self, open: i64) -> i64 {
         // |open| * 100_000 / 100_000 <= |open|, so the quotient always fits i64.
         ((i128::from(open) * i128::from(self.0)) / DBPS_PER_UNIT) as i64

@@ -34,11 +34,11 @@ def window(n):
 
 def features(n):
     p, q, t, buy = window(n)
-    out = {"trade_count": n, "duration_us": t[-1] - t[0]}
-    out["intensity"] = n / ((t[-1] - t[0]) * 1e-6)
+    out = {"record_count": n, "duration_us": t[-1] - t[0]}
+    out["record_intensity"] = n / ((t[-1] - t[0]) * 1e-6)
     volume, buy_volume = sum(q), sum(v for v, b in zip(q, buy) if b)
     out["ofi"] = float(Fraction(2 * buy_volume - volume, volume))
-    out["count_imbalance"] = float(Fraction(2 * sum(buy) - n, n))
+    out["record_imbalance"] = float(Fraction(2 * sum(buy) - n, n))
     turnover = sum(a * b for a, b in zip(p, q))
     vwap_raw = Fraction(turnover, volume)
     out["vwap"] = float(vwap_raw / 10**8)

@@ -36,10 +36,10 @@ fn five_records_match_hand_computed_values() {
     };
     let config = FeatureConfig { pe_min_records: 3, ..FeatureConfig::default() };
     let f = window_features(&window.records(), &config, &Kernels::new(Backend::Scalar).unwrap());
-    assert_eq!((f.trade_count, f.duration_us), (5, Some(6_000_000)));
-    assert_eq!(f.intensity, Some(5.0 / 6.0));
+    assert_eq!((f.record_count, f.duration_us), (5, Some(6_000_000)));
+    assert_eq!(f.record_intensity, Some(5.0 / 6.0));
     assert_eq!(f.ofi, Some(0.25), "buys 1+1+3, sells 2+1");
-    assert_eq!(f.count_imbalance, Some(0.2), "3 buys, 2 sells");
+    assert_eq!(f.record_imbalance, Some(0.2), "3 buys, 2 sells");
     assert_eq!(f.vwap, Some(102.875), "823 / 8");
     assert_eq!(f.vwap_position, Some(0.575), "(102.875 − 100) / 5");
     // Gaps 1, 0, 2, 3 s: μ = 1.5, σ = √1.25.
@@ -80,7 +80,7 @@ fn undefined_values_are_null() {
     assert_eq!(empty.duration_us, None);
     let one = Window { price: vec![100 * E8], quantity: vec![E8], time_us: vec![7], is_buy: vec![true] };
     let f = window_features(&one.records(), &config, &kernels);
-    assert_eq!((f.trade_count, f.duration_us, f.intensity), (1, Some(0), None));
+    assert_eq!((f.record_count, f.duration_us, f.record_intensity), (1, Some(0), None));
     assert_eq!((f.ofi, f.vwap, f.vwap_position), (Some(1.0), Some(100.0), None));
     assert_eq!((f.kyle_lambda, f.burstiness, f.volume_skew, f.kaufman_er), (None, None, None, None));
     assert_eq!((f.price_range, f.garman_klass_vol, f.max_drawdown), (Some(0.0), Some(0.0), Some(0.0)));
@@ -116,11 +116,11 @@ fn oracle_window(n: usize) -> Window {
 
 /// `(name, value)` from `python3 crates/core/tests/features_oracle.py` (fractions, numpy, antropy, nolds 0.6.2).
 const ORACLE_500: [(&str, f64); 19] = [
-    ("trade_count", 500.0),
+    ("record_count", 500.0),
     ("duration_us", 950750.0),
-    ("intensity", 525.9006047856955),
+    ("record_intensity", 525.9006047856955),
     ("ofi", 0.15818829564513784),
-    ("count_imbalance", 0.144),
+    ("record_imbalance", 0.144),
     ("vwap", 87649.89221639583),
     ("vwap_position", 0.5937973702262258),
     ("kyle_lambda", 7.699750831443419e-07),
@@ -138,11 +138,11 @@ const ORACLE_500: [(&str, f64); 19] = [
 ];
 
 const ORACLE_2000: [(&str, f64); 19] = [
-    ("trade_count", 2000.0),
+    ("record_count", 2000.0),
     ("duration_us", 3798000.0),
-    ("intensity", 526.592943654555),
+    ("record_intensity", 526.592943654555),
     ("ofi", 0.1827147692720354),
-    ("count_imbalance", 0.143),
+    ("record_imbalance", 0.143),
     ("vwap", 87649.72159018437),
     ("vwap_position", 0.48344467207184755),
     ("kyle_lambda", -6.341719075968239e-07),

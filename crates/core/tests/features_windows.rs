@@ -93,7 +93,7 @@ fn check_windows(trades: &[Trade], mode: &str, cuts: &[usize]) {
         let last = trades.iter().position(|t| t.agg_trade_id == featured.bar.last_agg_trade_id).unwrap();
         let intra = window_features(&Columns::of(&trades[first..=last]).records(), &config, &Kernels::detect());
         assert_eq!(featured.features.intra, Some(intra), "{mode}: bar {b} intra");
-        assert_eq!(featured.features.intra.unwrap().trade_count, featured.bar.agg_record_count);
+        assert_eq!(featured.features.intra.unwrap().record_count, featured.bar.agg_record_count);
     }
 }
 
@@ -130,7 +130,7 @@ fn the_first_bar_has_an_empty_lookback() {
     for mode in ["count:500", "time:1h", "bars:3"] {
         let bars = run(&trades, config(mode), &[]);
         let lookback = bars[0].features.lookback.unwrap();
-        assert_eq!(lookback.trade_count, 0, "{mode}");
+        assert_eq!(lookback.record_count, 0, "{mode}");
         assert_eq!((lookback.duration_us, lookback.ofi, lookback.hurst_dfa), (None, None, None), "{mode}");
     }
 }

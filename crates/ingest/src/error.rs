@@ -49,7 +49,11 @@ pub enum ErrorKind {
     Decompress {
         /// The decoder's message.
         message: String,
+        /// Bytes of the compressed file consumed when the decoder failed (there is no line to name).
+        compressed_offset: Option<u64>,
     },
+    /// A line with no text (a blank line is not a record).
+    BlankLine,
     /// A zip archive that cannot be read, or whose member fails its CRC or size check.
     Archive {
         /// What is wrong with it.
@@ -224,7 +228,13 @@ impl std::error::Error for Error {}
 fn describe(kind: &ErrorKind, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     match kind {
         ErrorKind::Io { message } => write!(f, "cannot read: {message}"),
-        ErrorKind::Decompress { message } => write!(f, "corrupt or truncated compressed data: {message}"),
+        ErrorKind::Decompress { message, compressed_offset: Some(offset) } => {
+            write!(f, "corrupt or truncated compressed data near byte {offset} of the compressed file: {message}")
+        }
+        ErrorKind::Decompress { message, compressed_offset: None } => {
+            write!(f, "corrupt or truncated compressed data: {message}")
+        }
+        ErrorKind::BlankLine => write!(f, "blank line"),
         ErrorKind::Archive { message } => write!(f, "bad zip archive: {message}"),
         ErrorKind::ArchiveMembers { csv_members } if csv_members.is_empty() => {
             write!(f, "zip archive holds no .csv member")
@@ -273,6 +283,11 @@ fn describe(kind: &ErrorKind, f: &mut fmt::Formatter<'_>) -> fmt::Result {
 
 fn hint(kind: &ErrorKind) -> Option<&'static str> {
     match kind {
+        ErrorKind::Decompress { .. } => Some("the file is damaged or its download was cut short; fetch it again"),
+        ErrorKind::BlankLine => Some("a blank line is not a record; remove it"),
+        ErrorKind::OutOfOrder { previous, .. } if previous.path.is_some() => {
+            Some("the files are not in stream order: reorder the inputs (--sort only sorts within a file)")
+        }
         ErrorKind::InvalidNumber => Some("expected ASCII digits, with at most one '.' in prices and quantities"),
         ErrorKind::InvalidBoolean => Some("expected True, true, False or false"),
         ErrorKind::OutOfOrder { .. } => Some("input must be in (timestamp, agg_trade_id) order; --sort sorts a file"),

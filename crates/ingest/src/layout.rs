@@ -54,16 +54,21 @@ impl Column {
     }
 }
 
+impl Column {
+    /// The columns a trade is made of, in `TradeBatch` order (also the USD-M futures file order).
+    pub const TRADE: [Column; 7] = [
+        Column::AggTradeId,
+        Column::Price,
+        Column::Quantity,
+        Column::FirstTradeId,
+        Column::LastTradeId,
+        Column::TransactTime,
+        Column::IsBuyerMaker,
+    ];
+}
+
 /// USD-M futures order (7 columns).
-const FUTURES_COLUMNS: [Column; 7] = [
-    Column::AggTradeId,
-    Column::Price,
-    Column::Quantity,
-    Column::FirstTradeId,
-    Column::LastTradeId,
-    Column::TransactTime,
-    Column::IsBuyerMaker,
-];
+const FUTURES_COLUMNS: [Column; 7] = Column::TRADE;
 
 /// Spot order (8 columns).
 const SPOT_COLUMNS: [Column; 8] = [

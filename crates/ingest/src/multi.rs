@@ -56,6 +56,9 @@ pub struct MultiFileReader {
     gaps: IdGaps,
     finished_bytes: u64,
     total_bytes: Option<u64>,
+    /// Records read from finished files, and trades handed out, for [`MultiFileReader::dropped_duplicates`].
+    finished_records: u64,
+    trades_out: u64,
 }
 
 impl MultiFileReader {
@@ -84,6 +87,8 @@ impl MultiFileReader {
             gaps: IdGaps::default(),
             finished_bytes: 0,
             total_bytes,
+            finished_records: 0,
+            trades_out: 0,
         })
     }
 
@@ -114,9 +119,11 @@ impl MultiFileReader {
                         self.gaps.first.get_or_insert(gap);
                     }
                 }
+                self.trades_out += batch.len() as u64;
                 return Ok(true);
             }
             self.finished_bytes += reader.total_bytes().unwrap_or_else(|| reader.bytes_read());
+            self.finished_records += reader.records_read();
             if let Some(last) = reader.last_record() {
                 let mut last = last.clone();
                 last.path = Some(last.path.unwrap_or_else(|| reader.path().to_path_buf()));
@@ -130,6 +137,12 @@ impl MultiFileReader {
     /// The agg_trade_id gaps seen at the file boundaries crossed so far.
     pub fn gaps(&self) -> &IdGaps {
         &self.gaps
+    }
+
+    /// Exact duplicate records dropped so far (under `dedupe`; always 0 without it).
+    pub fn dropped_duplicates(&self) -> u64 {
+        let records = self.finished_records + self.current.as_ref().map_or(0, TradeReader::records_read);
+        records.saturating_sub(self.trades_out)
     }
 
     /// The file being read, if any.

@@ -26,8 +26,9 @@ use crate::chunk::LineChunks;
 use crate::error::Error;
 use crate::layout::Layout;
 use crate::order::{LastRecord, OrderCheck};
-use crate::reader::{chunk_error, line_error, parse_lines, push_trade};
+use crate::reader::{ChunkPlace, chunk_error, line_error, parse_lines, push_trade};
 use crate::source::Compression;
+use crate::source::Progress;
 
 /// What the producer takes over from the reader: the chunk source at the first unread line, and the
 /// order check as it stands.
@@ -39,6 +40,8 @@ pub(crate) struct ParseState {
     pub(crate) path: PathBuf,
     pub(crate) compression: Compression,
     pub(crate) layout: Layout,
+    /// Compressed bytes read so far (named by a decompression error).
+    pub(crate) progress: Progress,
 }
 
 /// How to split the work.
@@ -166,10 +169,15 @@ impl Producer {
         loop {
             let state = &mut self.state;
             if state.position >= state.chunks.chunk().len() {
-                let more = state
-                    .chunks
-                    .advance()
-                    .map_err(|error| Stop::Error(chunk_error(error, &state.path, state.compression, state.line + 1)))?;
+                let more = state.chunks.advance().map_err(|error| {
+                    let place = ChunkPlace {
+                        path: &state.path,
+                        compression: state.compression,
+                        line: state.line + 1,
+                        compressed_offset: state.progress.load(std::sync::atomic::Ordering::Relaxed),
+                    };
+                    Stop::Error(chunk_error(error, place))
+                })?;
                 if !more {
                     return Ok(());
                 }

@@ -96,6 +96,21 @@ pub fn open(path: &Path, options: &IngestOptions) -> Result<TradeReader, Error> 
     TradeReader::start(path, opened, options, progress)
 }
 
+/// The UTF-8 byte-order mark some editors put before the first line.
+const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
+
+/// Refuses compression formats that are not read, naming them.
+fn refuse_unread_compression(prefix: &[u8], path: &Path) -> Result<(), Error> {
+    match source::unread_compression(prefix) {
+        Some(name) => {
+            let reason =
+                format!("{name}-compressed input is not read; decompress it, or recompress it with zstd (.csv.zst)");
+            Err(Error::new(ErrorKind::Unsupported { reason }, path))
+        }
+        None => Ok(()),
+    }
+}
+
 fn open_file(path: &Path, options: &IngestOptions, progress: &Progress) -> Result<Opened, Error> {
     let io_error = |error: io::Error| Error::io(&error, path);
     let mut file = File::open(path).map_err(io_error)?;
@@ -110,6 +125,7 @@ fn open_file(path: &Path, options: &IngestOptions, progress: &Progress) -> Resul
     let mut prefix = Vec::with_capacity(4);
     (&mut file).take(4).read_to_end(&mut prefix).map_err(io_error)?;
     file.seek(SeekFrom::Start(0)).map_err(io_error)?;
+    refuse_unread_compression(&prefix, path)?;
     let compression = source::sniff(&prefix);
     let mut opened = Opened {
         chunks: empty_chunks(),
@@ -158,8 +174,9 @@ fn open_stream<R: Read + Send + 'static>(
     progress: &Progress,
 ) -> Result<Opened, Error> {
     let io_error = |error: io::Error| Error::io(&error, path);
-    let (compression, reader) =
+    let (compression, prefix, reader) =
         source::peek(source::CountingReader::new(reader, Arc::clone(progress))).map_err(io_error)?;
+    refuse_unread_compression(&prefix, path)?;
     let chunks = match compression {
         Compression::Zip => {
             let reason = "a zip archive cannot be read from a pipe or standard input; pass its path".to_owned();
@@ -251,13 +268,15 @@ impl TradeReader {
         let Some((first_line, terminated)) = reader.next_line()? else {
             return Err(Error::new(ErrorKind::EmptyFile, path));
         };
-        let first_line = first_line.strip_prefix(b"\xef\xbb\xbf").unwrap_or(first_line);
+        let bom = first_line.starts_with(UTF8_BOM);
+        let first_line = first_line.strip_prefix(UTF8_BOM).unwrap_or(first_line);
         let layout = Layout::detect(first_line).map_err(|kind| {
             let kind = if terminated { kind } else { ErrorKind::PartialLastLine { cause: Box::new(kind) } };
             Error::at_line(kind, path, 1).with_text(first_line)
         })?;
         if !layout.has_header() {
-            reader.position = 0; // the first line is a record: read it again
+            // The first line is a record: read it again, after the byte-order mark if there is one.
+            reader.position = if bom { UTF8_BOM.len() } else { 0 };
             reader.line = 0;
         }
         reader.format.layout = layout;
@@ -381,6 +400,7 @@ impl TradeReader {
                 path: self.path.clone(),
                 compression: self.compression,
                 layout: self.format.layout.clone(),
+                progress: Arc::clone(&self.progress),
             };
             let batches = ParallelBatches::spawn(state, settings).map_err(|error| Error::io(&error, &self.path))?;
             self.parallel = ParallelState::Running(batches);
@@ -437,7 +457,13 @@ impl TradeReader {
     }
 
     fn chunk_error(&self, error: ChunkError) -> Error {
-        chunk_error(error, &self.path, self.compression, self.line + 1)
+        let place = ChunkPlace {
+            path: &self.path,
+            compression: self.compression,
+            line: self.line + 1,
+            compressed_offset: self.progress.load(Ordering::Relaxed),
+        };
+        chunk_error(error, place)
     }
 
     fn line_error(&self, error: LineError) -> Error {
@@ -445,19 +471,33 @@ impl TradeReader {
     }
 }
 
-/// The error for a chunk that could not be produced; `line` is the first line not yet delivered.
-pub(crate) fn chunk_error(error: ChunkError, path: &Path, compression: Compression, line: u64) -> Error {
+/// Where a chunk could not be produced: the first line not yet delivered, and the compressed bytes read.
+pub(crate) struct ChunkPlace<'a> {
+    pub(crate) path: &'a Path,
+    pub(crate) compression: Compression,
+    pub(crate) line: u64,
+    pub(crate) compressed_offset: u64,
+}
+
+/// The error for a chunk that could not be produced.
+pub(crate) fn chunk_error(error: ChunkError, place: ChunkPlace<'_>) -> Error {
     let kind = match error {
         ChunkError::LineTooLong(limit) => ErrorKind::LineTooLong { limit },
-        ChunkError::Io(error) if compression == Compression::None => ErrorKind::Io { message: error.to_string() },
-        ChunkError::Io(error) => ErrorKind::Decompress { message: error.to_string() },
+        ChunkError::Io(error) if place.compression == Compression::None => ErrorKind::Io { message: error.to_string() },
+        ChunkError::Io(error) => {
+            // A corrupt frame has no line: name the place in the compressed file instead.
+            let kind =
+                ErrorKind::Decompress { message: error.to_string(), compressed_offset: Some(place.compressed_offset) };
+            return Error::new(kind, place.path);
+        }
     };
-    Error::at_line(kind, path, line)
+    Error::at_line(kind, place.path, place.line)
 }
 
 /// The error for a rejected line, naming its column by the layout.
 pub(crate) fn line_error(error: LineError, path: &Path, layout: &Layout) -> Error {
     match error {
+        LineError::Record { line, text, .. } if text.is_empty() => Error::at_line(ErrorKind::BlankLine, path, line),
         LineError::Record { error, line, text, terminated } => {
             let kind = if terminated { error.kind } else { ErrorKind::PartialLastLine { cause: Box::new(error.kind) } };
             let column = match error.field {

@@ -219,11 +219,18 @@ pub(crate) fn zstd_decoder<R: BufRead + Send + 'static>(input: R) -> io::Result<
 /// A reader whose first bytes were read for sniffing, replaying them.
 pub(crate) type Replayed<R> = io::Chain<Cursor<Vec<u8>>, R>;
 
-/// Reads the first bytes of `reader` for sniffing, and gives back a reader that replays them.
-pub(crate) fn peek<R: Read>(mut reader: R) -> io::Result<(Compression, Replayed<R>)> {
-    let mut prefix = Vec::with_capacity(4);
-    (&mut reader).take(4).read_to_end(&mut prefix)?;
-    Ok((sniff(&prefix), Cursor::new(prefix).chain(reader)))
+/// Reads the first bytes of `reader` for sniffing, and gives back those bytes and a reader that replays them.
+pub(crate) fn peek<R: Read>(mut reader: R) -> io::Result<(Compression, Vec<u8>, Replayed<R>)> {
+    let mut prefix = Vec::with_capacity(6);
+    (&mut reader).take(6).read_to_end(&mut prefix)?;
+    Ok((sniff(&prefix), prefix.clone(), Cursor::new(prefix).chain(reader)))
+}
+
+/// The name of a compression format that is recognised but not read (gzip, bzip2, xz), from the first bytes.
+pub(crate) fn unread_compression(prefix: &[u8]) -> Option<&'static str> {
+    const MAGICS: [(&[u8], &str); 3] =
+        [(&[0x1f, 0x8b], "gzip"), (b"BZh", "bzip2"), (&[0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], "xz")];
+    MAGICS.iter().find(|(magic, _)| prefix.starts_with(magic)).map(|&(_, name)| name)
 }
 
 /// Opens the single CSV member of a zip archive as a decompressing stream that checks its CRC-32 and size.
@@ -236,7 +243,15 @@ where
 {
     let archive_error =
         |error: zip::result::ZipError| Error::new(ErrorKind::Archive { message: error.to_string() }, path);
-    let mut archive = zip::ZipArchive::new(reader).map_err(archive_error)?;
+    // An archive whose end (the central directory) is missing was cut short, most often by a download.
+    let open_error = |error: zip::result::ZipError| match error {
+        zip::result::ZipError::InvalidArchive(_) | zip::result::ZipError::Io(_) => {
+            let message = format!("incomplete archive (truncated download?): {error}; fetch it again");
+            Error::new(ErrorKind::Archive { message }, path)
+        }
+        other => archive_error(other),
+    };
+    let mut archive = zip::ZipArchive::new(reader).map_err(open_error)?;
     let csv_members: Vec<(usize, String)> = (0..archive.len())
         .filter_map(|index| {
             let name = archive.name_for_index(index)?;

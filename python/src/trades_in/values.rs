@@ -14,8 +14,9 @@ use arrow_array::types::{
 use arrow_array::{Array, ArrowPrimitiveType};
 use arrow_schema::{DataType, TimeUnit};
 use barsmith::core::{FixedPoint, ParseFixedPointError, SCALE, normalize_timestamp_us};
+use barsmith::ingest::reference::{END_TIMESTAMP_US, MIN_TIMESTAMP_US};
 
-use super::{Place, first_null};
+use super::{Place, fast, first_null};
 use crate::errors::Failure;
 
 /// Which signs a fixed-point column admits.
@@ -43,7 +44,12 @@ pub(crate) fn integers(array: &dyn Array, out: &mut Vec<i64>, place: Place<'_>) 
     check_nulls(array, place)?;
     let start = out.len();
     match array.data_type() {
-        DataType::Int64 => out.extend_from_slice(array.as_primitive::<Int64Type>().values()),
+        DataType::Int64 => {
+            let values = array.as_primitive::<Int64Type>().values();
+            if fast::append(out, values.len(), |slots| fast::non_negative(values, slots)) {
+                return Ok(());
+            }
+        }
         DataType::Int32 => widen::<Int32Type>(array, out),
         DataType::Int16 => widen::<Int16Type>(array, out),
         DataType::Int8 => widen::<Int8Type>(array, out),
@@ -51,7 +57,12 @@ pub(crate) fn integers(array: &dyn Array, out: &mut Vec<i64>, place: Place<'_>) 
         DataType::UInt16 => widen::<UInt16Type>(array, out),
         DataType::UInt8 => widen::<UInt8Type>(array, out),
         DataType::UInt64 => {
-            for (i, &v) in array.as_primitive::<UInt64Type>().values().iter().enumerate() {
+            let values = array.as_primitive::<UInt64Type>().values();
+            if fast::append(out, values.len(), |slots| fast::unsigned(values, slots)) {
+                return Ok(());
+            }
+            out.truncate(start);
+            for (i, &v) in values.iter().enumerate() {
                 let v = i64::try_from(v)
                     .map_err(|_| place.problem(i, "number_too_large", "number too large", v.to_string()))?;
                 out.push(v);
@@ -104,6 +115,17 @@ pub(crate) fn timestamps(array: &dyn Array, out: &mut Vec<i64>, place: Place<'_>
                 out.push(v / 1_000);
             }
         }
+        DataType::Int64 => {
+            let start = out.len();
+            let values = array.as_primitive::<Int64Type>().values();
+            let (first, end) = (MIN_TIMESTAMP_US, END_TIMESTAMP_US);
+            if fast::append(out, values.len(), |slots| fast::timestamps(values, slots, first, end)) {
+                return Ok(());
+            }
+            out.truncate(start);
+            integers(array, out, place)?;
+            out[start..].iter_mut().for_each(|t| *t = normalize_timestamp_us(*t));
+        }
         _ => {
             let start = out.len();
             integers(array, out, place)?;
@@ -117,7 +139,7 @@ pub(crate) fn timestamps(array: &dyn Array, out: &mut Vec<i64>, place: Place<'_>
 pub(crate) fn booleans(array: &dyn Array, out: &mut Vec<bool>, place: Place<'_>) -> Result<(), Failure> {
     check_nulls(array, place)?;
     match array.data_type() {
-        DataType::Boolean => out.extend(array.as_boolean().values().iter()),
+        DataType::Boolean => fast::unpack_bits(array.as_boolean(), out),
         DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
             for (i, text) in strings(array).enumerate() {
                 out.push(match text {
@@ -145,8 +167,19 @@ fn strings(array: &dyn Array) -> Box<dyn Iterator<Item = &str> + '_> {
 pub(crate) fn fixed_points(array: &dyn Array, out: &mut Vec<i64>, place: Place<'_>, sign: Sign) -> Result<(), Failure> {
     check_nulls(array, place)?;
     let start = out.len();
+    let least = match sign {
+        Sign::Positive => 1,
+        Sign::NonNegative => 0,
+    };
     match array.data_type() {
-        DataType::Float64 => floats(array.as_primitive::<Float64Type>().values(), out, place)?,
+        DataType::Float64 => {
+            let values = array.as_primitive::<Float64Type>().values();
+            if fast::append(out, values.len(), |slots| fast::floats(values, slots, least)) {
+                return Ok(());
+            }
+            out.truncate(start);
+            floats(values, out, place)?
+        }
         DataType::Float32 => {
             for (i, &v) in array.as_primitive::<Float32Type>().values().iter().enumerate() {
                 // The f32's own shortest text: 0.1f32 is "0.1", not the f64 0.10000000149011612.
@@ -154,7 +187,14 @@ pub(crate) fn fixed_points(array: &dyn Array, out: &mut Vec<i64>, place: Place<'
             }
         }
         DataType::Decimal128(_, scale) => {
-            decimals(array.as_primitive::<Decimal128Type>().values(), *scale, out, place)?
+            let values = array.as_primitive::<Decimal128Type>().values();
+            if *scale == 8 {
+                if fast::append(out, values.len(), |slots| fast::decimals_scale8(values, slots, least)) {
+                    return Ok(());
+                }
+                out.truncate(start);
+            }
+            decimals(values, *scale, out, place)?
         }
         DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
             for (i, text) in strings(array).enumerate() {
@@ -184,6 +224,10 @@ pub(crate) fn fixed_points(array: &dyn Array, out: &mut Vec<i64>, place: Place<'
 }
 
 fn check_sign(values: &[i64], place: Place<'_>, sign: Sign) -> Result<(), Failure> {
+    let least = values.iter().fold(i64::MAX, |least, &v| least.min(v));
+    if least > 0 || (least == 0 && sign == Sign::NonNegative) {
+        return Ok(());
+    }
     let bad = match sign {
         Sign::Positive => values.iter().position(|&v| v <= 0),
         Sign::NonNegative => values.iter().position(|&v| v < 0),
@@ -199,16 +243,13 @@ fn check_sign(values: &[i64], place: Place<'_>, sign: Sign) -> Result<(), Failur
     }
 }
 
-/// Below this magnitude (2^50 / 10^8 ≈ 1.1 × 10^7) `round(x · 10^8)` is the scaled decimal whenever there is one.
-const FAST_FLOAT_LIMIT: f64 = (1u64 << 50) as f64 / SCALE as f64;
-
+/// The exact path, value by value (after the fast pass of [`fast::floats`] found a value it cannot take).
 fn floats(values: &[f64], out: &mut Vec<i64>, place: Place<'_>) -> Result<(), Failure> {
-    out.reserve(values.len());
     for (i, &x) in values.iter().enumerate() {
         // Fast path: the candidate r = round(x·10^8); r·10^-8 is the decimal when dividing back gives x exactly
         // (one correctly rounded division). |x| < 1.1e7 keeps the error of x·10^8 far below 0.5.
         let scaled = (x * SCALE as f64).round();
-        if x.abs() < FAST_FLOAT_LIMIT && scaled / SCALE as f64 == x {
+        if x.abs() < fast::FAST_FLOAT_LIMIT && scaled / SCALE as f64 == x {
             out.push(scaled as i64);
             continue;
         }

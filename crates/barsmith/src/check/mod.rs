@@ -245,7 +245,8 @@ pub fn check(inputs: &[PathBuf], options: &CheckOptions) -> Result<CheckReport, 
                 return Err(Error::usage(format!("{}: no Binance aggTrades files in this directory", input.display())));
             }
         } else {
-            files.extend(expand_inputs(std::slice::from_ref(input))?.into_iter().filter(|p| !is_checksum_file(p)));
+            files
+                .extend(expand_inputs(std::slice::from_ref(input))?.files.into_iter().filter(|p| !is_checksum_file(p)));
         }
     }
     let mut by_symbol: BTreeMap<String, Vec<(Period, PathBuf)>> = BTreeMap::new();

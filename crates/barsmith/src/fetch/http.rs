@@ -14,6 +14,12 @@ use crate::error::Error;
 /// Longest wait between two attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
+/// Longest sleep between two looks at [`FetchProgress::cancelled`] during a retry pause.
+const CANCEL_POLL: Duration = Duration::from_millis(50);
+
+/// The failure of a fetch stopped by [`FetchProgress::cancelled`].
+const CANCELLED: &str = "cancelled";
+
 /// Largest `.CHECKSUM` response accepted (the real ones are about 100 bytes).
 const MAX_SMALL_BODY: u64 = 64 * 1024;
 
@@ -68,9 +74,17 @@ impl Client {
 
     /// Runs `attempt` until it is done, fatal, or has failed `1 + retries` times, pausing with exponential
     /// backoff in between. The error names the last failure and the number of attempts.
-    fn with_retries<T>(&self, url: &str, mut attempt: impl FnMut() -> Attempt<T>) -> Result<T, String> {
+    fn with_retries<T>(
+        &self,
+        url: &str,
+        progress: &dyn FetchProgress,
+        mut attempt: impl FnMut() -> Attempt<T>,
+    ) -> Result<T, String> {
         let mut pause = self.backoff;
         for number in 1.. {
+            if progress.cancelled() {
+                return Err(format!("{url}: {CANCELLED}"));
+            }
             match attempt() {
                 Attempt::Done(value) => return Ok(value),
                 Attempt::Fatal(reason) => return Err(format!("{url}: {reason}")),
@@ -78,7 +92,10 @@ impl Client {
                     return Err(format!("{url}: {reason} (gave up after {number} attempts)"));
                 }
                 Attempt::Retry(_) => {
-                    std::thread::sleep(pause);
+                    let resume = std::time::Instant::now() + pause;
+                    while !progress.cancelled() && std::time::Instant::now() < resume {
+                        std::thread::sleep(CANCEL_POLL.min(resume - std::time::Instant::now()));
+                    }
                     pause = (pause * 2).min(MAX_BACKOFF);
                 }
             }
@@ -87,8 +104,8 @@ impl Client {
     }
 
     /// A small text resource (a `.CHECKSUM`): `None` on 404.
-    pub(crate) fn get_text(&self, url: &str) -> Result<Option<String>, String> {
-        self.with_retries(url, || {
+    pub(crate) fn get_text(&self, url: &str, progress: &dyn FetchProgress) -> Result<Option<String>, String> {
+        self.with_retries(url, progress, || {
             let mut response = match self.agent.get(url).call() {
                 Ok(response) => response,
                 Err(e) => return Attempt::Retry(e.to_string()),
@@ -109,8 +126,8 @@ impl Client {
     }
 
     /// Whether the server has `url` (a HEAD request; 404 = no).
-    pub(crate) fn exists(&self, url: &str) -> Result<bool, String> {
-        self.with_retries(url, || match self.agent.head(url).call() {
+    pub(crate) fn exists(&self, url: &str, progress: &dyn FetchProgress) -> Result<bool, String> {
+        self.with_retries(url, progress, || match self.agent.head(url).call() {
             Err(e) => Attempt::Retry(e.to_string()),
             Ok(response) => match classify(response.status().as_u16()) {
                 Status::Ok => Attempt::Done(true),
@@ -133,7 +150,7 @@ impl Client {
         let resumed_from = std::fs::metadata(part).map_or(0, |m| m.len());
         let mut received = 0;
         let mut size_told = false;
-        let sha256 = self.with_retries(url, || {
+        let sha256 = self.with_retries(url, progress, || {
             self.download_attempt(url, part, progress, &mut received, &mut |size| {
                 if !std::mem::replace(&mut size_told, true) {
                     sized(size);
@@ -247,6 +264,10 @@ fn append_hashed(
         length += read as u64;
         *received += read as u64;
         progress.received(read as u64);
+        if progress.cancelled() {
+            file.flush().map_err(disk)?;
+            return Err(disk(io::Error::other(CANCELLED)));
+        }
     }
     let file = file.into_inner().map_err(|e| disk(e.into_error()))?;
     file.sync_all().map_err(disk)?;

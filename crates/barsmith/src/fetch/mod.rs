@@ -241,6 +241,16 @@ pub trait FetchProgress: Sync {
     fn received(&self, _bytes: u64) {}
     /// An archive is done (fetched, skipped, missing or failed).
     fn finished(&self, _report: &ArchiveReport) {}
+    /// `archive` failed verification: both downloads hashed to something else than the `.CHECKSUM` says.
+    /// `expected` is the `.CHECKSUM`'s SHA-256, `actual` the last download's (lower-case hex). Called before
+    /// [`FetchProgress::finished`] reports it as failed.
+    fn checksum_mismatch(&self, _archive: &Archive, _expected: &str, _actual: &str) {}
+    /// Polled between archives, between reads of a download and during retry pauses: `true` stops the fetch
+    /// (archives not begun are left out of the summary; a download in progress fails and keeps its `.part`
+    /// file, which the next run resumes).
+    fn cancelled(&self) -> bool {
+        false
+    }
 }
 
 /// A [`FetchProgress`] that ignores everything.
@@ -268,7 +278,7 @@ pub fn fetch(request: &FetchRequest, progress: &dyn FetchProgress) -> Result<Fet
     std::thread::scope(|scope| {
         for _ in 0..request.jobs.min(plan.archives.len()) {
             scope.spawn(|| {
-                loop {
+                while !progress.cancelled() {
                     let index = next.fetch_add(1, Ordering::Relaxed);
                     let Some(archive) = plan.archives.get(index) else { break };
                     let report = context.fetch_one(archive);
@@ -319,7 +329,7 @@ impl Context<'_> {
         let mut mismatch = None;
         for _pass in 0..2 {
             let Some((checksum_text, expected)) = self.remote_checksum(archive, &url)? else {
-                let exists = self.client.exists(&url)?;
+                let exists = self.client.exists(&url, self.progress)?;
                 return if exists {
                     Err(format!("{url}: the server has no .CHECKSUM for it, so it cannot be verified; not kept"))
                 } else {
@@ -347,6 +357,7 @@ impl Context<'_> {
             mismatch = Some((expected, download.sha256));
         }
         let (expected, actual) = mismatch.expect("two passes ended in a mismatch");
+        self.progress.checksum_mismatch(archive, &expected, &actual);
         Err(format!(
             "{url}: SHA-256 mismatch on two downloads (the .CHECKSUM says {expected}, the download hashes to \
              {actual}); nothing kept"
@@ -356,7 +367,7 @@ impl Context<'_> {
     /// The `.CHECKSUM` text and its hash, checked to name the archive; `None` on 404.
     fn remote_checksum(&self, archive: &Archive, url: &str) -> Result<Option<(String, String)>, String> {
         let checksum_url = format!("{url}{}", crate::check::checksum::CHECKSUM_SUFFIX);
-        let Some(text) = self.client.get_text(&checksum_url)? else { return Ok(None) };
+        let Some(text) = self.client.get_text(&checksum_url, self.progress)? else { return Ok(None) };
         let line = parse_checksum(&text).map_err(|e| format!("{checksum_url}: {e}"))?;
         if line.file_name != archive.file_name() {
             return Err(format!("{checksum_url}: names {:?}, not {:?}", line.file_name, archive.file_name()));

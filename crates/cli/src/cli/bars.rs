@@ -5,12 +5,11 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use anyhow::anyhow;
 use barsmith::core::Threshold;
 use barsmith::core::features::{FeatureConfig, FeatureGroup, LookbackMode};
 use barsmith::ingest::IngestOptions;
 use barsmith::pipeline::StreamSettings;
-use barsmith::run::{OutputTarget, Progress, RunConfig, RunSummary, run};
+use barsmith::run::{CommitMode, OutputTarget, Progress, RunConfig, RunSummary, run};
 use barsmith::sink::OutputFormat;
 use clap::Args;
 use clap::builder::TypedValueParser as _;
@@ -21,33 +20,36 @@ use super::{Failure, select_backend};
 /// Arguments of `barsmith bars`.
 #[derive(Debug, Args)]
 pub struct BarsArgs {
-    /// Input files, directories or glob patterns (.csv, .csv.zst, .zip; `-` for stdin). Binance names
-    /// (SYMBOL-aggTrades-YYYY-MM[-DD].…) give the symbol and date; one symbol's files form one stream in date order.
+    /// Input files, directories (searched recursively) or glob patterns (.csv, .csv.zst, .zip; `-` for stdin).
+    /// Binance names (SYMBOL-aggTrades-YYYY-MM[-DD].…) give the symbol and date; one symbol's files form one
+    /// stream in date order.
     #[arg(required = true)]
     inputs: Vec<PathBuf>,
-    /// Bar widths in decimal basis points, comma-separated (1 dbps = 0.001 %; 250 = 0.25 %). One pass builds all.
+    /// Thresholds in decimal basis points, comma-separated (1 dbps = 0.001 %; 250 = 0.25 %): the distance
+    /// from a bar's open to each of its two closing levels. One pass builds all.
     #[arg(long, value_name = "DBPS[,DBPS…]", value_delimiter = ',', required = true)]
     threshold_dbps: Vec<u32>,
-    /// Output: a file (`-` = stdout) for one symbol and threshold, or a directory (existing, or ending in `/`)
-    /// that receives `{SYMBOL}-{DBPS}dbps.{csv|parquet}` per symbol and threshold.
-    #[arg(short, long, default_value = "-")]
+    /// Output: a file (`-` = stdout) for one stream at one threshold; a directory (created, parents included)
+    /// when the run makes several outputs or PATH is a directory: `{SYMBOL}-{DBPS}dbps-{PERIOD}.{ext}` each.
+    #[arg(short, long, value_name = "PATH", default_value = "-")]
     output: PathBuf,
-    /// Output format; default: from the file extension, else csv.
-    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(["csv", "parquet"]).try_map(|s| s.parse::<OutputFormat>()))]
+    /// Output format; default: from the file extension (.csv, .csv.zst, .csv.gz, .parquet), else csv.
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(["csv", "csv.zst", "csv.gz", "parquet"]).try_map(|s| s.parse::<OutputFormat>()))]
     format: Option<OutputFormat>,
-    /// Symbol of inputs whose names are not Binance names; all inputs then form one stream in the given order.
+    /// Symbol of the inputs (refused when a Binance name says otherwise); needed only to name outputs of
+    /// files whose names are not Binance names.
     #[arg(long)]
     symbol: Option<String>,
     /// Allow a bar to close on a record with the bar's open timestamp (turns the same-timestamp gate off).
     #[arg(long)]
     no_gate: bool,
-    /// Also write the forming bar at the end, with an `is_complete` column.
+    /// Also write the forming bar at the end, with an `is_complete` column (false on that row only).
     #[arg(long)]
     include_incomplete: bool,
     /// Sort each file by (timestamp, agg_trade_id) before building (holds one file's trades in memory).
     #[arg(long)]
     sort: bool,
-    /// Drop exact duplicate records (same agg_trade_id, same content).
+    /// Drop exact duplicate records (same agg_trade_id, same content); the summary says how many.
     #[arg(long)]
     dedupe: bool,
     /// Read files with plain reads instead of memory maps (maps are faster; a file truncated by another
@@ -69,22 +71,43 @@ pub struct BarsArgs {
     /// Permutation-entropy order (2..=7).
     #[arg(long, default_value_t = 3)]
     pe_order: usize,
+    /// Fewest records a window needs for permutation entropy (null below; at least --pe-order).
+    #[arg(long, value_name = "N", default_value_t = FeatureConfig::default().pe_min_records)]
+    pe_min_records: usize,
+    /// Fewest records a window needs for the Hurst exponents (null below; at least 16). See docs/FEATURES.md
+    /// for the spread of both estimators against window length.
+    #[arg(long, value_name = "N", default_value_t = FeatureConfig::default().hurst_min_records)]
+    hurst_min_records: usize,
+    /// Most records one window may hold (a bar's own records or its lookback): a longer window gets null
+    /// window features and a warning; bars are unaffected. Memory: about 44 bytes per record of the longest
+    /// window (20 held + 24 while computing it).
+    #[arg(long, value_name = "N", default_value_t = FeatureConfig::default().max_window_records)]
+    max_window_records: u64,
     /// Kernel backend for features (scalar, avx2, avx512, neon, pulp, wide, auto); default BARSMITH_BACKEND or auto.
     #[arg(long)]
     backend: Option<String>,
-    /// Worker threads: symbols in parallel, spare threads parse a symbol's files in parallel; default: all cores.
+    /// Worker threads, at least 1; default: all cores. Symbols run in parallel; with more threads than symbols,
+    /// a symbol's files are cut into shards that run in parallel and are joined exactly (or, for input that
+    /// cannot be cut, its thresholds run in parallel and spare threads parse its text in parallel).
     #[arg(long)]
     threads: Option<usize>,
-    /// Resume every (symbol, threshold) from this checkpoint file.
+    /// Resume every (symbol, threshold) from this checkpoint file; pairs it does not hold start fresh.
     #[arg(long)]
     checkpoint_in: Option<PathBuf>,
-    /// Save every (symbol, threshold)'s state to this file at the end.
+    /// Save every (symbol, threshold)'s state to this file, committed with the outputs.
     #[arg(long)]
     checkpoint_out: Option<PathBuf>,
-    /// No progress bar and no summary.
+    /// Commit each symbol's outputs as soon as that symbol is done, instead of all outputs together at the
+    /// end: a failure later in the run keeps the symbols already done (the checkpoint still needs the whole run).
+    #[arg(long)]
+    commit_per_symbol: bool,
+    /// No progress bar and no summary (warnings are still printed).
     #[arg(short, long)]
     quiet: bool,
 }
+
+/// Rows beyond which a table written to a terminal gets a hint on stderr.
+const TERMINAL_HINT_ROWS: u64 = 50;
 
 /// Runs `barsmith bars`.
 pub fn run_bars(args: BarsArgs) -> Result<(), Failure> {
@@ -94,8 +117,16 @@ pub fn run_bars(args: BarsArgs) -> Result<(), Failure> {
     let summary = run(&config, &progress);
     progress.bar.finish_and_clear();
     let summary = summary?;
+    print_warnings(&summary);
     if !args.quiet {
         print_summary(&summary);
+        let to_terminal = args.output.as_os_str() == "-" && std::io::stdout().is_terminal();
+        let rows: u64 = summary.streams.iter().flat_map(|s| s.bars.iter().map(|(_, n)| n)).sum();
+        if to_terminal && rows > TERMINAL_HINT_ROWS {
+            eprintln!(
+                "note: {rows} rows went to the terminal; the columns are described in docs/OUTPUT.md, and -o bars.csv (or .parquet) writes a file"
+            );
+        }
     }
     Ok(())
 }
@@ -104,15 +135,12 @@ fn run_config(args: &BarsArgs) -> Result<RunConfig, Failure> {
     let thresholds = args
         .threshold_dbps
         .iter()
-        .map(|&d| Threshold::from_dbps(d))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(Failure::bad_input)?;
+        .map(|&d| Threshold::from_dbps(d).map_err(|e| Failure::bad_input(format!("--threshold-dbps {d}: {e}"))))
+        .collect::<Result<Vec<_>, _>>()?;
+    if args.threads == Some(0) {
+        return Err(Failure::bad_input("--threads 0: give at least 1 (or leave it out to use every core)"));
+    }
     let kernels = select_backend(args.backend.as_deref())?;
-    let output = if args.output.is_dir() || args.output.to_string_lossy().ends_with('/') {
-        OutputTarget::Directory(args.output.clone())
-    } else {
-        OutputTarget::File(args.output.clone())
-    };
     Ok(RunConfig {
         inputs: args.inputs.clone(),
         symbol: args.symbol.clone(),
@@ -129,36 +157,110 @@ fn run_config(args: &BarsArgs) -> Result<RunConfig, Failure> {
             memory_map: !args.no_mmap,
             ..IngestOptions::default()
         },
-        output,
+        output: OutputTarget::Auto(args.output.clone()),
         format: args.format,
         threads: args.threads,
         checkpoint_in: args.checkpoint_in.clone(),
         checkpoint_out: args.checkpoint_out.clone(),
+        commit: if args.commit_per_symbol { CommitMode::PerSymbol } else { CommitMode::Together },
     })
 }
 
+/// The feature groups of `--features`: `none` alone, or any of bar, intra, lookback.
+fn feature_groups(tokens: &[String]) -> Result<Vec<FeatureGroup>, Failure> {
+    let given = tokens.join(",");
+    if tokens.iter().any(|g| g == "none") {
+        if tokens.len() > 1 {
+            return Err(Failure::bad_input(format!(
+                "--features {given}: `none` cannot be combined with groups; give `none` alone or a list of bar, intra, lookback"
+            )));
+        }
+        return Ok(Vec::new());
+    }
+    tokens
+        .iter()
+        .map(|g| {
+            g.parse().map_err(|_| {
+                Failure::bad_input(format!(
+                    "--features {given}: unknown group {g:?} (expected bar, intra, lookback or none)"
+                ))
+            })
+        })
+        .collect()
+}
+
 fn feature_config(args: &BarsArgs) -> Result<FeatureConfig, Failure> {
-    let groups: Vec<FeatureGroup> = if args.features.iter().any(|g| g == "none") {
-        Vec::new()
-    } else {
-        args.features
-            .iter()
-            .map(|g| g.parse())
-            .collect::<Result<_, _>>()
-            .map_err(|e| Failure::bad_input(anyhow!("--features: {e}")))?
-    };
-    let lookback_mode: LookbackMode =
-        args.lookback.parse().map_err(|e| Failure::bad_input(anyhow!("--lookback: {e}")))?;
+    let groups = feature_groups(&args.features)?;
+    let lookback_mode: LookbackMode = args.lookback.parse().map_err(|e| {
+        Failure::bad_input(format!("--lookback {}: {e} (expected count:N, time:DURATION or bars:K)", args.lookback))
+    })?;
+    if !(2..=barsmith::core::features::MAX_PE_ORDER).contains(&args.pe_order) {
+        return Err(Failure::bad_input(format!("--pe-order {}: must be between 2 and 7", args.pe_order)));
+    }
     let config = FeatureConfig {
         lookback_mode,
         permutation_entropy: !args.no_pe,
         hurst: !args.no_hurst,
         pe_order: args.pe_order,
+        pe_min_records: args.pe_min_records,
+        hurst_min_records: args.hurst_min_records,
+        max_window_records: args.max_window_records,
         ..FeatureConfig::default()
     }
     .with_groups(&groups);
-    config.validate().map_err(|e| Failure::bad_input(anyhow!("{e}")))?;
+    config.validate().map_err(|e| Failure::bad_input(setting_message(&e, args)))?;
     Ok(config)
+}
+
+/// A feature-setting error in terms of the flag that set it.
+fn setting_message(error: &barsmith::core::Error, args: &BarsArgs) -> String {
+    use barsmith::core::ErrorKind;
+    use barsmith::core::Setting;
+    let ErrorKind::InvalidSetting { setting, value, min, max } = error.kind() else { return error.to_string() };
+    let (flag, given) = match setting {
+        Setting::PeOrder => ("--pe-order", value.to_string()),
+        Setting::PeMinRecords => ("--pe-min-records", value.to_string()),
+        Setting::HurstMinRecords => ("--hurst-min-records", value.to_string()),
+        Setting::MaxWindowRecords => ("--max-window-records", value.to_string()),
+        _ => ("--lookback", args.lookback.clone()),
+    };
+    let range = if *max == i64::MAX { format!("at least {min}") } else { format!("between {min} and {max}") };
+    let why = match setting {
+        Setting::PeMinRecords => " (and at least --pe-order)",
+        _ => "",
+    };
+    format!("{flag} {given}: must be {range}{why}")
+}
+
+/// Warnings and notes that `-q` does not silence: skipped files, id gaps, fresh pairs on resume.
+fn print_warnings(summary: &RunSummary) {
+    for ignored in &summary.ignored {
+        eprintln!("note: ignored {}: {}", ignored.path.display(), ignored.reason);
+    }
+    for note in &summary.notes {
+        eprintln!("note: {note}");
+    }
+    for stream in &summary.streams {
+        if stream.dropped_duplicates > 0 {
+            eprintln!(
+                "note: {}: --dedupe dropped {} exact duplicate record(s)",
+                stream.symbol.as_deref().unwrap_or("input"),
+                stream.dropped_duplicates
+            );
+        }
+        if let Some(gap) = &stream.gaps.first {
+            eprintln!(
+                "warning: {}: {} agg_trade_id gap(s) between files ({} ids missing); first after id {} in {}, next id {} in {}",
+                stream.symbol.as_deref().unwrap_or("input"),
+                stream.gaps.count,
+                stream.gaps.missing_ids,
+                gap.before_id,
+                gap.before_path.display(),
+                gap.after_id,
+                gap.after_path.display()
+            );
+        }
+    }
 }
 
 fn print_summary(summary: &RunSummary) {
@@ -166,17 +268,16 @@ fn print_summary(summary: &RunSummary) {
     let trades: u64 = summary.streams.iter().map(|s| s.trades).sum();
     for stream in &summary.streams {
         let bars: Vec<String> = stream.bars.iter().map(|(t, n)| format!("{n} at {} dbps", t.dbps())).collect();
-        eprintln!("{}: {} trades; bars: {}", stream.symbol, stream.trades, bars.join(", "));
-        if let Some(gap) = &stream.gaps.first {
+        let symbol = stream.symbol.as_deref().unwrap_or("input");
+        eprintln!("{symbol}: {} trades; bars: {}", stream.trades, bars.join(", "));
+        if stream.shards > 1 {
+            // Each threshold replays on its own, so the share is of records × thresholds.
+            let work = stream.trades.saturating_mul(stream.bars.len() as u64).max(1);
             eprintln!(
-                "{}: note: {} agg_trade_id gap(s) between files ({} ids missing); first after id {} in {}, next id {} in {}",
-                stream.symbol,
-                stream.gaps.count,
-                stream.gaps.missing_ids,
-                gap.before_id,
-                gap.before_path.display(),
-                gap.after_id,
-                gap.after_path.display()
+                "{symbol}: {} shards in parallel; {} records replayed at the joins ({:.4} % of records × thresholds)",
+                stream.shards,
+                stream.replayed_records,
+                stream.replayed_records as f64 * 100.0 / work as f64
             );
         }
     }
@@ -218,6 +319,10 @@ impl Progress for BarProgress {
         if total_bytes > 0 {
             self.bar.set_length(total_bytes);
         }
+    }
+
+    fn warning(&self, message: &str) {
+        self.bar.suspend(|| eprintln!("warning: {message}"));
     }
 
     fn advanced(&self, bytes: u64, trades: u64) {

@@ -3,7 +3,7 @@
 use std::io::Read;
 use std::path::PathBuf;
 
-use anyhow::{Context, anyhow, bail};
+use anyhow::{Context, bail};
 use barsmith::kernels::cpu_report;
 use clap::{Args, ValueEnum};
 
@@ -13,9 +13,9 @@ use super::{Failure, select_backend};
 enum KernelName {
     /// Normalised permutation entropy.
     Pe,
-    /// DFA-1 Hurst exponent.
+    /// DFA-1 Hurst exponent of a series of increments (returns, not prices; the kernel integrates them).
     Dfa,
-    /// Corrected R/S Hurst exponent.
+    /// Corrected R/S Hurst exponent of a series of increments (returns, not prices).
     Rs,
     /// Kyle lambda (two columns: dp q).
     Kyle,
@@ -27,7 +27,8 @@ pub struct KernelArgs {
     /// Which kernel.
     #[arg(value_enum)]
     kernel: KernelName,
-    /// File of whitespace-separated numbers (`kyle`: pairs `dp q`), or `-` for stdin.
+    /// File of whitespace-separated numbers, or `-` for stdin: for `pe` a series, for `dfa` and `rs` its
+    /// increments (returns, not prices), for `kyle` pairs `dp q`.
     file: PathBuf,
     /// Permutation-entropy order (2..=7).
     #[arg(long, default_value_t = 3)]
@@ -42,30 +43,55 @@ pub struct KernelArgs {
 
 /// Runs `barsmith kernel`.
 pub fn run(args: KernelArgs) -> Result<(), Failure> {
+    if matches!(args.kernel, KernelName::Pe) {
+        check_pe_arguments(args.order, args.delay)?;
+    }
     let kernels = select_backend(args.backend.as_deref())?;
-    let values = read_numbers(&args.file).map_err(Failure::bad_input)?;
+    let values = read_numbers(&args.file).map_err(|e| Failure::bad_input(format!("{e:#}")))?;
+    let name = args.kernel.to_possible_value().map(|v| v.get_name().to_owned()).unwrap_or_default();
+    if values.is_empty() {
+        return Err(Failure::bad_input(format!("{}: no numbers to run `{name}` on", args.file.display())));
+    }
     let result = match args.kernel {
-        KernelName::Pe => {
-            if !(2..=7).contains(&args.order) || args.delay == 0 {
-                return Err(Failure::bad_input(anyhow!("--order must be in 2..=7 and --delay at least 1")));
-            }
-            kernels.permutation_entropy(&values, args.order, args.delay)
-        }
+        KernelName::Pe => kernels.permutation_entropy(&values, args.order, args.delay),
         KernelName::Dfa => kernels.hurst_dfa(&values, None),
         KernelName::Rs => kernels.hurst_rs(&values, None),
         KernelName::Kyle => {
             if values.len() % 2 != 0 {
-                return Err(Failure::bad_input(anyhow!("kyle expects pairs `dp q`; got {} numbers", values.len())));
+                return Err(Failure::bad_input(format!(
+                    "{}: kyle expects pairs `dp q`; got {} numbers",
+                    args.file.display(),
+                    values.len()
+                )));
             }
             let (dp, q): (Vec<f64>, Vec<f64>) = values.chunks_exact(2).map(|pair| (pair[0], pair[1])).unzip();
             kernels.kyle_lambda(&dp, &q)
         }
     };
     match result {
-        Some(value) => println!("{value:.16e}"),
-        None => println!("undefined"),
+        // The bars' number format: the shortest text that reads back as the same f64.
+        Some(value) => println!("{value}"),
+        None => {
+            return Err(Failure::bad_input(format!(
+                "{}: `{name}` is undefined for these {} numbers (too few, or constant); give a longer or varying series",
+                args.file.display(),
+                values.len()
+            )));
+        }
     }
     Ok(())
+}
+
+/// Says which of `--order` and `--delay` is wrong (both when both are).
+fn check_pe_arguments(order: usize, delay: usize) -> Result<(), Failure> {
+    let mut problems = Vec::new();
+    if !(2..=7).contains(&order) {
+        problems.push(format!("--order {order} must be between 2 and 7"));
+    }
+    if delay == 0 {
+        problems.push("--delay 0 must be at least 1".to_string());
+    }
+    if problems.is_empty() { Ok(()) } else { Err(Failure::bad_input(problems.join("; "))) }
 }
 
 fn read_numbers(path: &PathBuf) -> anyhow::Result<Vec<f64>> {
@@ -79,7 +105,8 @@ fn read_numbers(path: &PathBuf) -> anyhow::Result<Vec<f64>> {
     for (line_number, line) in text.lines().enumerate() {
         for token in line.split_whitespace() {
             match token.parse::<f64>() {
-                Ok(v) => values.push(v),
+                Ok(v) if v.is_finite() => values.push(v),
+                Ok(_) => bail!("{}:{}: {token:?} is not a finite number; remove it", path.display(), line_number + 1),
                 Err(_) => bail!("{}:{}: not a number: {token:?}", path.display(), line_number + 1),
             }
         }

@@ -4,17 +4,18 @@ mod bars;
 mod check_cmd;
 mod fetch_cmd;
 mod gen_cmd;
+mod help;
 mod kernel_cmd;
 mod plot_cmd;
 
 use std::process::ExitCode;
 
 use barsmith::kernels::{Backend, Kernels};
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 /// Exact range bars from Binance aggTrades, with microstructure features.
 #[derive(Debug, Parser)]
-#[command(name = "barsmith", version, about, propagate_version = true)]
+#[command(name = "barsmith", version, about, propagate_version = true, after_help = help::MAIN_EXAMPLE)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -23,19 +24,32 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Build range bars from aggTrades files (.csv, .csv.zst, .zip; `-` for stdin).
+    #[command(after_help = help::BARS_AFTER_HELP)]
     Bars(bars::BarsArgs),
     /// Download Binance Vision aggTrades archives, verified against their checksums, resumable.
     Fetch(fetch_cmd::FetchArgs),
     /// Report missing days, id gaps and repeats, out-of-order records, time gaps and checksums, per symbol.
     Check(check_cmd::CheckArgs),
     /// Write deterministic synthetic aggTrades.
+    #[command(after_help = help::GEN_EXAMPLE)]
     Gen(gen_cmd::GenArgs),
     /// Run one kernel on numbers from a file (experiments).
+    #[command(after_help = help::KERNEL_EXAMPLE)]
     Kernel(kernel_cmd::KernelArgs),
     /// Draw a bar file (CSV or Parquet) as a PNG or SVG chart: candles, volume, features.
+    #[command(after_help = help::PLOT_EXAMPLE)]
     Plot(plot_cmd::PlotArgs),
     /// Show the compiled SIMD backends, the CPU's features and the automatic choice.
+    #[command(after_help = help::CPU_EXAMPLE)]
     Cpu(kernel_cmd::CpuArgs),
+}
+
+/// Parses the command line; `--version` prints the version, the git commit, the compiled backends and the
+/// automatic choice.
+pub fn parse() -> Cli {
+    let version: &'static str = Box::leak(help::long_version().into_boxed_str());
+    let matches = Cli::command().version(version).get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
 }
 
 /// Runs the parsed command.
@@ -51,10 +65,24 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
     }
 }
 
+/// On SIGINT or SIGTERM: remove every temporary output file, commit nothing, exit 130 or 143.
+pub fn watch_signals() {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else {
+        return; // the default action (terminate) stays; temporary files may then remain
+    };
+    std::thread::spawn(move || {
+        if let Some(signal) = signals.forever().next() {
+            barsmith::output::abandon_uncommitted();
+            std::process::exit(128 + signal);
+        }
+    });
+}
+
 /// A failed command: the error and its exit code (2 for bad input or usage, 1 otherwise).
 #[derive(Debug)]
 pub struct Failure {
-    error: anyhow::Error,
+    message: String,
     code: u8,
     /// A closed pipe on stdout: exit quietly.
     quiet: bool,
@@ -62,30 +90,32 @@ pub struct Failure {
 
 impl Failure {
     /// Bad input or usage: exit code 2.
-    pub fn bad_input(error: impl Into<anyhow::Error>) -> Failure {
-        Failure { error: error.into(), code: 2, quiet: false }
+    pub fn bad_input(error: impl std::fmt::Display) -> Failure {
+        // `{:#}`: an anyhow error with its causes; other errors print as usual.
+        Failure { message: format!("{error:#}"), code: 2, quiet: false }
     }
 
     /// A failure with this exit code; the message is printed.
-    pub fn with_code(error: impl Into<anyhow::Error>, code: u8) -> Failure {
-        Failure { error: error.into(), code, quiet: false }
+    pub fn with_code(error: impl std::fmt::Display, code: u8) -> Failure {
+        Failure { message: format!("{error:#}"), code, quiet: false }
     }
 
     /// Exit with this code, printing nothing more (the command has reported already).
     pub fn silent(code: u8) -> Failure {
-        Failure { error: anyhow::anyhow!("exit code {code}"), code, quiet: true }
+        Failure { message: format!("exit code {code}"), code, quiet: true }
     }
 
-    /// Prints the error chain (anyhow style) unless quiet, and gives the exit code.
+    /// Prints the error (one line, said once) unless quiet, and gives the exit code.
     pub fn report(self) -> ExitCode {
         if !self.quiet {
-            eprintln!("error: {:#}", self.error);
+            eprintln!("error: {}", self.message);
         }
         ExitCode::from(self.code)
     }
 }
 
 impl From<barsmith::Error> for Failure {
+    /// The library's errors carry their whole story in their `Display` (their sources are not repeated).
     fn from(e: barsmith::Error) -> Failure {
         let (code, quiet) = if e.is_broken_pipe() {
             (0, true)
@@ -94,7 +124,7 @@ impl From<barsmith::Error> for Failure {
         } else {
             (1, false)
         };
-        Failure { error: e.into(), code, quiet }
+        Failure { message: e.to_string(), code, quiet }
     }
 }
 
@@ -112,12 +142,14 @@ pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
 /// An unavailable backend is an error (exit 2), never a silent fallback.
 pub fn select_backend(flag: Option<&str>) -> Result<Kernels, Failure> {
     let from_env = std::env::var("BARSMITH_BACKEND").ok().filter(|v| !v.is_empty());
-    let Some(name) = flag.map(str::to_owned).or(from_env) else {
-        return Ok(Kernels::detect());
+    let (name, source) = match (flag, from_env) {
+        (Some(flag), _) => (flag.to_owned(), "--backend"),
+        (None, Some(env)) => (env, "BARSMITH_BACKEND"),
+        (None, None) => return Ok(Kernels::detect()),
     };
     if name == "auto" {
         return Ok(Kernels::detect());
     }
-    let backend: Backend = name.parse().map_err(Failure::bad_input)?;
-    Kernels::new(backend).map_err(Failure::bad_input)
+    let backend: Backend = name.parse().map_err(|e| Failure::bad_input(format!("{source} {name}: {e}")))?;
+    Kernels::new(backend).map_err(|e| Failure::bad_input(format!("{source} {name}: {e}")))
 }

@@ -9,7 +9,7 @@ use std::io::Read;
 use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
-use barsmith::output::BAR_COLUMNS;
+use barsmith::output::{BAR_COLUMNS, MAX_GAP_COLUMN};
 
 /// Bar columns the chart needs, in the order of [`BarTable::values`] after the two time columns.
 pub const VALUE_COLUMNS: [&str; 7] = ["open", "high", "low", "close", "volume", "buy_volume", "sell_volume"];
@@ -130,10 +130,11 @@ pub fn name_parts(path: &Path) -> (Option<String>, Option<u32>) {
     }
 }
 
-/// Whether a column is one of the bar columns (or their Parquet float companions, or `is_complete`).
+/// Whether a column is one of the bar columns (or their Parquet float companions, `max_gap_us`, or
+/// `is_complete`).
 fn is_bar_column(name: &str) -> bool {
     let base = name.strip_suffix("_f64").unwrap_or(name);
-    name == "is_complete" || BAR_COLUMNS.iter().any(|c| c.name == base)
+    name == "is_complete" || name == MAX_GAP_COLUMN || BAR_COLUMNS.iter().any(|c| c.name == base)
 }
 
 /// The feature columns among `names`: every column after the bar columns and their companions.

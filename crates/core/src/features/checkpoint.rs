@@ -1,4 +1,5 @@
-//! Versioned JSON checkpoints of the feature pipeline: the builder's checkpoint plus the feature state.
+//! Versioned JSON checkpoints of the feature pipeline: per threshold, the builder's checkpoint plus the
+//! feature state and the records that threshold can still read.
 
 use std::collections::VecDeque;
 
@@ -8,17 +9,20 @@ use crate::error::{Error, ErrorKind};
 use crate::features::config::FeatureConfig;
 use crate::features::gap::GapTracker;
 use crate::features::history::{HistoryState, RecordHistory};
-use crate::features::pipeline::{FeaturePipeline, FeatureState};
+use crate::features::pipeline::{BarWindows, FeaturePipeline, SymbolPipeline, ThresholdState};
+use crate::features::window::WindowFeatures;
 use barsmith_kernels::Kernels;
 
 /// The feature checkpoint format version written by this build.
-pub const FEATURE_CHECKPOINT_VERSION: u32 = 2;
+pub const FEATURE_CHECKPOINT_VERSION: u32 = 3;
 
-/// The pipeline's complete state: the builder's [`Checkpoint`], the feature configuration, the
-/// record history (lookback and forming-bar records), and the recent bar openings for `bars:K`.
+/// One threshold's complete state: the builder's [`Checkpoint`], the feature configuration, the records
+/// it can still read (forming bar and future lookback windows), the forming bar's lookback features
+/// (computed when it opened) and the recent bar openings for `bars:K`.
 ///
 /// A stream split anywhere, with a checkpoint written and restored in between, gives bit-identical
-/// bars and features to a single pass.
+/// bars and features to a single pass. The checkpoints of several thresholds of one stream restore
+/// one [`SymbolPipeline`] with one shared history.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FeatureCheckpoint {
     /// Format version ([`FEATURE_CHECKPOINT_VERSION`]).
@@ -29,10 +33,11 @@ pub struct FeatureCheckpoint {
     pub config: FeatureConfig,
     history: HistoryState,
     open_position: Option<u64>,
-    lookback_start: u64,
+    lookback: Option<WindowFeatures>,
+    lookback_overflow: bool,
     recent_opens: Vec<u64>,
-    /// The forming bar's `max_gap_us` state (added in version 2; defaulted so that a version-1 file reaches
-    /// the version check and gets its clear error).
+    /// The forming bar's `max_gap_us` state (defaulted so that an older file reaches the version check and
+    /// gets its clear error).
     #[serde(default)]
     gap: GapTracker,
 }
@@ -63,52 +68,115 @@ impl FeatureCheckpoint {
             self.version
         )))
     }
+
+    /// Position after the newest record the checkpoint has seen.
+    fn end_position(&self) -> u64 {
+        self.history.first_position + self.history.price.len() as u64
+    }
+}
+
+impl SymbolPipeline {
+    /// The state of threshold `index` as a checkpoint.
+    pub fn checkpoint(&self, index: usize) -> FeatureCheckpoint {
+        let threshold = &self.thresholds[index];
+        let windows = &threshold.windows;
+        FeatureCheckpoint {
+            version: FEATURE_CHECKPOINT_VERSION,
+            builder: threshold.builder.checkpoint(),
+            config: self.config,
+            history: self.history.state_from(self.claim(threshold)),
+            open_position: windows.open_position,
+            lookback: windows.lookback,
+            lookback_overflow: windows.lookback_overflow,
+            recent_opens: windows.recent_opens.iter().copied().collect(),
+            gap: threshold.gap,
+        }
+    }
+
+    /// A pipeline that continues exactly where the checkpointed thresholds (of one stream, with one
+    /// feature configuration) stopped.
+    pub fn from_checkpoints(checkpoints: &[FeatureCheckpoint], kernels: Kernels) -> Result<SymbolPipeline, Error> {
+        let first = checkpoints.first().ok_or_else(|| checkpoint_error("no checkpoint to resume from"))?;
+        for checkpoint in checkpoints {
+            checkpoint.check_version()?;
+        }
+        let config: FeatureConfig = first.config;
+        config.validate().map_err(|e| checkpoint_error(e.to_string()))?;
+        if checkpoints.iter().any(|c| c.config != config) {
+            return Err(checkpoint_error("the thresholds of one stream were saved with different feature settings"));
+        }
+        let history = shared_history(checkpoints)?;
+        let thresholds = checkpoints
+            .iter()
+            .map(|checkpoint| restore_threshold(checkpoint, &config, kernels))
+            .collect::<Result<Vec<_>, _>>()?;
+        if thresholds.iter().any(|t| t.builder.last_key() != thresholds[0].builder.last_key()) {
+            return Err(checkpoint_error("the thresholds' checkpoints stop at different records"));
+        }
+        Ok(SymbolPipeline::from_parts(config, kernels, history, thresholds))
+    }
+}
+
+/// The longest of the checkpoints' histories, after checking that all of them end at the same record and
+/// hold the same records where they overlap.
+fn shared_history(checkpoints: &[FeatureCheckpoint]) -> Result<RecordHistory, Error> {
+    let longest = checkpoints.iter().min_by_key(|c| c.history.first_position).expect("at least one");
+    let end = longest.end_position();
+    for checkpoint in checkpoints {
+        let (h, l) = (&checkpoint.history, &longest.history);
+        let skip = (h.first_position - l.first_position) as usize;
+        let same = checkpoint.end_position() == end
+            && h.price[..] == l.price[skip..]
+            && h.quantity[..] == l.quantity[skip..]
+            && h.time_us[..] == l.time_us[skip..]
+            && h.is_buy[..] == l.is_buy[skip..];
+        if !same {
+            return Err(checkpoint_error("the thresholds' checkpoints hold different records (not one stream)"));
+        }
+    }
+    RecordHistory::from_state(&longest.history)
+        .ok_or_else(|| checkpoint_error("history columns have different lengths"))
+}
+
+fn restore_threshold(
+    checkpoint: &FeatureCheckpoint,
+    config: &FeatureConfig,
+    kernels: Kernels,
+) -> Result<ThresholdState, Error> {
+    let mut builder = RangeBarBuilder::from_checkpoint(&checkpoint.builder)?;
+    builder.set_kernels(kernels);
+    if builder.incomplete_bar().is_some() != checkpoint.open_position.is_some() {
+        return Err(checkpoint_error("the forming bar and the feature state disagree"));
+    }
+    let (first, end) = (checkpoint.history.first_position, checkpoint.end_position());
+    if config.intra
+        && let Some(open) = checkpoint.open_position
+        && !(first..=end).contains(&open)
+        && end - open <= config.max_window_records
+    {
+        return Err(checkpoint_error("window positions outside the held history"));
+    }
+    let forming_lookback = checkpoint.lookback.is_some() || checkpoint.lookback_overflow;
+    if config.lookback && checkpoint.open_position.is_some() != forming_lookback {
+        return Err(checkpoint_error("the forming bar and its lookback features disagree"));
+    }
+    let windows = BarWindows {
+        open_position: checkpoint.open_position,
+        lookback: checkpoint.lookback,
+        lookback_overflow: checkpoint.lookback_overflow,
+        recent_opens: checkpoint.recent_opens.iter().copied().collect::<VecDeque<u64>>(),
+    };
+    Ok(ThresholdState { builder, windows, gap: checkpoint.gap })
 }
 
 impl FeaturePipeline {
     /// The pipeline's state as a checkpoint.
     pub fn checkpoint(&self) -> FeatureCheckpoint {
-        let state = &self.state;
-        FeatureCheckpoint {
-            version: FEATURE_CHECKPOINT_VERSION,
-            builder: self.builder.checkpoint(),
-            config: state.config,
-            history: state.history.state(),
-            open_position: state.open_position,
-            lookback_start: state.lookback_start,
-            recent_opens: state.recent_opens.iter().copied().collect(),
-            gap: state.gap,
-        }
+        self.inner.checkpoint(0)
     }
 
     /// A pipeline that continues exactly where the checkpointed one stopped.
     pub fn from_checkpoint(checkpoint: &FeatureCheckpoint, kernels: Kernels) -> Result<FeaturePipeline, Error> {
-        checkpoint.check_version()?;
-        let config: FeatureConfig = checkpoint.config;
-        config.validate().map_err(|e| checkpoint_error(e.to_string()))?;
-        let mut builder = RangeBarBuilder::from_checkpoint(&checkpoint.builder)?;
-        builder.set_kernels(kernels);
-        let history = RecordHistory::from_state(&checkpoint.history)
-            .ok_or_else(|| checkpoint_error("history columns have different lengths"))?;
-        let (first, end) = (history.first_position(), history.end_position());
-        if builder.incomplete_bar().is_some() != checkpoint.open_position.is_some() {
-            return Err(checkpoint_error("the forming bar and the feature state disagree"));
-        }
-        if config.any_window() {
-            let open = checkpoint.open_position.unwrap_or(end);
-            let in_range = |p: u64| (first..=end).contains(&p);
-            if !in_range(open) || !in_range(checkpoint.lookback_start) || checkpoint.lookback_start > open {
-                return Err(checkpoint_error("window positions outside the held history"));
-            }
-        }
-        let state = FeatureState {
-            config,
-            history,
-            open_position: checkpoint.open_position,
-            lookback_start: checkpoint.lookback_start,
-            recent_opens: checkpoint.recent_opens.iter().copied().collect::<VecDeque<u64>>(),
-            gap: checkpoint.gap,
-        };
-        Ok(FeaturePipeline::from_parts(builder, state, kernels))
+        Ok(FeaturePipeline::wrap(SymbolPipeline::from_checkpoints(std::slice::from_ref(checkpoint), kernels)?))
     }
 }

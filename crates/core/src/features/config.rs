@@ -106,6 +106,11 @@ pub struct FeatureConfig {
     pub pe_min_records: usize,
     /// Fewest records a window needs for `hurst_dfa` and `hurst_rs` (null below).
     pub hurst_min_records: usize,
+    /// Most records a window may hold: a longer window (a bar's own records, or its lookback) gets null
+    /// window features, and the record history never holds more than this many records before the newest
+    /// one. Bars do not depend on it. Each held record costs 20 bytes, and computing a window of n records
+    /// takes up to 24·n bytes more for its `f64` columns and the Hurst kernels' working memory.
+    pub max_window_records: u64,
 }
 
 impl Default for FeatureConfig {
@@ -121,9 +126,14 @@ impl Default for FeatureConfig {
             pe_order: 3,
             pe_min_records: 60,
             hurst_min_records: 64,
+            max_window_records: DEFAULT_MAX_WINDOW_RECORDS,
         }
     }
 }
+
+/// Default [`FeatureConfig::max_window_records`]: 20 million records (at most 400 MB of history plus 480 MB
+/// while the longest window is computed), beyond the records of any one day of BTCUSDT.
+pub const DEFAULT_MAX_WINDOW_RECORDS: u64 = 20_000_000;
 
 /// Largest supported permutation-entropy order (the kernels' limit, 7! = 5 040 patterns).
 pub const MAX_PE_ORDER: usize = *barsmith_kernels::PE_ORDERS.end();
@@ -143,6 +153,8 @@ impl FeatureConfig {
         check(Setting::PeOrder, self.pe_order, 2, MAX_PE_ORDER)?;
         check(Setting::PeMinRecords, self.pe_min_records, self.pe_order, usize::MAX)?;
         check(Setting::HurstMinRecords, self.hurst_min_records, 16, usize::MAX)?;
+        let max_window = usize::try_from(self.max_window_records).unwrap_or(usize::MAX);
+        check(Setting::MaxWindowRecords, max_window, 1, usize::MAX)?;
         match self.lookback_mode {
             LookbackMode::Count(0) | LookbackMode::Bars(0) => check(Setting::LookbackCount, 0, 1, usize::MAX),
             LookbackMode::Time { duration_us } if duration_us <= 0 => Err(Error::new(ErrorKind::InvalidSetting {

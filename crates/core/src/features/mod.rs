@@ -5,8 +5,9 @@
 //!   bar's own records (`intra_*`) and a bounded lookback before the bar's opening record
 //!   (`lookback_*`, see [`LookbackMode`]).
 //!
-//! [`FeaturePipeline`] owns a [`crate::RangeBarBuilder`] and emits each completed bar with its
-//! [`BarFeatures`]; [`FeatureCheckpoint`] carries its whole state. The definitions, null rules and
+//! [`SymbolPipeline`] owns one [`crate::RangeBarBuilder`] per threshold of a stream and one shared record
+//! history, and emits each completed bar with its [`BarFeatures`]; [`FeaturePipeline`] is the same with one
+//! threshold; [`FeatureCheckpoint`] carries one threshold's whole state. The definitions, null rules and
 //! column names are written down in `docs/FEATURES.md`.
 
 mod bar_level;
@@ -15,13 +16,15 @@ mod config;
 mod gap;
 mod history;
 mod output;
+#[cfg(feature = "rayon")]
+mod parallel;
 mod pipeline;
 mod window;
 
 pub use bar_level::BarLevelFeatures;
 pub use barsmith_kernels::{Backend, Kernels};
 pub use checkpoint::{FEATURE_CHECKPOINT_VERSION, FeatureCheckpoint};
-pub use config::{FeatureConfig, FeatureGroup, LookbackMode, MAX_PE_ORDER};
+pub use config::{DEFAULT_MAX_WINDOW_RECORDS, FeatureConfig, FeatureGroup, LookbackMode, MAX_PE_ORDER};
 pub use output::{BarFeatures, FeatureColumn, FeaturedBar, feature_columns};
-pub use pipeline::FeaturePipeline;
+pub use pipeline::{FeaturePipeline, SymbolPipeline, WindowOverflow};
 pub use window::{WindowFeatures, WindowRecords, window_features};

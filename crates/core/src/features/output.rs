@@ -30,9 +30,9 @@ pub struct FeaturedBar {
 /// One output column: its name, and whether its values are whole numbers (print as integers).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FeatureColumn {
-    /// Column name, e.g. `ofi`, `intra_hurst_dfa`, `lookback_trade_count`.
+    /// Column name, e.g. `ofi`, `intra_hurst_dfa`, `lookback_record_count`.
     pub name: &'static str,
-    /// `true` for integer-valued columns (`duration_us`, `*_trade_count`, `*_duration_us`).
+    /// `true` for integer-valued columns (`duration_us`, `*_record_count`, `*_duration_us`).
     pub integer: bool,
 }
 
@@ -52,11 +52,11 @@ const BAR_FEATURE_COLUMNS: [&str; 10] = [
 macro_rules! window_columns {
     ($prefix:literal) => {
         [
-            concat!($prefix, "trade_count"),
+            concat!($prefix, "record_count"),
             concat!($prefix, "duration_us"),
-            concat!($prefix, "intensity"),
+            concat!($prefix, "record_intensity"),
             concat!($prefix, "ofi"),
-            concat!($prefix, "count_imbalance"),
+            concat!($prefix, "record_imbalance"),
             concat!($prefix, "vwap"),
             concat!($prefix, "vwap_position"),
             concat!($prefix, "kyle_lambda"),
@@ -124,11 +124,11 @@ impl BarLevelFeatures {
 impl WindowFeatures {
     fn values(&self) -> [Option<f64>; 19] {
         [
-            Some(self.trade_count as f64),
+            Some(self.record_count as f64),
             self.duration_us.map(|d| d as f64),
-            self.intensity,
+            self.record_intensity,
             self.ofi,
-            self.count_imbalance,
+            self.record_imbalance,
             self.vwap,
             self.vwap_position,
             self.kyle_lambda,

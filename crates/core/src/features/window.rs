@@ -2,10 +2,11 @@
 //!
 //! It is applied to the bar's own records (`intra_*`) and to the lookback records (`lookback_*`).
 //! Sums over prices, quantities and times are exact integers; the float estimators (moments, OLS,
-//! permutation entropy, Hurst) are the `barsmith-kernels` ones, run on `f64` columns filled once per
-//! window in a reusable scratch.
+//! permutation entropy, Hurst) are the `barsmith-kernels` ones, run on `f64` columns filled from the
+//! record history in a reusable scratch.
 
 use crate::features::config::FeatureConfig;
+use crate::features::history::{RecordHistory, Segment, is_buy};
 use barsmith_kernels::Kernels;
 
 /// A run of records as parallel columns (raw fixed-point prices and quantities, µs timestamps).
@@ -37,15 +38,15 @@ impl WindowRecords<'_> {
 #[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WindowFeatures {
     /// Number of records `n`.
-    pub trade_count: u64,
+    pub record_count: u64,
     /// `t_n − t_1` (µs); null for an empty window.
     pub duration_us: Option<i64>,
     /// `n` per second of duration; null if the duration is 0.
-    pub intensity: Option<f64>,
+    pub record_intensity: Option<f64>,
     /// `(Σv_buy − Σv_sell)/Σv`.
     pub ofi: Option<f64>,
     /// `(#buy − #sell)/n` over records.
-    pub count_imbalance: Option<f64>,
+    pub record_imbalance: Option<f64>,
     /// `Σ p·v / Σ v` from the exact integer sums.
     pub vwap: Option<f64>,
     /// `(vwap − min p)/(max p − min p)`.
@@ -76,17 +77,39 @@ pub struct WindowFeatures {
     pub max_runup: Option<f64>,
 }
 
-/// Reusable `f64` columns, so that computing a window allocates nothing in the steady state.
+/// Reusable columns, so that computing a window allocates nothing in the steady state. Buffers that grew
+/// beyond [`KEEP_SCRATCH`] elements for a long window are freed after it, so a single long bar does not
+/// keep its memory for the rest of the stream.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct WindowScratch {
-    prices: Vec<f64>,
-    returns: Vec<f64>,
+    /// The quantities of a window that spans several history chunks.
+    quantities: Vec<i64>,
+    /// The prices (for permutation entropy), then the log returns.
+    series: Vec<f64>,
     signed_quantities: Vec<f64>,
+}
+
+/// Elements a scratch buffer keeps between windows.
+const KEEP_SCRATCH: usize = 1 << 16;
+
+impl WindowScratch {
+    fn release_large(&mut self) {
+        fn release<T>(buffer: &mut Vec<T>) {
+            if buffer.capacity() > KEEP_SCRATCH {
+                *buffer = Vec::new();
+            }
+        }
+        release(&mut self.quantities);
+        release(&mut self.series);
+        release(&mut self.signed_quantities);
+    }
 }
 
 /// The exact integer summary of a window, gathered in one pass.
 #[derive(Clone, Copy, Debug)]
 struct IntegerSummary {
+    first_price: i64,
+    last_price: i64,
     low: i64,
     high: i64,
     volume: i128,
@@ -95,6 +118,8 @@ struct IntegerSummary {
     turnover: i128,
     /// Σ |p_{i+1} − p_i|.
     path: i128,
+    /// Σ Δt of the inter-arrival times: `t_n − t_1`.
+    duration: i128,
     /// Σ Δt² of the inter-arrival times.
     gap_squares: i128,
     /// `(p, running max)` at the deepest drawdown (smallest ratio p / max).
@@ -104,9 +129,12 @@ struct IntegerSummary {
 }
 
 impl IntegerSummary {
-    fn of(records: &WindowRecords<'_>) -> IntegerSummary {
-        let p0 = records.price[0];
+    /// The summary of the held records `[from, to)` (at least one).
+    fn of(history: &RecordHistory, from: u64, to: u64) -> IntegerSummary {
+        let p0 = history.segments(from, to).next().expect("a window holds at least one record").price[0];
         let mut s = IntegerSummary {
+            first_price: p0,
+            last_price: p0,
             low: p0,
             high: p0,
             volume: 0,
@@ -114,67 +142,103 @@ impl IntegerSummary {
             buys: 0,
             turnover: 0,
             path: 0,
+            duration: 0,
             gap_squares: 0,
             drawdown: (p0, p0),
             runup: (p0, p0),
         };
-        let (mut previous_price, mut previous_time) = (p0, records.time_us[0]);
-        let columns = records.price.iter().zip(records.quantity).zip(records.time_us).zip(records.is_buy);
-        for (((&p, &q), &t), &buy) in columns {
-            s.high = s.high.max(p);
-            s.low = s.low.min(p);
-            let q = i128::from(q);
-            s.volume += q;
-            s.buy_volume += if buy { q } else { 0 };
-            s.buys += u64::from(buy);
-            s.turnover += i128::from(p) * q;
-            s.path += i128::from((p - previous_price).abs());
-            let gap = i128::from(t - previous_time);
-            s.gap_squares += gap * gap;
-            (previous_price, previous_time) = (p, t);
-            // p / high < best_p / best_high, compared exactly (prices are positive when used).
-            if i128::from(p) * i128::from(s.drawdown.1) < i128::from(s.drawdown.0) * i128::from(s.high) {
-                s.drawdown = (p, s.high);
-            }
-            if i128::from(s.low) * i128::from(s.runup.1) < i128::from(s.runup.0) * i128::from(p) {
-                s.runup = (s.low, p);
+        for segment in history.segments(from, to) {
+            let columns = segment.price.iter().zip(segment.quantity).zip(segment.packed).enumerate();
+            for (i, ((&p, &q), &packed)) in columns {
+                let position = segment.position + i as u64;
+                // The first record's gap reaches outside the window.
+                let gap = if position == from { 0 } else { i128::from(history.gap(position, packed)) };
+                s.add(p, q, gap, is_buy(packed));
             }
         }
         s
     }
+
+    fn add(&mut self, p: i64, q: i64, gap: i128, buy: bool) {
+        let s = self;
+        s.high = s.high.max(p);
+        s.low = s.low.min(p);
+        let q = i128::from(q);
+        s.volume += q;
+        s.buy_volume += if buy { q } else { 0 };
+        s.buys += u64::from(buy);
+        s.turnover += i128::from(p) * q;
+        s.path += i128::from((p - s.last_price).abs());
+        s.duration += gap;
+        s.gap_squares += gap * gap;
+        s.last_price = p;
+        // p / high < best_p / best_high, compared exactly (prices are positive when used).
+        if i128::from(p) * i128::from(s.drawdown.1) < i128::from(s.drawdown.0) * i128::from(s.high) {
+            s.drawdown = (p, s.high);
+        }
+        if i128::from(s.low) * i128::from(s.runup.1) < i128::from(s.runup.0) * i128::from(p) {
+            s.runup = (s.low, p);
+        }
+    }
 }
 
-/// Computes every window feature enabled in `config` for `records`.
+/// Computes every window feature enabled in `config` for the held records `[from, to)` of `history`.
 pub(crate) fn compute_window(
-    records: &WindowRecords<'_>,
+    history: &RecordHistory,
+    (from, to): (u64, u64),
     config: &FeatureConfig,
     kernels: &Kernels,
     scratch: &mut WindowScratch,
 ) -> WindowFeatures {
-    let n = records.len();
+    let n = (to - from) as usize;
     if n == 0 {
         return WindowFeatures::default();
     }
-    let summary = IntegerSummary::of(records);
-    let mut features = exact_features(records, &summary);
+    let summary = IntegerSummary::of(history, from, to);
+    let mut features = exact_features(n, &summary);
     let positive = summary.low > 0;
-    fill_scratch(records, scratch, positive);
-    if let Some(moments) = kernels.moments_i64(records.quantity).filter(|m| m.count >= 2 && m.m2 > 0.0) {
+    let moments = match single_segment(history, from, to) {
+        Some(segment) => kernels.moments_i64(segment.quantity),
+        None => {
+            scratch.quantities.clear();
+            history.segments(from, to).for_each(|s| scratch.quantities.extend_from_slice(s.quantity));
+            let moments = kernels.moments_i64(&scratch.quantities);
+            scratch.release_large();
+            moments
+        }
+    };
+    if let Some(moments) = moments.filter(|m| m.count >= 2 && m.m2 > 0.0) {
         features.volume_skew = finite(moments.skewness());
         features.volume_kurt = finite(moments.excess_kurtosis());
     }
-    if positive && n >= 3 {
-        features.kyle_lambda = kernels.kyle_lambda(&scratch.returns, &scratch.signed_quantities).and_then(finite);
-    }
     if config.permutation_entropy && n >= config.pe_min_records {
+        fill_prices(history, (from, to), &mut scratch.series);
         features.permutation_entropy =
-            kernels.permutation_entropy(&scratch.prices, config.pe_order, 1).and_then(finite);
+            kernels.permutation_entropy(&scratch.series, config.pe_order, 1).and_then(finite);
     }
-    if config.hurst && positive && n >= config.hurst_min_records {
-        features.hurst_dfa = kernels.hurst_dfa(&scratch.returns, None).and_then(finite);
-        features.hurst_rs = kernels.hurst_rs(&scratch.returns, None).and_then(finite);
+    // One buffer holds the prices, then the returns; the signed quantities are filled only for Kyle's lambda,
+    // after the Hurst kernels have returned their working memory.
+    let hurst = config.hurst && n >= config.hurst_min_records;
+    if positive && (n >= 3 || hurst) {
+        fill_returns(history, (from, to), &mut scratch.series);
+        if hurst {
+            features.hurst_dfa = kernels.hurst_dfa(&scratch.series, None).and_then(finite);
+            features.hurst_rs = kernels.hurst_rs(&scratch.series, None).and_then(finite);
+        }
+        if n >= 3 {
+            fill_signed_quantities(history, (from, to), &mut scratch.signed_quantities);
+            features.kyle_lambda = kernels.kyle_lambda(&scratch.series, &scratch.signed_quantities).and_then(finite);
+        }
     }
+    scratch.release_large();
     features
+}
+
+/// The window as one segment, when it lies inside one history chunk.
+fn single_segment(history: &RecordHistory, from: u64, to: u64) -> Option<Segment<'_>> {
+    let mut segments = history.segments(from, to);
+    let first = segments.next()?;
+    segments.next().is_none().then_some(first)
 }
 
 /// `Some(x)` for a finite `x`: an estimator that cannot give a number gives null, never NaN.
@@ -182,11 +246,10 @@ fn finite(x: f64) -> Option<f64> {
     x.is_finite().then_some(x)
 }
 
-/// The features that are closed forms of the exact integer summary.
-fn exact_features(records: &WindowRecords<'_>, s: &IntegerSummary) -> WindowFeatures {
-    let n = records.len();
-    let (first_price, last_price) = (records.price[0], records.price[n - 1]);
-    let duration_us = records.time_us[n - 1] - records.time_us[0];
+/// The features that are closed forms of the exact integer summary of `n` records.
+fn exact_features(n: usize, s: &IntegerSummary) -> WindowFeatures {
+    let (first_price, last_price) = (s.first_price, s.last_price);
+    let duration_us = s.duration as i64;
     let positive = s.low > 0;
     let ratio = |numerator: i128, denominator: i128| (denominator != 0).then(|| numerator as f64 / denominator as f64);
     // vwap = turnover / volume exactly: integer quotient plus the fraction of the remainder.
@@ -201,11 +264,11 @@ fn exact_features(records: &WindowRecords<'_>, s: &IntegerSummary) -> WindowFeat
     let spread = ((gaps * s.gap_squares - sum_gaps * sum_gaps) as f64).sqrt();
     let log_ratio = |a: i64, b: i64| ((a - b) as f64 / b as f64).ln_1p();
     WindowFeatures {
-        trade_count: n as u64,
+        record_count: n as u64,
         duration_us: Some(duration_us),
-        intensity: (duration_us > 0).then(|| n as f64 / (duration_us as f64 * 1e-6)),
+        record_intensity: (duration_us > 0).then(|| n as f64 / (duration_us as f64 * 1e-6)),
         ofi: ratio(s.buy_volume - (s.volume - s.buy_volume), s.volume),
-        count_imbalance: ratio(2 * i128::from(s.buys) - n as i128, n as i128),
+        record_imbalance: ratio(2 * i128::from(s.buys) - n as i128, n as i128),
         vwap: vwap_raw.map(|(q, fraction)| (q as f64 + fraction) / crate::fixed_point::SCALE as f64),
         vwap_position: vwap_raw
             .filter(|_| range > 0)
@@ -227,25 +290,42 @@ fn exact_features(records: &WindowRecords<'_>, s: &IntegerSummary) -> WindowFeat
     }
 }
 
-/// Fills the `f64` columns: prices (raw, exact), and when prices are positive the
-/// log returns `ln(p_i/p_{i−1}) = ln_1p((p_i − p_{i−1})/p_{i−1})` with the signed quantity (in units,
-/// not raw) of record `i`.
-fn fill_scratch(records: &WindowRecords<'_>, scratch: &mut WindowScratch, positive: bool) {
-    scratch.prices.clear();
-    scratch.prices.extend(records.price.iter().map(|&p| p as f64));
-    scratch.returns.clear();
-    scratch.signed_quantities.clear();
-    if !positive {
-        return;
+/// The raw prices as `f64` (exact below 2^53).
+fn fill_prices(history: &RecordHistory, (from, to): (u64, u64), out: &mut Vec<f64>) {
+    out.clear();
+    for segment in history.segments(from, to) {
+        out.extend(segment.price.iter().map(|&p| p as f64));
     }
-    let pairs = records.price.windows(2);
-    scratch.returns.extend(pairs.map(|p| ((p[1] - p[0]) as f64 / p[0] as f64).ln_1p()));
-    let signed = records.quantity[1..].iter().zip(&records.is_buy[1..]);
-    let unit = crate::fixed_point::SCALE as f64;
-    scratch.signed_quantities.extend(signed.map(|(&q, &buy)| if buy { q as f64 / unit } else { -(q as f64) / unit }));
 }
 
-/// The window features of `records` under `config` (allocates a scratch; the pipeline reuses one).
+/// The log returns `ln(p_i/p_{i−1}) = ln_1p((p_i − p_{i−1})/p_{i−1})`, i = 2..n (prices positive).
+fn fill_returns(history: &RecordHistory, (from, to): (u64, u64), out: &mut Vec<f64>) {
+    out.clear();
+    let mut previous: Option<i64> = None;
+    for segment in history.segments(from, to) {
+        for &p in segment.price {
+            if let Some(q) = previous {
+                out.push(((p - q) as f64 / q as f64).ln_1p());
+            }
+            previous = Some(p);
+        }
+    }
+}
+
+/// The signed quantity (in units, not raw) of records i = 2..n: positive for a buy.
+fn fill_signed_quantities(history: &RecordHistory, (from, to): (u64, u64), out: &mut Vec<f64>) {
+    out.clear();
+    let unit = crate::fixed_point::SCALE as f64;
+    for segment in history.segments(from, to) {
+        let skip = usize::from(segment.position == from);
+        let records = segment.quantity.iter().zip(segment.packed).skip(skip);
+        out.extend(records.map(|(&q, &packed)| if is_buy(packed) { q as f64 / unit } else { -(q as f64) / unit }));
+    }
+}
+
+/// The window features of `records` under `config` (copies the records into a history first; the
+/// pipeline computes its windows in place).
 pub fn window_features(records: &WindowRecords<'_>, config: &FeatureConfig, kernels: &Kernels) -> WindowFeatures {
-    compute_window(records, config, kernels, &mut WindowScratch::default())
+    let history = RecordHistory::of_records(records);
+    compute_window(&history, (0, records.len() as u64), config, kernels, &mut WindowScratch::default())
 }

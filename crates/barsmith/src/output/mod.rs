@@ -1,8 +1,10 @@
-//! Writing bars: the CSV layout and atomic file output.
+//! Writing bars: the CSV layout, and output files that appear whole or not at all ([`file`]).
 
-use std::fs::File;
-use std::io::{self, BufWriter, Write};
-use std::path::{Path, PathBuf};
+mod file;
+
+pub use file::{AtomicFile, OutputFile, Transaction, abandon_uncommitted, same_file};
+
+use std::io::{self, Write};
 
 use barsmith_core::{RangeBar, SCALE, TURNOVER_SCALE, format_scaled_i128};
 
@@ -112,42 +114,4 @@ pub fn write_csv_bar_fields(out: &mut impl Write, bar: &RangeBar) -> io::Result<
         }
     }
     Ok(())
-}
-
-/// An output file that appears at its path only when [`AtomicFile::commit`] succeeds.
-///
-/// Bytes go to a temporary file in the same directory, renamed over the target at the end; a failed or
-/// interrupted run leaves no partial output (the temporary file is removed when dropped).
-#[derive(Debug)]
-pub struct AtomicFile {
-    target: PathBuf,
-    temp: tempfile::NamedTempFile,
-}
-
-impl AtomicFile {
-    /// Creates the temporary file beside `target`.
-    pub fn create(target: &Path) -> io::Result<AtomicFile> {
-        let dir = match target.parent() {
-            Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let temp = tempfile::Builder::new().prefix(&format!(".{name}.")).suffix(".partial").tempfile_in(dir)?;
-        Ok(AtomicFile { target: target.to_path_buf(), temp })
-    }
-
-    /// A buffered writer into the temporary file.
-    pub fn writer(&self) -> io::Result<BufWriter<File>> {
-        Ok(BufWriter::with_capacity(1 << 20, self.temp.as_file().try_clone()?))
-    }
-
-    /// Flushes to disk and renames the temporary file over the target.
-    pub fn commit(self) -> io::Result<()> {
-        // Temporary files are created private (0600); an output file gets the usual 0644.
-        #[cfg(unix)]
-        std::fs::set_permissions(self.temp.path(), std::os::unix::fs::PermissionsExt::from_mode(0o644))?;
-        self.temp.as_file().sync_all()?;
-        self.temp.persist(&self.target).map_err(|e| e.error)?;
-        Ok(())
-    }
 }

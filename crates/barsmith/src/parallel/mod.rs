@@ -1,0 +1,106 @@
+//! Exact parallel bars within one symbol: speculative shards joined by resynchronisation.
+//!
+//! A range bar opens on the record after the previous bar closed, so one symbol's bars look sequential. But
+//! two builders that start at different records fall into step: once both close a bar on the same record,
+//! the next bar opens on the same record in both and everything after is identical. So:
+//!
+//! 1. The stream is cut into contiguous shards ([`plan_shards`]: files, and byte ranges of large plain CSV
+//!    files cut at line ends).
+//! 2. Every shard runs in parallel from a fresh state ([`speculate`]), recording where its bars close and
+//!    keeping its first records.
+//! 3. In stream order, [`join`] replays the head of shard `j` from the true state after shard `j − 1` until
+//!    the replay closes a bar on a record where the speculative run closed one too and every later window lies
+//!    inside the shard; the speculative bars after that record are exact, and so is its end state. A replay
+//!    that never meets the speculative run covers the whole shard and is itself the output.
+//!
+//! The result is the one-pass result, byte for byte, for every split and thread count; `docs/PARALLEL.md`
+//! has the proof and the measured convergence distances. [`run_sharded`] runs the steps on the current rayon
+//! pool; [`run_batches`] does it for a stream held in memory.
+
+mod engine;
+mod files;
+mod shard;
+
+pub use engine::{DEFAULT_HEAD_RECORDS, PlainBoundaries, ShardBoundaries, ShardInputs, ShardStats, run_sharded};
+pub use files::{FileBoundaries, FileShard, FileShards, ShardOptions, plan_shards};
+pub use shard::{BatchesSource, Convergence, Joined, Speculation, SpeculativeRun, TradeSource, join, speculate};
+
+use barsmith_core::TradeBatch;
+
+use crate::error::Error;
+use crate::pipeline::{BarConsumer, BarPipeline};
+
+/// Shards held in memory: each shard is a list of batches.
+#[derive(Debug, Clone, Copy)]
+pub struct MemoryShards<'a> {
+    shards: &'a [Vec<TradeBatch>],
+}
+
+impl<'a> MemoryShards<'a> {
+    /// The shards, in stream order.
+    pub fn new(shards: &'a [Vec<TradeBatch>]) -> MemoryShards<'a> {
+        MemoryShards { shards }
+    }
+}
+
+impl ShardInputs for MemoryShards<'_> {
+    fn len(&self) -> usize {
+        self.shards.len()
+    }
+
+    fn open(&self, index: usize, _replay: bool) -> Result<Box<dyn TradeSource + '_>, Error> {
+        Ok(Box::new(BatchesSource::new(&self.shards[index])))
+    }
+}
+
+/// Runs a stream held in memory as `shards` (each a list of batches) on the current rayon pool: `consumer`
+/// gets exactly what [`BarPipeline::push_batch`] over the concatenation would give it, and `pipeline` ends in
+/// the same state. `head_records` is how many records of each shard the join can replay without reading the
+/// shard again ([`DEFAULT_HEAD_RECORDS`]).
+pub fn run_batches<C: BarConsumer + Send>(
+    shards: &[Vec<TradeBatch>],
+    pipeline: &mut BarPipeline,
+    consumer: &mut C,
+    head_records: usize,
+) -> Result<ShardStats, Error> {
+    run_sharded(&MemoryShards::new(shards), &mut PlainBoundaries, pipeline, consumer, head_records)
+}
+
+/// What the run's hook did with one symbol's stream.
+#[derive(Debug)]
+pub(crate) struct FedStream {
+    /// The id gaps between files, as one pass reports them.
+    pub(crate) gaps: barsmith_ingest::IdGaps,
+    /// Exact duplicates `dedupe` dropped.
+    pub(crate) dropped_duplicates: u64,
+    /// What the shards did.
+    pub(crate) stats: ShardStats,
+}
+
+/// Threads each of `streams` symbols gets out of `threads`: the symbols run in parallel, and a symbol uses
+/// shards when it has more than one.
+pub(crate) fn threads_per_stream(threads: usize, streams: usize) -> usize {
+    (threads / streams.max(1)).max(1)
+}
+
+/// The run's hook: feeds one symbol's files to `pipeline` in shards on `threads` threads of the current rayon
+/// pool. `Ok(None)` when the stream cannot be cut (standard input, one compressed file, one thread): the
+/// caller reads it in one pass.
+pub(crate) fn feed_stream<C: BarConsumer + Send>(
+    files: &[std::path::PathBuf],
+    ingest: &barsmith_ingest::IngestOptions,
+    pipeline: &mut BarPipeline,
+    consumer: &mut C,
+    progress: &dyn crate::run::Progress,
+    threads: usize,
+) -> Result<Option<FedStream>, Error> {
+    let plan = plan_shards(files, ingest, ShardOptions::new(threads))?;
+    if plan.len() < 2 {
+        return Ok(None);
+    }
+    let inputs = FileShards::new(&plan, ingest, progress);
+    let mut boundaries = FileBoundaries::new(&inputs, files);
+    let stats = run_sharded(&inputs, &mut boundaries, pipeline, consumer, DEFAULT_HEAD_RECORDS)?;
+    let (gaps, dropped_duplicates) = boundaries.finish();
+    Ok(Some(FedStream { gaps, dropped_duplicates, stats }))
+}

@@ -1,0 +1,77 @@
+//! The checkpoint file of a run: every (symbol, threshold)'s state, as versioned JSON.
+
+use std::io::Write;
+use std::path::Path;
+
+use barsmith_core::features::FeatureCheckpoint;
+
+use crate::error::{Error, ErrorKind};
+use crate::output::AtomicFile;
+
+/// Checkpoint file layout (versioned JSON).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct CheckpointFile {
+    version: u32,
+    streams: Vec<StreamCheckpoint>,
+}
+
+/// One (symbol, threshold)'s state.
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
+pub(crate) struct StreamCheckpoint {
+    /// The symbol; `null` for a stream without one.
+    pub(crate) symbol: Option<String>,
+    pub(crate) threshold_dbps: u32,
+    pub(crate) state: FeatureCheckpoint,
+}
+
+const CHECKPOINT_FILE_VERSION: u32 = 1;
+
+fn failure(path: &Path, reason: String) -> Error {
+    Error::new(ErrorKind::Checkpoint { path: path.to_path_buf(), reason })
+}
+
+/// Reads a checkpoint file.
+pub(crate) fn read_checkpoints(path: &Path) -> Result<Vec<StreamCheckpoint>, Error> {
+    let text = std::fs::read_to_string(path).map_err(|e| failure(path, e.to_string()))?;
+    let file: CheckpointFile = serde_json::from_str(&text).map_err(|e| {
+        failure(path, format!("not a barsmith checkpoint file ({e}); pass the file --checkpoint-out wrote"))
+    })?;
+    if file.version != CHECKPOINT_FILE_VERSION {
+        return Err(failure(
+            path,
+            format!("version {} is not supported (this build reads {CHECKPOINT_FILE_VERSION})", file.version),
+        ));
+    }
+    Ok(file.streams)
+}
+
+/// What a checkpoint file holds, for messages: `BTCUSDT at 250, 500 dbps; ETHUSDT at 250 dbps`.
+pub(crate) fn describe(streams: &[StreamCheckpoint]) -> String {
+    let mut parts: Vec<(String, Vec<u32>)> = Vec::new();
+    for stream in streams {
+        let symbol = stream.symbol.clone().unwrap_or_else(|| "(no symbol)".to_string());
+        match parts.iter_mut().find(|(s, _)| *s == symbol) {
+            Some((_, dbps)) => dbps.push(stream.threshold_dbps),
+            None => parts.push((symbol, vec![stream.threshold_dbps])),
+        }
+    }
+    let parts: Vec<String> = parts
+        .into_iter()
+        .map(|(symbol, dbps)| {
+            format!("{symbol} at {} dbps", dbps.iter().map(u32::to_string).collect::<Vec<_>>().join(", "))
+        })
+        .collect();
+    if parts.is_empty() { "no stream".to_string() } else { parts.join("; ") }
+}
+
+/// Writes the checkpoint file into `file` (committed with the run).
+pub(crate) fn write_checkpoints(file: AtomicFile, path: &Path, streams: Vec<StreamCheckpoint>) -> Result<(), Error> {
+    let checkpoint = CheckpointFile { version: CHECKPOINT_FILE_VERSION, streams };
+    let text = serde_json::to_string(&checkpoint).map_err(|e| failure(path, e.to_string()))?;
+    let output_error = |e| Error::from_output(path, e);
+    let mut writer = file.writer().map_err(output_error)?;
+    writer.write_all(text.as_bytes()).map_err(output_error)?;
+    writer.flush().map_err(output_error)?;
+    drop(writer);
+    file.commit().map_err(output_error)
+}

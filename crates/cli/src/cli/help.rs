@@ -1,0 +1,64 @@
+//! Help texts: one example per command, the feature groups and lookback forms, the long version.
+
+/// After `barsmith --help`.
+pub const MAIN_EXAMPLE: &str = "\
+Example:
+  barsmith bars --threshold-dbps 250 BTCUSDT-aggTrades-2026-01-01.zip -o bars.parquet
+
+Output columns: docs/OUTPUT.md. Inputs and their errors: docs/INGEST.md.";
+
+/// After `barsmith bars --help`.
+pub const BARS_AFTER_HELP: &str = "\
+Feature groups (--features, default bar,intra,lookback; `none` for bars only):
+  bar       10 columns from the bar's own totals (ofi, price_impact, trade_intensity, ...)
+  intra     19 intra_* columns over the bar's own records (PE, Hurst, Kyle lambda, ...)
+  lookback  19 lookback_* columns over the records before the bar's open
+  --no-pe and --no-hurst drop the permutation-entropy and Hurst columns of intra and lookback.
+
+Lookback forms (--lookback, default count:500):
+  count:N     the N records before the bar's opening record
+  time:D      the records in the D before the open (D: 500ms, 30s, 5m, 1h)
+  bars:K      the records of the K bars before this one
+
+Threshold: --threshold-dbps T closes a bar when a price moves T dbps (T/100000 of the open) away from the
+open, up or down; so high - low can reach twice the threshold.
+
+Example:
+  barsmith bars --threshold-dbps 250,500 data/ -o out/            # one file per symbol and threshold
+  barsmith bars --threshold-dbps 10 trades.csv.zst -o bars.csv    # one stream, one file, no symbol needed
+
+Columns: docs/OUTPUT.md.";
+
+/// After `barsmith gen --help`.
+pub const GEN_EXAMPLE: &str = "\
+Example:
+  barsmith gen --days 1 --seed 7 -o SYNTHUSDT-aggTrades-2026-01-01.csv.zst";
+
+/// After `barsmith kernel --help`.
+pub const KERNEL_EXAMPLE: &str = "\
+Example:
+  barsmith kernel dfa --backend avx2 returns.txt    # whitespace-separated returns (increments)";
+
+/// After `barsmith plot --help`.
+pub const PLOT_EXAMPLE: &str = "\
+Example:
+  barsmith plot out/BTCUSDT-250dbps-2026-01-01.parquet -o chart.png --last 300 --feature intra_ofi";
+
+/// After `barsmith cpu --help`.
+pub const CPU_EXAMPLE: &str = "\
+Example:
+  barsmith cpu";
+
+/// `0.1.0 (commit abc123def456)` and, on the following lines, the compiled backends and the automatic choice.
+pub fn long_version() -> String {
+    let report = barsmith::kernels::cpu_report();
+    let names = |list: &[barsmith::kernels::Backend]| list.iter().map(|b| b.name()).collect::<Vec<_>>().join(" ");
+    format!(
+        "{} (commit {})\nbackends: {} (compiled), {} (available on this CPU)\nautomatic: {}",
+        env!("CARGO_PKG_VERSION"),
+        env!("BARSMITH_GIT_COMMIT"),
+        names(&report.compiled),
+        names(&report.available),
+        report.automatic.name()
+    )
+}

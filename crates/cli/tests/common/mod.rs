@@ -1,0 +1,121 @@
+//! Helpers shared by the CLI tests (to move into `barsmith-test-support` once it exists on main).
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use barsmith::generate::{GenConfig, GenFormat, write_trades};
+
+/// The `barsmith` binary, with `BARSMITH_BACKEND` cleared.
+pub fn command() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_barsmith"));
+    command.env_remove("BARSMITH_BACKEND");
+    command
+}
+
+/// Runs `barsmith ARGS` to completion.
+pub fn barsmith(args: &[&str]) -> Output {
+    command().args(args).output().expect("run barsmith")
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// The lines of stderr that are errors: each error is said once, on one line.
+pub fn error_line(output: &Output) -> String {
+    let text = stderr(output);
+    let lines: Vec<&str> = text.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(lines.len(), 1, "one error line expected: {text}");
+    assert_eq!(text.lines().count(), 1, "nothing but the error: {text}");
+    lines[0].to_string()
+}
+
+pub fn workspace_file(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(relative)
+}
+
+/// The bundled fixture.
+pub fn fixture() -> PathBuf {
+    workspace_file("fixtures/SYNTHUSDT-aggTrades-2026-01-01.csv")
+}
+
+pub fn s(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+/// Generated trades for day `day` (1-based) of January 2026, continuing the previous day's ids and times.
+pub fn day_config(seed: u64, day: u32, trades_per_day: u64) -> GenConfig {
+    GenConfig {
+        seed,
+        trades: trades_per_day,
+        start_time_us: 1_767_225_600_000_000 + i64::from(day - 1) * 86_400_000_000,
+        first_agg_trade_id: 1_000_000 + i64::from(day - 1) * trades_per_day as i64,
+        first_trade_id: 10_000_000 + i64::from(day - 1) * 10 * trades_per_day as i64,
+        ..GenConfig::default()
+    }
+}
+
+/// Generated trades as CSV text.
+pub fn csv_of(config: &GenConfig) -> Vec<u8> {
+    let mut csv = Vec::new();
+    write_trades(&mut csv, config, GenFormat::Spot).unwrap();
+    csv
+}
+
+/// Writes `trades` generated records as a Binance daily zip archive holding one CSV.
+pub fn write_daily_zip(dir: &Path, symbol: &str, day: u32, config: &GenConfig) -> PathBuf {
+    let stem = format!("{symbol}-aggTrades-2026-01-{day:02}");
+    let path = dir.join(format!("{stem}.zip"));
+    write_zip(&path, &format!("{stem}.csv"), &csv_of(config));
+    path
+}
+
+/// A zip archive holding one member.
+pub fn write_zip(path: &Path, member: &str, bytes: &[u8]) {
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    zip.start_file(member, options).unwrap();
+    zip.write_all(bytes).unwrap();
+    zip.finish().unwrap();
+}
+
+/// Daily archives for `symbols`, each day continuing the previous one's ids, prices and times.
+pub fn write_month(dir: &Path, symbols: &[&str], days: u32, trades_per_day: u64) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for (index, symbol) in symbols.iter().enumerate() {
+        for day in 1..=days {
+            let config = day_config(100 * index as u64 + u64::from(day), day, trades_per_day);
+            files.push(write_daily_zip(dir, symbol, day, &config));
+        }
+    }
+    files
+}
+
+/// Every file under `dir` (recursively), relative names.
+pub fn tree(dir: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(current) = stack.pop() {
+        for entry in std::fs::read_dir(&current).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() && !path.is_symlink() {
+                stack.push(path.clone());
+            }
+            found.push(path.strip_prefix(dir).unwrap().display().to_string());
+        }
+    }
+    found.sort();
+    found
+}
+
+pub fn read_dir_sorted(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap()))
+        .collect();
+    files.sort();
+    files
+}

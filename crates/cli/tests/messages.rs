@@ -1,0 +1,221 @@
+//! Issue 18 "errors that say what is wrong, once", issue 12's help and version, and the small commands:
+//! every refusal is one line naming the flag or file, the offending text and what to do.
+
+mod common;
+
+use std::io::Write;
+use std::path::Path;
+use std::process::Stdio;
+
+use common::{barsmith, command, csv_of, day_config, error_line, fixture, s, stderr, tree, write_daily_zip};
+
+fn bars_fails(extra: &[&str]) -> String {
+    let mut args = vec!["bars", "--threshold-dbps", "10", s(&fixture()).to_owned().leak()];
+    args.extend(extra);
+    let output = barsmith(&args);
+    assert_eq!(output.status.code(), Some(2), "{extra:?}: {}", stderr(&output));
+    error_line(&output)
+}
+
+#[test]
+fn flag_values_are_echoed_under_the_flag_name() {
+    let line = bars_fails(&["--features", "bar,none"]);
+    assert!(line.contains("--features bar,none") && line.contains("`none` cannot be combined"), "{line}");
+    let line = bars_fails(&["--features", "bar,intr"]);
+    assert!(line.contains("unknown group \"intr\""), "{line}");
+    let line = bars_fails(&["--threads", "0"]);
+    assert!(line.contains("--threads 0"), "{line}");
+    let line = bars_fails(&["--pe-order", "9"]);
+    assert!(line.contains("--pe-order 9") && !line.contains("pe_order"), "{line}");
+    let line = bars_fails(&["--lookback", "count:0"]);
+    assert!(line.contains("--lookback count:0"), "{line}");
+    let line = bars_fails(&["-o", "bars.txt"]);
+    assert!(line.contains("unknown output extension .txt"), "{line}");
+    let output = barsmith(&["kernel", "pe", "--order", "9", "--delay", "0", "-"]);
+    assert_eq!(output.status.code(), Some(2));
+    let line = error_line(&output);
+    assert!(
+        line.contains("--order 9 must be between 2 and 7") && line.contains("--delay 0 must be at least 1"),
+        "{line}"
+    );
+}
+
+#[test]
+fn compressed_and_upper_case_csv_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let golden = std::fs::read(common::workspace_file("fixtures/cli/SYNTHUSDT-10dbps.csv")).unwrap();
+    for name in ["bars.csv.zst", "BARS.CSV", "bars.csv.gz"] {
+        let out = dir.path().join(name);
+        let output = barsmith(&["bars", "--threshold-dbps", "10", s(&fixture()), "-o", s(&out), "-q"]);
+        assert!(output.status.success(), "{name}: {}", stderr(&output));
+        let bytes = std::fs::read(&out).unwrap();
+        let text = match name {
+            "bars.csv.zst" => zstd::decode_all(&bytes[..]).unwrap(),
+            "bars.csv.gz" => {
+                let mut text = Vec::new();
+                std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut text).unwrap();
+                text
+            }
+            _ => bytes,
+        };
+        assert!(text == golden, "{name}");
+    }
+    let output = barsmith(&["gen", "--trades", "10", "-o", s(&dir.path().join("trades.json"))]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(error_line(&output).contains("unknown extension"));
+}
+
+#[test]
+fn checkpoint_refusals_name_the_setting_and_covered_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let day1 = write_daily_zip(dir.path(), "CCCUSDT", 1, &day_config(3, 1, 8_000));
+    let day2 = write_daily_zip(dir.path(), "CCCUSDT", 2, &day_config(3, 2, 8_000));
+    let checkpoint = dir.path().join("day1.json");
+    let output =
+        barsmith(&["bars", "--threshold-dbps", "10", s(&day1), "-o", "-", "-q", "--checkpoint-out", s(&checkpoint)]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let resume = |extra: &[&str], input: &Path| {
+        let mut args = vec!["bars", "--threshold-dbps", "10", s(input), "-o", "-", "--checkpoint-in", s(&checkpoint)];
+        args.extend(extra);
+        barsmith(&args)
+    };
+    let output = resume(&["--lookback", "time:30s"], &day2);
+    assert_eq!(output.status.code(), Some(2));
+    let line = error_line(&output);
+    assert!(line.contains("--lookback: checkpoint count:500, this run time:30s"), "{line}");
+    let output = resume(&[], &day1);
+    assert_eq!(output.status.code(), Some(2));
+    let line = error_line(&output);
+    assert!(line.contains("at or before the checkpoint's last record") && line.contains("processed already"), "{line}");
+    // A threshold the checkpoint does not hold starts fresh, with a note (also under -q).
+    let output = barsmith(&[
+        "bars",
+        "--threshold-dbps",
+        "10,20",
+        s(&day2),
+        "-o",
+        s(&dir.path().join("out")),
+        "-q",
+        "--checkpoint-in",
+        s(&checkpoint),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stderr(&output).contains("CCCUSDT at 20 dbps: not in"), "{}", stderr(&output));
+}
+
+#[test]
+fn quiet_keeps_warnings_and_dedupe_reports_what_it_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut first = csv_of(&day_config(4, 1, 3_000));
+    let lines: Vec<&[u8]> = first.split_inclusive(|&b| b == b'\n').collect();
+    let repeated = [lines[0], lines[1], lines[1], lines[2]].concat();
+    let rest: Vec<u8> = lines[3..].concat();
+    first = [repeated, rest].concat();
+    let day1 = dir.path().join("DDDUSDT-aggTrades-2026-01-01.csv");
+    std::fs::write(&day1, &first).unwrap();
+    // Day 3 follows day 1: the ids of day 2 are missing.
+    let day3 = dir.path().join("DDDUSDT-aggTrades-2026-01-03.csv");
+    std::fs::write(&day3, csv_of(&day_config(4, 3, 3_000))).unwrap();
+    let output = barsmith(&["bars", "--threshold-dbps", "10", "--dedupe", s(&day1), s(&day3), "-o", "-", "-q"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let messages = stderr(&output);
+    assert!(messages.contains("--dedupe dropped 1 exact duplicate record"), "{messages}");
+    assert!(messages.contains("warning: DDDUSDT: 1 agg_trade_id gap(s)"), "{messages}");
+    assert!(!messages.contains("trades/s"), "no summary under -q: {messages}");
+}
+
+#[test]
+fn help_has_an_example_everywhere_and_bars_help_lists_groups_and_lookbacks() {
+    for args in [
+        vec!["--help"],
+        vec!["bars", "--help"],
+        vec!["gen", "--help"],
+        vec!["kernel", "--help"],
+        vec!["plot", "--help"],
+        vec!["cpu", "--help"],
+    ] {
+        let output = barsmith(&args);
+        assert!(output.status.success());
+        let text = String::from_utf8(output.stdout).unwrap();
+        assert!(text.contains("Example:\n  barsmith "), "{args:?}: {text}");
+        assert!(!text.contains("width"), "{args:?}: the threshold is not a width");
+    }
+    let text = String::from_utf8(barsmith(&["bars", "--help"]).stdout).unwrap();
+    for needle in ["bar,intra,lookback", "intra  ", "count:N", "time:D", "bars:K", "default count:500"] {
+        assert!(text.contains(needle), "{needle}: {text}");
+    }
+    let text = String::from_utf8(barsmith(&["kernel", "--help"]).stdout).unwrap();
+    assert!(text.contains("increments (returns, not prices)"), "{text}");
+}
+
+#[test]
+fn version_names_the_commit_and_the_backends() {
+    let output = barsmith(&["--version"]);
+    assert!(output.status.success());
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.starts_with(&format!("barsmith {} (commit ", env!("CARGO_PKG_VERSION"))), "{text}");
+    assert!(text.contains("backends: scalar") && text.contains("automatic: "), "{text}");
+}
+
+#[test]
+fn kernel_input_must_be_numbers_and_output_is_the_bars_format() {
+    let run = |kernel: &str, input: &str| {
+        let mut child = command()
+            .args(["kernel", kernel, "-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    for (kernel, input, needle) in [("dfa", "", "no numbers"), ("rs", "0.1 NaN 0.2", "\"NaN\" is not a finite number")]
+    {
+        let output = run(kernel, input);
+        assert_eq!(output.status.code(), Some(2), "{kernel}");
+        assert!(error_line(&output).contains(needle), "{}", stderr(&output));
+    }
+    let series: Vec<String> = (0..200).map(|i| format!("{}", ((i * 7919) % 101) as f64 / 50.0 - 1.0)).collect();
+    let output = run("pe", &series.join(" "));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = String::from_utf8(output.stdout).unwrap();
+    let value: f64 = text.trim().parse().unwrap();
+    assert_eq!(text.trim(), format!("{value}"), "shortest round-trip text, no exponent");
+}
+
+#[test]
+fn gen_days_bounds_the_file_to_its_date_and_tick_sets_the_grid() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("SYNTHUSDT-aggTrades-2026-01-01.csv");
+    let output = barsmith(&["gen", "--days", "1", "--tick", "0.5", "--seed", "2", "-o", s(&out)]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = std::fs::read_to_string(&out).unwrap();
+    let start = 1_767_225_600_000_000i64;
+    let rows: Vec<Vec<&str>> = text.lines().map(|l| l.split(',').collect()).collect();
+    assert!(rows.len() > 100_000, "a day of trades: {}", rows.len());
+    for row in &rows {
+        let time: i64 = row[5].parse().unwrap();
+        assert!((start..start + 86_400_000_000).contains(&time), "{time}");
+        let price: f64 = row[1].parse().unwrap();
+        assert_eq!((price * 2.0).fract(), 0.0, "{price} is on the 0.5 grid");
+    }
+    assert_eq!(tree(dir.path()).len(), 1);
+}
+
+#[test]
+fn a_long_table_on_a_terminal_gets_a_hint_on_stderr_and_a_pipe_does_not() {
+    let bars = format!("{} bars --threshold-dbps 10 {} -o -", env!("CARGO_BIN_EXE_barsmith"), s(&fixture()));
+    // `script` (util-linux) runs the command on a pseudo-terminal.
+    let output = std::process::Command::new("script")
+        .args(["-qec", &bars, "/dev/null"])
+        .env_remove("BARSMITH_BACKEND")
+        .output()
+        .expect("`script` (util-linux) runs the command on a terminal");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("rows went to the terminal; the columns are described in docs/OUTPUT.md"), "{text}");
+    let piped = barsmith(&["bars", "--threshold-dbps", "10", s(&fixture()), "-o", "-"]);
+    assert!(piped.status.success());
+    assert!(!stderr(&piped).contains("docs/OUTPUT.md"), "{}", stderr(&piped));
+}

@@ -1,0 +1,183 @@
+//! Issue 18, data safety: what `-o` is pointed at is never destroyed, an input is never overwritten, and a
+//! run is atomic as a whole (a failure, an unwritable checkpoint path, SIGINT or SIGTERM leave nothing).
+
+mod common;
+
+use std::io::Write;
+use std::os::unix::fs::FileTypeExt;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use common::{barsmith, command, error_line, fixture, s, stderr, tree, workspace_file, write_month};
+
+fn golden() -> Vec<u8> {
+    std::fs::read(workspace_file("fixtures/cli/SYNTHUSDT-10dbps.csv")).unwrap()
+}
+
+fn bars_to(output: &Path) -> std::process::Output {
+    barsmith(&["bars", "--threshold-dbps", "10", s(&fixture()), "-o", s(output), "-q"])
+}
+
+#[test]
+fn a_device_is_written_through_not_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let device = dir.path().join("null");
+    let made = std::process::Command::new("mknod").args([s(&device), "c", "1", "3"]).status().unwrap();
+    assert!(made.success(), "mknod needs root (CI runs as root)");
+    let output = bars_to(&device);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(std::fs::symlink_metadata(&device).unwrap().file_type().is_char_device(), "the device was replaced");
+    assert_eq!(tree(dir.path()), ["null"], "no temporary file left");
+}
+
+#[test]
+fn a_fifo_is_written_through_not_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(fifo).unwrap())
+    };
+    let output = bars_to(&fifo);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(reader.join().unwrap() == golden(), "the reader got the bars");
+    assert!(std::fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo(), "the FIFO was replaced");
+}
+
+#[test]
+fn a_symlink_is_followed_and_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("real")).unwrap();
+    let target = dir.path().join("real/bars.csv");
+    std::fs::write(&target, "yesterday").unwrap();
+    let link = dir.path().join("bars.csv");
+    std::os::unix::fs::symlink("real/bars.csv", &link).unwrap();
+    let output = bars_to(&link);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink(), "the link was replaced");
+    assert!(std::fs::read(&target).unwrap() == golden(), "the link's target holds the bars");
+    assert_eq!(tree(dir.path()), ["bars.csv", "real", "real/bars.csv"]);
+}
+
+#[test]
+fn an_output_or_checkpoint_that_is_an_input_is_refused_before_reading() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("trades.csv");
+    std::fs::copy(fixture(), &input).unwrap();
+    let alias = dir.path().join("alias.csv");
+    std::os::unix::fs::symlink(&input, &alias).unwrap();
+    let other_spelling = dir.path().join("sub/../trades.csv");
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    let original = std::fs::read(&input).unwrap();
+    for extra in [
+        vec!["-o", s(&input)],
+        vec!["-o", s(&alias)],
+        vec!["-o", s(&other_spelling)],
+        vec!["-o", "-", "--checkpoint-out", s(&alias)],
+    ] {
+        let mut args = vec!["bars", "--threshold-dbps", "10", s(&input)];
+        args.extend(&extra);
+        let output = barsmith(&args);
+        assert_eq!(output.status.code(), Some(2), "{extra:?}: {}", stderr(&output));
+        let line = error_line(&output);
+        assert!(line.contains("is the input") && line.contains("trades.csv"), "{line}");
+        assert!(output.stdout.is_empty(), "nothing was built: {extra:?}");
+        assert_eq!(std::fs::read(&input).unwrap(), original, "{extra:?}: the input changed");
+    }
+}
+
+#[test]
+fn one_bad_symbol_commits_no_output_and_creates_no_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = dir.path().join("in");
+    std::fs::create_dir(&inputs).unwrap();
+    write_month(&inputs, &["AAAUSDT", "BBBUSDT"], 2, 5_000);
+    // BBBUSDT's second day is cut in the middle of its archive.
+    let bad = inputs.join("BBBUSDT-aggTrades-2026-01-02.zip");
+    let bytes = std::fs::read(&bad).unwrap();
+    std::fs::write(&bad, &bytes[..bytes.len() - 40]).unwrap();
+    let out = dir.path().join("out/nested");
+    let checkpoint = dir.path().join("state/checkpoint.json");
+    let output = barsmith(&[
+        "bars",
+        "--threshold-dbps",
+        "10,20",
+        s(&inputs),
+        "-o",
+        s(&out),
+        "--checkpoint-out",
+        s(&checkpoint),
+        "--threads",
+        "2",
+    ]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("BBBUSDT-aggTrades-2026-01-02.zip"), "{}", stderr(&output));
+    assert_eq!(tree(dir.path()).iter().filter(|p| !p.starts_with("in")).count(), 0, "{:?}", tree(dir.path()));
+}
+
+#[test]
+fn a_checkpoint_in_a_missing_directory_is_created_with_the_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("bars.csv");
+    let checkpoint = dir.path().join("state/daily/checkpoint.json");
+    let output =
+        barsmith(&["bars", "--threshold-dbps", "10", s(&fixture()), "-o", s(&out), "--checkpoint-out", s(&checkpoint)]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(std::fs::read(&out).unwrap() == golden());
+    assert!(std::fs::read_to_string(&checkpoint).unwrap().starts_with("{\"version\":1"));
+}
+
+#[test]
+fn an_unusable_checkpoint_path_fails_before_any_work() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("file"), "not a directory").unwrap();
+    let out = dir.path().join("bars.csv");
+    let checkpoint = dir.path().join("file/checkpoint.json");
+    let output =
+        barsmith(&["bars", "--threshold-dbps", "10", s(&fixture()), "-o", s(&out), "--checkpoint-out", s(&checkpoint)]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let line = error_line(&output);
+    assert!(line.contains("file/checkpoint.json") && line.contains("not a directory"), "{line}");
+    assert_eq!(tree(dir.path()), ["file"], "no output, no temporary file");
+}
+
+/// Starts a run that reads standard input, feeds it some trades and keeps it open (the run cannot end), waits
+/// until its temporary outputs exist, sends `signal`, and checks the exit code and that nothing is left.
+fn interrupt(signal: &str, expected_code: i32) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let checkpoint = dir.path().join("checkpoint.json");
+    let mut child = command()
+        .args(["bars", "--threshold-dbps", "5,10", "--symbol", "X", "-", "-o", s(&out)])
+        .args(["--checkpoint-out", s(&checkpoint)])
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(&common::csv_of(&common::day_config(1, 1, 20_000))).unwrap();
+    let started = Instant::now();
+    while tree(dir.path()).iter().filter(|name| name.ends_with(".partial")).count() < 3 {
+        assert!(child.try_wait().unwrap().is_none(), "the run ended before it could be interrupted");
+        assert!(started.elapsed() < Duration::from_secs(60), "no temporary output appeared");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    let killed = std::process::Command::new("kill").args([signal, &child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    drop(stdin);
+    assert_eq!(status.code(), Some(expected_code), "{status:?}");
+    assert_eq!(tree(dir.path()), Vec::<String>::new(), "temporary files or outputs left");
+}
+
+#[test]
+fn sigint_removes_temporary_files_and_exits_130() {
+    interrupt("-INT", 130);
+}
+
+#[test]
+fn sigterm_removes_temporary_files_and_exits_143() {
+    interrupt("-TERM", 143);
+}
