@@ -62,6 +62,10 @@ pgo:
 pgo-one backend:
     PGO_COMMAND="just pgo-one {{backend}}" tools/pgo/pgo.sh one {{backend}}
 
+# Build the CLI with one PGO profile merged from the standard workloads (every backend) and install it (~/.cargo/bin).
+release-pgo:
+    tools/pgo/pgo.sh release
+
 # Remove the PGO builds, profiles, workload and reports (target/pgo).
 pgo-clean:
     tools/pgo/pgo.sh clean

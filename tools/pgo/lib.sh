@@ -8,8 +8,26 @@ fail() {
     exit 1
 }
 
-# Threshold list, lookback and thread count of every workload run (all feature groups are on by default).
+# Two workloads (PGO_WORKLOADS picks them):
+# * features: the seed's tiers with every feature group (the kernels dominate);
+# * ingest: bar-level features only, from a 3 M-trade .zip and the same trades as .csv.zst (the parser and the
+#   decoders dominate).
 WORKLOAD_ARGS=(--threshold-dbps 250,50 --features bar,intra,lookback --lookback count:500 --threads 1 -q)
+INGEST_ARGS=(--threshold-dbps 250,50 --features bar --threads 1 -q)
+INGEST_TRADES=3000000
+
+workloads() {
+    echo "${PGO_WORKLOADS:-features ingest}"
+}
+
+# The arguments of one workload's runs, for the report.
+workload_command() {
+    case $1 in
+        features) echo "barsmith bars ${WORKLOAD_ARGS[*]} --backend B, tiers ${PGO_TIERS:-1 2 3}" ;;
+        ingest) echo "barsmith bars ${INGEST_ARGS[*]} --backend B, on the .zip then the .csv.zst of $INGEST_TRADES trades" ;;
+        *) fail "unknown workload $1 (features, ingest)" ;;
+    esac
+}
 
 # `wide` fixes its instruction set at compile time, so it gets its own flag set ("flavour").
 flavour_of() {
@@ -103,12 +121,57 @@ make_workload() {
     echo "$stamp" >"$dir/stamp"
 }
 
-# run_workload BINARY BACKEND: every tier in PGO_TIERS through `barsmith bars`, backend forced.
+# The ingest workload: INGEST_TRADES trades as a Binance-style .zip (Debian's `zip`, deflate level 6) and as
+# .csv.zst; a 300 k-trade .zip for the instruction counts. Generated once, like the tiers.
+make_ingest_workload() {
+    local gen=$1 dir=$PGO/workload/ingest stamp name
+    stamp="ingest-v1-$INGEST_TRADES"
+    if [[ -f $dir/stamp && $(cat "$dir/stamp") == "$stamp" ]]; then
+        return
+    fi
+    command -v zip >/dev/null || fail "the ingest workload needs Debian's zip (apt-get install zip; just setup does it)"
+    note "generating the ingest workload into ${dir#"$ROOT"/}"
+    rm -rf "$dir"
+    mkdir -p "$dir/zip" "$dir/zst" "$dir/small"
+    name=GENUSDT-aggTrades-2026-01-01
+    "$gen" gen --trades "$INGEST_TRADES" --seed 404 -o "$dir/$name.csv"
+    (cd "$dir" && zip -q -6 "zip/$name.zip" "$name.csv")
+    zstd -q -3 "$dir/$name.csv" -o "$dir/zst/$name.csv.zst" 2>/dev/null ||
+        "$gen" gen --trades "$INGEST_TRADES" --seed 404 -o "$dir/zst/$name.csv.zst"
+    rm "$dir/$name.csv"
+    "$gen" gen --trades 300000 --seed 405 -o "$dir/$name.csv"
+    (cd "$dir" && zip -q -6 "small/$name.zip" "$name.csv")
+    rm "$dir/$name.csv"
+    echo "$stamp" >"$dir/stamp"
+}
+
+# run_workload BINARY BACKEND [WORKLOAD...]: the workloads (default: all of `workloads`), backend forced.
 run_workload() {
-    local bin=$1 backend=$2 tier out=$PGO/out
-    mkdir -p "$out"
-    for tier in ${PGO_TIERS:-1 2 3}; do
-        "$bin" bars "${WORKLOAD_ARGS[@]}" --backend "$backend" -o "$out/" "$PGO/workload/tier$tier/" ||
-            fail "barsmith bars failed on tier $tier with $bin --backend $backend"
+    local bin=$1 backend=$2 workload list
+    shift 2
+    list=("$@")
+    if ((${#list[@]} == 0)); then read -ra list <<<"$(workloads)"; fi
+    for workload in "${list[@]}"; do
+        run_one_workload "$bin" "$backend" "$workload"
     done
+}
+
+run_one_workload() {
+    local bin=$1 backend=$2 workload=$3 tier input out=$PGO/out
+    mkdir -p "$out"
+    case $workload in
+        features)
+            for tier in ${PGO_TIERS:-1 2 3}; do
+                "$bin" bars "${WORKLOAD_ARGS[@]}" --backend "$backend" -o "$out/" "$PGO/workload/tier$tier/" ||
+                    fail "barsmith bars failed on tier $tier with $bin --backend $backend"
+            done
+            ;;
+        ingest)
+            for input in zip zst; do
+                "$bin" bars "${INGEST_ARGS[@]}" --backend "$backend" -o "$out/" "$PGO/workload/ingest/$input/" ||
+                    fail "barsmith bars failed on the ingest $input input with $bin --backend $backend"
+            done
+            ;;
+        *) fail "unknown workload $workload (features, ingest)" ;;
+    esac
 }

@@ -16,22 +16,27 @@ binary_of_variant() {
     esac
 }
 
-# Prints "WALL CPU" seconds (CPU = user + system) of one run of the workload.
+# Prints "WALL CPU" seconds (CPU = user + system) of one run of one workload.
 time_workload() {
-    local bin=$1 backend=$2 timing
+    local bin=$1 backend=$2 workload=$3 timing
     timing=$({
         TIMEFORMAT='%R %U %S'
-        time run_workload "$bin" "$backend" >/dev/null
+        time run_workload "$bin" "$backend" "$workload" >/dev/null
     } 2>&1)
     awk '{ printf "%.3f %.3f\n", $1, $2 + $3 }' <<<"$timing"
 }
 
-# Instructions executed by one tier-1 run under callgrind (deterministic; valgrind 3.19 has no AVX-512).
+# Instructions executed under callgrind (deterministic; valgrind 3.19 has no AVX-512) by one small run of a
+# workload: tier 1 for features, the 300 k-trade .zip for ingest.
 count_instructions() {
-    local bin=$1 backend=$2 log
-    log=$(PGO_TIERS=1 valgrind --tool=callgrind --cache-sim=no --callgrind-out-file=/dev/null \
-        "$bin" bars "${WORKLOAD_ARGS[@]}" --backend "$backend" -o "$PGO/out/" "$PGO/workload/tier1/" 2>&1) ||
-        fail "callgrind run failed: $bin --backend $backend"
+    local bin=$1 backend=$2 workload=$3 log args input
+    case $workload in
+        features) args=("${WORKLOAD_ARGS[@]}") input=$PGO/workload/tier1/ ;;
+        ingest) args=("${INGEST_ARGS[@]}") input=$PGO/workload/ingest/small/ ;;
+    esac
+    log=$(valgrind --tool=callgrind --cache-sim=no --callgrind-out-file=/dev/null \
+        "$bin" bars "${args[@]}" --backend "$backend" -o "$PGO/out/" "$input" 2>&1) ||
+        fail "callgrind run failed: $bin --backend $backend ($workload)"
     sed -n 's/.*Collected : \([0-9]*\).*/\1/p' <<<"$log"
 }
 
@@ -45,24 +50,30 @@ measure_all() {
     run_workload "$(binary release default)" scalar
     : >"$PGO/times.tsv"
     for rep in $(seq "$reps"); do
-        for backend in $backends; do
-            for variant in $(variants_of "$backend" "$dist"); do
-                echo "$backend $variant $rep $(time_workload "$(binary_of_variant "$variant" "$backend")" "$backend")" \
-                    >>"$PGO/times.tsv"
+        for workload in $(workloads); do
+            for backend in $backends; do
+                for variant in $(variants_of "$backend" "$dist"); do
+                    echo "$workload $backend $variant $rep" \
+                        "$(time_workload "$(binary_of_variant "$variant" "$backend")" "$backend" "$workload")" \
+                        >>"$PGO/times.tsv"
+                done
             done
         done
         note "repetition $rep/$reps done"
     done
     : >"$PGO/instructions.tsv"
     if [[ ${PGO_IR:-1} == 1 ]]; then
-        for backend in $backends; do
-            if [[ $backend == avx512 ]]; then
-                note "instruction counts of avx512 skipped: valgrind $(valgrind --version | cut -d- -f2) cannot execute AVX-512"
-                continue
-            fi
-            for variant in $(variants_of "$backend" "$dist"); do
-                echo "$backend $variant $(count_instructions "$(binary_of_variant "$variant" "$backend")" "$backend")" \
-                    >>"$PGO/instructions.tsv"
+        for workload in $(workloads); do
+            for backend in $backends; do
+                if [[ $backend == avx512 ]]; then
+                    note "instruction counts of avx512 skipped: valgrind $(valgrind --version | cut -d- -f2) cannot execute AVX-512"
+                    continue
+                fi
+                for variant in $(variants_of "$backend" "$dist"); do
+                    echo "$workload $backend $variant" \
+                        "$(count_instructions "$(binary_of_variant "$variant" "$backend")" "$backend" "$workload")" \
+                        >>"$PGO/instructions.tsv"
+                done
             done
         done
     fi
@@ -75,14 +86,16 @@ report() {
     echo "Machine: $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1), $(nproc) cores," \
         "load average at the end $(cut -d' ' -f1-3 /proc/loadavg) (shared machine)."
     echo "Toolchain: $(rustc -V), LLVM $(rustc -vV | sed -n 's/^LLVM version: //p'); valgrind $(valgrind --version | cut -d- -f2)."
-    echo "Workload: tiers ${PGO_TIERS:-1 2 3} (\`barsmith bars ${WORKLOAD_ARGS[*]} --backend B\`), $reps alternating"
-    echo "repetitions per build; times are medians with min–max; speed-up = release CPU median / build CPU median."
-    echo "Instructions: one callgrind run on tier 1 (deterministic); \`wide\` builds use" \
-        "-Ctarget-cpu=${PGO_WIDE_CPU:-x86-64-v3} except \`pgo-dist\` (default x86-64, SSE2)."
+    echo "Workloads (each timed on its own; one PGO profile per backend from both):"
+    for workload in $(workloads); do echo "* $workload: \`$(workload_command "$workload")\`"; done
     echo
-    echo "| backend | build | wall s (min–max) | CPU s (min–max) | CPU speed-up | instructions, tier 1 | vs release |"
-    echo "|---|---|---|---|---|---|---|"
-    awk -v backends="$backends" -f "$ROOT/tools/pgo/table.awk" "$PGO/times.tsv" "$PGO/instructions.tsv"
+    echo "$reps alternating repetitions per build; times are medians with min–max; speed-up = release CPU median /"
+    echo "build CPU median. Instructions: one callgrind run (deterministic) on tier 1 (features) or a 300 k-trade"
+    echo ".zip (ingest); \`wide\` builds use -Ctarget-cpu=${PGO_WIDE_CPU:-x86-64-v3} except \`pgo-dist\` (default x86-64, SSE2)."
+    echo
+    echo "| workload | backend | build | wall s (min–max) | CPU s (min–max) | CPU speed-up | instructions | vs release |"
+    echo "|---|---|---|---|---|---|---|---|"
+    awk -v backends="$backends" -v workloads="$(workloads)" -f "$ROOT/tools/pgo/table.awk" "$PGO/times.tsv" "$PGO/instructions.tsv"
 }
 
 # Replaces the generated block of docs/PERFORMANCE.md (between the pgo-table markers) with the report, and

@@ -3,11 +3,15 @@
 #
 #   tools/pgo/pgo.sh all               every backend this CPU runs, plus the distributable binary
 #   tools/pgo/pgo.sh one BACKEND...    only these backends (no distributable binary)
+#   tools/pgo/pgo.sh release           the installable PGO binary: one profile merged from every backend on both
+#                                      workloads, then `cargo install` of barsmith-cli (default features) with it
 #   tools/pgo/pgo.sh clean             removes target/pgo (profiles, builds, workload, reports)
 #
 # Environment knobs (defaults in brackets):
 #   PGO_REPS [5]          timed repetitions per build, alternating between builds
-#   PGO_TIERS [1 2 3]     workload tiers to profile and time (tier 1 alone is the CI smoke)
+#   PGO_WORKLOADS [features ingest]  workloads to profile and time (docs/PGO.md)
+#   PGO_TIERS [1 2 3]     tiers of the features workload (tier 1 alone is the CI smoke)
+#   PGO_BACKENDS [all the CPU runs]  backends of `all` (a subset to save time; the dist profile uses these)
 #   PGO_IR [1]            0 skips the callgrind instruction counts
 #   PGO_WRITE_DOCS [0]    1 writes the table into docs/PERFORMANCE.md (`just pgo` sets it)
 #   PGO_WIDE_CPU [x86-64-v3]  -Ctarget-cpu of every `wide` build (valgrind-safe; v4 would need AVX-512)
@@ -25,15 +29,16 @@ PGO_COMMAND=${PGO_COMMAND:-tools/pgo/pgo.sh $*}
 
 main() {
     case "${1:-}" in
-        all) shift; run_pgo "$(available_backends)" dist ;;
+        all) shift; run_pgo "${PGO_BACKENDS:-auto}" dist ;;
         one) shift; [[ $# -gt 0 ]] || usage; run_pgo "$*" no-dist ;;
+        release) release_pgo ;;
         clean) rm -rf "$PGO"; echo "removed $PGO" ;;
         *) usage ;;
     esac
 }
 
 usage() {
-    echo "usage: $0 all | one BACKEND... | clean   (backends: scalar avx2 avx512 pulp wide)" >&2
+    echo "usage: $0 all | one BACKEND... | release | clean   (backends: scalar avx2 avx512 pulp wide)" >&2
     exit 2
 }
 
@@ -44,7 +49,9 @@ run_pgo() {
     mkdir -p "$PGO/logs"
     note "llvm-profdata: $PROFDATA"
     build_variant release default
+    if [[ $backends == auto ]]; then backends=$(available_backends); fi
     make_workload "$(binary release default)"
+    make_ingest_workload "$(binary release default)"
     for backend in $backends; do
         require_backend "$backend"
     done
@@ -70,7 +77,7 @@ profile_backend() {
     raw=$PGO/profiles/$backend
     rm -rf "$raw"
     mkdir -p "$raw"
-    note "profiling $backend (tiers ${PGO_TIERS:-1 2 3})"
+    note "profiling $backend (workloads: $(workloads))"
     LLVM_PROFILE_FILE="$raw/%m-%p.profraw" run_workload "$(binary instrumented "$flavour")" "$backend"
     merge_profiles "$PGO/profiles/$backend.profdata" "$raw"
 }
@@ -95,6 +102,30 @@ profile_distributable() {
     done
     merge_profiles "$PGO/profiles/dist.profdata" "${raws[@]}"
     build_pgo dist "$PGO/profiles/dist.profdata"
+}
+
+# `just release-pgo`: profile every backend the CPU runs on the default instrumented build (both workloads),
+# merge, and install barsmith-cli built with that profile on fat LTO (PGO_INSTALL_ROOT, default ~/.cargo).
+release_pgo() {
+    local backend raw=$PGO/profiles/release root=${PGO_INSTALL_ROOT:-${CARGO_HOME:-$HOME/.cargo}}
+    PROFDATA=$(tools/pgo/find-llvm-profdata.sh)
+    mkdir -p "$PGO/logs"
+    build_variant release default
+    make_workload "$(binary release default)"
+    make_ingest_workload "$(binary release default)"
+    build_variant instrumented default
+    rm -rf "$raw"
+    mkdir -p "$raw"
+    for backend in $(available_backends); do
+        note "profiling $backend (workloads: $(workloads))"
+        LLVM_PROFILE_FILE="$raw/%m-%p.profraw" run_workload "$(binary instrumented default)" "$backend"
+    done
+    merge_profiles "$PGO/profiles/release.profdata" "$raw"
+    note "installing barsmith-cli with -Cprofile-use into $root/bin"
+    env -u CARGO_ENCODED_RUSTFLAGS RUSTFLAGS="-Cprofile-use=$PGO/profiles/release.profdata" \
+        CARGO_TARGET_DIR="$PGO/build/release-pgo" \
+        cargo install --path crates/cli --bin barsmith --locked --force --profile release-lto-fat --root "$root"
+    note "installed: $root/bin/barsmith (PGO, fat LTO, profile ${PGO#"$ROOT"/}/profiles/release.profdata)"
 }
 
 merge_profiles() {

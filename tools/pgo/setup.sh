@@ -41,15 +41,16 @@ install_llvm_tools() {
     tools/pgo/find-llvm-profdata.sh >/dev/null
 }
 
+# valgrind for the callgrind counts, zip and zstd for the ingest workload's archives.
 install_valgrind() {
-    if command -v valgrind >/dev/null; then
-        echo "ok: $(valgrind --version)"
+    if command -v valgrind >/dev/null && command -v zip >/dev/null && command -v zstd >/dev/null; then
+        echo "ok: $(valgrind --version), zip, zstd"
         return
     fi
     local sudo=()
     [[ $(id -u) == 0 ]] || sudo=(sudo)
     "${sudo[@]}" apt-get update -qq
-    "${sudo[@]}" apt-get install -y -qq valgrind
+    "${sudo[@]}" apt-get install -y -qq valgrind zip zstd
 }
 
 install_just() {

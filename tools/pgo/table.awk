@@ -1,5 +1,6 @@
-# Markdown rows of the PGO table from times.tsv ("backend variant rep wall cpu") and
-# instructions.tsv ("backend variant instructions"). Pass -v backends="scalar avx2 ...".
+# Markdown rows of the PGO table from times.tsv ("workload backend variant rep wall cpu") and
+# instructions.tsv ("workload backend variant instructions"). Pass -v backends="scalar avx2 ..." and
+# -v workloads="features ingest".
 
 function median(list,    v, n, i, j, t) {
     n = split(list, v, " ")
@@ -16,28 +17,30 @@ function ratio(base, x) {
 }
 
 FILENAME ~ /times/ {
-    key = $1 SUBSEP $2
+    key = $1 SUBSEP $2 SUBSEP $3
     if (!(key in wall)) order[++count] = key
-    wall[key] = wall[key] " " $4
-    cpu[key] = cpu[key] " " $5
+    wall[key] = wall[key] " " $5
+    cpu[key] = cpu[key] " " $6
 }
-FILENAME ~ /instructions/ { ir[$1 SUBSEP $2] = $3 }
+FILENAME ~ /instructions/ { ir[$1 SUBSEP $2 SUBSEP $3] = $4 }
 
 END {
+    nw = split(workloads, w, " ")
     nb = split(backends, b, " ")
-    for (i = 1; i <= nb; i++) {
-        base_cpu = median(cpu[b[i] SUBSEP "release"])
-        base_ir = ir[b[i] SUBSEP "release"]
+    for (j = 1; j <= nw; j++) for (i = 1; i <= nb; i++) {
+        base = w[j] SUBSEP b[i] SUBSEP "release"
+        base_cpu = median(cpu[base])
+        base_ir = ir[base]
         for (k = 1; k <= count; k++) {
             split(order[k], parts, SUBSEP)
-            if (parts[1] != b[i]) continue
+            if (parts[1] != w[j] || parts[2] != b[i]) continue
             key = order[k]
             c = median(cpu[key])
             instr = (key in ir) ? ir[key] : ""
-            printf "| %s | %s | %.2f (%.2f–%.2f) | %.2f (%.2f–%.2f) | %s | %s | %s |\n", parts[1], parts[2],
+            printf "| %s | %s | %s | %.2f (%.2f–%.2f) | %.2f (%.2f–%.2f) | %s | %s | %s |\n", parts[1], parts[2], parts[3],
                 median(wall[key]), lo(wall[key]), hi(wall[key]), c, lo(cpu[key]), hi(cpu[key]), ratio(base_cpu, c),
                 instr == "" ? (b[i] == "avx512" ? "skipped (valgrind: no AVX-512)" : "–") : instr,
-                instr == "" ? "–" : sprintf("%.3f", instr / base_ir)
+                instr == "" || base_ir == "" ? "–" : sprintf("%.3f", instr / base_ir)
         }
     }
 }

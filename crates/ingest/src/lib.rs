@@ -30,6 +30,7 @@ mod layout;
 mod multi;
 mod number;
 mod order;
+mod parallel;
 mod reader;
 pub mod record;
 pub mod reference;
@@ -70,6 +71,14 @@ pub struct IngestOptions {
     pub chunk_size: usize,
     /// Largest memory-mapped window of a file in bytes (rounded up to 64 KiB); bounds resident memory.
     pub map_window_size: usize,
+    /// Threads that parse one input in parallel (1 = parse on the caller's thread). Above 1, a producer
+    /// thread cuts the text at line ends into pieces, parses them on a rayon pool of this many threads and
+    /// hands the trades out in input order; trades, line numbers and errors are those of the sequential
+    /// reader. Not used with `sort`, which reads each file whole anyway.
+    pub parse_threads: usize,
+    /// Largest piece of text (bytes, cut at the next line end) parsed as one task when `parse_threads > 1`.
+    /// About `(4 × parse_threads + 2)` pieces are in flight at once, which bounds the extra memory.
+    pub parse_piece_size: usize,
 }
 
 impl Default for IngestOptions {
@@ -83,6 +92,8 @@ impl Default for IngestOptions {
             memory_map: false,
             chunk_size: 1024 * 1024,
             map_window_size: 32 * 1024 * 1024,
+            parse_threads: 1,
+            parse_piece_size: 1024 * 1024,
         }
     }
 }

@@ -61,6 +61,14 @@ impl OrderCheck {
         self.last.as_ref()
     }
 
+    pub(crate) fn dedupe(&self) -> bool {
+        self.dedupe
+    }
+
+    pub(crate) fn strict(&self) -> bool {
+        self.strict
+    }
+
     /// `Ok(true)` to keep `trade`, `Ok(false)` to drop it (an exact duplicate under `dedupe`).
     #[inline(always)]
     pub(crate) fn admit(&mut self, trade: &Trade, line: u64) -> Result<bool, OrderViolation> {

@@ -12,6 +12,7 @@ use crate::chunk::{ChunkError, LineChunks, MappedLines, StreamLines, ThreadedLin
 use crate::error::{Error, ErrorKind};
 use crate::layout::{Column, Layout};
 use crate::order::{LastRecord, OrderCheck, OrderViolation, SortedTrades};
+use crate::parallel::{ParallelBatches, ParallelSettings, ParseState};
 use crate::record::{parse_line_start, parse_record};
 use crate::reference::RecordError;
 use crate::source::{self, Compression, Progress, WindowReader};
@@ -56,6 +57,17 @@ pub struct TradeReader {
     records: u64,
     progress: Progress,
     total_bytes: Option<u64>,
+    parallel: ParallelState,
+}
+
+/// Where parallel parsing stands (`IngestOptions::parse_threads > 1`).
+enum ParallelState {
+    /// Sequential reading.
+    Off,
+    /// Not started yet: starts with the first batch.
+    Ready(ParallelSettings),
+    Running(ParallelBatches),
+    Done,
 }
 
 impl std::fmt::Debug for TradeReader {
@@ -174,7 +186,8 @@ fn open_stream<R: Read + Send + 'static>(
             let decoder = source::zstd_decoder(io::BufReader::with_capacity(256 * 1024, reader)).map_err(io_error)?;
             stream_chunks(decoder, options).map_err(io_error)?
         }
-        Compression::None => Box::new(StreamLines::new(Box::new(reader), options.chunk_size)),
+        // Plain text from a pipe is read on the decoding thread too, overlapping the reads with the parse.
+        Compression::None => stream_chunks(Box::new(reader), options).map_err(io_error)?,
     };
     Ok(Opened { chunks, compression, zip_member: None, memory_mapped: false, total_bytes: None })
 }
@@ -243,6 +256,14 @@ impl TradeReader {
             records: 0,
             progress,
             total_bytes: opened.total_bytes,
+            parallel: if options.parse_threads > 1 && !options.sort {
+                ParallelState::Ready(ParallelSettings {
+                    threads: options.parse_threads,
+                    piece_size: options.parse_piece_size,
+                })
+            } else {
+                ParallelState::Off
+            },
         };
         let Some((first_line, terminated)) = reader.next_line()? else {
             return Err(Error::new(ErrorKind::EmptyFile, path));
@@ -332,6 +353,8 @@ impl TradeReader {
         batch.clear();
         if self.sort {
             self.next_sorted_batch(batch)?;
+        } else if !matches!(self.parallel, ParallelState::Off) {
+            self.next_parallel_batch(batch)?;
         } else {
             while batch.len() < self.batch_size && self.read_records(batch)? {}
         }
@@ -364,6 +387,35 @@ impl TradeReader {
             self.position = 0;
         }
         Ok(more)
+    }
+
+    /// With `parse_threads > 1`: the next batch from the producer, started on the first call.
+    fn next_parallel_batch(&mut self, batch: &mut TradeBatch) -> Result<(), Error> {
+        if let ParallelState::Ready(settings) = self.parallel {
+            let state = ParseState {
+                chunks: std::mem::replace(&mut self.chunks, empty_chunks()),
+                position: std::mem::take(&mut self.position),
+                line: self.line,
+                order: std::mem::take(&mut self.order),
+                path: self.path.clone(),
+                compression: self.compression,
+                layout: self.format.layout.clone(),
+                progress: Arc::clone(&self.progress),
+            };
+            let batches = ParallelBatches::spawn(state, settings).map_err(|error| Error::io(&error, &self.path))?;
+            self.parallel = ParallelState::Running(batches);
+        }
+        let ParallelState::Running(batches) = &mut self.parallel else { return Ok(()) };
+        if let Some(records) = batches.next_batch(batch, self.batch_size)? {
+            self.records += records;
+            return Ok(());
+        }
+        let ParallelState::Running(batches) = std::mem::replace(&mut self.parallel, ParallelState::Done) else {
+            unreachable!("matched above")
+        };
+        let finished = batches.finish();
+        (self.order, self.line) = (finished.order, finished.line);
+        Ok(())
     }
 
     /// Under `sort`: reads the whole input on the first call, then hands out sorted batches.
@@ -405,39 +457,56 @@ impl TradeReader {
     }
 
     fn chunk_error(&self, error: ChunkError) -> Error {
-        let line = self.line + 1;
-        let kind = match error {
-            ChunkError::LineTooLong(limit) => ErrorKind::LineTooLong { limit },
-            ChunkError::Io(error) if self.compression == Compression::None => {
-                ErrorKind::Io { message: error.to_string() }
-            }
-            ChunkError::Io(error) => {
-                // A corrupt frame has no line: name the place in the compressed file instead.
-                let compressed_offset = Some(self.progress.load(Ordering::Relaxed));
-                let kind = ErrorKind::Decompress { message: error.to_string(), compressed_offset };
-                return Error::new(kind, &self.path);
-            }
+        let place = ChunkPlace {
+            path: &self.path,
+            compression: self.compression,
+            line: self.line + 1,
+            compressed_offset: self.progress.load(Ordering::Relaxed),
         };
-        Error::at_line(kind, &self.path, line)
+        chunk_error(error, place)
     }
 
     fn line_error(&self, error: LineError) -> Error {
-        let layout = &self.format.layout;
-        match error {
-            LineError::Record { line, text, .. } if text.is_empty() => {
-                Error::at_line(ErrorKind::BlankLine, &self.path, line)
-            }
-            LineError::Record { error, line, text, terminated } => {
-                let kind =
-                    if terminated { error.kind } else { ErrorKind::PartialLastLine { cause: Box::new(error.kind) } };
-                let column = match error.field {
-                    Some(index) => layout.name(index).to_owned(),
-                    None => format!("field {}", layout.len() + 1),
-                };
-                Error::at_line(kind, &self.path, line).with_field(&column, &text[error.span])
-            }
-            LineError::Order { violation, line } => order_error(violation, &self.path, line, layout),
+        line_error(error, &self.path, &self.format.layout)
+    }
+}
+
+/// Where a chunk could not be produced: the first line not yet delivered, and the compressed bytes read.
+pub(crate) struct ChunkPlace<'a> {
+    pub(crate) path: &'a Path,
+    pub(crate) compression: Compression,
+    pub(crate) line: u64,
+    pub(crate) compressed_offset: u64,
+}
+
+/// The error for a chunk that could not be produced.
+pub(crate) fn chunk_error(error: ChunkError, place: ChunkPlace<'_>) -> Error {
+    let kind = match error {
+        ChunkError::LineTooLong(limit) => ErrorKind::LineTooLong { limit },
+        ChunkError::Io(error) if place.compression == Compression::None => ErrorKind::Io { message: error.to_string() },
+        ChunkError::Io(error) => {
+            // A corrupt frame has no line: name the place in the compressed file instead.
+            let kind =
+                ErrorKind::Decompress { message: error.to_string(), compressed_offset: Some(place.compressed_offset) };
+            return Error::new(kind, place.path);
         }
+    };
+    Error::at_line(kind, place.path, place.line)
+}
+
+/// The error for a rejected line, naming its column by the layout.
+pub(crate) fn line_error(error: LineError, path: &Path, layout: &Layout) -> Error {
+    match error {
+        LineError::Record { line, text, .. } if text.is_empty() => Error::at_line(ErrorKind::BlankLine, path, line),
+        LineError::Record { error, line, text, terminated } => {
+            let kind = if terminated { error.kind } else { ErrorKind::PartialLastLine { cause: Box::new(error.kind) } };
+            let column = match error.field {
+                Some(index) => layout.name(index).to_owned(),
+                None => format!("field {}", layout.len() + 1),
+            };
+            Error::at_line(kind, path, line).with_field(&column, &text[error.span])
+        }
+        LineError::Order { violation, line } => order_error(violation, path, line, layout),
     }
 }
 
@@ -454,7 +523,7 @@ pub(crate) enum LineError {
 
 /// Appends one trade to the columns (inlined, unlike `TradeBatch::push` across crates).
 #[inline(always)]
-fn push_trade(batch: &mut TradeBatch, trade: &Trade) {
+pub(crate) fn push_trade(batch: &mut TradeBatch, trade: &Trade) {
     batch.agg_trade_id.push(trade.agg_trade_id);
     batch.price.push(trade.price.0);
     batch.quantity.push(trade.quantity.0);
@@ -477,7 +546,7 @@ fn split_line(rest: &[u8]) -> (&[u8], usize, bool) {
 /// Parses the lines of `chunk` from `position`, handing each trade and its line number to `accept`,
 /// until the chunk ends or `accept` returns `Ok(false)`.
 #[inline(always)]
-fn parse_lines(
+pub(crate) fn parse_lines(
     chunk: &[u8],
     position: &mut usize,
     line_number: &mut u64,

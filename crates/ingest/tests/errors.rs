@@ -18,12 +18,14 @@ fn error_of(name: &str, options: &IngestOptions) -> Error {
     }
 }
 
-/// Checks the error for every reading mode (mapped, buffered, tiny batches, sorted).
+/// Checks the error for every reading mode (mapped, buffered, tiny batches, parsed on several threads).
 fn check(name: &str, line: Option<u64>, column: Option<&str>, text: Option<&str>, kind: impl Fn(&ErrorKind) -> bool) {
     let modes = [
         IngestOptions { memory_map: true, ..IngestOptions::default() },
         IngestOptions { memory_map: false, threaded_decode: false, ..IngestOptions::default() },
         IngestOptions { memory_map: true, batch_size: 1, chunk_size: 64, ..IngestOptions::default() },
+        IngestOptions { parse_threads: 3, parse_piece_size: 1, ..IngestOptions::default() },
+        IngestOptions { parse_threads: 2, memory_map: false, chunk_size: 256, ..IngestOptions::default() },
     ];
     for options in &modes {
         let error = error_of(name, options);

@@ -189,12 +189,10 @@ pub fn run(config: &RunConfig, progress: &dyn Progress) -> Result<RunSummary, Er
         .map_err(|e| Error::usage(format!("cannot start {threads} threads: {e}")))?;
     let jobs: Vec<_> = plan.streams.iter().zip(&outputs).zip(staged).collect();
     let stream_threads = crate::parallel::threads_per_stream(pool.current_num_threads(), jobs.len());
-    let resuming = resumed.is_some();
     let results: Vec<Result<(StreamSummary, Vec<StreamCheckpoint>), Error>> = pool.install(|| {
         jobs.into_par_iter()
             .map(|((stream, paths), writers)| {
-                let threads = if resuming { 1 } else { stream_threads };
-                let done = run_stream(config, stream, paths, writers, resumed.as_deref(), progress, threads)?;
+                let done = run_stream(config, stream, paths, writers, resumed.as_deref(), progress, stream_threads)?;
                 if config.commit == CommitMode::PerSymbol {
                     done.0.commit().map_err(|(path, e)| Error::from_output(path, e))?;
                 }
@@ -373,8 +371,11 @@ fn run_stream(
             replayed: fed.stats.replayed,
         },
         None => {
+            // Input that cannot be cut: the threads build the thresholds and parse the text in parallel.
             pipeline.set_parallel_thresholds(threads > 1);
-            read_in_one_pass(config, stream, &states, &mut pipeline, (&mut fan_out, progress))?
+            let parse_threads = if config.ingest.parse_threads > 1 { config.ingest.parse_threads } else { threads };
+            let ingest = IngestOptions { parse_threads, ..config.ingest.clone() };
+            read_in_one_pass((config, &ingest), stream, &states, &mut pipeline, (&mut fan_out, progress))?
         }
     };
     pipeline.finish(&mut fan_out)?;
@@ -411,13 +412,13 @@ struct OnePass {
 /// Reads the stream's files one after another into `pipeline`, checking the first record against resumed
 /// checkpoints and reporting windows over the limit as it goes.
 fn read_in_one_pass(
-    config: &RunConfig,
+    (config, ingest): (&RunConfig, &IngestOptions),
     stream: &SymbolStream,
     states: &[Option<&FeatureCheckpoint>],
     pipeline: &mut BarPipeline,
     (fan_out, progress): (&mut WriterFanOut, &dyn Progress),
 ) -> Result<OnePass, Error> {
-    let mut reader = MultiFileReader::new(&stream.files, &config.ingest)?;
+    let mut reader = MultiFileReader::new(&stream.files, ingest)?;
     let mut batch = TradeBatch::new();
     let mut bytes_reported = 0;
     let mut first = true;

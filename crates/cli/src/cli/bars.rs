@@ -87,8 +87,8 @@ pub struct BarsArgs {
     #[arg(long)]
     backend: Option<String>,
     /// Worker threads, at least 1; default: all cores. Symbols run in parallel; with more threads than symbols,
-    /// a symbol's files are cut into shards that run in parallel and are joined exactly (or its thresholds run
-    /// in parallel).
+    /// a symbol's files are cut into shards that run in parallel and are joined exactly (or, for input that
+    /// cannot be cut, its thresholds run in parallel and spare threads parse its text in parallel).
     #[arg(long)]
     threads: Option<usize>,
     /// Resume every (symbol, threshold) from this checkpoint file; pairs it does not hold start fresh.
