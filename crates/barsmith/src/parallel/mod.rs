@@ -94,7 +94,11 @@ pub(crate) fn feed_stream<C: BarConsumer + Send>(
     progress: &dyn crate::run::Progress,
     threads: usize,
 ) -> Result<Option<FedStream>, Error> {
-    let plan = plan_shards(files, ingest, ShardOptions::new(threads))?;
+    // Whole files only: a byte range of one file rarely holds enough bars for the runs to meet before its
+    // end (measured: one 3 M-trade file cut in two ran at 0.51× at 250 and 50 dbps, docs/PARALLEL.md), so
+    // one file is parsed on several threads instead (`IngestOptions::parse_threads`).
+    let options = ShardOptions { min_range_bytes: u64::MAX, ..ShardOptions::new(threads) };
+    let plan = plan_shards(files, ingest, options)?;
     if plan.len() < 2 {
         return Ok(None);
     }
