@@ -14,6 +14,7 @@
 mod arrow_ffi;
 mod bars;
 mod builder;
+mod dask;
 mod errors;
 mod interrupt;
 mod kernels;
@@ -33,5 +34,6 @@ fn _barsmith(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(bars::bars_from_arrow, module)?)?;
     module.add_function(wrap_pyfunction!(bars::generate_trades, module)?)?;
     kernels::register(module)?;
+    dask::register(module)?;
     Ok(())
 }
