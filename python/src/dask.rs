@@ -1,7 +1,8 @@
 //! The steps of `barsmith.dask`, each a separate task on a Dask cluster: plan one symbol's shards, speculate
 //! one shard, join it to the true state after the shard before it, and finish a stream (its tables' schema and
 //! metadata, and the incomplete bar). States cross as bytes (`barsmith::parallel::portable`), bars as Arrow
-//! tables; the records never leave the files. The GIL is released while Rust works.
+//! tables; the records never leave the files. The GIL is released while Rust works, and a panic is an
+//! exception (a Dask worker does not survive a `PanicException`).
 
 use std::borrow::Cow;
 use std::path::PathBuf;
@@ -17,7 +18,7 @@ use pyo3::prelude::*;
 use crate::arrow_ffi::ArrowTable;
 use crate::bars::{BATCH_ROWS, Collector, table_metadata};
 use crate::errors::Failure;
-use crate::interrupt::run_inline;
+use crate::interrupt::run_supervised;
 use crate::options::Settings;
 
 /// Bytes for Python.
@@ -43,7 +44,7 @@ pub fn dask_plan(
     inputs: Vec<PathBuf>,
     options: PlanOptions,
 ) -> PyResult<Vec<(String, Vec<PathBuf>, Vec<Bytes>)>> {
-    run_inline(py, |_| {
+    run_supervised(py, |_| {
         let files = expand_inputs(&inputs)?.files;
         let streams = group_by_symbol(files, options.symbol.as_deref(), true)?;
         let ingest =
@@ -62,7 +63,7 @@ pub fn dask_plan(
 /// Runs one shard from a fresh state: `(speculation, speculative bars per threshold)`.
 #[pyfunction]
 pub fn dask_speculate(py: Python<'_>, settings: &Settings, task: &[u8]) -> PyResult<(Bytes, Vec<ArrowTable>)> {
-    run_inline(py, |_| {
+    run_supervised(py, |_| {
         let task = ShardTask::from_bytes(task)?;
         let speculated = speculate_shard(&settings.config, &task)?;
         let tables = tables(settings, &speculated.bars)?;
@@ -84,7 +85,7 @@ pub fn dask_join(
     previous: Option<&[u8]>,
     speculation: &[u8],
 ) -> PyResult<JoinResult> {
-    run_inline(py, |_| {
+    run_supervised(py, |_| {
         let task = ShardTask::from_bytes(task)?;
         let previous = previous.map(ChainState::from_bytes).transpose()?;
         let speculation = PortableSpeculation::from_bytes(speculation)?;
@@ -105,7 +106,7 @@ pub fn dask_finish(
     symbol: String,
     files: Vec<PathBuf>,
 ) -> PyResult<Vec<ArrowTable>> {
-    run_inline(py, |_| {
+    run_supervised(py, |_| {
         let mut collector = Collector::new(settings);
         if let Some(state) = state {
             let mut pipeline: BarPipeline = ChainState::from_bytes(state)?.pipeline(&settings.config)?;

@@ -208,3 +208,27 @@ fn bytes_of_another_version_or_malformed_are_refused() {
     );
     assert!(shard_one.unwrap_err().to_string().contains("needs the state after the shard before it"));
 }
+
+/// Days generated apart (as `barsmith gen --days 1` writes them): long time gaps and price jumps between files.
+#[test]
+fn generated_days_with_several_thresholds_equal_one_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    let files: Vec<PathBuf> = (0..4i64)
+        .map(|day| {
+            let config = GenConfig {
+                trades: 20_000,
+                seed: day as u64,
+                start_time_us: 1_767_225_600_000_000 + day * 86_400_000_000,
+                first_agg_trade_id: 1 + day * 1_000_000,
+                ..GenConfig::default()
+            };
+            let path = dir.path().join(format!("SYNTHUSDT-aggTrades-2026-01-{:02}.csv", day + 1));
+            write_trades(&mut std::fs::File::create(&path).unwrap(), &config, GenFormat::Spot).unwrap();
+            path
+        })
+        .collect();
+    let ingest = IngestOptions::default();
+    let tasks = plan_tasks(&files, &ingest, files.len(), 16 << 20).unwrap();
+    let config = config(&[25, 60], LookbackMode::Count(500));
+    assert_eq!(portable(&config, &tasks).0, one_pass(&config, &files, &ingest));
+}
