@@ -1,8 +1,8 @@
 //! The steps of `barsmith.dask`, each a separate task on a Dask cluster: plan one symbol's shards, speculate
 //! one shard, join it to the true state after the shard before it, and finish a stream (its tables' schema and
 //! metadata, and the incomplete bar). States cross as bytes (`barsmith::parallel::portable`), bars as Arrow
-//! tables; the records never leave the files. The GIL is released while Rust works, and a panic is an
-//! exception (a Dask worker does not survive a `PanicException`).
+//! tables; the records never leave the files. The GIL is released while Rust works, and a panic becomes an
+//! ordinary exception, not pyo3's `PanicException` (a `BaseException`, which tasks should not raise).
 
 use std::borrow::Cow;
 use std::path::PathBuf;

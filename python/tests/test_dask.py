@@ -22,7 +22,7 @@ import barsmith.dask as bsd  # noqa: E402
 
 DAY_US = 86_400_000_000
 START_US = 1_767_225_600_000_000  # 2026-01-01
-THRESHOLDS = [25, 60]
+THRESHOLDS = [8, 20]
 DAYS = 4
 
 
@@ -80,7 +80,7 @@ def test_two_symbols_several_days_two_thresholds_equal_bs_bars(data: Path, clien
     got = bsd.bars(str(data), threshold_dbps=THRESHOLDS, client=client, by_symbol=True, **OPTIONS)
     assert sorted(want) == ["AAAUSDT", "BBBUSDT"]
     assert_same(got, want)
-    assert got["AAAUSDT"][25]["is_complete"].to_pylist()[-1] is False, "the incomplete bar comes last"
+    assert got["AAAUSDT"][8]["is_complete"].to_pylist()[-1] is False, "the incomplete bar comes last"
 
 
 class KillOnce(distributed.WorkerPlugin):
@@ -130,8 +130,8 @@ def test_byte_ranges_of_one_file_and_other_lookbacks(data: Path, client: Any) ->
     day = data / "AAAUSDT-aggTrades-2026-01-02.csv"
     for lookback in ["bars:3", "time:2s"]:
         options = dict(OPTIONS, lookback=lookback, include_incomplete=False)
-        want = bs.bars(str(day), threshold_dbps=25, **options)
-        got = bsd.bars(str(day), threshold_dbps=25, client=client, shards=5, min_shard_bytes=64 << 10, **options)
+        want = bs.bars(str(day), threshold_dbps=8, **options)
+        got = bsd.bars(str(day), threshold_dbps=8, client=client, shards=5, min_shard_bytes=64 << 10, **options)
         assert_same({"t": got}, {"t": want})
 
 
