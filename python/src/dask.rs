@@ -37,13 +37,12 @@ pub struct PlanOptions {
     min_range_bytes: u64,
 }
 
-/// The inputs (as `bs.bars` takes them) per symbol, sorted: `(symbol, files, shard tasks)`.
+/// One symbol's stream: `(symbol, files, shard tasks)`.
+type PlannedStream = (String, Vec<PathBuf>, Vec<Bytes>);
+
+/// The inputs (as `bs.bars` takes them) per symbol, sorted.
 #[pyfunction]
-pub fn dask_plan(
-    py: Python<'_>,
-    inputs: Vec<PathBuf>,
-    options: PlanOptions,
-) -> PyResult<Vec<(String, Vec<PathBuf>, Vec<Bytes>)>> {
+pub fn dask_plan(py: Python<'_>, inputs: Vec<PathBuf>, options: PlanOptions) -> PyResult<Vec<PlannedStream>> {
     run_supervised(py, |_| {
         let files = expand_inputs(&inputs)?.files;
         let streams = group_by_symbol(files, options.symbol.as_deref(), true)?;

@@ -84,7 +84,7 @@ fn one_pass(config: &PipelineConfig, files: &[PathBuf], ingest: &IngestOptions) 
         pipeline.push_batch(&batch, &mut bars).unwrap();
     }
     let completed = (0..config.thresholds.len())
-        .map(|i| bars.completed.iter().filter(|(t, _)| *t == i).map(|(_, b)| b.clone()).collect())
+        .map(|i| bars.completed.iter().filter(|(t, _)| *t == i).map(|(_, b)| *b).collect())
         .collect();
     outcome(config, pipeline, completed)
 }

@@ -250,7 +250,7 @@ impl JoinedShard {
     /// The exact bars of threshold `index`, given the speculative ones.
     pub fn bars(&self, index: usize, speculative: &[FeaturedBar]) -> Vec<FeaturedBar> {
         let kept = self.kept_from[index].map_or(&[][..], |from| &speculative[from..]);
-        self.replay[index].iter().chain(kept).cloned().collect()
+        self.replay[index].iter().chain(kept).copied().collect()
     }
 }
 
