@@ -15,6 +15,7 @@
 mod arrow_ffi;
 mod bars;
 mod builder;
+mod dask;
 mod errors;
 mod fetch;
 mod interrupt;
@@ -36,5 +37,6 @@ fn _barsmith(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(bars::generate_trades, module)?)?;
     module.add_function(wrap_pyfunction!(fetch::fetch_archives, module)?)?;
     kernels::register(module)?;
+    dask::register(module)?;
     Ok(())
 }

@@ -32,7 +32,7 @@ impl ShardOptions {
 }
 
 /// One shard: a whole file, or a byte range of a plain CSV file.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FileShard {
     /// The file.
     pub path: PathBuf,

@@ -15,10 +15,12 @@
 //!
 //! The result is the one-pass result, byte for byte, for every split and thread count; `docs/PARALLEL.md`
 //! has the proof and the measured convergence distances. [`run_sharded`] runs the steps on the current rayon
-//! pool; [`run_batches`] does it for a stream held in memory.
+//! pool; [`run_batches`] does it for a stream held in memory; [`portable`] makes the two steps values that
+//! run as separate tasks in separate processes (a Dask cluster).
 
 mod engine;
 mod files;
+pub mod portable;
 mod shard;
 
 pub use engine::{DEFAULT_HEAD_RECORDS, PlainBoundaries, ShardBoundaries, ShardInputs, ShardStats, run_sharded};

@@ -157,6 +157,46 @@ pub fn join<'a>(
     skip_first: bool,
     reopen: &dyn Fn() -> Result<Box<dyn TradeSource + 'a>, Error>,
 ) -> Result<Joined, Error> {
+    let mut joined = Joined { bars: Vec::new(), end: Vec::new(), replayed: Vec::new(), converged: Vec::new() };
+    for resynced in resync(truth, speculation, skip_first, reopen)? {
+        let mut bars = resynced.replay;
+        if let Some(from) = resynced.kept_from {
+            bars.extend_from_slice(&resynced.speculative[from..]);
+        }
+        joined.bars.push(bars);
+        joined.end.push(resynced.end);
+        joined.replayed.push(resynced.replayed);
+        joined.converged.push(resynced.converged);
+    }
+    Ok(joined)
+}
+
+/// One threshold of a join before its bars are put together: the exact bars of the shard are `replay`
+/// followed by the speculative bars from `kept_from` on (none when `kept_from` is `None`).
+#[derive(Debug)]
+pub(crate) struct Resynced {
+    /// The bars the replay produced.
+    pub(crate) replay: Vec<FeaturedBar>,
+    /// The speculative run's bars, as given to the join.
+    pub(crate) speculative: Vec<FeaturedBar>,
+    /// Index of the first speculative bar the output keeps after the replay's bars.
+    pub(crate) kept_from: Option<usize>,
+    /// The true state after the shard.
+    pub(crate) end: FeaturePipeline,
+    /// Records replayed.
+    pub(crate) replayed: u64,
+    /// Where the replay met the speculative run.
+    pub(crate) converged: Option<Convergence>,
+}
+
+/// The replay of [`join`], per threshold, without putting the bars together: the speculative bars need not be
+/// at hand (`crate::parallel::portable` sends them elsewhere and keeps only their close positions).
+pub(crate) fn resync<'a>(
+    truth: Vec<FeaturePipeline>,
+    speculation: Speculation,
+    skip_first: bool,
+    reopen: &dyn Fn() -> Result<Box<dyn TradeSource + 'a>, Error>,
+) -> Result<Vec<Resynced>, Error> {
     let skip = u64::from(skip_first && speculation.records > 0);
     let records = speculation.records;
     let mut replays: Vec<Replay> = truth
@@ -194,15 +234,7 @@ pub fn join<'a>(
             offset += rest.len() as u64;
         }
     }
-    let mut joined = Joined { bars: Vec::new(), end: Vec::new(), replayed: Vec::new(), converged: Vec::new() };
-    for replay in replays {
-        let (bars, end, replayed, converged) = replay.finish();
-        joined.bars.push(bars);
-        joined.end.push(end);
-        joined.replayed.push(replayed);
-        joined.converged.push(converged);
-    }
-    Ok(joined)
+    Ok(replays.into_iter().map(Replay::finish).collect())
 }
 
 fn replay_batch(
@@ -309,19 +341,19 @@ impl Replay {
         }
     }
 
-    fn finish(self) -> (Vec<FeaturedBar>, FeaturePipeline, u64, Option<Convergence>) {
+    fn finish(self) -> Resynced {
         let replayed = self.cursor - self.skip;
         let Some(met) = self.met else {
-            return (self.bars, self.pipeline, replayed, None);
+            let (replay, speculative, end) = (self.bars, self.run.bars, self.pipeline);
+            return Resynced { replay, speculative, kept_from: None, end, replayed, converged: None };
         };
-        let convergence = Some(Convergence { records: replayed, bars: self.bars.len() as u64 });
-        let mut bars = self.bars;
-        bars.extend_from_slice(&self.run.bars[met + 1..]);
+        let converged = Some(Convergence { records: replayed, bars: self.bars.len() as u64 });
         let mut end = self.run.end;
         // The speculative run numbered its records from 0 at the shard's first record (the dropped
         // duplicate included); the true numbering starts at `start_position` after the duplicate.
         end.offset_positions(self.start_position.saturating_sub(self.skip));
-        (bars, end, replayed, convergence)
+        let (replay, speculative) = (self.bars, self.run.bars);
+        Resynced { replay, speculative, kept_from: Some(met + 1), end, replayed, converged }
     }
 }
 

@@ -205,7 +205,10 @@ impl RecordHistory {
             self.chunks.clear();
             self.base = self.end;
         }
-        while self.long_gaps.front().is_some_and(|&(p, _)| p < position) {
+        // `time_at` adds up the gaps from the anchor of its record's group, which may lie before `first`:
+        // keep every long gap after the anchor of the first held record's group.
+        let anchor = self.base + (self.first - self.base) / GROUP as u64 * GROUP as u64;
+        while self.long_gaps.front().is_some_and(|&(p, _)| p <= anchor && p < self.first) {
             self.long_gaps.pop_front();
         }
     }
@@ -377,6 +380,24 @@ mod tests {
         history.truncate(CHUNK as u64 + 30);
         assert_eq!(history.end_position(), CHUNK as u64 + 30);
         assert_eq!(history.state_from(0).time_us, time[CHUNK + 10..CHUNK + 20]);
+    }
+
+    #[test]
+    fn times_after_a_discard_next_to_a_long_gap_stay_exact() {
+        // A long gap on record 5, in the group anchored at record 0: discarding up to it or just past it must
+        // keep what `time_at` needs from the anchor on, also when the history is saved and restored.
+        let (price, quantity, time, buy) = columns(1_000);
+        for first in [5u64, 6, 7, 255, 256, 257] {
+            let mut history = RecordHistory::starting_at(0);
+            history.append(&price, &quantity, &time, |i| buy[i]);
+            history.discard_before(first);
+            for position in [first, first + 1, 300, 999] {
+                assert_eq!(history.time_at(position), time[position as usize], "first {first}, {position}");
+            }
+            let state = history.state_from(first + 1);
+            assert_eq!(state.time_us, time[first as usize + 1..], "first {first}");
+            assert_eq!(state.discarded_time_us, Some(time[first as usize]));
+        }
     }
 
     #[test]
