@@ -191,6 +191,8 @@ impl SymbolPipeline {
         let context =
             BatchContext { config: &self.config, kernels: &self.kernels, history: &self.history, batch, base };
         let result = match &mut self.parallel {
+            // `parallel` is only ever set through `set_parallel_thresholds` (feature `rayon`).
+            #[cfg(feature = "rayon")]
             Some(scratches) if self.thresholds.len() > 1 => crate::features::parallel::push_thresholds(
                 &mut self.thresholds,
                 scratches,
