@@ -265,3 +265,33 @@ fn the_window_guard_warns_once_per_bar_and_nulls_only_that_group() {
     assert!(long_bars > 0, "the fixture has bars longer than 40 records");
     assert_eq!(warnings.lines().filter(|l| l.starts_with("warning:")).count(), long_bars, "{warnings}");
 }
+
+/// Parquet metadata records every setting that shaped the output (issue 18), the window settings included.
+#[test]
+fn parquet_metadata_records_the_settings_that_shaped_the_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("bars.parquet");
+    let args = ["--pe-min-records", "80", "--hurst-min-records", "100", "--max-window-records", "5000", "--dedupe"];
+    let input = fixture();
+    let mut all = vec!["bars", "--threshold-dbps", "10", s(&input), "-o", s(&out), "-q"];
+    all.extend(args);
+    let output = barsmith(&all);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let reader = parquet::file::reader::SerializedFileReader::new(std::fs::File::open(&out).unwrap()).unwrap();
+    let metadata = parquet::file::reader::FileReader::metadata(&reader).file_metadata().clone();
+    let pairs: std::collections::HashMap<String, String> = metadata
+        .key_value_metadata()
+        .unwrap()
+        .iter()
+        .map(|kv| (kv.key.clone(), kv.value.clone().unwrap_or_default()))
+        .collect();
+    for (key, value) in [
+        ("barsmith.pe_min_records", "80"),
+        ("barsmith.hurst_min_records", "100"),
+        ("barsmith.max_window_records", "5000"),
+        ("barsmith.dedupe", "true"),
+        ("barsmith.threshold_dbps", "10"),
+    ] {
+        assert_eq!(pairs.get(key).map(String::as_str), Some(value), "{key}: {pairs:?}");
+    }
+}

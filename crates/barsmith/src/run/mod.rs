@@ -267,6 +267,7 @@ fn output_settings(config: &RunConfig) -> Vec<(String, String)> {
         ("pe_order".to_string(), features.pe_order.to_string()),
         ("pe_min_records".to_string(), features.pe_min_records.to_string()),
         ("hurst_min_records".to_string(), features.hurst_min_records.to_string()),
+        ("max_window_records".to_string(), features.max_window_records.to_string()),
         ("include_incomplete".to_string(), config.settings.include_incomplete.to_string()),
         ("sort".to_string(), config.ingest.sort.to_string()),
         ("dedupe".to_string(), config.ingest.dedupe.to_string()),
