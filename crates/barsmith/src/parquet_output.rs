@@ -208,6 +208,12 @@ mod writer {
             Ok(())
         }
 
+        fn annotate(&mut self, key: &str, value: &str) {
+            if let Some(writer) = self.writer.as_mut() {
+                writer.writer.append_key_value_metadata(KeyValue::new(format!("barsmith.{key}"), value.to_string()));
+            }
+        }
+
         fn finish(&mut self) -> Result<(), Error> {
             self.open_writer()?;
             let writer = self.writer.take().expect("checked just above");

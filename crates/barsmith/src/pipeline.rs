@@ -72,11 +72,22 @@ pub trait BarConsumer {
     fn finish(&mut self) -> Result<(), Error> {
         Ok(())
     }
+
+    /// A fact about the input known only once it has been read (e.g. `id_gaps`), called before
+    /// [`BarConsumer::finish`]; outputs that carry metadata (Parquet) record it as `barsmith.KEY`, the others
+    /// ignore it.
+    fn annotate(&mut self, key: &str, value: &str) {
+        let _ = (key, value);
+    }
 }
 
 impl<C: BarConsumer + ?Sized> BarConsumer for Box<C> {
     fn bar(&mut self, threshold: usize, bar: &FeaturedBar, complete: bool) -> Result<(), Error> {
         (**self).bar(threshold, bar, complete)
+    }
+
+    fn annotate(&mut self, key: &str, value: &str) {
+        (**self).annotate(key, value);
     }
 
     fn finish(&mut self) -> Result<(), Error> {

@@ -128,6 +128,26 @@ fn quiet_keeps_warnings_and_dedupe_reports_what_it_dropped() {
     assert!(messages.contains("--dedupe dropped 1 exact duplicate record"), "{messages}");
     assert!(messages.contains("warning: DDDUSDT: 1 agg_trade_id gap(s)"), "{messages}");
     assert!(!messages.contains("trades/s"), "no summary under -q: {messages}");
+    // The same facts reach the Parquet metadata, in one pass and in shards (two files, two threads).
+    for threads in ["1", "2"] {
+        let out = dir.path().join(format!("bars-{threads}.parquet"));
+        let args =
+            ["bars", "--threshold-dbps", "10", "--dedupe", "--threads", threads, s(&day1), s(&day3), "-o", s(&out)];
+        let output = barsmith(&args);
+        assert!(output.status.success(), "{}", stderr(&output));
+        let pairs = parquet_metadata(&out);
+        assert_eq!(pairs["barsmith.id_gaps"], "1", "{threads} threads");
+        assert_eq!(pairs["barsmith.dropped_duplicates"], "1", "{threads} threads");
+        assert!(pairs["barsmith.missing_ids"].parse::<u64>().unwrap() > 0, "{pairs:?}");
+    }
+}
+
+/// The key-value metadata of a Parquet file.
+fn parquet_metadata(path: &Path) -> std::collections::HashMap<String, String> {
+    let reader = parquet::file::reader::SerializedFileReader::new(std::fs::File::open(path).unwrap()).unwrap();
+    let metadata = parquet::file::reader::FileReader::metadata(&reader).file_metadata().clone();
+    let pairs = metadata.key_value_metadata().unwrap().iter();
+    pairs.map(|kv| (kv.key.clone(), kv.value.clone().unwrap_or_default())).collect()
 }
 
 #[test]
@@ -277,20 +297,15 @@ fn parquet_metadata_records_the_settings_that_shaped_the_output() {
     all.extend(args);
     let output = barsmith(&all);
     assert!(output.status.success(), "{}", stderr(&output));
-    let reader = parquet::file::reader::SerializedFileReader::new(std::fs::File::open(&out).unwrap()).unwrap();
-    let metadata = parquet::file::reader::FileReader::metadata(&reader).file_metadata().clone();
-    let pairs: std::collections::HashMap<String, String> = metadata
-        .key_value_metadata()
-        .unwrap()
-        .iter()
-        .map(|kv| (kv.key.clone(), kv.value.clone().unwrap_or_default()))
-        .collect();
+    let pairs = parquet_metadata(&out);
     for (key, value) in [
         ("barsmith.pe_min_records", "80"),
         ("barsmith.hurst_min_records", "100"),
         ("barsmith.max_window_records", "5000"),
         ("barsmith.dedupe", "true"),
         ("barsmith.threshold_dbps", "10"),
+        ("barsmith.id_gaps", "0"),
+        ("barsmith.dropped_duplicates", "0"),
     ] {
         assert_eq!(pairs.get(key).map(String::as_str), Some(value), "{key}: {pairs:?}");
     }

@@ -333,6 +333,10 @@ impl BarConsumer for WriterFanOut {
     fn finish(&mut self) -> Result<(), Error> {
         self.writers.iter_mut().try_for_each(|writer| writer.finish())
     }
+
+    fn annotate(&mut self, key: &str, value: &str) {
+        self.writers.iter_mut().for_each(|writer| writer.annotate(key, value));
+    }
 }
 
 /// What a finished stream hands back: its transaction, summary and checkpoints.
@@ -379,6 +383,11 @@ fn run_stream(
             read_in_one_pass((config, &ingest), stream, &states, &mut pipeline, (&mut fan_out, progress))?
         }
     };
+    // What reading found, for the outputs' metadata (Parquet): the id gaps between files and the duplicates
+    // `dedupe` dropped.
+    fan_out.annotate("id_gaps", &read.gaps.count.to_string());
+    fan_out.annotate("missing_ids", &read.gaps.missing_ids.to_string());
+    fan_out.annotate("dropped_duplicates", &read.dropped_duplicates.to_string());
     pipeline.finish(&mut fan_out)?;
     for overflow in pipeline.take_overflows() {
         progress.warning(&overflow_message(stream, config.thresholds[overflow.threshold], &overflow));
