@@ -17,29 +17,29 @@ const MAX_PAIRS: usize = 21;
 #[inline(always)]
 pub(crate) fn permutation_entropy<S: Isa>(s: S, x: &[f64], order: usize, delay: usize) -> Option<f64> {
     let vectors = embedding_vectors(x.len(), order, delay)?;
-    if any_nan(s, x) {
-        return Some(f64::NAN);
+    match order {
+        2 => entropy_of_order::<S, 2>(s, x, delay, vectors),
+        3 => entropy_of_order::<S, 3>(s, x, delay, vectors),
+        4 => entropy_of_order::<S, 4>(s, x, delay, vectors),
+        5 => entropy_of_order::<S, 5>(s, x, delay, vectors),
+        6 => entropy_of_order::<S, 6>(s, x, delay, vectors),
+        _ => entropy_of_order::<S, 7>(s, x, delay, vectors),
     }
-    let counts = match order {
-        2 => pattern_counts::<S, 2>(s, x, delay, vectors),
-        3 => pattern_counts::<S, 3>(s, x, delay, vectors),
-        4 => pattern_counts::<S, 4>(s, x, delay, vectors),
-        5 => pattern_counts::<S, 5>(s, x, delay, vectors),
-        6 => pattern_counts::<S, 6>(s, x, delay, vectors),
-        _ => pattern_counts::<S, 7>(s, x, delay, vectors),
-    };
-    Some(normalized_entropy(counts, vectors, order))
 }
 
+/// The entropy for one order: a histogram on the stack for `M <= 4` (indexed by comparison bits, at most 64
+/// entries), on the heap for larger `M` (Lehmer codes, up to 5040 entries).
 #[inline(always)]
-fn any_nan<S: Isa>(s: S, x: &[f64]) -> bool {
-    let mut nan = 0u64;
-    let mut i = 0;
-    while i + S::LANES <= x.len() {
-        nan |= s.nan_mask(s.load(x, i));
-        i += S::LANES;
-    }
-    nan != 0 || x[i..].iter().any(|v| v.is_nan())
+fn entropy_of_order<S: Isa, const M: usize>(s: S, x: &[f64], delay: usize, vectors: usize) -> Option<f64> {
+    let (mut small, mut large) = ([0u32; 64], Vec::new());
+    let counts: &mut [u32] = if M <= 4 {
+        &mut small
+    } else {
+        large.resize(factorial(M), 0);
+        &mut large
+    };
+    let nan = pattern_counts::<S, M>(s, x, delay, vectors, counts);
+    Some(if nan { f64::NAN } else { normalized_entropy(counts.iter().copied(), vectors, M) })
 }
 
 /// The pairs `(a, b)`, `a < b`, in lexicographic order; pair `k` owns plane `k`.
@@ -58,15 +58,18 @@ const fn pairs<const M: usize>() -> [(usize, usize); MAX_PAIRS] {
     out
 }
 
-/// Histogram of the `vectors` ordinal patterns. For `M <= 4` the histogram is indexed by the comparison
-/// bits (at most 64 entries; impossible bit combinations stay zero), which is a bijection on the patterns
-/// and therefore has the same multiset of non-zero counts as the scalar reference's Lehmer histogram; for
-/// larger `M` it is indexed by Lehmer code directly.
+/// Adds the `vectors` ordinal patterns to `counts`; `true` when `x` holds a NaN (the counts are then
+/// meaningless). For `M <= 4` the histogram is indexed by the comparison bits (impossible bit combinations
+/// stay zero), which is a bijection on the patterns and therefore has the same multiset of non-zero counts as
+/// the scalar reference's Lehmer histogram; for larger `M` it is indexed by Lehmer code directly.
+///
+/// The NaN check rides on the loads: the first element of each embedding vector covers positions
+/// `0..vectors`, the last one `(M-1)τ..n`, which together are every position.
 #[inline(always)]
-fn pattern_counts<S: Isa, const M: usize>(s: S, x: &[f64], delay: usize, vectors: usize) -> Vec<u32> {
+fn pattern_counts<S: Isa, const M: usize>(s: S, x: &[f64], delay: usize, vectors: usize, counts: &mut [u32]) -> bool {
     let pairs = const { pairs::<M>() };
     let npairs = M * (M - 1) / 2;
-    let mut counts = vec![0u32; if M <= 4 { 1 << npairs } else { factorial(M) }];
+    let mut nan = 0u64;
     for base in (0..vectors).step_by(64) {
         let block = (vectors - base).min(64);
         let mut planes = [0u64; MAX_PAIRS];
@@ -77,6 +80,7 @@ fn pattern_counts<S: Isa, const M: usize>(s: S, x: &[f64], delay: usize, vectors
             for (a, slot) in v.iter_mut().enumerate() {
                 *slot = s.load(x, at + a * delay);
             }
+            nan |= s.nan_mask(v[0]) | s.nan_mask(v[M - 1]);
             for k in 0..npairs {
                 let (a, b) = pairs[k];
                 planes[k] |= s.gt_mask(v[a], v[b]) << j;
@@ -85,6 +89,7 @@ fn pattern_counts<S: Isa, const M: usize>(s: S, x: &[f64], delay: usize, vectors
         }
         for jj in j..block {
             let at = base + jj;
+            nan |= u64::from(x[at].is_nan() || x[at + (M - 1) * delay].is_nan());
             for k in 0..npairs {
                 let (a, b) = pairs[k];
                 planes[k] |= u64::from(x[at + a * delay] > x[at + b * delay]) << jj;
@@ -92,12 +97,12 @@ fn pattern_counts<S: Isa, const M: usize>(s: S, x: &[f64], delay: usize, vectors
         }
         let valid = if block == 64 { u64::MAX } else { (1u64 << block) - 1 };
         if M <= 4 {
-            count_block_by_bits(&planes[..npairs], valid, &mut counts);
+            count_block_by_bits(&planes[..npairs], valid, counts);
         } else {
-            count_block::<M>(&planes[..npairs], valid, &mut counts);
+            count_block::<M>(&planes[..npairs], valid, counts);
         }
     }
-    counts
+    nan != 0
 }
 
 /// Adds one block to a histogram indexed by comparison bits (bit `k` = outcome of pair `k`): splits the set
