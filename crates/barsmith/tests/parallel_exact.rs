@@ -1,31 +1,13 @@
 //! The sharded run equals the one-pass run, bar for bar and bit for bit, for any split and thread count:
 //! random streams and split points (inside bars, on equal timestamps), streams built so that the runs never
 //! meet, resumed streams, every lookback mode, and the real sample.
-//!
-//! The trade generators live here until the shared `barsmith-test-support` crate exists on main.
 
 use barsmith::core::features::{DEFAULT_MAX_WINDOW_RECORDS, FeatureCheckpoint, FeatureConfig, LookbackMode};
 use barsmith::parallel::{ShardStats, run_batches};
 use barsmith::pipeline::{BarPipeline, CollectBars, PipelineConfig, StreamSettings};
 use barsmith::{FixedPoint, Kernels, Threshold, Trade, TradeBatch};
+use barsmith_test_support::{SplitMix as Rng, real_data};
 use proptest::prelude::*;
-
-/// Deterministic SplitMix64.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 fn trade(id: i64, price: i64, time: i64, quantity: i64, sell: bool) -> Trade {
     Trade {
@@ -45,12 +27,12 @@ fn random_stream(seed: u64, records: usize) -> TradeBatch {
     let (mut price, mut time) = (10_000_000_000i64, 1_767_225_600_000_000i64);
     (0..records as i64)
         .map(|id| {
-            price += (rng.below(9) as i64 - 4) * 1_000_000;
+            price += (rng.below(9) - 4) * 1_000_000;
             if rng.below(3) != 0 {
                 let spread = if rng.below(50) == 0 { 5_000_000 } else { 20_000 };
-                time += 1 + rng.below(spread) as i64;
+                time += 1 + rng.below(spread);
             }
-            trade(id + 1, price, time, 1 + rng.below(300_000_000) as i64, rng.below(2) == 0)
+            trade(id + 1, price, time, 1 + rng.below(300_000_000), rng.below(2) == 0)
         })
         .collect()
 }
@@ -263,12 +245,7 @@ fn out_of_order_records_at_a_boundary_fail_as_in_one_pass() {
 /// The real sample (the first 5 000 records of Binance's BTCUSDT spot aggTrades for 2026-01-01).
 #[test]
 fn real_sample_splits_equal_one_pass() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data/BTCUSDT-aggTrades-2026-01-01.head5000.csv");
-    if !path.exists() {
-        eprintln!("skipped: {} is absent (the real sample, ../shared/data from the repository root)", path.display());
-        return;
-    }
+    let Some(path) = real_data::sample("sharded runs of the real sample") else { return };
     let stream = barsmith::ingest::open(&path, &barsmith::IngestOptions::default()).unwrap().read_to_end().unwrap();
     assert_eq!(stream.len(), 5000);
     let mut rng = Rng(11);

@@ -3,7 +3,6 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
 
 use barsmith::core::Threshold;
 use barsmith::core::features::{FeatureConfig, FeatureGroup, LookbackMode};
@@ -13,7 +12,7 @@ use barsmith::run::{CommitMode, OutputTarget, Progress, RunConfig, RunSummary, r
 use barsmith::sink::OutputFormat;
 use clap::Args;
 use clap::builder::TypedValueParser as _;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::ProgressBar;
 
 use super::{Failure, select_backend};
 
@@ -298,18 +297,7 @@ struct BarProgress {
 
 impl BarProgress {
     fn new(visible: bool) -> BarProgress {
-        let bar = if visible {
-            ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr())
-        } else {
-            ProgressBar::hidden()
-        };
-        bar.set_style(
-            ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {bar:30} {bytes}/{total_bytes} ({bytes_per_sec}, ETA {eta}) {msg}",
-            )
-            .expect("valid template"),
-        );
-        bar.enable_steady_tick(Duration::from_millis(200));
+        let bar = super::byte_progress_bar(visible);
         BarProgress { bar, trades: AtomicU64::new(0) }
     }
 }

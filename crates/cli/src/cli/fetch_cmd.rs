@@ -12,7 +12,7 @@ use barsmith::fetch::{
 };
 use barsmith::inputs::Period;
 use clap::Args;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::ProgressBar;
 
 use super::{Failure, parse_duration};
 
@@ -176,18 +176,7 @@ struct Tally {
 
 impl DownloadProgress {
     fn new(visible: bool) -> DownloadProgress {
-        let bar = if visible {
-            ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr())
-        } else {
-            ProgressBar::hidden()
-        };
-        bar.set_style(
-            ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {bar:30} {bytes}/{total_bytes} ({bytes_per_sec}, ETA {eta}) {msg}",
-            )
-            .expect("valid template"),
-        );
-        bar.enable_steady_tick(Duration::from_millis(200));
+        let bar = super::byte_progress_bar(visible);
         DownloadProgress { bar, state: Mutex::new(Tally::default()) }
     }
 

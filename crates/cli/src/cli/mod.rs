@@ -153,3 +153,19 @@ pub fn select_backend(flag: Option<&str>) -> Result<Kernels, Failure> {
     let backend: Backend = name.parse().map_err(|e| Failure::bad_input(format!("{source} {name}: {e}")))?;
     Kernels::new(backend).map_err(|e| Failure::bad_input(format!("{source} {name}: {e}")))
 }
+
+/// The indicatif bar on stderr that `bars` and `fetch` show while bytes move (hidden when `visible` is false:
+/// not a terminal, or `--quiet`).
+pub fn byte_progress_bar(visible: bool) -> indicatif::ProgressBar {
+    use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+    let bar =
+        if visible { ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()) } else { ProgressBar::hidden() };
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {bar:30} {bytes}/{total_bytes} ({bytes_per_sec}, ETA {eta}) {msg}",
+        )
+        .expect("valid template"),
+    );
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    bar
+}
