@@ -40,6 +40,8 @@ pub(crate) fn assert_rows(len: usize, base: usize, stride: usize, rows: usize, w
 pub(crate) trait Isa: Copy {
     /// Lanes per vector (f64 and i64 alike).
     const LANES: usize;
+    /// Vector registers the kernels may plan for (accumulator counts): 16 unless the backend has more.
+    const REGISTERS: usize = 16;
     /// f64 vector.
     type F: Copy;
     /// i64 vector.

@@ -21,6 +21,8 @@ static TABLE: crate::dispatch::Table = GENERATED;
 // out only after runtime detection of every feature. Pointer accesses follow a bounds assertion.
 impl Isa for Avx512 {
     const LANES: usize = 8;
+    /// zmm0–zmm31.
+    const REGISTERS: usize = 32;
     type F = __m512d;
     type I = __m512i;
 
