@@ -75,14 +75,15 @@ impl Layout {
 }
 
 /// Mean R/S over the complete blocks of size `w`, skipping blocks whose values are all equal or whose range
-/// is zero.
+/// is zero. Blocks are taken two at a time ([`block_ranges`]) so that two independent chains of adds hide
+/// each other's latency.
 #[inline(always)]
 fn mean_rescaled_range<S: Isa>(s: S, series: &[f64], columns: &mut [f64], layout: Layout) -> Option<f64> {
     let (w, lanes) = (layout.w, S::LANES);
     for tile in 0..layout.tiles {
         s.transpose(series, tile * lanes, layout.per_lane * w, columns, tile * lanes * lanes);
     }
-    let (size, dof, zero, one) = (s.splat(w as f64), s.splat(w as f64 - 1.0), s.splat(0.0), s.splat(1.0));
+    let (dof, zero, one) = (s.splat(w as f64 - 1.0), s.splat(0.0), s.splat(1.0));
     let tiny = s.splat(f64::MIN_POSITIVE);
     // Blocks of lane k: `clamp(blocks - k·per_lane, 0, per_lane)`; block m of a lane counts with weight
     // `clamp(count - m, 0, 1)` (0 or 1, exactly).
@@ -91,36 +92,78 @@ fn mean_rescaled_range<S: Isa>(s: S, series: &[f64], columns: &mut [f64], layout
         *count = layout.blocks.saturating_sub(k * layout.per_lane).min(layout.per_lane) as f64;
     }
     let (mut remaining, mut total, mut used) = (s.load(&counts, 0), zero, 0u32);
-    for m in 0..layout.per_lane {
-        let row = m * w * lanes;
-        let first = s.load(columns, row);
-        let (mut sum, mut differ) = (zero, 0u64);
-        for r in 1..w {
-            let v = s.load(columns, row + r * lanes);
-            sum = s.add(sum, s.sub(v, first));
-            differ |= s.ne_mask(v, first);
+    let mut m = 0;
+    while m < layout.per_lane {
+        let stats: [BlockRange<S::F>; 2] = if m + 1 < layout.per_lane {
+            block_ranges(s, columns, [m * w * lanes, (m + 1) * w * lanes], w)
+        } else {
+            let [single] = block_ranges(s, columns, [m * w * lanes], w);
+            [single, BlockRange { range: zero, ss: tiny, differ: 0 }]
+        };
+        for (b, stat) in stats.iter().enumerate().take(layout.per_lane - m) {
+            // Skipped blocks (all values equal, or zero range) have range 0, so their ratio is 0 (the `tiny`
+            // floor only keeps 0/0 away; a block with different values has ss > 0). Blocks past the end of
+            // the series have weight 0.
+            used += (stat.differ & s.ne_mask(stat.range, zero) & valid_lanes(layout, m + b, lanes)).count_ones();
+            let ratio = s.div(stat.range, s.sqrt(s.div(s.max(stat.ss, tiny), dof)));
+            total = s.mul_add(ratio, s.min(s.max(remaining, zero), one), total);
+            remaining = s.sub(remaining, one);
         }
-        // Divide (not multiply by 1/w) as the scalar reference does: blocks of near-equal values amplify any
-        // rounding difference in the mean.
-        let mean = s.div(sum, size);
-        let (mut acc, mut hi, mut lo, mut ss) = (zero, s.splat(f64::NEG_INFINITY), s.splat(f64::INFINITY), zero);
-        for r in 0..w {
-            let d = s.sub(s.sub(s.load(columns, row + r * lanes), first), mean);
-            acc = s.add(acc, d);
-            hi = s.max(hi, acc);
-            lo = s.min(lo, acc);
-            ss = s.mul_add(d, d, ss);
-        }
-        let range = s.sub(hi, lo);
-        // Skipped blocks (all values equal, or zero range) have range 0, so their ratio is 0 (the `tiny`
-        // floor only keeps 0/0 away; a block with different values has ss > 0). Blocks past the end of the
-        // series have weight 0.
-        used += (differ & s.ne_mask(range, zero) & valid_lanes(layout, m, lanes)).count_ones();
-        let ratio = s.div(range, s.sqrt(s.div(s.max(ss, tiny), dof)));
-        total = s.mul_add(ratio, s.min(s.max(remaining, zero), one), total);
-        remaining = s.sub(remaining, one);
+        m += 2;
     }
     (used > 0).then(|| s.sum_lanes(total) / f64::from(used))
+}
+
+/// Range of the cumulative deviations, sum of squared deviations and the lanes whose values differ, of one
+/// block per lane.
+#[derive(Clone, Copy)]
+struct BlockRange<F> {
+    range: F,
+    ss: F,
+    differ: u64,
+}
+
+/// [`BlockRange`] of the `B` blocks starting at `rows` (transposed rows, `w` values each), their loops
+/// interleaved. Per block and lane the operations are the scalar reference's, in its order: the sum of
+/// the values shifted by the first, the mean by division (not multiplication by `1/w`: blocks of near-equal
+/// values amplify any rounding difference in the mean), then the running sum of the deviations with its
+/// maximum and minimum, and the sum of their squares.
+#[inline(always)]
+fn block_ranges<S: Isa, const B: usize>(s: S, columns: &[f64], rows: [usize; B], w: usize) -> [BlockRange<S::F>; B] {
+    // Plain loops, no closures (see `docs/SIMD.md`).
+    let (lanes, zero, size) = (S::LANES, s.splat(0.0), s.splat(w as f64));
+    let mut first = [zero; B];
+    for b in 0..B {
+        first[b] = s.load(columns, rows[b]);
+    }
+    let (mut sum, mut differ) = ([zero; B], [0u64; B]);
+    for r in 1..w {
+        for b in 0..B {
+            let v = s.load(columns, rows[b] + r * lanes);
+            sum[b] = s.add(sum[b], s.sub(v, first[b]));
+            differ[b] |= s.ne_mask(v, first[b]);
+        }
+    }
+    let mut mean = [zero; B];
+    for b in 0..B {
+        mean[b] = s.div(sum[b], size);
+    }
+    let (mut acc, mut ss) = ([zero; B], [zero; B]);
+    let (mut hi, mut lo) = ([s.splat(f64::NEG_INFINITY); B], [s.splat(f64::INFINITY); B]);
+    for r in 0..w {
+        for b in 0..B {
+            let d = s.sub(s.sub(s.load(columns, rows[b] + r * lanes), first[b]), mean[b]);
+            acc[b] = s.add(acc[b], d);
+            hi[b] = s.max(hi[b], acc[b]);
+            lo[b] = s.min(lo[b], acc[b]);
+            ss[b] = s.mul_add(d, d, ss[b]);
+        }
+    }
+    let mut out = [BlockRange { range: zero, ss: zero, differ: 0 }; B];
+    for b in 0..B {
+        out[b] = BlockRange { range: s.sub(hi[b], lo[b]), ss: ss[b], differ: differ[b] };
+    }
+    out
 }
 
 /// Bit `k` set when lane `k`'s block `m` exists (`k·per_lane + m < blocks`).
