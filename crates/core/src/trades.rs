@@ -74,6 +74,17 @@ impl TradeBatch {
         }
     }
 
+    /// Makes room for at least `additional` more trades in every column.
+    pub fn reserve(&mut self, additional: usize) {
+        self.agg_trade_id.reserve(additional);
+        self.price.reserve(additional);
+        self.quantity.reserve(additional);
+        self.first_trade_id.reserve(additional);
+        self.last_trade_id.reserve(additional);
+        self.timestamp_us.reserve(additional);
+        self.is_buyer_maker.reserve(additional);
+    }
+
     /// Number of trades.
     pub fn len(&self) -> usize {
         self.price.len()

@@ -12,7 +12,9 @@
 //! Memory: at most `2 × threads` settled pieces wait in the queue, `2 × threads` more are being parsed, and
 //! one is being handed out, so about `(4 × threads + 2) × parse_piece_size` bytes of text become trade columns
 //! at any time (49 bytes per trade, i.e. about 0.6 × the text for Binance lines), on top of the source's own
-//! bound (one mapped window, or four decoded buffers).
+//! bound (one mapped window, or four decoded buffers). The reader gives emptied batches back and pieces are
+//! parsed into them, so the columns' memory is reused rather than faulted in afresh for every piece; at most
+//! `4 × threads + 2` emptied batches wait, which at most doubles the bound above.
 
 use std::io;
 use std::path::PathBuf;
@@ -68,6 +70,9 @@ pub(crate) struct Finished {
 /// The reader's side: settled batches in input order.
 pub(crate) struct ParallelBatches {
     receiver: Receiver<Result<Parsed, Error>>,
+    /// Emptied batches going back to the producer, whose pieces are parsed into them: fresh columns for
+    /// every piece cost a page fault per 4 KiB (26 k faults instead of 5 k on a 260 MB file).
+    recycle: SyncSender<TradeBatch>,
     producer: Option<JoinHandle<Finished>>,
     current: TradeBatch,
     handed: usize,
@@ -89,9 +94,12 @@ impl ParallelBatches {
             .build()
             .map_err(io::Error::other)?;
         let (sender, receiver) = mpsc::sync_channel(2 * threads);
-        let producer = Producer { state, pool, piece_size: settings.piece_size.max(1), group: 2 * threads, sender };
+        // Room for every batch that can be in flight, so that giving one back never blocks.
+        let (recycle, recycled) = mpsc::sync_channel(4 * threads + 2);
+        let producer =
+            Producer { state, pool, piece_size: settings.piece_size.max(1), group: 2 * threads, sender, recycled };
         let handle = thread::Builder::new().name("barsmith-parse".to_owned()).spawn(move || producer.run())?;
-        Ok(ParallelBatches { receiver, producer: Some(handle), current: TradeBatch::new(), handed: 0 })
+        Ok(ParallelBatches { receiver, recycle, producer: Some(handle), current: TradeBatch::new(), handed: 0 })
     }
 
     /// Fills the empty `batch` with at most `limit` trades: `Ok(Some(records))` with the records newly
@@ -103,8 +111,11 @@ impl ParallelBatches {
                 Ok(parsed) => {
                     let parsed = parsed?;
                     records += parsed.records;
-                    self.current = parsed.batch;
+                    let mut emptied = std::mem::replace(&mut self.current, parsed.batch);
                     self.handed = 0;
+                    emptied.clear();
+                    // A full queue or a finished producer only means this one is freed instead.
+                    let _ = self.recycle.try_send(emptied);
                 }
                 Err(mpsc::RecvError) => return Ok(None),
             }
@@ -155,6 +166,8 @@ struct Producer {
     /// Pieces parsed together before they are settled.
     group: usize,
     sender: SyncSender<Result<Parsed, Error>>,
+    /// Emptied batches from the reader, reused for the next pieces.
+    recycled: Receiver<TradeBatch>,
 }
 
 impl Producer {
@@ -196,8 +209,10 @@ impl Producer {
         let pieces = split_pieces(text, piece_size);
         let checks = (order.dedupe(), order.strict());
         for group in pieces.chunks(self.group) {
-            let parsed: Vec<Piece> =
-                self.pool.install(|| group.par_iter().map(|piece| parse_piece(piece, layout, checks)).collect());
+            let batches: Vec<TradeBatch> = group.iter().map(|_| self.recycled.try_recv().unwrap_or_default()).collect();
+            let parsed: Vec<Piece> = self.pool.install(|| {
+                group.par_iter().zip(batches).map(|(piece, batch)| parse_piece(piece, batch, layout, checks)).collect()
+            });
             for (text, piece) in group.iter().zip(parsed) {
                 let settled = settle(text, piece, order, line, layout)
                     .map_err(|error| Stop::Error(line_error(*error, path, layout)));
@@ -240,9 +255,10 @@ struct CleanPiece {
     last_line: u64,
 }
 
-fn parse_piece(text: &[u8], layout: &Layout, (dedupe, strict): (bool, bool)) -> Piece {
+/// Parses `text` into `batch` (empty, possibly with room from an earlier piece).
+fn parse_piece(text: &[u8], mut batch: TradeBatch, layout: &Layout, (dedupe, strict): (bool, bool)) -> Piece {
     // Binance lines are 60-90 bytes; the estimate only saves regrowing the columns.
-    let mut batch = TradeBatch::with_capacity(text.len() / 56 + 1);
+    batch.reserve(text.len() / 56 + 1);
     let mut order = OrderCheck::new(dedupe, strict);
     let (mut position, mut lines) = (0, 0);
     let outcome = parse_lines(text, &mut position, &mut lines, layout, |trade, line| {
