@@ -205,40 +205,29 @@ fn fluctuation<S: Isa>(s: S, scratch: &mut Scratch, w: usize, ready: &mut Option
 
 /// `Σz`, `Σrz`, `Σz²` of blocks `0..=per_lane` of every lane, `z = y - A - β r` with the block's first point
 /// `A` (row `m·h`) and chord slope `β = (y[last] - A)/(h - 1)` (0 for one-point blocks, where `z = 0`).
-///
-/// Two sets of accumulators take the even and the odd rows, so the adds of consecutive rows do not wait
-/// on each other; each row is a slice of constant length, so its load needs no bounds check of its own.
+/// Each row is a slice of constant length, so its load needs no bounds check of its own.
 #[inline(always)]
 fn block_sums<S: Isa>(s: S, layout: Layout, columns: &[f64], sums: &mut BlockSums<'_>) {
     let (h, lanes) = (layout.h, S::LANES);
     let inv_span = s.splat(if h > 1 { 1.0 / (h - 1) as f64 } else { 0.0 });
-    let (zero, one, two) = (s.splat(0.0), s.splat(1.0), s.splat(2.0));
+    let (zero, one) = (s.splat(0.0), s.splat(1.0));
     for m in 0..=layout.per_lane {
         let block = &columns[m * h * lanes..][..h * lanes];
         let first = s.load(block, 0);
         let slope = s.mul(s.sub(s.load(block, (h - 1) * lanes), first), inv_span);
-        let mut even = [zero; 3];
-        let mut odd = [zero; 3];
-        let (mut r_even, mut r_odd) = (zero, one);
-        // r = 0 and r = h - 1 give z = 0 up to rounding; the sums take every r as the reference does.
-        let mut pairs = block.chunks_exact(2 * lanes);
-        for pair in pairs.by_ref() {
-            let (row_even, row_odd) = pair.split_at(lanes);
-            let z = s.sub(s.sub(s.load(row_even, 0), first), s.mul(slope, r_even));
-            even = [s.add(even[0], z), s.mul_add(r_even, z, even[1]), s.mul_add(z, z, even[2])];
-            let z = s.sub(s.sub(s.load(row_odd, 0), first), s.mul(slope, r_odd));
-            odd = [s.add(odd[0], z), s.mul_add(r_odd, z, odd[1]), s.mul_add(z, z, odd[2])];
-            r_even = s.add(r_even, two);
-            r_odd = s.add(r_odd, two);
+        let (mut t0, mut t1, mut t2, mut rv) = (zero, zero, zero, one);
+        // r = 0 gives z = 0 exactly and is skipped; r = h - 1 gives z = 0 up to rounding and is summed, as
+        // the reference sums every r.
+        for row in block.chunks_exact(lanes).skip(1) {
+            let z = s.sub(s.sub(s.load(row, 0), first), s.mul(slope, rv));
+            t0 = s.add(t0, z);
+            t1 = s.mul_add(rv, z, t1);
+            t2 = s.mul_add(z, z, t2);
+            rv = s.add(rv, one);
         }
-        let last = pairs.remainder();
-        if !last.is_empty() {
-            let z = s.sub(s.sub(s.load(last, 0), first), s.mul(slope, r_even));
-            even = [s.add(even[0], z), s.mul_add(r_even, z, even[1]), s.mul_add(z, z, even[2])];
-        }
-        s.store(s.add(even[0], odd[0]), sums.s0, m * lanes);
-        s.store(s.add(even[1], odd[1]), sums.s1, m * lanes);
-        s.store(s.add(even[2], odd[2]), sums.s2, m * lanes);
+        s.store(t0, sums.s0, m * lanes);
+        s.store(t1, sums.s1, m * lanes);
+        s.store(t2, sums.s2, m * lanes);
         s.store(slope, sums.slope, m * lanes);
     }
 }
