@@ -1,6 +1,7 @@
 # An SVG chart of the PGO table: CPU speed-up over `release` per backend and build, with min–max whiskers.
 # Reads the Markdown report that measure.sh writes (target/pgo/report.md, or docs/PERFORMANCE.md itself: only
-# the table rows and the "Measured by" line are used) and writes SVG, drawn by hand, to stdout:
+# the "Measured by" line and the table rows after it, up to the end marker of the PGO block, are used, so other
+# tables in the file are never drawn) and writes SVG, drawn by hand, to stdout:
 #     awk -f tools/pgo/chart.awk target/pgo/report.md > docs/img/pgo-speedup.svg
 # The bar is the table's speed-up (release CPU median / build CPU median); the whisker spans
 # release median / build max … release median / build min. The y axis is logarithmic (base 2), bars grow
@@ -20,11 +21,12 @@ function build_class(build) {
 
 function escape(text) { gsub(/&/, "\\&amp;", text); gsub(/</, "\\&lt;", text); gsub(/>/, "\\&gt;", text); return text }
 
-/^Measured by / { measured = $0; sub(/^Measured by /, "", measured); sub(/\.$/, "", measured); gsub(/`/, "", measured) }
+/^Measured by / { measured = $0; sub(/^Measured by /, "", measured); sub(/\.$/, "", measured); gsub(/`/, "", measured); in_report = 1 }
+/<!-- pgo-table:end -->/ { in_report = 0 }
 
 # | backend | build | wall s (min–max) | CPU s (min–max) | CPU speed-up | instructions | vs release |
 # or, since the ingest workload, the same with a leading `| workload |` cell: then the first workload is drawn.
-/^\| [a-z0-9]+ \| [a-z0-9-]+ \| [0-9]/ || /^\| [a-z]+ \| [a-z0-9]+ \| [a-z0-9-]+ \| [0-9]/ {
+in_report && (/^\| [a-z0-9]+ \| [a-z0-9-]+ \| [0-9]/ || /^\| [a-z]+ \| [a-z0-9]+ \| [a-z0-9-]+ \| [0-9]/) {
     n = split($0, cell, "|")
     if (n == 10) {
         workload = cell[2]; gsub(/ /, "", workload)
