@@ -66,7 +66,8 @@ enum ParallelState {
     Off,
     /// Not started yet: starts with the first batch.
     Ready(ParallelSettings),
-    Running(ParallelBatches),
+    /// Started: boxed, as the producer's handles and queues make it ten times the size of the other states.
+    Running(Box<ParallelBatches>),
     Done,
 }
 
@@ -403,7 +404,7 @@ impl TradeReader {
                 progress: Arc::clone(&self.progress),
             };
             let batches = ParallelBatches::spawn(state, settings).map_err(|error| Error::io(&error, &self.path))?;
-            self.parallel = ParallelState::Running(batches);
+            self.parallel = ParallelState::Running(Box::new(batches));
         }
         let ParallelState::Running(batches) = &mut self.parallel else { return Ok(()) };
         if let Some(records) = batches.next_batch(batch, self.batch_size)? {
