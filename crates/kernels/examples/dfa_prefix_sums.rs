@@ -1,6 +1,6 @@
 //! Measures what stands in the way of an O(n + windows) DFA: the window sums taken from prefix sums of the
 //! profile, in plain f64 and in double-double arithmetic, against the scalar reference (which detrends every
-//! window by its own chord), on the long-series stress families of `tests/long_series.rs`, and their speed.
+//! window by its own chord), on the stress families of `barsmith_test_support::series` (those of `tests/long_series.rs`), and their speed.
 //!
 //! `cargo run --release -p barsmith-kernels --example dfa_prefix_sums -- 100000`
 //!
@@ -14,21 +14,21 @@
 use std::time::Instant;
 
 use barsmith_kernels::{Backend, Kernels, default_dfa_nvals};
-use barsmith_test_support::SplitMix;
+use barsmith_test_support::series::stress_series;
 
 fn main() {
     let n: usize = std::env::args().nth(1).map_or(100_000, |v| v.parse().expect("length"));
     let reference = Kernels::new(Backend::Scalar).expect("scalar is always available");
     println!("| series (n = {n}) | reference H | f64 prefix: relative error | double-double prefix: relative error |");
     println!("|---|---|---|---|");
-    for (name, x) in families(n) {
+    for (name, x) in stress_series(n) {
         let want = reference.hurst_dfa(&x, None).expect("defined");
         let plain = dfa_from_prefix_sums::<f64>(&x);
         let double = dfa_from_prefix_sums::<DoubleDouble>(&x);
         let rel = |got: f64| (got - want).abs() / want.abs();
         println!("| {name} | {want:.6} | {:.1e} | {:.1e} |", rel(plain), rel(double));
     }
-    let returns = families(n).swap_remove(0).1;
+    let returns = stress_series(n).swap_remove(0).1;
     let time = |f: &dyn Fn() -> f64| {
         let reps = (2_000_000 / n).max(3);
         let start = Instant::now();
@@ -50,30 +50,6 @@ fn main() {
     println!("| {:?} kernel (block sums, one pass per size) | {t_simd:.1} |", fastest.backend());
     println!("| scalar, f64 prefix sums, O(n + windows) | {t_plain:.1} |");
     println!("| scalar, double-double prefix sums, O(n + windows) | {t_double:.1} |");
-}
-
-/// The stress families of `tests/long_series.rs` that decide the question (white noise first).
-fn families(n: usize) -> Vec<(&'static str, Vec<f64>)> {
-    let mut noise = SplitMix(n as u64 * 31 + 7);
-    let white: Vec<f64> = (0..n).map(|_| noise.uniform()).collect();
-    let cumsum = |start: f64, steps: &mut dyn Iterator<Item = f64>| -> Vec<f64> {
-        steps
-            .scan(start, |acc, v| {
-                *acc += v;
-                Some(*acc)
-            })
-            .collect()
-    };
-    vec![
-        ("white (returns)", white.clone()),
-        ("random_walk", cumsum(0.0, &mut white.iter().copied())),
-        ("walk_with_drift", cumsum(0.0, &mut white.iter().map(|v| v + 0.3))),
-        ("price_walk_1e5", cumsum(1e5, &mut white.iter().map(|v| (v * 3.0).round() * 0.01))),
-        ("increasing", (0..n).map(|i| i as f64).collect()),
-        ("quadratic", (0..n).map(|i| (i as f64) * (i as f64)).collect()),
-        ("trend_plus_noise", (0..n).map(|i| i as f64 * 1e3 + white[i]).collect()),
-        ("huge_1e12", cumsum(1e12, &mut white.iter().map(|v| v * 1e9))),
-    ]
 }
 
 /// Arithmetic the prefix sums are kept in.

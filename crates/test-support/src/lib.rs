@@ -13,6 +13,7 @@
 pub mod backends;
 pub mod real_data;
 mod rng;
+pub mod series;
 pub mod trades;
 
 pub use rng::SplitMix;
