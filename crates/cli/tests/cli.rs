@@ -225,8 +225,9 @@ fn cpu_available_lists_the_backends_that_run_here() {
 
 #[test]
 fn fixture_output_is_byte_identical_to_the_committed_bars() {
-    // fixtures/cli/SYNTHUSDT-10dbps.csv: regenerate it when the output is meant to change (last: the window
-    // columns renamed to record_count, record_intensity, record_imbalance; every value unchanged).
+    // fixtures/cli/SYNTHUSDT-10dbps.csv: regenerate it when the output is meant to change (last: Kyle's λ
+    // computed in one certified pass, which moved `intra_kyle_lambda` and `lookback_kyle_lambda` by at most
+    // 5.1e-14 relative; every other value unchanged).
     let fixture = workspace_file("fixtures/SYNTHUSDT-aggTrades-2026-01-01.csv");
     let output = barsmith(&["bars", "--threshold-dbps", "10", fixture.to_str().unwrap(), "-o", "-", "-q"]);
     assert!(output.status.success(), "{}", stderr(&output));
