@@ -49,7 +49,6 @@ fn flag_values_are_echoed_under_the_flag_name() {
 #[test]
 fn compressed_and_upper_case_csv_outputs() {
     let dir = tempfile::tempdir().unwrap();
-    let golden = std::fs::read(common::workspace_file("fixtures/cli/SYNTHUSDT-10dbps.csv")).unwrap();
     for name in ["bars.csv.zst", "BARS.CSV", "bars.csv.gz"] {
         let out = dir.path().join(name);
         let output = barsmith(&["bars", "--threshold-dbps", "10", s(&fixture()), "-o", s(&out), "-q"]);
@@ -64,7 +63,7 @@ fn compressed_and_upper_case_csv_outputs() {
             }
             _ => bytes,
         };
-        assert!(text == golden, "{name}");
+        common::assert_golden_bars(&text, name);
     }
     let output = barsmith(&["gen", "--trades", "10", "-o", s(&dir.path().join("trades.json"))]);
     assert_eq!(output.status.code(), Some(2));
@@ -181,6 +180,13 @@ fn version_names_the_commit_and_the_backends() {
     let text = String::from_utf8(output.stdout).unwrap();
     assert!(text.starts_with(&format!("barsmith {} (commit ", env!("CARGO_PKG_VERSION"))), "{text}");
     assert!(text.contains("backends: scalar") && text.contains("automatic: "), "{text}");
+    assert!(text.contains("selected: "), "{text}");
+    let forced = command().args(["--version"]).env("BARSMITH_BACKEND", "scalar").output().unwrap();
+    let text = String::from_utf8(forced.stdout).unwrap();
+    assert!(text.contains("selected: scalar (from BARSMITH_BACKEND)"), "{text}");
+    let unset = command().args(["--version"]).env_remove("BARSMITH_BACKEND").output().unwrap();
+    let text = String::from_utf8(unset.stdout).unwrap();
+    assert!(text.contains(" (automatic)"), "{text}");
 }
 
 #[test]
@@ -235,7 +241,6 @@ fn a_long_table_on_a_terminal_gets_a_hint_on_stderr_and_a_pipe_does_not() {
     // `script` (util-linux) runs the command on a pseudo-terminal.
     let output = std::process::Command::new("script")
         .args(["-qec", &bars, "/dev/null"])
-        .env_remove("BARSMITH_BACKEND")
         .output()
         .expect("`script` (util-linux) runs the command on a terminal");
     assert!(output.status.success(), "{}", stderr(&output));

@@ -15,11 +15,7 @@ const SELL: &str = "#F5A3A1";
 const FEATURE: &str = "#2962FF";
 
 fn barsmith(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_barsmith"))
-        .args(args)
-        .env_remove("BARSMITH_BACKEND")
-        .output()
-        .expect("run barsmith")
+    Command::new(env!("CARGO_BIN_EXE_barsmith")).args(args).output().expect("run barsmith")
 }
 
 fn fixture() -> PathBuf {
