@@ -164,7 +164,10 @@ fn forming_bar_is_hollow_and_a_csv_without_a_telling_name_takes_symbol_and_thres
     let svg_path = dir.path().join("forming.svg");
     plot_ok(&[bars_path.to_str().unwrap(), "-o", svg_path.to_str().unwrap(), "--last", "20"]);
     let svg = std::fs::read_to_string(&svg_path).unwrap();
-    assert!(svg.contains("bars · range bars (threshold not recorded in the file)"), "nothing made up");
+    assert!(
+        svg.contains("symbol not recorded (--symbol) · range bars (threshold not recorded: --threshold-dbps)"),
+        "nothing made up, and the title says which flags give what the file does not record"
+    );
     let rects = elements(&svg, "rect");
     let bodies = filled(&rects, &[UP, DOWN, FLAT]);
     assert_eq!(bodies.len(), 19, "completed bars are filled");
@@ -450,5 +453,38 @@ fn bad_input_is_refused_with_one_line_and_no_file() {
         let run = plot(&[bars, "-o", link.to_str().unwrap()]);
         assert_eq!(run.status.code(), Some(2), "{}", String::from_utf8_lossy(&run.stderr));
         assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+    }
+}
+
+/// Trial finding 7 and 8: plot reads every format `bars` writes, and recognises the names `bars` gives a
+/// directory run (symbol, threshold and period) for its title.
+#[test]
+fn every_format_and_name_bars_writes_is_plotted_alike() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut charts = Vec::new();
+    for format in ["csv", "csv.gz", "csv.zst", "parquet"] {
+        let out = dir.path().join(format.replace('.', "-"));
+        let run = barsmith(&[
+            "bars",
+            "--threshold-dbps",
+            "10",
+            "--format",
+            format,
+            "-q",
+            "-o",
+            out.to_str().unwrap(),
+            fixture().to_str().unwrap(),
+        ]);
+        assert!(run.status.success(), "bars: {}", String::from_utf8_lossy(&run.stderr));
+        let written = out.join(format!("SYNTHUSDT-10dbps-2026-01-01.{format}"));
+        assert!(written.is_file(), "bars names a directory run's output with the period: {written:?}");
+        let chart = dir.path().join(format!("{}.svg", format.replace('.', "-")));
+        plot_ok(&[written.to_str().unwrap(), "-o", chart.to_str().unwrap()]);
+        let svg = std::fs::read_to_string(&chart).unwrap();
+        assert!(svg.contains("SYNTHUSDT · range bars 10 dbps (0.01 %)"), "{format}: the title comes from the name");
+        charts.push((format, svg));
+    }
+    for (format, svg) in &charts[1..] {
+        assert!(*svg == charts[0].1, "{format}: the same chart as from the plain CSV");
     }
 }

@@ -37,7 +37,8 @@ pub struct PlotArgs {
     /// Image size in pixels.
     #[arg(long, value_name = "WxH", default_value = "1600x900", value_parser = parse_size)]
     size: (u32, u32),
-    /// Symbol for the title when the file does not record it (Parquet does; CSV names like BTCUSDT-250dbps.csv do).
+    /// Symbol for the title when the file does not record it (Parquet does; so do the names `bars` writes, e.g.
+    /// BTCUSDT-250dbps-2026-01-01.csv).
     #[arg(long)]
     symbol: Option<String>,
     /// Threshold for the title when the file does not record it.

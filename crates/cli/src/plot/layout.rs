@@ -211,10 +211,14 @@ pub fn percent_of_dbps(dbps: u32) -> String {
 }
 
 fn title(table: &BarTable, labels: &Labels, first_open: i64, last_close: i64) -> String {
-    let symbol = labels.symbol.clone().or_else(|| table.symbol.clone()).unwrap_or_else(|| "bars".to_owned());
+    let symbol = labels
+        .symbol
+        .clone()
+        .or_else(|| table.symbol.clone())
+        .unwrap_or_else(|| "symbol not recorded (--symbol)".to_owned());
     let threshold = match labels.threshold_dbps.or(table.threshold_dbps) {
         Some(dbps) => format!("range bars {dbps} dbps ({} %)", percent_of_dbps(dbps)),
-        None => "range bars (threshold not recorded in the file)".to_owned(),
+        None => "range bars (threshold not recorded: --threshold-dbps)".to_owned(),
     };
     format!(
         "{symbol} · {threshold} · {} → {} UTC",
