@@ -29,6 +29,11 @@ fn flag_values_are_echoed_under_the_flag_name() {
     assert!(line.contains("--pe-order 9") && !line.contains("pe_order"), "{line}");
     let line = bars_fails(&["--lookback", "count:0"]);
     assert!(line.contains("--lookback count:0"), "{line}");
+    for lookback in ["count:0", "500", "time:0s", "time:1d", "bars:0"] {
+        let line = bars_fails(&["--lookback", lookback]);
+        assert_eq!(line.matches("(expected").count(), 1, "the hint is said once: {line}");
+        assert_eq!(line.matches(lookback).count(), 1, "the value is echoed once: {line}");
+    }
     let line = bars_fails(&["--pe-min-records", "2"]);
     assert!(line.contains("--pe-min-records 2: must be at least 3") && line.contains("--pe-order"), "{line}");
     let line = bars_fails(&["--hurst-min-records", "8"]);

@@ -190,8 +190,16 @@ fn feature_groups(tokens: &[String]) -> Result<Vec<FeatureGroup>, Failure> {
 
 fn feature_config(args: &BarsArgs) -> Result<FeatureConfig, Failure> {
     let groups = feature_groups(&args.features)?;
-    let lookback_mode: LookbackMode = args.lookback.parse().map_err(|e| {
-        Failure::bad_input(format!("--lookback {}: {e} (expected count:N, time:DURATION or bars:K)", args.lookback))
+    let lookback_mode: LookbackMode = args.lookback.parse().map_err(|e: barsmith::core::Error| {
+        // The library's message names the setting and the accepted forms; the flag replaces its first words.
+        let why = match e.kind() {
+            barsmith::core::ErrorKind::InvalidLookback { problem, .. } => problem.to_string(),
+            _ => e.to_string(),
+        };
+        Failure::bad_input(format!(
+            "--lookback {}: {why} (expected count:N, time:DURATION such as time:30s, or bars:K)",
+            args.lookback
+        ))
     })?;
     if !(2..=barsmith::core::features::MAX_PE_ORDER).contains(&args.pe_order) {
         return Err(Failure::bad_input(format!("--pe-order {}: must be between 2 and 7", args.pe_order)));
