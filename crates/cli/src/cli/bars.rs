@@ -93,6 +93,11 @@ pub struct BarsArgs {
     /// Resume every (symbol, threshold) from this checkpoint file; pairs it does not hold start fresh.
     #[arg(long)]
     checkpoint_in: Option<PathBuf>,
+    /// With --checkpoint-in: build bars across a hole between the checkpoint and the input. Ids missing over
+    /// more than 1 h, or more than 1,000,000 missing ids, are refused without it (a file is missing); any hole
+    /// there is warned about and counted in the Parquet metadata, like one between two files.
+    #[arg(long)]
+    allow_resume_gap: bool,
     /// Save every (symbol, threshold)'s state to this file, committed with the outputs.
     #[arg(long)]
     checkpoint_out: Option<PathBuf>,
@@ -115,7 +120,7 @@ pub fn run_bars(args: BarsArgs) -> Result<(), Failure> {
     let progress = BarProgress::new(show_progress);
     let summary = run(&config, &progress);
     progress.bar.finish_and_clear();
-    let summary = summary?;
+    let summary = summary.map_err(run_failure)?;
     print_warnings(&summary);
     if !args.quiet {
         print_summary(&summary);
@@ -160,6 +165,7 @@ fn run_config(args: &BarsArgs) -> Result<RunConfig, Failure> {
         format: args.format,
         threads: args.threads,
         checkpoint_in: args.checkpoint_in.clone(),
+        allow_resume_gap: args.allow_resume_gap,
         checkpoint_out: args.checkpoint_out.clone(),
         commit: if args.commit_per_symbol { CommitMode::PerSymbol } else { CommitMode::Together },
     })
@@ -229,6 +235,16 @@ fn setting_message(error: &barsmith::core::Error, args: &BarsArgs) -> String {
         _ => "",
     };
     format!("{flag} {given}: must be {range}{why}")
+}
+
+/// A run's error in terms of the flags: a library setting named in it becomes the flag that sets it.
+fn run_failure(error: barsmith::Error) -> Failure {
+    match error.kind() {
+        barsmith::ErrorKind::ResumeGap(gap) => {
+            Failure::bad_input(format!("{}, or pass --allow-resume-gap to build bars across the hole", gap.describe()))
+        }
+        _ => error.into(),
+    }
 }
 
 /// Warnings and notes that `-q` does not silence: skipped files, id gaps, fresh pairs on resume.
