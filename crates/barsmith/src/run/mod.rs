@@ -34,9 +34,11 @@ pub enum OutputTarget {
     File(PathBuf),
     /// One file per (symbol, threshold): `DIR/{SYMBOL}-{DBPS}dbps[-{PERIOD}].{ext}`.
     Directory(PathBuf),
-    /// What `barsmith bars -o PATH` means: one file when the path exists and is not a directory, is `-`, or
-    /// ends in an output extension (`.csv`, `.csv.zst`, `.csv.gz`, `.parquet`; several outputs there are
-    /// refused, naming them); else a directory (created, parents included). An unknown extension is refused.
+    /// What `barsmith bars -o PATH` means: one file when the path is `-` or ends in an output extension
+    /// (`.csv`, `.csv.zst`, `.csv.gz`, `.parquet`; several outputs there are refused, naming them); a
+    /// directory (created, parents included) when it is one, ends in `/` or has no extension. Without an
+    /// extension an existing device, FIFO or socket is written through, and an existing regular file is
+    /// refused. An unknown extension is refused unless `format` is given.
     Auto(PathBuf),
 }
 

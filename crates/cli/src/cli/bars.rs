@@ -28,8 +28,10 @@ pub struct BarsArgs {
     /// from a bar's open to each of its two closing levels. One pass builds all.
     #[arg(long, value_name = "DBPS[,DBPS…]", value_delimiter = ',', required = true)]
     threshold_dbps: Vec<u32>,
-    /// Output: a file (`-` = stdout) for one stream at one threshold; a directory (created, parents included)
-    /// when the run makes several outputs or PATH is a directory: `{SYMBOL}-{DBPS}dbps-{PERIOD}.{ext}` each.
+    /// Output: a file with an output extension (.csv, .csv.zst, .csv.gz, .parquet; `-` = stdout) for one
+    /// stream at one threshold; a directory (created, parents included) for any number:
+    /// `{SYMBOL}-{DBPS}dbps-{PERIOD}.{ext}` each. A path without an extension is a directory (an existing
+    /// file there is refused, not overwritten).
     #[arg(short, long, value_name = "PATH", default_value = "-")]
     output: PathBuf,
     /// Output format; default: from the file extension (.csv, .csv.zst, .csv.gz, .parquet), else csv.
