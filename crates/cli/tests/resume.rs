@@ -102,3 +102,30 @@ fn a_small_hole_after_a_checkpoint_is_warned_about_and_counted() {
     assert!(line.contains("2000000 ids missing over 0.0 h") && line.contains("--allow-resume-gap"), "{line}");
     assert!(!out.exists());
 }
+
+#[test]
+fn a_checkpoint_that_holds_none_of_the_runs_streams_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let checkpoint = day1_checkpoint(dir.path(), &day1(dir.path(), "EEEUSDT"), &[]);
+    // Day 2 renamed: its name no longer gives the symbol, so nothing of the checkpoint would resume.
+    let day2 = dir.path().join("day2.csv");
+    std::fs::write(&day2, csv_of(&day_config(5, 2, TRADES_PER_DAY))).unwrap();
+    let out = dir.path().join("bars.csv");
+    let run = |extra: &[&str]| {
+        let mut args = vec!["bars", "--threshold-dbps", "10", s(&day2), "-o", s(&out), "-q"];
+        args.extend(["--checkpoint-in", s(&checkpoint)]);
+        args.extend(extra);
+        barsmith(&args)
+    };
+    let output = run(&[]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let line = error_line(&output);
+    for part in ["day1.json", "holds EEEUSDT at 10, 20 dbps", "input at 10 dbps", "nothing would resume", "EEEUSDT"] {
+        assert!(line.contains(part), "{part:?} in {line}");
+    }
+    assert!(!out.exists());
+    // Its symbol given, day 2 resumes.
+    let output = run(&["--symbol", "EEEUSDT"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(stderr(&output), "");
+}

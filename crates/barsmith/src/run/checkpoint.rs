@@ -3,9 +3,11 @@
 use std::io::Write;
 use std::path::Path;
 
+use barsmith_core::Threshold;
 use barsmith_core::features::FeatureCheckpoint;
 
 use crate::error::{Error, ErrorKind};
+use crate::inputs::SymbolStream;
 use crate::output::AtomicFile;
 
 /// Checkpoint file layout (versioned JSON).
@@ -62,6 +64,34 @@ pub(crate) fn describe(streams: &[StreamCheckpoint]) -> String {
         })
         .collect();
     if parts.is_empty() { "no stream".to_string() } else { parts.join("; ") }
+}
+
+/// The refusal of a checkpoint that holds none of the run's (symbol, threshold) pairs: nothing would resume,
+/// which is almost always a slip (most often renamed inputs whose names no longer give the symbol).
+pub(crate) fn holds_none(
+    path: &Path,
+    resumed: &[StreamCheckpoint],
+    streams: &[SymbolStream],
+    thresholds: &[Threshold],
+) -> Error {
+    let dbps = thresholds.iter().map(|t| t.dbps().to_string()).collect::<Vec<_>>().join(", ");
+    let run: Vec<String> = streams.iter().map(|s| format!("{} at {dbps} dbps", s.label())).collect();
+    let mut symbols: Vec<&str> = resumed.iter().filter_map(|c| c.symbol.as_deref()).collect();
+    symbols.dedup();
+    let hint = if streams.iter().any(|s| s.symbol.is_none()) && !symbols.is_empty() {
+        let symbols = symbols.join(" or ");
+        format!("; the inputs' names give no symbol: if they are {symbols}'s, set the run's symbol to {symbols}")
+    } else {
+        String::new()
+    };
+    failure(
+        path,
+        format!(
+            "holds {}, none of this run's {}, so nothing would resume{hint}; else start without this checkpoint",
+            describe(resumed),
+            run.join("; ")
+        ),
+    )
 }
 
 /// Writes the checkpoint file into `file` (committed with the run).

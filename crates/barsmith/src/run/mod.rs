@@ -72,7 +72,8 @@ pub struct RunConfig {
     pub format: Option<OutputFormat>,
     /// Worker threads for symbols in parallel; `None` = all cores.
     pub threads: Option<usize>,
-    /// Resume every (symbol, threshold) from this checkpoint file.
+    /// Resume every (symbol, threshold) from this checkpoint file; pairs it does not hold start fresh (with a
+    /// note), but a checkpoint that holds none of the run's pairs is refused.
     pub checkpoint_in: Option<PathBuf>,
     /// Build across a hole between the checkpoint and the input (ids missing over more than
     /// [`MAX_RESUME_GAP_US`], or more than [`MAX_RESUME_GAP_IDS`] ids), which is refused otherwise
@@ -182,7 +183,11 @@ pub fn run(config: &RunConfig, progress: &dyn Progress) -> Result<RunSummary, Er
     let resumed = config.checkpoint_in.as_deref().map(read_checkpoints).transpose()?;
     let mut notes = Vec::new();
     if let (Some(resumed), Some(path)) = (&resumed, &config.checkpoint_in) {
-        notes.extend(fresh_pairs(resumed, &plan.streams, &config.thresholds, path));
+        let fresh = fresh_pairs(resumed, &plan.streams, &config.thresholds, path);
+        if !plan.streams.is_empty() && fresh.len() == plan.streams.len() * config.thresholds.len() {
+            return Err(checkpoint::holds_none(path, resumed, &plan.streams, &config.thresholds));
+        }
+        notes.extend(fresh);
     }
     let transaction = Transaction::new();
     let staged = stage_outputs(config, &plan.streams, &outputs, &transaction)?;

@@ -92,7 +92,8 @@ pub struct BarsArgs {
     /// cannot be cut, its thresholds run in parallel and spare threads parse its text in parallel).
     #[arg(long)]
     threads: Option<usize>,
-    /// Resume every (symbol, threshold) from this checkpoint file; pairs it does not hold start fresh.
+    /// Resume every (symbol, threshold) from this checkpoint file; pairs it does not hold start fresh (a
+    /// checkpoint that holds none of the run's pairs is refused).
     #[arg(long)]
     checkpoint_in: Option<PathBuf>,
     /// With --checkpoint-in: build bars across a hole between the checkpoint and the input. Ids missing over
