@@ -30,7 +30,7 @@ fn day1(dir: &Path, symbol: &str) -> PathBuf {
 #[test]
 fn a_resumed_run_that_skips_a_day_is_refused_and_the_hole_is_counted_when_allowed() {
     let dir = tempfile::tempdir().unwrap();
-    let checkpoint = day1_checkpoint(dir.path(), &day1(dir.path(), "EEEUSDT"), &[]);
+    let checkpoint = day1_checkpoint(dir.path(), &day1(dir.path(), "EEEUSDT"), &["--format", "parquet"]);
     // Day 2 forgotten: day 3 follows the day-1 state.
     let day3 = write_daily_zip(dir.path(), "EEEUSDT", 3, &day_config(5, 3, TRADES_PER_DAY));
     let out = dir.path().join("out3");
@@ -73,7 +73,7 @@ fn a_small_hole_after_a_checkpoint_is_warned_about_and_counted() {
     write_zip(&day1, "EEEUSDT-aggTrades-2026-01-01.csv", &lines[..cut].concat());
     let day2 = dir.path().join("EEEUSDT-aggTrades-2026-01-02.zip");
     write_zip(&day2, "EEEUSDT-aggTrades-2026-01-02.csv", &lines[cut + 40..].concat());
-    let checkpoint = day1_checkpoint(dir.path(), &day1, &[]);
+    let checkpoint = day1_checkpoint(dir.path(), &day1, &["--format", "parquet"]);
     let out = dir.path().join("bars.parquet");
     let output =
         barsmith(&["bars", "--threshold-dbps", "10", s(&day2), "-o", s(&out), "-q", "--checkpoint-in", s(&checkpoint)]);
@@ -128,4 +128,34 @@ fn a_checkpoint_that_holds_none_of_the_runs_streams_is_refused() {
     let output = run(&["--symbol", "EEEUSDT"]);
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(stderr(&output), "");
+}
+
+#[test]
+fn a_chain_that_changes_the_output_schema_or_format_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let day1 = day1(dir.path(), "EEEUSDT");
+    let checkpoint = dir.path().join("day1.json");
+    let day2 = write_daily_zip(dir.path(), "EEEUSDT", 2, &day_config(5, 2, TRADES_PER_DAY));
+    let run = |input: &Path, extra: &[&str]| {
+        let mut args = vec!["bars", "--threshold-dbps", "10", s(input), "-o", s(&out), "-q"];
+        args.extend(extra);
+        barsmith(&args)
+    };
+    let output = run(&day1, &["--include-incomplete", "--format", "parquet", "--checkpoint-out", s(&checkpoint)]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let resume = ["--checkpoint-in", s(&checkpoint)];
+    for (extra, named) in [
+        (vec!["--format", "parquet"], "include_incomplete: checkpoint on, this run off"),
+        (vec!["--include-incomplete"], "format: checkpoint parquet, this run csv"),
+        (vec!["--include-incomplete", "--format", "csv.zst"], "format: checkpoint parquet, this run csv.zst"),
+    ] {
+        let output = run(&day2, &[&resume[..], &extra[..]].concat());
+        assert_eq!(output.status.code(), Some(2), "{extra:?}: {}", stderr(&output));
+        let line = error_line(&output);
+        assert!(line.contains(named) && line.contains("one dataset"), "{named:?} in {line}");
+    }
+    assert_eq!(std::fs::read_dir(&out).unwrap().count(), 1, "nothing written on refusal");
+    let output = run(&day2, &[&resume[..], &["--include-incomplete", "--format", "parquet"]].concat());
+    assert!(output.status.success(), "{}", stderr(&output));
 }

@@ -15,6 +15,50 @@ use crate::output::AtomicFile;
 struct CheckpointFile {
     version: u32,
     streams: Vec<StreamCheckpoint>,
+    /// The output settings of the run that wrote it (absent in files of earlier builds: then not checked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    chain: Option<ChainSettings>,
+}
+
+/// The output settings a chain of runs must keep so that its files read back as one dataset: the same
+/// columns (`include_incomplete` adds `is_complete`) in the same format. The bar and feature settings are
+/// in each stream's state and checked there.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct ChainSettings {
+    pub(crate) include_incomplete: bool,
+    /// The outputs' format, as its extension (`csv`, `csv.zst`, `csv.gz`, `parquet`).
+    pub(crate) format: String,
+}
+
+impl ChainSettings {
+    /// Refuses a run that resumes from `path` (written with `self`) with other output settings, naming each.
+    pub(crate) fn check_same(&self, run: &ChainSettings, path: &Path) -> Result<(), Error> {
+        let on = |flag: bool| if flag { "on" } else { "off" };
+        let mut differences = Vec::new();
+        if self.include_incomplete != run.include_incomplete {
+            let (old, new) = (on(self.include_incomplete), on(run.include_incomplete));
+            differences.push(format!("include_incomplete: checkpoint {old}, this run {new}"));
+        }
+        if self.format != run.format {
+            differences.push(format!("format: checkpoint {}, this run {}", self.format, run.format));
+        }
+        if differences.is_empty() {
+            return Ok(());
+        }
+        Err(failure(
+            path,
+            format!(
+                "written by a run with other output settings: {}; the chain's files would not read back as one dataset. Run with the checkpoint's settings, or start a new chain without this checkpoint",
+                differences.join("; ")
+            ),
+        ))
+    }
+}
+
+/// What a checkpoint file holds.
+pub(crate) struct Resumed {
+    pub(crate) streams: Vec<StreamCheckpoint>,
+    pub(crate) chain: Option<ChainSettings>,
 }
 
 /// One (symbol, threshold)'s state.
@@ -33,7 +77,7 @@ fn failure(path: &Path, reason: String) -> Error {
 }
 
 /// Reads a checkpoint file.
-pub(crate) fn read_checkpoints(path: &Path) -> Result<Vec<StreamCheckpoint>, Error> {
+pub(crate) fn read_checkpoints(path: &Path) -> Result<Resumed, Error> {
     let text = std::fs::read_to_string(path).map_err(|e| failure(path, e.to_string()))?;
     let file: CheckpointFile = serde_json::from_str(&text).map_err(|e| {
         failure(path, format!("not a barsmith checkpoint file ({e}); pass the file --checkpoint-out wrote"))
@@ -44,7 +88,7 @@ pub(crate) fn read_checkpoints(path: &Path) -> Result<Vec<StreamCheckpoint>, Err
             format!("version {} is not supported (this build reads {CHECKPOINT_FILE_VERSION})", file.version),
         ));
     }
-    Ok(file.streams)
+    Ok(Resumed { streams: file.streams, chain: file.chain })
 }
 
 /// What a checkpoint file holds, for messages: `BTCUSDT at 250, 500 dbps; ETHUSDT at 250 dbps`.
@@ -95,8 +139,13 @@ pub(crate) fn holds_none(
 }
 
 /// Writes the checkpoint file into `file` (committed with the run).
-pub(crate) fn write_checkpoints(file: AtomicFile, path: &Path, streams: Vec<StreamCheckpoint>) -> Result<(), Error> {
-    let checkpoint = CheckpointFile { version: CHECKPOINT_FILE_VERSION, streams };
+pub(crate) fn write_checkpoints(
+    file: AtomicFile,
+    path: &Path,
+    streams: Vec<StreamCheckpoint>,
+    chain: ChainSettings,
+) -> Result<(), Error> {
+    let checkpoint = CheckpointFile { version: CHECKPOINT_FILE_VERSION, streams, chain: Some(chain) };
     let text = serde_json::to_string(&checkpoint).map_err(|e| failure(path, e.to_string()))?;
     let output_error = |e| Error::from_output(path, e);
     let mut writer = file.writer().map_err(output_error)?;
@@ -104,4 +153,21 @@ pub(crate) fn write_checkpoints(file: AtomicFile, path: &Path, streams: Vec<Stre
     writer.flush().map_err(output_error)?;
     drop(writer);
     file.commit().map_err(output_error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_of_an_earlier_build_has_no_chain_settings_and_still_reads() {
+        let file: CheckpointFile = serde_json::from_str(r#"{"version":1,"streams":[]}"#).unwrap();
+        assert!(file.chain.is_none() && file.streams.is_empty());
+        let chain = ChainSettings { include_incomplete: true, format: "parquet".into() };
+        let text = serde_json::to_string(&CheckpointFile { version: 1, streams: Vec::new(), chain: Some(chain) });
+        assert_eq!(
+            text.unwrap(),
+            r#"{"version":1,"streams":[],"chain":{"include_incomplete":true,"format":"parquet"}}"#
+        );
+    }
 }

@@ -23,7 +23,7 @@ use crate::inputs::{IgnoredFile, SymbolStream, expand_inputs, group_by_symbol};
 use crate::output::{AtomicFile, OutputFile, Transaction};
 use crate::pipeline::{BarConsumer, BarPipeline, PipelineConfig, StreamSettings};
 use crate::sink::{BoxedWriter, OutputFormat, OutputSchema, RunMetadata, open_writer};
-use checkpoint::{StreamCheckpoint, read_checkpoints, write_checkpoints};
+use checkpoint::{ChainSettings, StreamCheckpoint, read_checkpoints, write_checkpoints};
 use plan::{PlannedOutput, allows_single_output, check_paths, output_paths};
 pub use resume::{MAX_RESUME_GAP_IDS, MAX_RESUME_GAP_US, ResumeGap};
 
@@ -180,15 +180,14 @@ pub fn run(config: &RunConfig, progress: &dyn Progress) -> Result<RunSummary, Er
     let outputs = output_paths(config, &plan.streams)?;
     let inputs: Vec<PathBuf> = plan.streams.iter().flat_map(|s| s.files.iter().cloned()).collect();
     check_paths(config, &inputs, &outputs)?;
-    let resumed = config.checkpoint_in.as_deref().map(read_checkpoints).transpose()?;
-    let mut notes = Vec::new();
-    if let (Some(resumed), Some(path)) = (&resumed, &config.checkpoint_in) {
-        let fresh = fresh_pairs(resumed, &plan.streams, &config.thresholds, path);
-        if !plan.streams.is_empty() && fresh.len() == plan.streams.len() * config.thresholds.len() {
-            return Err(checkpoint::holds_none(path, resumed, &plan.streams, &config.thresholds));
-        }
-        notes.extend(fresh);
-    }
+    let chain = ChainSettings {
+        include_incomplete: config.settings.include_incomplete,
+        format: outputs.iter().flatten().next().map_or(OutputFormat::Csv, |(_, f)| *f).extension().to_string(),
+    };
+    let (resumed, notes) = match &config.checkpoint_in {
+        Some(path) => resume_from(path, config, &plan.streams, &chain)?,
+        None => (None, Vec::new()),
+    };
     let transaction = Transaction::new();
     let staged = stage_outputs(config, &plan.streams, &outputs, &transaction)?;
     let checkpoint_file = config
@@ -224,7 +223,7 @@ pub fn run(config: &RunConfig, progress: &dyn Progress) -> Result<RunSummary, Er
     }
     if let (Some(file), Some(path)) = (checkpoint_file, &config.checkpoint_out) {
         carry_over(&mut checkpoints, resumed.as_deref().unwrap_or_default());
-        write_checkpoints(file, path, checkpoints)?;
+        write_checkpoints(file, path, checkpoints, chain)?;
     }
     transaction.commit().map_err(|(path, e)| Error::from_output(path, e))?;
     Ok(RunSummary {
@@ -291,6 +290,25 @@ fn output_settings(config: &RunConfig) -> Vec<(String, String)> {
         settings.push(("resumed_from".to_string(), path.display().to_string()));
     }
     settings
+}
+
+/// The states to resume from `path`, and notes for the pairs that start fresh. Refused: a checkpoint of a chain
+/// with other output settings, and one that holds none of the run's pairs.
+fn resume_from(
+    path: &Path,
+    config: &RunConfig,
+    streams: &[SymbolStream],
+    chain: &ChainSettings,
+) -> Result<(Option<Vec<StreamCheckpoint>>, Vec<String>), Error> {
+    let resumed = read_checkpoints(path)?;
+    if let Some(old) = &resumed.chain {
+        old.check_same(chain, path)?;
+    }
+    let fresh = fresh_pairs(&resumed.streams, streams, &config.thresholds, path);
+    if !streams.is_empty() && fresh.len() == streams.len() * config.thresholds.len() {
+        return Err(checkpoint::holds_none(path, &resumed.streams, streams, &config.thresholds));
+    }
+    Ok((Some(resumed.streams), fresh))
 }
 
 /// Notes for the (symbol, threshold) pairs of this run that the checkpoint does not hold: they start fresh.

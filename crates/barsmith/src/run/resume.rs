@@ -15,14 +15,14 @@ use crate::error::{Error, ErrorKind};
 use crate::inputs::SymbolStream;
 
 /// Most agg_trade ids a resumed run accepts missing between its checkpoint and its input without
-/// `allow_resume_gap`: 1,000,000, about a quiet day of BTCUSDT spot (busy days have several million). A
-/// missing file of a liquid symbol, or a checkpoint of another market under the same symbol (spot and
+/// `allow_resume_gap`: 1,000,000, of the order of a day of BTCUSDT spot aggTrades. A missing file of a
+/// liquid symbol, or a checkpoint of another market under the same symbol (spot and
 /// futures ids differ by orders of magnitude), is above it; the odd missing id at a file boundary is not.
 pub const MAX_RESUME_GAP_IDS: u64 = 1_000_000;
 
 /// Most time (µs) a resumed run accepts between its checkpoint's last record and its input's first when ids
 /// are missing between them, without `allow_resume_gap`: 1 hour. A missing daily file leaves at least about
-/// 24 hours, whatever the symbol's volume, while consecutive days of even a quiet symbol meet within minutes.
+/// 24 hours, whatever the symbol's volume, and a long quiet spell between consecutive files misses no id.
 /// A quiet market or an exchange halt alone is no hole: without missing ids, any time is accepted.
 pub const MAX_RESUME_GAP_US: i64 = 3_600_000_000;
 
