@@ -23,7 +23,7 @@ use crate::inputs::{IgnoredFile, SymbolStream, expand_inputs, group_by_symbol};
 use crate::output::{AtomicFile, OutputFile, Transaction};
 use crate::pipeline::{BarConsumer, BarPipeline, PipelineConfig, StreamSettings};
 use crate::sink::{BoxedWriter, OutputFormat, OutputSchema, RunMetadata, open_writer};
-use checkpoint::{ChainSettings, StreamCheckpoint, read_checkpoints, write_checkpoints};
+use checkpoint::{ChainSettings, StreamCheckpoint, write_checkpoints};
 use plan::{PlannedOutput, allows_single_output, check_paths, output_paths};
 pub use resume::{MAX_RESUME_GAP_IDS, MAX_RESUME_GAP_US, ResumeGap};
 
@@ -185,7 +185,7 @@ pub fn run(config: &RunConfig, progress: &dyn Progress) -> Result<RunSummary, Er
         format: outputs.iter().flatten().next().map_or(OutputFormat::Csv, |(_, f)| *f).extension().to_string(),
     };
     let (resumed, notes) = match &config.checkpoint_in {
-        Some(path) => resume_from(path, config, &plan.streams, &chain)?,
+        Some(path) => resume::resume_from(path, config, &plan.streams, &chain)?,
         None => (None, Vec::new()),
     };
     let transaction = Transaction::new();
@@ -292,27 +292,8 @@ fn output_settings(config: &RunConfig) -> Vec<(String, String)> {
     settings
 }
 
-/// The states to resume from `path`, and notes for the pairs that start fresh. Refused: a checkpoint of a chain
-/// with other output settings, and one that holds none of the run's pairs.
-fn resume_from(
-    path: &Path,
-    config: &RunConfig,
-    streams: &[SymbolStream],
-    chain: &ChainSettings,
-) -> Result<(Option<Vec<StreamCheckpoint>>, Vec<String>), Error> {
-    let resumed = read_checkpoints(path)?;
-    if let Some(old) = &resumed.chain {
-        old.check_same(chain, path)?;
-    }
-    let fresh = fresh_pairs(&resumed.streams, streams, &config.thresholds, path);
-    if !streams.is_empty() && fresh.len() == streams.len() * config.thresholds.len() {
-        return Err(checkpoint::holds_none(path, &resumed.streams, streams, &config.thresholds));
-    }
-    Ok((Some(resumed.streams), fresh))
-}
-
 /// Notes for the (symbol, threshold) pairs of this run that the checkpoint does not hold: they start fresh.
-fn fresh_pairs(
+pub(super) fn fresh_pairs(
     resumed: &[StreamCheckpoint],
     streams: &[SymbolStream],
     thresholds: &[Threshold],

@@ -11,6 +11,7 @@ use barsmith_core::{RangeBarBuilder, Threshold, TradeBatch};
 use barsmith_ingest::{IdGap, IdGaps, MultiFileReader};
 
 use super::RunConfig;
+use super::checkpoint::{ChainSettings, StreamCheckpoint, read_checkpoints};
 use crate::error::{Error, ErrorKind};
 use crate::inputs::SymbolStream;
 
@@ -111,6 +112,25 @@ pub(crate) fn check_after_checkpoints(
         gaps.push(Some(gap));
     }
     Ok(gaps)
+}
+
+/// The states to resume from `path`, and notes for the pairs that start fresh. Refused: a checkpoint of a chain
+/// with other output settings, and one that holds none of the run's pairs.
+pub(super) fn resume_from(
+    path: &Path,
+    config: &RunConfig,
+    streams: &[SymbolStream],
+    chain: &ChainSettings,
+) -> Result<(Option<Vec<StreamCheckpoint>>, Vec<String>), Error> {
+    let resumed = read_checkpoints(path)?;
+    if let Some(old) = &resumed.chain {
+        old.check_same(chain, path)?;
+    }
+    let fresh = super::fresh_pairs(&resumed.streams, streams, &config.thresholds, path);
+    if !streams.is_empty() && fresh.len() == streams.len() * config.thresholds.len() {
+        return Err(super::checkpoint::holds_none(path, &resumed.streams, streams, &config.thresholds));
+    }
+    Ok((Some(resumed.streams), fresh))
 }
 
 fn processed_already(file: &Path, first: (i64, i64), last: (i64, i64), stream: &SymbolStream, t: Threshold) -> Error {
