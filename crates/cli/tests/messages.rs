@@ -7,7 +7,9 @@ use std::io::Write;
 use std::path::Path;
 use std::process::Stdio;
 
-use common::{barsmith, command, csv_of, day_config, error_line, fixture, s, stderr, tree, write_daily_zip};
+use common::{
+    barsmith, command, csv_of, day_config, error_line, fixture, parquet_metadata, s, stderr, tree, write_daily_zip,
+};
 
 fn bars_fails(extra: &[&str]) -> String {
     let mut args = vec!["bars", "--threshold-dbps", "10", s(&fixture()).to_owned().leak()];
@@ -144,14 +146,6 @@ fn quiet_keeps_warnings_and_dedupe_reports_what_it_dropped() {
         assert_eq!(pairs["barsmith.dropped_duplicates"], "1", "{threads} threads");
         assert!(pairs["barsmith.missing_ids"].parse::<u64>().unwrap() > 0, "{pairs:?}");
     }
-}
-
-/// The key-value metadata of a Parquet file.
-fn parquet_metadata(path: &Path) -> std::collections::HashMap<String, String> {
-    let reader = parquet::file::reader::SerializedFileReader::new(std::fs::File::open(path).unwrap()).unwrap();
-    let metadata = parquet::file::reader::FileReader::metadata(&reader).file_metadata().clone();
-    let pairs = metadata.key_value_metadata().unwrap().iter();
-    pairs.map(|kv| (kv.key.clone(), kv.value.clone().unwrap_or_default())).collect()
 }
 
 #[test]

@@ -391,6 +391,27 @@ fn check_refused(args: &[&str], output: &Path, needle: &str) {
 }
 
 #[test]
+fn a_time_outside_the_files_days_is_refused_and_ms_get_the_us_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = fixture_bars(dir.path(), "csv");
+    let (bars, out) = (path.to_str().unwrap(), dir.path().join("out.svg"));
+    let o = out.to_str().unwrap();
+    let open_us: i64 = read_bars(&path)[20]["open_time"].parse().unwrap();
+    let ms = (open_us / 1000).to_string();
+    for flag in ["--from", "--to"] {
+        // A millisecond epoch read as µs is in January 1970: refused, with the µs value to give instead.
+        let suggestion = format!("looks like ms since the epoch: the µs value is {}", open_us / 1000 * 1000);
+        check_refused(&[bars, "-o", o, flag, &ms], &out, &suggestion);
+        check_refused(&[bars, "-o", o, flag, &ms], &out, "outside the days the file covers (its ");
+        for text in ["2030-01-01", "2020-01-01", "2025-12-31T23:59"] {
+            check_refused(&[bars, "-o", o, flag, text], &out, "bars open from 2026-01-01 00:0");
+        }
+    }
+    // The file's own days, start to end, are accepted.
+    plot_ok(&[bars, "-o", o, "--from", "2026-01-01", "--to", "2026-01-02"]);
+}
+
+#[test]
 fn bad_input_is_refused_with_one_line_and_no_file() {
     let dir = tempfile::tempdir().unwrap();
     let bars = fixture_bars(dir.path(), "csv");
@@ -405,8 +426,7 @@ fn bad_input_is_refused_with_one_line_and_no_file() {
     for listed in ["ofi", "intra_hurst_dfa", "lookback_permutation_entropy"] {
         assert!(message.contains(listed), "the error lists {listed}: {message}");
     }
-    check_refused(&[bars, "-o", o, "--from", "2030-01-01"], &out, "no bars in the selection");
-    check_refused(&[bars, "-o", o, "--to", "2020-01-01"], &out, "no bars in the selection");
+    check_refused(&[bars, "-o", o, "--from", "2026-01-01T12:00", "--to", "2026-01-01T11:00"], &out, "no bars in");
     check_refused(
         &[bars, "-o", o, "--feature", "ofi", "--feature", "intra_ofi", "--feature", "lookback_ofi"],
         &out,

@@ -57,6 +57,30 @@ fn a_symlink_is_followed_and_kept() {
 }
 
 #[test]
+fn a_path_without_an_extension_is_a_directory_and_a_file_there_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    // A new path becomes a directory of outputs.
+    let output = bars_to(&dir.path().join("mybars"));
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(tree(&dir.path().join("mybars")), ["SYNTHUSDT-10dbps-2026-01-01.csv"]);
+    // An existing regular file there (also through a symlink) is left alone, with one or several outputs.
+    std::fs::write(dir.path().join("notes"), "precious").unwrap();
+    std::os::unix::fs::symlink("notes", dir.path().join("link")).unwrap();
+    let input = fixture();
+    for (name, thresholds) in [("notes", "10"), ("link", "10"), ("notes", "10,20")] {
+        let path = dir.path().join(name);
+        let output = barsmith(&["bars", "--threshold-dbps", thresholds, s(&input), "-o", s(&path), "-q"]);
+        assert_eq!(output.status.code(), Some(2), "{name}: {}", stderr(&output));
+        let line = error_line(&output);
+        assert!(line.contains("has no extension, so it names a directory") && line.contains(".csv"), "{line}");
+        assert_eq!(std::fs::read_to_string(dir.path().join("notes")).unwrap(), "precious");
+    }
+    // The --output help states the rule.
+    let help = String::from_utf8(barsmith(&["bars", "--help"]).stdout).unwrap();
+    assert!(help.contains("without an extension is a directory"), "{help}");
+}
+
+#[test]
 fn an_output_or_checkpoint_that_is_an_input_is_refused_before_reading() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("trades.csv");

@@ -25,7 +25,8 @@ pub struct PlotArgs {
     /// Draw only the last N bars (of the --from/--to window, when given).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     last: Option<u64>,
-    /// First bar drawn: the first opened at or after this time (2026-01-01, 2026-01-01T12:30[:05], UTC; or µs).
+    /// First bar drawn: the first opened at or after this time (2026-01-01, 2026-01-01T12:30[:05], UTC; or µs
+    /// since the epoch). A time outside the days the file covers is refused.
     #[arg(long, value_name = "TIME", value_parser = parse_time)]
     from: Option<i64>,
     /// Bars opened before this time are drawn (same forms as --from).

@@ -130,3 +130,11 @@ pub fn read_dir_sorted(dir: &Path) -> Vec<(String, Vec<u8>)> {
     files.sort();
     files
 }
+
+/// The key-value metadata of a Parquet file.
+pub fn parquet_metadata(path: &Path) -> std::collections::HashMap<String, String> {
+    let reader = parquet::file::reader::SerializedFileReader::new(std::fs::File::open(path).unwrap()).unwrap();
+    let metadata = parquet::file::reader::FileReader::metadata(&reader).file_metadata().clone();
+    let pairs = metadata.key_value_metadata().unwrap().iter();
+    pairs.map(|kv| (kv.key.clone(), kv.value.clone().unwrap_or_default())).collect()
+}
