@@ -86,6 +86,7 @@ mod summary;
 
 pub use backend::{Backend, CpuReport, cpu_report};
 pub use error::{Error, ErrorKind};
+pub use scalar::convert::FLOAT_TO_SCALED_LIMIT;
 pub use scales::{default_dfa_nvals, default_rs_nvals, expected_rs};
 pub use summary::{MinMax, Moments, ProductSums, SpanSums};
 
