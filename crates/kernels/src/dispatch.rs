@@ -150,6 +150,7 @@ macro_rules! target_feature_table {
 pub(crate) use target_feature_table;
 
 /// `const GENERATED: Table` of a backend whose token is always available (no CPU check, no `unsafe`).
+#[cfg(feature = "wide")]
 macro_rules! portable_table {
     ({ isa: $isa:expr } $( $(#[$doc:meta])* $family:ident :: $name:ident ( $($arg:ident : $ty:ty),* ) -> $ret:ty; )*) => {
         mod entry {
