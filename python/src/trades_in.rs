@@ -120,12 +120,13 @@ impl Converter {
         self.last
     }
 
-    /// Replaces `out` with the trades of `batch[range]`. Call with consecutive ranges, in stream order.
+    /// Replaces `out` with the trades of `batch[range]`. Call with consecutive ranges, in stream order. Each
+    /// column is set whole (not cleared first): reusing `out` for chunks of one length spares the kernels'
+    /// outputs a zero-fill.
     pub fn convert(&mut self, batch: &RecordBatch, range: Range<usize>, out: &mut TradeBatch) -> Result<(), Failure> {
         if batch.schema().fields().len() <= self.columns.indices.iter().copied().max().unwrap_or(0) {
             return Err(Failure::Value("a record batch does not have the stream's columns".into()));
         }
-        out.clear();
         let place = |slot: usize| Place { first_row: self.rows, column: &self.columns.names[slot] };
         let column = |slot: usize| batch.column(self.columns.indices[slot]).slice(range.start, range.len());
         let k = self.kernels;

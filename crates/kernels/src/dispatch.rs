@@ -61,9 +61,10 @@ macro_rules! for_each_kernel {
             /// is exactly the float nearest to the decimal `out[i] · 10^-8` and gives `out[i] >= least`. Panics
             /// when `values` and `out` differ in length.
             convert::float_to_scaled(values: &[f64], out: &mut [i64], least: i64) -> bool;
-            /// `out[i] = values[i] as i64` (the low half); `true` when every value fits an `i64` and is at least
-            /// `least`. Panics when `values` and `out` differ in length.
-            convert::i128_to_i64(values: &[i128], out: &mut [i64], least: i64) -> bool;
+            /// `out[i]` = the `i`-th i128 of `halves` (each as its two i64 halves in memory order, as Arrow's
+            /// `Buffer::typed_data::<i64>()` gives a `Decimal128` buffer) as an i64; `true` when every value fits
+            /// an `i64` and is at least `least`. Panics unless `halves.len() == 2 · out.len()`.
+            convert::i128_to_i64(halves: &[i64], out: &mut [i64], least: i64) -> bool;
             /// Copies `values` into `out`; `true` when none is negative. Panics when the lengths differ.
             convert::non_negative(values: &[i64], out: &mut [i64]) -> bool;
             /// `out[i] = values[i] as i64` (wrapping); `true` when every value is below 2^63. Panics when the

@@ -289,13 +289,14 @@ fn float_to_scaled_reference_is_exact() {
 fn integer_conversions_by_hand() {
     let k = backends::scalar();
     let mut out = [0; 4];
-    let wide = [i128::from(i64::MAX), i128::from(i64::MIN), 5, -1];
+    let wide = halves(&[i128::from(i64::MAX), i128::from(i64::MIN), 5, -1]);
     assert!(k.i128_to_i64(&wide, &mut out, i64::MIN));
     assert_eq!(out, [i64::MAX, i64::MIN, 5, -1]);
     assert!(!k.i128_to_i64(&wide, &mut out, 0), "a value below least");
-    assert!(!k.i128_to_i64(&[i128::from(i64::MAX) + 1], &mut [0], 0), "2^63 does not fit");
-    assert!(!k.i128_to_i64(&[i128::from(i64::MIN) - 1], &mut [0], i64::MIN), "-2^63 - 1 does not fit");
-    assert!(!k.i128_to_i64(&[1 << 64], &mut [0], 0), "2^64 has a zero low half but does not fit");
+    assert!(!k.i128_to_i64(&halves(&[i128::from(i64::MAX) + 1]), &mut [0], 0), "2^63 does not fit");
+    assert!(!k.i128_to_i64(&halves(&[i128::from(i64::MIN) - 1]), &mut [0], i64::MIN), "-2^63 - 1 does not fit");
+    assert!(!k.i128_to_i64(&halves(&[1 << 64]), &mut [0], 0), "2^64 has a zero low half but does not fit");
+    assert!(!k.i128_to_i64(&halves(&[i128::MIN, i128::MAX]), &mut [0; 2], i64::MIN), "the extremes do not fit");
     assert!(k.non_negative(&[0, i64::MAX], &mut [0; 2]));
     assert!(!k.non_negative(&[0, i64::MIN], &mut [0; 2]));
     let mut out = [0; 3];
@@ -314,6 +315,18 @@ fn integer_conversions_by_hand() {
     assert!(!k.millis_to_micros(&[-1_700_000_000_000], &mut [0], cutoff, range.clone()), "negative");
     assert!(!k.millis_to_micros(&[cutoff], &mut [0], cutoff, range.clone()), "µs before 2009");
     assert!(!k.millis_to_micros(&[i64::MIN], &mut [0], cutoff, range), "wraps into the range but is negative");
+}
+
+/// The i128s as their two i64 halves in memory order (what Arrow's `typed_data::<i64>()` gives).
+fn halves(values: &[i128]) -> Vec<i64> {
+    let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_ne_bytes()).collect();
+    bytes.chunks_exact(8).map(|half| i64::from_ne_bytes(half.try_into().unwrap())).collect()
+}
+
+#[test]
+#[should_panic(expected = "input and output of different lengths")]
+fn i128_halves_must_pair_with_the_output() {
+    backends::scalar().i128_to_i64(&[1, 0, 2], &mut [0], 0);
 }
 
 #[test]
@@ -356,6 +369,7 @@ fn check_conversions(k: &Kernels, floats: &[f64], integers: &[i64], label: &str)
         .enumerate()
         .map(|(i, &v)| if i % 5 == 4 { i128::from(v) << 3 } else { i128::from(v) })
         .collect();
+    let wide = halves(&wide);
     for least in [i64::MIN, 0, 1] {
         same(&format!("i128_to_i64 least {least}"), &|k, out| k.i128_to_i64(&wide, out, least));
     }

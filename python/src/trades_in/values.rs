@@ -46,22 +46,21 @@ fn check_nulls(array: &dyn Array, place: Place<'_>) -> Result<(), Failure> {
     }
 }
 
-/// Appends `len` slots to `out` and lets `convert` (a column kernel, which writes every slot or panics) fill
-/// them; returns what `convert` returns.
-fn append(out: &mut Vec<i64>, len: usize, convert: impl FnOnce(&mut [i64]) -> bool) -> bool {
-    let start = out.len();
-    out.resize(start + len, 0);
-    convert(&mut out[start..])
+/// Makes `out` `len` values long and lets `convert` (a column kernel, which writes every slot or panics) write
+/// them; returns what `convert` returns. The converter reuses its batch, so `out` usually has the previous
+/// chunk's length already and nothing is zero-filled.
+fn fill(out: &mut Vec<i64>, len: usize, convert: impl FnOnce(&mut [i64]) -> bool) -> bool {
+    out.resize(len, 0);
+    convert(out)
 }
 
-/// Appends the values of an integer column (ids); negative values are refused.
+/// Sets `out` to the values of an integer column (ids); negative values are refused.
 pub(crate) fn integers(k: Kernels, array: &dyn Array, out: &mut Vec<i64>, place: Place<'_>) -> Result<(), Failure> {
     check_nulls(array, place)?;
-    let start = out.len();
     match array.data_type() {
         DataType::Int64 => {
             let values = array.as_primitive::<Int64Type>().values();
-            if append(out, values.len(), |slots| k.non_negative(values, slots)) {
+            if fill(out, values.len(), |slots| k.non_negative(values, slots)) {
                 return Ok(());
             }
         }
@@ -73,10 +72,10 @@ pub(crate) fn integers(k: Kernels, array: &dyn Array, out: &mut Vec<i64>, place:
         DataType::UInt8 => widen::<UInt8Type>(array, out),
         DataType::UInt64 => {
             let values = array.as_primitive::<UInt64Type>().values();
-            if append(out, values.len(), |slots| k.u64_to_i64(values, slots)) {
+            if fill(out, values.len(), |slots| k.u64_to_i64(values, slots)) {
                 return Ok(());
             }
-            out.truncate(start);
+            out.clear();
             for (i, &v) in values.iter().enumerate() {
                 let v = i64::try_from(v)
                     .map_err(|_| place.problem(i, "number_too_large", "number too large", v.to_string()))?;
@@ -85,8 +84,8 @@ pub(crate) fn integers(k: Kernels, array: &dyn Array, out: &mut Vec<i64>, place:
         }
         _ => return Err(unsupported(array, place, "an integer type")),
     }
-    if let Some(i) = out[start..].iter().position(|&v| v < 0) {
-        return Err(place.problem(i, "invalid_number", "negative id", out[start + i].to_string()));
+    if let Some(i) = out.iter().position(|&v| v < 0) {
+        return Err(place.problem(i, "invalid_number", "negative id", out[i].to_string()));
     }
     Ok(())
 }
@@ -95,14 +94,16 @@ fn widen<T: ArrowPrimitiveType>(array: &dyn Array, out: &mut Vec<i64>)
 where
     T::Native: Into<i64>,
 {
+    out.clear();
     out.extend(array.as_primitive::<T>().values().iter().map(|&v| v.into()));
 }
 
-/// Appends microsecond timestamps: integers by the file rule (below 10^13 = milliseconds), Arrow timestamps by
-/// their unit (nanoseconds must be whole microseconds).
+/// Sets `out` to microsecond timestamps: integers by the file rule (below 10^13 = milliseconds), Arrow
+/// timestamps by their unit (nanoseconds must be whole microseconds).
 pub(crate) fn timestamps(k: Kernels, array: &dyn Array, out: &mut Vec<i64>, place: Place<'_>) -> Result<(), Failure> {
     check_nulls(array, place)?;
     let scaled = |out: &mut Vec<i64>, values: &[i64], factor: i64| -> Result<(), Failure> {
+        out.clear();
         for (i, &v) in values.iter().enumerate() {
             let us = v
                 .checked_mul(factor)
@@ -113,6 +114,7 @@ pub(crate) fn timestamps(k: Kernels, array: &dyn Array, out: &mut Vec<i64>, plac
     };
     match array.data_type() {
         DataType::Timestamp(TimeUnit::Microsecond, _) => {
+            out.clear();
             out.extend_from_slice(array.as_primitive::<TimestampMicrosecondType>().values())
         }
         DataType::Timestamp(TimeUnit::Millisecond, _) => {
@@ -122,6 +124,7 @@ pub(crate) fn timestamps(k: Kernels, array: &dyn Array, out: &mut Vec<i64>, plac
             scaled(out, array.as_primitive::<TimestampSecondType>().values(), 1_000_000)?
         }
         DataType::Timestamp(TimeUnit::Nanosecond, _) => {
+            out.clear();
             for (i, &v) in array.as_primitive::<TimestampNanosecondType>().values().iter().enumerate() {
                 if v % 1_000 != 0 {
                     let message = "timestamp with sub-microsecond precision";
@@ -131,28 +134,26 @@ pub(crate) fn timestamps(k: Kernels, array: &dyn Array, out: &mut Vec<i64>, plac
             }
         }
         DataType::Int64 => {
-            let start = out.len();
             let values = array.as_primitive::<Int64Type>().values();
             let range = MIN_TIMESTAMP_US..END_TIMESTAMP_US;
-            if append(out, values.len(), |slots| k.millis_to_micros(values, slots, MILLISECOND_CUTOFF, range)) {
+            if fill(out, values.len(), |slots| k.millis_to_micros(values, slots, MILLISECOND_CUTOFF, range)) {
                 return Ok(());
             }
-            out.truncate(start);
             integers(k, array, out, place)?;
-            out[start..].iter_mut().for_each(|t| *t = normalize_timestamp_us(*t));
+            out.iter_mut().for_each(|t| *t = normalize_timestamp_us(*t));
         }
         _ => {
-            let start = out.len();
             integers(k, array, out, place)?;
-            out[start..].iter_mut().for_each(|t| *t = normalize_timestamp_us(*t));
+            out.iter_mut().for_each(|t| *t = normalize_timestamp_us(*t));
         }
     }
     Ok(())
 }
 
-/// Appends `is_buyer_maker`: a boolean column, or text `True`/`true`/`False`/`false`.
+/// Sets `out` to `is_buyer_maker`: a boolean column, or text `True`/`true`/`False`/`false`.
 pub(crate) fn booleans(array: &dyn Array, out: &mut Vec<bool>, place: Place<'_>) -> Result<(), Failure> {
     check_nulls(array, place)?;
+    out.clear();
     match array.data_type() {
         DataType::Boolean => unpack_bits(array.as_boolean(), out),
         DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
@@ -178,7 +179,7 @@ fn strings(array: &dyn Array) -> Box<dyn Iterator<Item = &str> + '_> {
     }
 }
 
-/// Appends fixed-point values (scale 10^8) from text, decimals, floats or whole numbers.
+/// Sets `out` to fixed-point values (scale 10^8) from text, decimals, floats or whole numbers.
 pub(crate) fn fixed_points(
     k: Kernels,
     array: &dyn Array,
@@ -187,7 +188,6 @@ pub(crate) fn fixed_points(
     sign: Sign,
 ) -> Result<(), Failure> {
     check_nulls(array, place)?;
-    let start = out.len();
     let least = match sign {
         Sign::Positive => 1,
         Sign::NonNegative => 0,
@@ -195,13 +195,14 @@ pub(crate) fn fixed_points(
     match array.data_type() {
         DataType::Float64 => {
             let values = array.as_primitive::<Float64Type>().values();
-            if append(out, values.len(), |slots| k.float_to_scaled(values, slots, least)) {
+            if fill(out, values.len(), |slots| k.float_to_scaled(values, slots, least)) {
                 return Ok(());
             }
-            out.truncate(start);
+            out.clear();
             floats(values, out, place)?
         }
         DataType::Float32 => {
+            out.clear();
             for (i, &v) in array.as_primitive::<Float32Type>().values().iter().enumerate() {
                 // The f32's own shortest text: 0.1f32 is "0.1", not the f64 0.10000000149011612.
                 out.push(parse_text(&v.to_string()).map_err(|kind| text_problem(place, i, kind, v.to_string()))?);
@@ -209,15 +210,16 @@ pub(crate) fn fixed_points(
         }
         DataType::Decimal128(_, scale) => {
             let values = array.as_primitive::<Decimal128Type>().values();
-            if *scale == 8 {
-                if append(out, values.len(), |slots| k.i128_to_i64(values, slots, least)) {
-                    return Ok(());
-                }
-                out.truncate(start);
+            // The i128s as i64 halves: a safe view of the same buffer (arrow checks the alignment).
+            let halves = values.inner().typed_data::<i64>();
+            if *scale == 8 && fill(out, values.len(), |slots| k.i128_to_i64(halves, slots, least)) {
+                return Ok(());
             }
+            out.clear();
             decimals(values, *scale, out, place)?
         }
         DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
+            out.clear();
             for (i, text) in strings(array).enumerate() {
                 out.push(parse_text(text).map_err(|kind| text_problem(place, i, kind, text.into()))?);
             }
@@ -232,6 +234,7 @@ pub(crate) fn fixed_points(
         | DataType::UInt8 => {
             let mut whole = Vec::with_capacity(array.len());
             integers(k, array, &mut whole, place)?;
+            out.clear();
             for (i, v) in whole.into_iter().enumerate() {
                 let raw = v
                     .checked_mul(SCALE)
@@ -241,7 +244,7 @@ pub(crate) fn fixed_points(
         }
         _ => return Err(unsupported(array, place, "text, decimal, float or integer")),
     }
-    check_sign(&out[start..], place, sign)
+    check_sign(out, place, sign)
 }
 
 fn check_sign(values: &[i64], place: Place<'_>, sign: Sign) -> Result<(), Failure> {

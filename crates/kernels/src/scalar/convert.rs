@@ -63,19 +63,22 @@ pub(crate) fn float_to_scaled(values: &[f64], out: &mut [i64], least: i64) -> bo
     ok
 }
 
-/// `out[i] = values[i] as i64` (the low 64 bits), for `Decimal128(_, 8)` values; `true` when every value fits
-/// an `i64` (its high half is the sign extension of its low half) and is at least `least`.
+/// `out[i]` = the low 64 bits of the `i`-th i128, for `Decimal128(_, 8)` values given as `halves`: each i128
+/// as its two i64 halves in memory order (what Arrow's `Buffer::typed_data::<i64>()` gives for a `Decimal128`
+/// buffer; low half first on little-endian targets). `true` when every value fits an `i64` (its high half is
+/// the sign extension of its low half) and is at least `least`. Reading halves rather than `i128`s lets the
+/// compiler vectorize the loop (it measured 1.0 against 1.8 ns per value with AVX-512).
 ///
 /// # Panics
-/// When `values` and `out` differ in length.
+/// When `halves` does not hold two values per slot of `out`.
 #[inline(always)]
-pub(crate) fn i128_to_i64(values: &[i128], out: &mut [i64], least: i64) -> bool {
-    assert_lengths(values.len(), out.len());
+pub(crate) fn i128_to_i64(halves: &[i64], out: &mut [i64], least: i64) -> bool {
+    assert_lengths(halves.len(), out.len().saturating_mul(2));
+    let (low, high) = if cfg!(target_endian = "little") { (0, 1) } else { (1, 0) };
     let mut ok = true;
-    for (o, &v) in out.iter_mut().zip(values) {
-        let (low, high) = (v as i64, (v >> 64) as i64);
-        ok &= (high == low >> 63) & (low >= least);
-        *o = low;
+    for (o, pair) in out.iter_mut().zip(halves.chunks_exact(2)) {
+        ok &= (pair[high] == pair[low] >> 63) & (pair[low] >= least);
+        *o = pair[low];
     }
     ok
 }

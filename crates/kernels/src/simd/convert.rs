@@ -16,8 +16,8 @@ pub(crate) fn float_to_scaled<S: Isa>(_: S, values: &[f64], out: &mut [i64], lea
 }
 
 #[inline(always)]
-pub(crate) fn i128_to_i64<S: Isa>(_: S, values: &[i128], out: &mut [i64], least: i64) -> bool {
-    scalar::i128_to_i64(values, out, least)
+pub(crate) fn i128_to_i64<S: Isa>(_: S, halves: &[i64], out: &mut [i64], least: i64) -> bool {
+    scalar::i128_to_i64(halves, out, least)
 }
 
 #[inline(always)]
