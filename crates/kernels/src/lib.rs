@@ -8,8 +8,8 @@
 //! are tested against the scalar definition. All of the crate's `unsafe` is SIMD: the intrinsics in `src/arch/`
 //! and the one call through the dispatch table in each [`Kernels`] method. The workspace's only other `unsafe`
 //! is `barsmith-ingest`'s memory map and the Python extension's Arrow C-interface import
-//! (`python/src/arrow_ffi.rs`), neither of them SIMD. See `docs/SIMD.md` for the layout, the dispatch design, the safety
-//! contract and how to add a kernel or a backend.
+//! (`python/src/arrow_ffi.rs`), neither of them SIMD. See `docs/SIMD.md` for the layout, the dispatch design,
+//! the safety contract and how to add a kernel or a backend.
 //!
 //! # Use
 //!

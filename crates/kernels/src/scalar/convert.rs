@@ -21,9 +21,9 @@ pub const FLOAT_TO_SCALED_LIMIT: f64 = (1u64 << 50) as f64 / SCALE;
 /// residual.
 const MARGIN: f64 = 1.0 - 1.0 / (1u64 << 50) as f64;
 
-/// `out[i] = round(values[i] · 10^8)` (ties to even; 0 when that is NaN or not below 2^51 in magnitude); `true` when every
-/// candidate `r` is the scaled decimal of its float `x` (the decimal `r · 10^-8` reads back as exactly `x`),
-/// `x` is in `0..FLOAT_TO_SCALED_LIMIT` and `r >= least`.
+/// `out[i] = round(values[i] · 10^8)` (ties to even; 0 when that is NaN or not below 2^51 in magnitude);
+/// `true` when every candidate `r` is the scaled decimal of its float `x` (the decimal `r · 10^-8` reads back
+/// as exactly `x`), `x` is in `0..FLOAT_TO_SCALED_LIMIT` and `r >= least`.
 ///
 /// The test needs no division: `r · 10^-8` rounds to `x` when it lies within half the spacing of the floats
 /// around `x` (the spacing below a power of two is half the one above). With `D = r - x · 10^8` (one fused
