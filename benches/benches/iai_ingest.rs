@@ -46,8 +46,7 @@ fn encoded(extension: &str, stem: &str) -> Vec<u8> {
         "csv.zst" => zstd::encode_all(&text[..], 3).expect("zstd"),
         "zip" => {
             let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-            let options =
-                zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+            let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
             writer.start_file(format!("{stem}.csv"), options).expect("member");
             writer.write_all(&text).expect("deflate");
             writer.finish().expect("finish zip").into_inner()
