@@ -26,6 +26,8 @@ pub enum ErrorKind {
         /// Why.
         reason: String,
     },
+    /// The run stopped because its front end asked it to ([`crate::progress::Progress::cancelled`]).
+    Cancelled,
     /// Writing output failed.
     Output {
         /// The output path (`-` for stdout).
@@ -75,6 +77,7 @@ impl fmt::Display for Error {
             ErrorKind::Input(e) => write!(f, "{e}"),
             ErrorKind::Bars(e) => write!(f, "{e}"),
             ErrorKind::Usage(message) => write!(f, "{message}"),
+            ErrorKind::Cancelled => write!(f, "cancelled"),
             ErrorKind::Checkpoint { path, reason } => write!(f, "checkpoint {}: {reason}", path.display()),
             ErrorKind::Output { path, source } => write!(f, "writing {}: {source}", path.display()),
         }

@@ -59,7 +59,7 @@ impl PipelineConfig {
 }
 
 /// Where bars go: the one trait for every destination — memory ([`CollectBars`]), a closure
-/// ([`BarCallback`]), a CSV or Parquet file ([`crate::sink::create_writer`]), several files at once.
+/// ([`BarCallback`]), a CSV or Parquet file ([`crate::output::create_writer`]), several files at once.
 ///
 /// [`BarPipeline::push_batch`] hands it bars as they complete; [`BarPipeline::finish`] hands it the forming
 /// bars (when configured) and then calls [`BarConsumer::finish`] once.
@@ -271,13 +271,19 @@ impl BarPipeline {
     pub fn finish(&mut self, consumer: &mut impl BarConsumer) -> Result<(), Error> {
         if self.include_incomplete {
             for index in 0..self.bars.len() {
-                let (group, position) = self.locate(index);
-                if let Some(bar) = self.groups[group].pipeline.incomplete(position) {
+                if let Some(bar) = self.incomplete(index) {
                     consumer.bar(index, &bar, false)?;
                 }
             }
         }
         consumer.finish()
+    }
+
+    /// The bar forming at configured threshold `index`, with the features of its records so far (`None`
+    /// when no bar is forming). The stream can go on.
+    pub fn incomplete(&mut self, index: usize) -> Option<FeaturedBar> {
+        let (group, position) = self.locate(index);
+        self.groups[group].pipeline.incomplete(position)
     }
 
     /// The group and the position in it of configured threshold `index`.
