@@ -35,10 +35,10 @@ def _from_text(kind: str, text: Optional[str]) -> Any:
 
 
 #: (name, kind) of every setting, in the library's order.
-KINDS: Dict[str, str] = {name: kind for name, kind, _ in _barsmith.Settings.defaults()}
+KINDS: Dict[str, str] = {name: kind for name, kind, _, _ in _barsmith.Settings.defaults()}
 #: Every setting's default, as Python spells it (``None``: decided at the call — ``backend``: the
 #: ``BARSMITH_BACKEND`` environment variable, else the best of this CPU; ``threads``: every core).
-DEFAULTS: Dict[str, Any] = {name: _from_text(kind, text) for name, kind, text in _barsmith.Settings.defaults()}
+DEFAULTS: Dict[str, Any] = {name: _from_text(kind, text) for name, kind, text, _ in _barsmith.Settings.defaults()}
 
 
 def backend(name: Optional[str]) -> Optional[str]:

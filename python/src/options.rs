@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use barsmith::output::OutputSchema;
 use barsmith::pipeline::PipelineConfig;
-use barsmith::settings::SETTINGS;
+use barsmith::settings::{Flag, SETTINGS};
 use barsmith::{Kernels, Threshold};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -37,13 +37,17 @@ impl Settings {
         Ok(Settings { settings })
     }
 
-    /// Every setting with a default: `(name, kind, default as text or None)`, in the library's order.
+    /// Every setting with a default: `(name, kind, default as text or None, the CLI's flag)`, in the
+    /// library's order.
     #[staticmethod]
-    fn defaults() -> Vec<(&'static str, &'static str, Option<String>)> {
+    fn defaults() -> Vec<(&'static str, &'static str, Option<String>, &'static str)> {
+        let flag = |info: &barsmith::settings::SettingInfo| match info.flag {
+            Flag::Value(flag) | Flag::On(flag) | Flag::Off(flag) => flag,
+        };
         SETTINGS
             .iter()
             .zip(barsmith::Settings::defaults())
-            .map(|(info, (_, value))| (info.name, info.kind, value))
+            .map(|(info, (_, value))| (info.name, info.kind, value, flag(info)))
             .collect()
     }
 

@@ -10,6 +10,7 @@
 //!   feeds any [`BarConsumer`] per stream, with inputs grouped per symbol, symbols and shards in parallel,
 //!   checkpoints and what reading found (id gaps, duplicates); [`run::write_bars`] is the job with output
 //!   files committed atomically (what `barsmith bars` does).
+//! * [`progress`] — what a run tells its front end as it works (progress, warnings) and how it is stopped.
 //! * [`parallel`] — one symbol's stream cut into shards run in parallel and joined exactly (what
 //!   `barsmith bars --threads N` does when there are fewer symbols than threads).
 //! * [`output`] — writing bars: the columns and the metadata every output records, the CSV writer, bars as

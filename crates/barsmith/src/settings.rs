@@ -54,8 +54,8 @@ pub enum Flag {
     Off(&'static str),
 }
 
-/// One setting: its name (Python's keyword, and `barsmith.NAME` in output metadata where it is recorded
-/// under its own name), its command-line flag, and what it does.
+/// One setting: its name (Python's keyword), its command-line flag, its value type, and the key it is recorded
+/// under in output metadata.
 #[derive(Clone, Copy, Debug)]
 pub struct SettingInfo {
     /// The name: [`Settings::set`] and [`Settings::value`] take it.
@@ -65,28 +65,33 @@ pub struct SettingInfo {
     /// The value type, for front ends that convert their own values to text: `bool`, `count`, `text`,
     /// `list` (comma-separated) or `backend`.
     pub kind: &'static str,
+    /// Recorded in Parquet and Arrow metadata as `barsmith.KEY` with this key, in this list's order, after the
+    /// fixed keys (`None`: recorded among the fixed keys, like `gate`, `lookback` and `backend`, or not at all,
+    /// like `threads`, which shapes no output).
+    pub recorded: Option<&'static str>,
 }
 
-/// Every setting with a default, in the order the CLI's help lists them.
+/// Every setting with a default, in the order outputs record them. Adding a setting: an entry here, its arm in
+/// [`Settings::set`] and [`Settings::value`], and its flag in the CLI; the Python keywords follow from this list.
 pub const SETTINGS: [SettingInfo; 14] = {
-    const fn info(name: &'static str, flag: Flag, kind: &'static str) -> SettingInfo {
-        SettingInfo { name, flag, kind }
+    const fn info(name: &'static str, flag: Flag, kind: &'static str, recorded: Option<&'static str>) -> SettingInfo {
+        SettingInfo { name, flag, kind, recorded }
     }
     [
-        info("gate", Flag::Off("--no-gate"), "bool"),
-        info("include_incomplete", Flag::On("--include-incomplete"), "bool"),
-        info("sort", Flag::On("--sort"), "bool"),
-        info("dedupe", Flag::On("--dedupe"), "bool"),
-        info("features", Flag::Value("--features"), "list"),
-        info("lookback", Flag::Value("--lookback"), "text"),
-        info("pe", Flag::Off("--no-pe"), "bool"),
-        info("hurst", Flag::Off("--no-hurst"), "bool"),
-        info("pe_order", Flag::Value("--pe-order"), "count"),
-        info("pe_min_records", Flag::Value("--pe-min-records"), "count"),
-        info("hurst_min_records", Flag::Value("--hurst-min-records"), "count"),
-        info("max_window_records", Flag::Value("--max-window-records"), "count"),
-        info("backend", Flag::Value("--backend"), "backend"),
-        info("threads", Flag::Value("--threads"), "count"),
+        info("features", Flag::Value("--features"), "list", Some("features")),
+        info("pe", Flag::Off("--no-pe"), "bool", Some("permutation_entropy")),
+        info("hurst", Flag::Off("--no-hurst"), "bool", Some("hurst")),
+        info("pe_order", Flag::Value("--pe-order"), "count", Some("pe_order")),
+        info("pe_min_records", Flag::Value("--pe-min-records"), "count", Some("pe_min_records")),
+        info("hurst_min_records", Flag::Value("--hurst-min-records"), "count", Some("hurst_min_records")),
+        info("max_window_records", Flag::Value("--max-window-records"), "count", Some("max_window_records")),
+        info("include_incomplete", Flag::On("--include-incomplete"), "bool", Some("include_incomplete")),
+        info("sort", Flag::On("--sort"), "bool", Some("sort")),
+        info("dedupe", Flag::On("--dedupe"), "bool", Some("dedupe")),
+        info("gate", Flag::Off("--no-gate"), "bool", None),
+        info("lookback", Flag::Value("--lookback"), "text", None),
+        info("backend", Flag::Value("--backend"), "backend", None),
+        info("threads", Flag::Value("--threads"), "count", None),
     ]
 };
 

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use barsmith_core::features::{FeatureColumn, feature_columns};
 use barsmith_core::{RangeBar, Threshold};
 
-use crate::settings::Settings;
+use crate::settings::{SETTINGS, Settings};
 
 /// How an exact bar column is stored and printed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -149,6 +149,7 @@ pub struct RunMetadata {
 impl RunMetadata {
     /// The metadata of one (symbol, threshold) output of a run with `settings` over `inputs`, resumed from the
     /// checkpoint file `resumed_from` when given: what every front end records (CLI Parquet, Python Arrow).
+    /// Every setting the list records ([`crate::settings::SettingInfo::recorded`]) is in it.
     pub fn of_run(
         symbol: &str,
         threshold: Threshold,
@@ -158,19 +159,8 @@ impl RunMetadata {
     ) -> RunMetadata {
         let stream = &settings.stream;
         let features = &stream.features;
-        let value = |name: &str| settings.value(name).expect("a listed setting");
-        let mut recorded = vec![
-            ("features".to_string(), value("features")),
-            ("permutation_entropy".to_string(), value("pe")),
-            ("hurst".to_string(), value("hurst")),
-            ("pe_order".to_string(), value("pe_order")),
-            ("pe_min_records".to_string(), value("pe_min_records")),
-            ("hurst_min_records".to_string(), value("hurst_min_records")),
-            ("max_window_records".to_string(), value("max_window_records")),
-            ("include_incomplete".to_string(), value("include_incomplete")),
-            ("sort".to_string(), value("sort")),
-            ("dedupe".to_string(), value("dedupe")),
-        ];
+        let mut recorded: Vec<(String, String)> =
+            SETTINGS.iter().filter_map(|info| Some((info.recorded?.to_string(), settings.value(info.name)?))).collect();
         if let Some(path) = resumed_from {
             recorded.push(("resumed_from".to_string(), path.display().to_string()));
         }
