@@ -196,13 +196,14 @@ def bars(
 
 
 def _report(found: List[Tuple[str, str]], strict: bool) -> None:
-    """The run's warnings (``(kind, message)``) as Python warnings; with ``strict``, id gaps raise."""
+    """The run's warnings (``(kind, message)``) as Python warnings, attributed to the caller of ``bars`` (through
+    the settings wrapper); with ``strict``, id gaps raise."""
     if strict:
         for kind, message in found:
             if kind == "id_gaps":
                 raise InputError(message + " (strict=True refuses them)", kind="id_gaps")
     for kind, message in found:
-        warnings.warn(IdGapWarning(message) if kind == "id_gaps" else BarsmithWarning(message), stacklevel=3)
+        warnings.warn(IdGapWarning(message) if kind == "id_gaps" else BarsmithWarning(message), stacklevel=4)
 
 
 class BarBuilder:

@@ -125,7 +125,7 @@ impl Progress for Watch<'_> {
 impl Watch<'_> {
     /// The warnings of the run: each stream's id gaps first (`("id_gaps", message)`), then the others
     /// (`("window", message)`).
-    fn warnings(self, summary: &RunSummary) -> Vec<(&'static str, String)> {
+    fn warnings(self, summary: &RunSummary) -> Warnings {
         let gaps = summary.streams.iter().filter_map(|s| s.gap_warning()).map(|m| ("id_gaps", m));
         let others = self.warnings.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
         gaps.chain(others.into_iter().map(|m| ("window", m))).collect()
@@ -139,8 +139,11 @@ pub struct PathOptions {
     symbol: Option<String>,
 }
 
+/// The warnings of a run, `(kind, message)`, for Python's `warnings`.
+type Warnings = Vec<(&'static str, String)>;
+
 /// Bars per symbol, sorted by symbol, and the run's warnings.
-type FromPaths = (Vec<(String, Vec<ArrowTable>)>, Vec<(&'static str, String)>);
+type FromPaths = (Vec<(String, Vec<ArrowTable>)>, Warnings);
 
 /// Bars from files, directories and glob patterns: one `(symbol, [table per threshold])` per symbol, sorted,
 /// and the warnings (`(kind, message)`) for Python's `warnings`.
@@ -175,7 +178,7 @@ pub fn bars_from_arrow(
     settings: &Settings,
     trades: &Bound<'_, PyAny>,
     symbol: String,
-) -> PyResult<(Vec<ArrowTable>, Vec<(&'static str, String)>)> {
+) -> PyResult<(Vec<ArrowTable>, Warnings)> {
     let (schema, stream) = arrow_ffi::import(trades)?;
     run_supervised(py, |cancel| {
         let mut job = Job::new(settings.settings.clone());

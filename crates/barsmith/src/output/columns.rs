@@ -200,3 +200,26 @@ impl RunMetadata {
 pub fn annotation_key(key: &str) -> String {
     format!("{}{key}", metadata_keys::PREFIX)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The keys and their order are those Parquet files have always had (the settings now come from the list).
+    #[test]
+    fn metadata_holds_every_recorded_setting_in_the_order_files_had() {
+        let settings = Settings::new(vec![Threshold::from_dbps(250).unwrap()]);
+        let inputs = [PathBuf::from("a.csv")];
+        let metadata = RunMetadata::of_run("BTCUSDT", settings.thresholds[0], &settings, &inputs, Some(Path::new("c")));
+        let pairs = metadata.pairs();
+        let keys: Vec<&str> = pairs.iter().map(|(key, _)| key.as_str()).collect();
+        let settings = "features permutation_entropy hurst pe_order pe_min_records hurst_min_records \
+                        max_window_records include_incomplete sort dedupe resumed_from";
+        let fixed = "version symbol threshold_dbps same_timestamp_gate lookback backend inputs";
+        let expected: Vec<String> =
+            fixed.split(' ').chain(settings.split_whitespace()).map(|key| format!("barsmith.{key}")).collect();
+        assert_eq!(keys, expected);
+        assert_eq!(pairs[7], ("barsmith.features".to_string(), "bar,intra,lookback".to_string()));
+        assert_eq!(pairs[6].1, r#"["a.csv"]"#);
+    }
+}

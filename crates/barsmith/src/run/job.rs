@@ -14,6 +14,7 @@ use barsmith_ingest::{IdGaps, IngestOptions, MultiFileReader};
 use rayon::prelude::*;
 
 use super::checkpoint::{self, StreamCheckpoint, read_checkpoints};
+use super::source::{Closure, Files, Source};
 use super::{RunSummary, StreamPlan, StreamSummary};
 use crate::error::{Error, ErrorKind};
 use crate::inputs::{SymbolStream, expand_inputs, group_by_symbol};
@@ -360,66 +361,6 @@ struct Read {
     dropped_duplicates: u64,
     shards: usize,
     replayed: u64,
-}
-
-/// Trades read in one pass: files, or the caller's batches.
-trait Source {
-    type Error: From<Error>;
-    fn next_batch(&mut self, batch: &mut TradeBatch) -> Result<bool, Self::Error>;
-    fn bytes_read(&self) -> u64;
-    /// Where the reader is, for messages: the current file.
-    fn place(&self) -> String;
-    /// The id gaps between files and the duplicates dropped.
-    fn findings(&self) -> (IdGaps, u64);
-}
-
-struct Files {
-    reader: MultiFileReader,
-}
-
-impl Source for Files {
-    type Error = Error;
-
-    fn next_batch(&mut self, batch: &mut TradeBatch) -> Result<bool, Error> {
-        Ok(self.reader.next_batch(batch)?)
-    }
-
-    fn bytes_read(&self) -> u64 {
-        self.reader.bytes_read()
-    }
-
-    fn place(&self) -> String {
-        self.reader.current_path().map(|p| p.display().to_string()).unwrap_or_default()
-    }
-
-    fn findings(&self) -> (IdGaps, u64) {
-        (self.reader.gaps().clone(), self.reader.dropped_duplicates())
-    }
-}
-
-struct Closure<F> {
-    next: F,
-    label: &'static str,
-}
-
-impl<F: FnMut(&mut TradeBatch) -> Result<bool, E>, E: From<Error>> Source for Closure<F> {
-    type Error = E;
-
-    fn next_batch(&mut self, batch: &mut TradeBatch) -> Result<bool, E> {
-        (self.next)(batch)
-    }
-
-    fn bytes_read(&self) -> u64 {
-        0
-    }
-
-    fn place(&self) -> String {
-        self.label.to_string()
-    }
-
-    fn findings(&self) -> (IdGaps, u64) {
-        (IdGaps::default(), 0)
-    }
 }
 
 fn find_checkpoint<'a>(

@@ -8,6 +8,7 @@
 mod checkpoint;
 mod job;
 mod plan;
+mod source;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
