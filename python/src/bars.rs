@@ -88,6 +88,10 @@ impl BarConsumer for Collector {
             metadata.push((barsmith::output::annotation_key(key), value.to_string()));
         }
     }
+
+    fn annotate_threshold(&mut self, threshold: usize, key: &str, value: &str) {
+        self.metadata[threshold].push((barsmith::output::annotation_key(key), value.to_string()));
+    }
 }
 
 /// The consumers of a Python job: a [`Collector`] per stream, with the metadata the Parquet output records.

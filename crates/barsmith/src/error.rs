@@ -28,6 +28,8 @@ pub enum ErrorKind {
     },
     /// The run stopped because its front end asked it to ([`crate::progress::Progress::cancelled`]).
     Cancelled,
+    /// A resumed run whose input starts after a hole larger than `allow_resume_gap` permits.
+    ResumeGap(Box<crate::run::ResumeGap>),
     /// Writing output failed.
     Output {
         /// The output path (`-` for stdout).
@@ -52,7 +54,11 @@ impl Error {
     pub fn is_bad_input(&self) -> bool {
         matches!(
             self.kind,
-            ErrorKind::Input(_) | ErrorKind::Bars(_) | ErrorKind::Usage(_) | ErrorKind::Checkpoint { .. }
+            ErrorKind::Input(_)
+                | ErrorKind::Bars(_)
+                | ErrorKind::Usage(_)
+                | ErrorKind::Checkpoint { .. }
+                | ErrorKind::ResumeGap(_)
         )
     }
 
@@ -79,6 +85,7 @@ impl fmt::Display for Error {
             ErrorKind::Usage(message) => write!(f, "{message}"),
             ErrorKind::Cancelled => write!(f, "cancelled"),
             ErrorKind::Checkpoint { path, reason } => write!(f, "checkpoint {}: {reason}", path.display()),
+            ErrorKind::ResumeGap(gap) => write!(f, "{gap}"),
             ErrorKind::Output { path, source } => write!(f, "writing {}: {source}", path.display()),
         }
     }

@@ -79,6 +79,14 @@ pub trait BarConsumer {
     fn annotate(&mut self, key: &str, value: &str) {
         let _ = (key, value);
     }
+
+    /// A fact about the input for threshold number `threshold`'s output only (e.g. its `id_gaps`, which count
+    /// the hole between its checkpoint and the input). By default [`BarConsumer::annotate`], right for a
+    /// destination of one threshold; a destination of several records it for that threshold only.
+    fn annotate_threshold(&mut self, threshold: usize, key: &str, value: &str) {
+        let _ = threshold;
+        self.annotate(key, value);
+    }
 }
 
 impl<C: BarConsumer + ?Sized> BarConsumer for Box<C> {
@@ -88,6 +96,10 @@ impl<C: BarConsumer + ?Sized> BarConsumer for Box<C> {
 
     fn annotate(&mut self, key: &str, value: &str) {
         (**self).annotate(key, value);
+    }
+
+    fn annotate_threshold(&mut self, threshold: usize, key: &str, value: &str) {
+        (**self).annotate_threshold(threshold, key, value);
     }
 
     fn finish(&mut self) -> Result<(), Error> {

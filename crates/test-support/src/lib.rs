@@ -1,6 +1,7 @@
 //! Test helpers of the barsmith workspace, written once: the kernel backends a test must cover
-//! ([`backends`]), a deterministic pseudo-random generator ([`SplitMix`]), generated trade streams
-//! ([`trades`]) and the real-data sample ([`real_data`]).
+//! ([`backends`]), bar tables compared as docs/OUTPUT.md promises ([`bar_tables`]), a deterministic
+//! pseudo-random generator ([`SplitMix`]), generated trade streams ([`trades`]) and the real-data sample
+//! ([`real_data`]).
 //!
 //! Nothing here skips silently. libtest captures `println!`/`eprintln!` of passing tests, so a note that a
 //! test could not run part of its work would never be seen; [`not_run`] writes to the process's standard
@@ -11,6 +12,7 @@
 #![forbid(unsafe_code)]
 
 pub mod backends;
+pub mod bar_tables;
 pub mod real_data;
 mod rng;
 pub mod series;

@@ -9,11 +9,12 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use barsmith_core::features::{FeatureCheckpoint, FeaturedBar, WindowOverflow};
-use barsmith_core::{RangeBarBuilder, Threshold, TradeBatch};
+use barsmith_core::{Threshold, TradeBatch};
 use barsmith_ingest::{IdGaps, IngestOptions, MultiFileReader};
 use rayon::prelude::*;
 
-use super::checkpoint::{self, StreamCheckpoint, read_checkpoints};
+use super::checkpoint::{self, ChainSettings, StreamCheckpoint};
+use super::resume;
 use super::source::{Closure, Files, Source};
 use super::{RunSummary, StreamPlan, StreamSummary};
 use crate::error::{Error, ErrorKind};
@@ -32,8 +33,14 @@ pub struct Job {
     /// Symbol for inputs whose names are not Binance names (then all inputs form one stream, in order), or of
     /// the batches of [`Job::run_batches`].
     pub symbol: Option<String>,
-    /// Resume every (symbol, threshold) from this checkpoint file (pairs it does not hold start fresh).
+    /// Resume every (symbol, threshold) from this checkpoint file; pairs it does not hold start fresh (with a
+    /// note), but a checkpoint that holds none of the run's pairs is refused.
     pub checkpoint_in: Option<PathBuf>,
+    /// Build across a hole between the checkpoint and the input (ids missing over more than
+    /// [`super::MAX_RESUME_GAP_US`], or more than [`super::MAX_RESUME_GAP_IDS`] ids), which is refused otherwise
+    /// ([`ErrorKind::ResumeGap`]). Any hole there is reported in [`StreamSummary::gaps`] and counted in the
+    /// outputs' metadata, like one between two files.
+    pub allow_resume_gap: bool,
 }
 
 /// Where each stream's bars go.
@@ -66,7 +73,7 @@ impl<C> std::fmt::Debug for JobOutput<C> {
 impl Job {
     /// A job with these settings, no symbol, no checkpoint.
     pub fn new(settings: Settings) -> Job {
-        Job { settings, symbol: None, checkpoint_in: None }
+        Job { settings, symbol: None, checkpoint_in: None, allow_resume_gap: false }
     }
 
     /// What threshold number `index`'s output of `stream` records (Parquet metadata, Arrow schema metadata).
@@ -94,10 +101,20 @@ impl Job {
         factory: &F,
         progress: &dyn Progress,
     ) -> Result<JobOutput<F::Consumer>, Error> {
+        self.run_chain(plan, factory, progress, None)
+    }
+
+    /// [`Job::run`], resuming only from a checkpoint written with the same `chain` settings when given.
+    pub(crate) fn run_chain<F: ConsumerFactory>(
+        &self,
+        plan: StreamPlan,
+        factory: &F,
+        progress: &dyn Progress,
+        chain: Option<&ChainSettings>,
+    ) -> Result<JobOutput<F::Consumer>, Error> {
         let started = Instant::now();
         self.check()?;
-        let resumed = self.checkpoint_in.as_deref().map(read_checkpoints).transpose()?;
-        let notes = self.fresh_pairs(resumed.as_deref(), &plan.streams);
+        let (resumed, notes) = self.resume(&plan.streams, chain)?;
         let consumers = factory.open(self, &plan.streams)?;
         progress.started(plan.bytes);
         let threads = self.settings.threads.unwrap_or(0);
@@ -151,10 +168,9 @@ impl Job {
     {
         let started = Instant::now();
         self.check()?;
-        let resumed = self.checkpoint_in.as_deref().map(read_checkpoints).transpose()?;
         let stream = SymbolStream { symbol: self.symbol.clone(), files: Vec::new(), periods: None };
         let streams = std::slice::from_ref(&stream);
-        let notes = self.fresh_pairs(resumed.as_deref(), streams);
+        let (resumed, notes) = self.resume(streams, None)?;
         let consumer = factory.open(self, streams)?.pop().ok_or_else(|| Error::usage("no consumer for the trades"))?;
         let source = Closure { next, label: "the trades" };
         let (summary, states, consumer) = self.one_stream(&stream, consumer, resumed.as_deref(), progress, source)?;
@@ -184,24 +200,12 @@ impl Job {
         Ok(())
     }
 
-    /// Notes for the (symbol, threshold) pairs of this run that the checkpoint does not hold: they start fresh.
-    fn fresh_pairs(&self, resumed: Option<&[StreamCheckpoint]>, streams: &[SymbolStream]) -> Vec<String> {
-        let (Some(resumed), Some(path)) = (resumed, &self.checkpoint_in) else { return Vec::new() };
-        let mut notes = Vec::new();
-        for stream in streams {
-            for threshold in &self.settings.thresholds {
-                if find_checkpoint(resumed, stream.symbol.as_deref(), *threshold).is_none() {
-                    notes.push(format!(
-                        "{} at {} dbps: not in {} (which holds {}); it starts fresh",
-                        stream.label(),
-                        threshold.dbps(),
-                        path.display(),
-                        checkpoint::describe(resumed)
-                    ));
-                }
-            }
+    /// The states to resume from and the notes about pairs that start fresh (none without a checkpoint).
+    fn resume(&self, streams: &[SymbolStream], chain: Option<&ChainSettings>) -> Result<Resumed, Error> {
+        match &self.checkpoint_in {
+            Some(path) => resume::resume_from(path, self, streams, chain),
+            None => Ok((None, Vec::new())),
         }
-        notes
     }
 
     /// The pipeline of `stream`, resumed where the checkpoint holds its (symbol, threshold) pairs.
@@ -246,6 +250,7 @@ impl Job {
                     dropped_duplicates: fed.dropped_duplicates,
                     shards: fed.stats.shards,
                     replayed: fed.stats.replayed,
+                    resume_gaps: Vec::new(),
                 };
                 return self.finish_stream(stream, pipeline, consumer, read, progress);
             }
@@ -288,6 +293,7 @@ impl Job {
         let mut batch = TradeBatch::new();
         let mut bytes_reported = 0;
         let mut first = true;
+        let mut resume_gaps = Vec::new();
         loop {
             if progress.cancelled() {
                 return Err(Error::new(ErrorKind::Cancelled).into());
@@ -299,7 +305,8 @@ impl Job {
                 continue;
             }
             if std::mem::take(&mut first) {
-                check_after_checkpoints(&batch, states, thresholds, &source.place(), stream)?;
+                let place = PathBuf::from(source.place());
+                resume_gaps = resume::check_after_checkpoints((&batch, &place), states, self, stream)?;
             }
             pipeline.push_batch(&batch, consumer)?;
             for overflow in pipeline.take_overflows() {
@@ -310,7 +317,7 @@ impl Job {
             bytes_reported = bytes;
         }
         let (gaps, dropped_duplicates) = source.findings();
-        Ok(Read { gaps, dropped_duplicates, shards: 1, replayed: 0 })
+        Ok(Read { gaps, dropped_duplicates, shards: 1, replayed: 0, resume_gaps })
     }
 
     /// Annotates the consumer with what reading found, ends the stream, and sums it up.
@@ -323,10 +330,13 @@ impl Job {
         progress: &dyn Progress,
     ) -> Result<StreamDone<C>, Error> {
         let thresholds = &self.settings.thresholds;
-        // What reading found, for the outputs' metadata: the id gaps between files and the duplicates
-        // `dedupe` dropped.
-        consumer.annotate("id_gaps", &read.gaps.count.to_string());
-        consumer.annotate("missing_ids", &read.gaps.missing_ids.to_string());
+        // What reading found, for the outputs' metadata: the id gaps between files (and, for each resumed
+        // threshold, the one between its checkpoint and the input) and the duplicates `dedupe` dropped.
+        for index in 0..thresholds.len() {
+            let gaps = resume::with_resume_gap(&read.gaps, read.resume_gaps.get(index).and_then(Option::as_ref));
+            consumer.annotate_threshold(index, "id_gaps", &gaps.count.to_string());
+            consumer.annotate_threshold(index, "missing_ids", &gaps.missing_ids.to_string());
+        }
         consumer.annotate("dropped_duplicates", &read.dropped_duplicates.to_string());
         pipeline.finish(&mut consumer)?;
         for overflow in pipeline.take_overflows() {
@@ -342,7 +352,10 @@ impl Job {
             symbol: stream.symbol.clone(),
             trades: pipeline.trades(),
             bars: thresholds.iter().copied().zip(pipeline.bar_counts().iter().copied()).collect(),
-            gaps: read.gaps,
+            gaps: resume::with_resume_gap(
+                &read.gaps,
+                read.resume_gaps.iter().flatten().max_by_key(|gap| gap.missing_ids()),
+            ),
             outputs: Vec::new(),
             dropped_duplicates: read.dropped_duplicates,
             shards: read.shards,
@@ -361,6 +374,35 @@ struct Read {
     dropped_duplicates: u64,
     shards: usize,
     replayed: u64,
+    /// Per threshold, the id gap between its checkpoint and the input (empty when nothing resumed).
+    resume_gaps: Vec<Option<barsmith_ingest::IdGap>>,
+}
+
+/// The states a run resumes from, and the notes about pairs that start fresh.
+type Resumed = (Option<Vec<StreamCheckpoint>>, Vec<String>);
+
+/// Notes for the (symbol, threshold) pairs of this run that the checkpoint does not hold: they start fresh.
+pub(super) fn fresh_pairs(
+    resumed: &[StreamCheckpoint],
+    streams: &[SymbolStream],
+    thresholds: &[Threshold],
+    path: &std::path::Path,
+) -> Vec<String> {
+    let mut notes = Vec::new();
+    for stream in streams {
+        for threshold in thresholds {
+            if find_checkpoint(resumed, stream.symbol.as_deref(), *threshold).is_none() {
+                notes.push(format!(
+                    "{} at {} dbps: not in {} (which holds {}); it starts fresh",
+                    stream.label(),
+                    threshold.dbps(),
+                    path.display(),
+                    checkpoint::describe(resumed)
+                ));
+            }
+        }
+    }
+    notes
 }
 
 fn find_checkpoint<'a>(
@@ -413,34 +455,6 @@ impl<C: BarConsumer> BarConsumer for OverflowWatch<'_, C> {
     fn finish(&mut self) -> Result<(), Error> {
         self.inner.finish()
     }
-}
-
-/// Refuses input that starts at or before the last record a resumed checkpoint has seen.
-fn check_after_checkpoints(
-    batch: &TradeBatch,
-    states: &[Option<&FeatureCheckpoint>],
-    thresholds: &[Threshold],
-    place: &str,
-    stream: &SymbolStream,
-) -> Result<(), Error> {
-    let first = (batch.timestamp_us[0], batch.agg_trade_id[0]);
-    for (state, threshold) in states.iter().zip(thresholds) {
-        let Some(state) = state else { continue };
-        let Ok(builder) = RangeBarBuilder::from_checkpoint(&state.builder) else { continue };
-        let Some(last) = builder.last_key() else { continue };
-        if first <= last {
-            return Err(Error::usage(format!(
-                "{place}: starts at agg_trade_id {} ({} µs), at or before the checkpoint's last record for {} at {} dbps (agg_trade_id {}, {} µs); was this file processed already? Give only the files after the checkpoint",
-                first.1,
-                first.0,
-                stream.label(),
-                threshold.dbps(),
-                last.1,
-                last.0
-            )));
-        }
-    }
-    Ok(())
 }
 
 /// The warning for a bar whose windows exceeded `max_window_records`.

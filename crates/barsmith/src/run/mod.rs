@@ -8,6 +8,7 @@
 mod checkpoint;
 mod job;
 mod plan;
+mod resume;
 mod source;
 
 use std::path::PathBuf;
@@ -23,9 +24,10 @@ use crate::inputs::{IgnoredFile, SymbolStream};
 use crate::output::{AtomicFile, BoxedWriter, OutputFile, OutputFormat, OutputSchema, Transaction, open_writer};
 use crate::pipeline::BarConsumer;
 pub use crate::progress::{NoProgress, Progress};
-use checkpoint::write_checkpoints;
+use checkpoint::{ChainSettings, write_checkpoints};
 pub use job::{ConsumerFactory, Job, JobOutput};
 use plan::{PlannedOutput, allows_single_output, check_paths, output_paths};
+pub use resume::{MAX_RESUME_GAP_IDS, MAX_RESUME_GAP_US, ResumeGap};
 
 /// Where outputs go.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -34,9 +36,11 @@ pub enum OutputTarget {
     File(PathBuf),
     /// One file per (symbol, threshold): `DIR/{SYMBOL}-{DBPS}dbps[-{PERIOD}].{ext}`.
     Directory(PathBuf),
-    /// What `barsmith bars -o PATH` means: one file when the path exists and is not a directory, is `-`, or
-    /// ends in an output extension (`.csv`, `.csv.zst`, `.csv.gz`, `.parquet`; several outputs there are
-    /// refused, naming them); else a directory (created, parents included). An unknown extension is refused.
+    /// What `barsmith bars -o PATH` means: one file when the path is `-` or ends in an output extension
+    /// (`.csv`, `.csv.zst`, `.csv.gz`, `.parquet`; several outputs there are refused, naming them); a
+    /// directory (created, parents included) when it is one, ends in `/` or has no extension. Without an
+    /// extension an existing device, FIFO or socket is written through, and an existing regular file is
+    /// refused. An unknown extension is refused unless `format` is given.
     Auto(PathBuf),
 }
 
@@ -77,7 +81,8 @@ pub struct StreamSummary {
     pub trades: u64,
     /// Completed bars per threshold.
     pub bars: Vec<(Threshold, u64)>,
-    /// agg_trade_id gaps between consecutive files.
+    /// agg_trade_id gaps between consecutive files, and between the checkpoint and the first file of a resumed
+    /// stream (the largest over its thresholds; that one is `first`).
     pub gaps: IdGaps,
     /// Files written, per threshold.
     pub outputs: Vec<PathBuf>,
@@ -146,10 +151,15 @@ pub fn write_bars(config: &RunConfig, progress: &dyn Progress) -> Result<RunSumm
     check_paths(config, &inputs, &outputs)?;
     let transaction = Transaction::new();
     let files = OutputFiles { config, outputs: &outputs, transaction: &transaction, checkpoint: Mutex::new(None) };
-    let output = job.run(plan, &files, progress)?;
+    // What a chain of runs must keep for its files to read back as one dataset (checked on resume, recorded).
+    let chain = ChainSettings {
+        include_incomplete: job.settings.stream.include_incomplete,
+        format: outputs.iter().flatten().next().map_or(OutputFormat::Csv, |(_, f)| *f).extension().to_string(),
+    };
+    let output = job.run_chain(plan, &files, progress, Some(&chain))?;
     let checkpoint_file = files.checkpoint.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).take();
     if let (Some(file), Some(path)) = (checkpoint_file, &config.checkpoint_out) {
-        write_checkpoints(file, path, output.checkpoints)?;
+        write_checkpoints(file, path, output.checkpoints, chain)?;
     }
     transaction.commit().map_err(|(path, e)| Error::from_output(path, e))?;
     let mut summary = output.summary;
@@ -213,5 +223,9 @@ impl BarConsumer for WriterFanOut {
 
     fn annotate(&mut self, key: &str, value: &str) {
         self.writers.iter_mut().for_each(|writer| writer.annotate(key, value));
+    }
+
+    fn annotate_threshold(&mut self, threshold: usize, key: &str, value: &str) {
+        self.writers[threshold].annotate(key, value);
     }
 }
