@@ -27,6 +27,10 @@ impl BarConsumer for Kept {
         self.annotations.push((key.to_string(), value.to_string()));
     }
 
+    fn annotate_threshold(&mut self, threshold: usize, key: &str, value: &str) {
+        self.annotations.push((format!("{threshold}.{key}"), value.to_string()));
+    }
+
     fn finish(&mut self) -> Result<(), Error> {
         self.finished = true;
         Ok(())
@@ -84,7 +88,14 @@ fn files_in_one_pass_in_shards_and_as_batches_give_the_same_bars_and_annotations
     assert!(one.finished && one.bars.completed.len() > 50 && one.bars.incomplete.len() == 2);
     assert_eq!(run(3), one);
     let annotations: Vec<(&str, &str)> = one.annotations.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    assert_eq!(annotations, [("id_gaps", "0"), ("missing_ids", "0"), ("dropped_duplicates", "0")]);
+    let expected = [
+        ("0.id_gaps", "0"),
+        ("0.missing_ids", "0"),
+        ("1.id_gaps", "0"),
+        ("1.missing_ids", "0"),
+        ("dropped_duplicates", "0"),
+    ];
+    assert_eq!(annotations, expected);
 
     // The same trades from the caller, 777 at a time: the same bars; no files in the metadata.
     let mut trades = TradeBatch::new();
