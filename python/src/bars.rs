@@ -188,7 +188,7 @@ pub fn bars_from_arrow(
         let mut job = Job::new(settings.settings.clone());
         job.symbol = Some(symbol);
         let mut converter = Converter::new(&schema, 0, None)?;
-        let mut batches = Batches { stream, current: None, start: 0 };
+        let mut batches = Batches::new(stream);
         let watch = Watch { cancel, warnings: Mutex::new(Vec::new()) };
         let next = |trades: &mut TradeBatch| batches.next(&mut converter, trades);
         let output = job.run_batches(&Collectors { settings }, &watch, next)?;
@@ -197,16 +197,21 @@ pub fn bars_from_arrow(
     })
 }
 
-/// An Arrow stream handed out [`BATCH_ROWS`] trades at a time.
-struct Batches {
+/// An Arrow stream handed out [`BATCH_ROWS`] trades at a time (`bs.bars` on a frame, `BarBuilder.push`).
+pub struct Batches {
     stream: BatchStream,
     current: Option<RecordBatch>,
     start: usize,
 }
 
 impl Batches {
+    /// The batches of `stream`.
+    pub fn new(stream: BatchStream) -> Batches {
+        Batches { stream, current: None, start: 0 }
+    }
+
     /// Fills `trades` with the next rows; `Ok(false)` at the end of the stream.
-    fn next(&mut self, converter: &mut Converter, trades: &mut TradeBatch) -> Result<bool, Failure> {
+    pub fn next(&mut self, converter: &mut Converter, trades: &mut TradeBatch) -> Result<bool, Failure> {
         loop {
             if let Some(batch) = &self.current
                 && self.start < batch.num_rows()

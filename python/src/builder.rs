@@ -9,7 +9,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
 use crate::arrow_ffi::{self, ArrowTable};
-use crate::bars::{BATCH_ROWS, Collector};
+use crate::bars::{BATCH_ROWS, Batches, Collector};
 use crate::errors::{Failure, to_pyerr};
 use crate::interrupt::run_inline;
 use crate::options::{Settings, kernels};
@@ -64,17 +64,14 @@ impl Builder {
         let mut collector = self.collector();
         let (tables, rows, last) = run_inline(py, |cancel| {
             let mut converter = Converter::new(&schema, rows, last)?;
+            let mut batches = Batches::new(stream);
             let mut batch = TradeBatch::with_capacity(BATCH_ROWS);
-            for record_batch in stream {
-                let record_batch = record_batch.map_err(|e| Failure::Value(format!("reading the Arrow input: {e}")))?;
-                let mut start = 0;
-                while start < record_batch.num_rows() {
-                    cancel.check()?;
-                    let end = (start + BATCH_ROWS).min(record_batch.num_rows());
-                    converter.convert(&record_batch, start..end, &mut batch)?;
-                    pipeline.push_batch(&batch, &mut collector)?;
-                    start = end;
+            loop {
+                cancel.check()?;
+                if !batches.next(&mut converter, &mut batch)? {
+                    break;
                 }
+                pipeline.push_batch(&batch, &mut collector)?;
             }
             Ok((collector.take_tables()?, converter.rows(), converter.last()))
         })?;
