@@ -187,7 +187,7 @@ pub fn bars_from_arrow(
     run_supervised(py, |cancel| {
         let mut job = Job::new(settings.settings.clone());
         job.symbol = Some(symbol);
-        let mut converter = Converter::new(&schema, 0, None)?;
+        let mut converter = Converter::new(&schema, 0, None, settings.settings.stream.kernels)?;
         let mut batches = Batches::new(stream);
         let watch = Watch { cancel, warnings: Mutex::new(Vec::new()) };
         let next = |trades: &mut TradeBatch| batches.next(&mut converter, trades);

@@ -60,10 +60,10 @@ impl Builder {
     fn push(&mut self, py: Python<'_>, trades: &Bound<'_, PyAny>) -> PyResult<Vec<ArrowTable>> {
         let (schema, stream) = arrow_ffi::import(trades)?;
         let mut pipeline = self.pipeline.clone();
-        let (rows, last) = (self.rows, self.last);
+        let (rows, last, kernels) = (self.rows, self.last, self.settings.settings.stream.kernels);
         let mut collector = self.collector();
         let (tables, rows, last) = run_inline(py, |cancel| {
-            let mut converter = Converter::new(&schema, rows, last)?;
+            let mut converter = Converter::new(&schema, rows, last, kernels)?;
             let mut batches = Batches::new(stream);
             let mut batch = TradeBatch::with_capacity(BATCH_ROWS);
             loop {

@@ -116,44 +116,43 @@ impl Table {
 mod tests {
     use super::*;
 
-    const GOLDEN: &[u8] = b"open,close,intra_hurst_dfa,intra_kyle_lambda,intra_record_count\n\
-        100.5,101,0.5,1e-3,7\n100.5,99,,-2e-3,8\n";
+    /// A two-bar table whose first bar is `first` and whose second is fixed.
+    fn table(first: &str) -> Vec<u8> {
+        format!("open,close,intra_hurst_dfa,intra_kyle_lambda,intra_record_count\n{first}\n100.5,99,,-2e-3,8\n")
+            .into_bytes()
+    }
+
+    fn golden() -> Vec<u8> {
+        table("100.5,101,0.5,1e-3,7")
+    }
 
     #[test]
     fn equal_tables_compare_every_cell() {
-        let compared = assert_same_bars(GOLDEN, GOLDEN, "same");
+        let compared = assert_same_bars(&golden(), &golden(), "same");
         assert_eq!(compared, Compared { rows: 2, exact_cells: 6, bounded_cells: 4 });
     }
 
     #[test]
     fn last_digits_of_a_float_feature_may_differ() {
-        let actual = b"open,close,intra_hurst_dfa,intra_kyle_lambda,intra_record_count\n\
-            100.5,101,0.50000000000001,1.0000000000001e-3,7\n100.5,99,,-2e-3,8\n";
-        assert_same_bars(actual, GOLDEN, "last digits");
+        assert_same_bars(&table("100.5,101,0.50000000000001,1.0000000000001e-3,7"), &golden(), "last digits");
     }
 
     #[test]
     #[should_panic(expected = "exact column open")]
     fn an_exact_column_must_be_identical_to_the_character() {
-        let actual = b"open,close,intra_hurst_dfa,intra_kyle_lambda,intra_record_count\n\
-            100.50,101,0.5,1e-3,7\n100.5,99,,-2e-3,8\n";
-        assert_same_bars(actual, GOLDEN, "exact");
+        assert_same_bars(&table("100.50,101,0.5,1e-3,7"), &golden(), "exact");
     }
 
     #[test]
     #[should_panic(expected = "intra_hurst_dfa: 0.50001")]
     fn a_float_feature_beyond_the_bound_fails() {
-        let actual = b"open,close,intra_hurst_dfa,intra_kyle_lambda,intra_record_count\n\
-            100.5,101,0.50001,1e-3,7\n100.5,99,,-2e-3,8\n";
-        assert_same_bars(actual, GOLDEN, "bound");
+        assert_same_bars(&table("100.5,101,0.50001,1e-3,7"), &golden(), "bound");
     }
 
     #[test]
     #[should_panic(expected = "null in one table only")]
     fn a_null_must_stay_a_null() {
-        let actual = b"open,close,intra_hurst_dfa,intra_kyle_lambda,intra_record_count\n\
-            100.5,101,0.5,1e-3,7\n100.5,99,0.5,-2e-3,8\n";
-        assert_same_bars(actual, GOLDEN, "null");
+        assert_same_bars(&table("100.5,101,,1e-3,7"), &golden(), "null");
     }
 
     #[test]
