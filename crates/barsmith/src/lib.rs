@@ -4,19 +4,24 @@
 //!
 //! * [`pipeline`] — one pass over trade batches builds bars with features for several thresholds; bars go to
 //!   any [`BarConsumer`] — the one trait for where bars go (memory, a closure, CSV or Parquet files).
-//! * [`run`] — the whole job from paths: inputs grouped per symbol, symbols in parallel, atomic outputs,
-//!   checkpoints (what `barsmith bars` does).
+//! * [`settings`] — every setting of a run in one type ([`Settings`]), with its defaults and names; every
+//!   front end (CLI, Python, Dask) fills it.
+//! * [`run`] — one run, for every front end: a [`run::Job`] (paths or in-memory trade batches, settings)
+//!   feeds any [`BarConsumer`] per stream, with inputs grouped per symbol, symbols and shards in parallel,
+//!   checkpoints and what reading found (id gaps, duplicates); [`run::write_bars`] is the job with output
+//!   files committed atomically (what `barsmith bars` does).
+//! * [`progress`] — what a run tells its front end as it works (progress, warnings) and how it is stopped.
 //! * [`parallel`] — one symbol's stream cut into shards run in parallel and joined exactly (what
 //!   `barsmith bars --threads N` does when there are fewer symbols than threads).
-//! * [`sink`] — output files (CSV, Parquet), each a [`BarConsumer`].
-//! * [`output`] — the exact CSV layout and atomic output files.
+//! * [`output`] — writing bars: the columns and the metadata every output records, the CSV writer, bars as
+//!   Arrow record batches (cargo feature `arrow`, on with `parquet`), the Parquet writer, atomic output files.
 //! * `fetch` (cargo feature `fetch`) — Binance Vision archives to disk, verified against their checksums and
 //!   resumable (behind `barsmith fetch`).
 //! * `check` (cargo feature `check`) — completeness and integrity reports over aggTrades files: missing days,
 //!   agg_trade_id gaps and repeats, out-of-order records, time gaps, checksums (behind `barsmith check`).
 //! * [`calendar`] — UTC days, as archive names use them.
-//! * `arrow_output` (cargo feature `arrow`, on with `parquet`) — bars as Arrow record batches, the columns of
-//!   the Parquet output.
+//! * [`inputs`] — which files, which symbol: input expansion and Binance file names.
+//! * [`error`] — the library's error.
 //! * `generate` (cargo feature `generate`) — the deterministic synthetic aggTrades generator behind
 //!   `barsmith gen`.
 //!
@@ -48,8 +53,6 @@
 //! ```
 #![forbid(unsafe_code)]
 
-#[cfg(feature = "arrow")]
-pub mod arrow_output;
 pub mod calendar;
 #[cfg(feature = "check")]
 pub mod check;
@@ -61,10 +64,10 @@ pub mod generate;
 pub mod inputs;
 pub mod output;
 pub mod parallel;
-pub mod parquet_output;
 pub mod pipeline;
+pub mod progress;
 pub mod run;
-pub mod sink;
+pub mod settings;
 
 pub use barsmith_core as core;
 pub use barsmith_ingest as ingest;
@@ -78,3 +81,4 @@ pub use barsmith_ingest::{IngestOptions, MultiFileReader, TradeReader};
 pub use barsmith_kernels::{Backend, Kernels};
 pub use error::{Error, ErrorKind};
 pub use pipeline::{BarConsumer, BarPipeline, PipelineConfig};
+pub use settings::Settings;
