@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every test: the Rust workspace, then the Python package (built in release with maturin in a venv under
-# target/, tested with pytest). The README's test command and what `.ci/run` calls. Exits non-zero on any
-# failure, including pytest finding no tests.
+# target/, type-checked with mypy, tested with pytest). The README's test command and what `.ci/run` calls.
+# Exits non-zero on any failure, including pytest finding no tests.
 #
 #   bash tools/test-all.sh            # everything
 #   SKIP_RUST=1 bash tools/test-all.sh  # only the Python part (after a Rust change, rerun everything)
@@ -31,6 +31,9 @@ fi
 
 echo "== maturin develop --release (python/)"
 (cd python && VIRTUAL_ENV="$venv" PATH="$venv/bin:$PATH" maturin develop --release --locked --quiet)
+
+echo "== mypy python/python/barsmith (the package against the extension's stubs)"
+(cd python && "$venv/bin/python" -m mypy)
 
 echo "== pytest python/tests"
 set +e

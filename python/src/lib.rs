@@ -1,7 +1,7 @@
 //! `barsmith._barsmith`: the extension module behind the `barsmith` Python package.
 //!
 //! A thin layer over the `barsmith` library. The public Python API (argument handling, output conversion,
-//! docstrings) lives in `python/barsmith/*.py`; this module does the work with the GIL released:
+//! docstrings) lives in `python/python/barsmith/*.py`; this module does the work with the GIL released:
 //!
 //! * [`options`] — keyword arguments to the library's [`barsmith::Settings`];
 //! * [`arrow_ffi`] — the Arrow PyCapsule interface in (any `__arrow_c_stream__` / `__arrow_c_array__` object)

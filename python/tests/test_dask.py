@@ -159,6 +159,11 @@ def test_arguments_are_checked_before_anything_runs(data: Path, client: Any) -> 
         bsd.bars(str(data), threshold_dbps=0, client=client, by_symbol=True)
     with pytest.raises(TypeError, match="path"):
         bsd.bars(pa.table({"a": [1]}), threshold_dbps=25, client=client)
+    # Trial finding 21: no Client is a message that says what to pass, not an AttributeError.
+    for not_a_client in (None, "tcp://127.0.0.1:8786"):
+        with pytest.raises(TypeError, match=r"client: expected a dask.distributed Client.*barsmith\[dask\]"):
+            bsd.bars(str(data), threshold_dbps=25, client=not_a_client, by_symbol=True)
+    assert [name for name in dir(bsd) if not name.startswith("_")] == ["bars"], "the module exports bars only"
 
 
 def test_output_dir_names_files_as_the_cli_and_leaves_no_stale_file(data: Path, client: Any, tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ descriptions and states (bytes: JSON checkpoints) and the bars (Arrow); never th
 the files itself, so the paths must name the same files on every worker (shared storage, or the same
 ``barsmith fetch`` on each machine).
 
-Needs ``dask[distributed]``, which the barsmith package does not install.
+Needs ``dask[distributed]``: ``pip install 'barsmith[dask]'``.
 """
 
 from __future__ import annotations
@@ -21,11 +21,20 @@ from __future__ import annotations
 import operator
 import os
 import uuid
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from . import _barsmith, _options
 
+if TYPE_CHECKING:
+    from ._barsmith import _PlanOptions
+
 __all__ = ["bars"]
+
+
+def __dir__() -> List[str]:
+    """What the module offers (``bars``), not the names it imports (PEP 562)."""
+    return list(__all__)
+
 
 PathLike = Union[str, "os.PathLike[str]"]
 #: What a task needs to rebuild the settings: the thresholds and every setting as text.
@@ -66,6 +75,12 @@ def bars(
 
     Raises what :func:`barsmith.bars` raises (:class:`barsmith.InputError` for a bad record, …).
     """
+    if not (callable(getattr(client, "submit", None)) and callable(getattr(client, "gather", None))):
+        raise TypeError(
+            f"client: expected a dask.distributed Client, got {type(client).__name__}; e.g. "
+            "client = distributed.Client(distributed.LocalCluster()) (install with pip install 'barsmith[dask]'), "
+            "or barsmith.bars(...) to run here without Dask"
+        )
     thresholds = _options.threshold_list(threshold_dbps)
     # Checked here, and the backend fixed here: every worker computes with the same kernels.
     checked = _options.settings(threshold_dbps, settings)
@@ -75,7 +90,7 @@ def bars(
         raise TypeError(f"expected a path or a list of paths, got {type(source).__name__}")
     if shards is not None and shards < 1:
         raise ValueError(f"shards: expected at least 1, got {shards}")
-    options = {"symbol": symbol, "shards": shards, "min_range_bytes": min_shard_bytes}
+    options: _PlanOptions = {"symbol": symbol, "shards": shards, "min_range_bytes": min_shard_bytes}
     streams = _barsmith.dask_plan(checked, paths, options)
     if not by_symbol and len(streams) != 1:
         names = ", ".join(stream[0] for stream in streams)

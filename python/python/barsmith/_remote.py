@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime
 import os
-from typing import Any, Dict, List, Optional, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Union, cast
 
 from . import _barsmith
 from ._options import takes_settings
 from .errors import ChecksumError, FetchError
+
+if TYPE_CHECKING:
+    from ._barsmith import _FetchOptions
 
 DateLike = Union[str, datetime.date]
 
@@ -50,7 +53,7 @@ def fetch_archives(
     """
     if isinstance(jobs, bool) or isinstance(retries, bool):
         raise TypeError("jobs/retries: expected an int")
-    options = {
+    options: _FetchOptions = {
         "base_url": base_url,
         "granularity": granularity,
         "proxy": proxy,
@@ -64,7 +67,7 @@ def fetch_archives(
     last = first if end is None else _period(end, "end")
     directory = os.path.expanduser(os.fspath(data_dir))
     outcomes, _unpublished = _barsmith.fetch_archives(str(symbol), str(market), first, last, directory, options)
-    return list(outcomes)
+    return cast(List[Dict[str, Any]], list(outcomes))
 
 
 def _raise_for(outcomes: List[Dict[str, Any]], allow_missing: bool) -> List[str]:
