@@ -11,10 +11,12 @@
 //! * [`sink`] — output files (CSV, Parquet), each a [`BarConsumer`].
 //! * [`output`] — the exact CSV layout and atomic output files.
 //! * `fetch` (cargo feature `fetch`) — Binance Vision archives to disk, verified against their checksums and
-//!   resumable (behind `barsmith fetch`).
-//! * `check` (cargo feature `check`) — completeness and integrity reports over aggTrades files: missing days,
-//!   agg_trade_id gaps and repeats, out-of-order records, time gaps, checksums (behind `barsmith check`).
-//! * [`calendar`] — UTC days, as archive names use them.
+//!   resumable (behind `barsmith fetch`); `check` and `calendar` (cargo feature `check`) — completeness and
+//!   integrity reports over aggTrades files, and the UTC days of archive names (behind `barsmith check`). All
+//!   three are the crate `barsmith-binance` (`binance`), re-exported.
+//! * [`inputs`] — files, directories and globs to per-symbol streams of files, by their Binance names
+//!   (`barsmith-ingest`'s, re-exported).
+//! * [`progress`] — the observer of long runs and the one that ignores everything (`barsmith-ingest`'s).
 //! * `arrow_output` (cargo feature `arrow`, on with `parquet`) — bars as Arrow record batches, the columns of
 //!   the Parquet output.
 //! * `generate` (cargo feature `generate`) — the deterministic synthetic aggTrades generator behind
@@ -50,15 +52,9 @@
 
 #[cfg(feature = "arrow")]
 pub mod arrow_output;
-pub mod calendar;
-#[cfg(feature = "check")]
-pub mod check;
 pub mod error;
-#[cfg(feature = "fetch")]
-pub mod fetch;
 #[cfg(feature = "generate")]
 pub mod generate;
-pub mod inputs;
 pub mod output;
 pub mod parallel;
 pub mod parquet_output;
@@ -66,15 +62,24 @@ pub mod pipeline;
 pub mod run;
 pub mod sink;
 
+#[cfg(feature = "check")]
+pub use barsmith_binance as binance;
+#[cfg(feature = "fetch")]
+pub use barsmith_binance::fetch;
+#[cfg(feature = "check")]
+pub use barsmith_binance::{calendar, check};
 pub use barsmith_core as core;
 pub use barsmith_ingest as ingest;
+pub use barsmith_ingest::inputs;
+// The observer of long runs (`progress::Progress`) and the one that ignores everything (`NoProgress`).
+pub use barsmith_ingest::progress;
 pub use barsmith_kernels as kernels;
 
 pub use barsmith_core::features::{FeatureConfig, FeatureGroup, FeaturedBar, LookbackMode};
 pub use barsmith_core::{
     BuilderConfig, Checkpoint, FixedPoint, RangeBar, RangeBarBuilder, Threshold, Trade, TradeBatch,
 };
-pub use barsmith_ingest::{IngestOptions, MultiFileReader, TradeReader};
+pub use barsmith_ingest::{IngestOptions, MultiFileReader, NoProgress, Progress, TradeReader};
 pub use barsmith_kernels::{Backend, Kernels};
 pub use error::{Error, ErrorKind};
 pub use pipeline::{BarConsumer, BarPipeline, PipelineConfig};

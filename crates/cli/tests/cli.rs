@@ -5,7 +5,8 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{barsmith, read_dir_sorted, stderr, workspace_file, write_month};
+use barsmith_test_support::read_dir_sorted;
+use common::{barsmith, stderr, workspace_file, write_month};
 
 #[test]
 fn readme_fixture_command_prints_bars() {

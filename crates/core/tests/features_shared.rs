@@ -1,8 +1,8 @@
 //! Several thresholds over one shared record history: every window against an independent slicing of
 //! the whole stream, resume == one pass, the memory bound, and the `max_window_records` guard.
 //!
-//! The stream generator and the oracle slicing are local to this file (the dev-only test-support crate
-//! is not on `main` yet).
+//! The stream generator (its same-timestamp runs and hourly gaps are what these tests need) and the oracle
+//! slicing are local to this file.
 
 use barsmith_core::features::{WindowFeatures, WindowRecords, window_features};
 use barsmith_core::{

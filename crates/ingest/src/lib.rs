@@ -26,20 +26,27 @@
 
 mod chunk;
 mod error;
+pub mod inputs;
 mod layout;
+mod lines;
 mod multi;
 mod number;
+mod open;
 mod order;
 mod parallel;
+pub mod progress;
 mod reader;
 pub mod record;
 pub mod reference;
 mod source;
 
 pub use error::{EXCERPT_LIMIT, Error, ErrorKind, RecordRef, excerpt};
+pub use inputs::{BinanceName, Period, parse_binance_name};
 pub use layout::{Column, Layout};
 pub use multi::{IdGap, IdGaps, MultiFileReader};
-pub use reader::{DetectedFormat, TimestampUnit, TradeReader, open};
+pub use open::open;
+pub use progress::{NoProgress, Progress};
+pub use reader::{DetectedFormat, TimestampUnit, TradeReader};
 pub use reference::RecordError;
 pub use source::Compression;
 
@@ -104,13 +111,7 @@ impl TradeReader {
         let mut all = barsmith_core::TradeBatch::new();
         let mut batch = barsmith_core::TradeBatch::new();
         while self.next_batch(&mut batch)? {
-            all.agg_trade_id.extend_from_slice(&batch.agg_trade_id);
-            all.price.extend_from_slice(&batch.price);
-            all.quantity.extend_from_slice(&batch.quantity);
-            all.first_trade_id.extend_from_slice(&batch.first_trade_id);
-            all.last_trade_id.extend_from_slice(&batch.last_trade_id);
-            all.timestamp_us.extend_from_slice(&batch.timestamp_us);
-            all.is_buyer_maker.extend_from_slice(&batch.is_buyer_maker);
+            all.extend_from(&batch, 0..batch.len());
         }
         Ok(all)
     }

@@ -79,14 +79,15 @@ mod arch;
 mod backend;
 mod dispatch;
 mod error;
+mod nolds;
+mod permutation;
 mod scalar;
-mod scales;
 mod simd;
 mod summary;
 
 pub use backend::{Backend, CpuReport, cpu_report};
 pub use error::{Error, ErrorKind};
-pub use scales::{default_dfa_nvals, default_rs_nvals, expected_rs};
+pub use nolds::{default_dfa_nvals, default_rs_nvals, expected_rs};
 pub use summary::{MinMax, Moments, ProductSums, SpanSums};
 
 /// Embedding dimensions accepted by [`Kernels::permutation_entropy`].

@@ -11,7 +11,7 @@ use barsmith_ingest::{IdGap, IdGaps, IngestOptions, Layout, MultiFileReader, STD
 use crate::error::Error;
 use crate::parallel::engine::{ShardBoundaries, ShardInputs};
 use crate::parallel::shard::TradeSource;
-use crate::run::Progress;
+use crate::progress::Progress;
 
 /// How a stream is cut into shards.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

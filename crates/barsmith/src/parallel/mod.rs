@@ -93,7 +93,7 @@ pub(crate) fn feed_stream<C: BarConsumer + Send>(
     ingest: &barsmith_ingest::IngestOptions,
     pipeline: &mut BarPipeline,
     consumer: &mut C,
-    progress: &dyn crate::run::Progress,
+    progress: &dyn crate::progress::Progress,
     threads: usize,
 ) -> Result<Option<FedStream>, Error> {
     // Whole files only: a byte range of one file rarely holds enough bars for the runs to meet before its

@@ -21,7 +21,7 @@ use crate::parallel::engine::{ShardBoundaries, ShardInputs};
 use crate::parallel::files::{FileBoundaries, FileShard, FileShards, ShardOptions, plan_shards};
 use crate::parallel::shard::{Convergence, Speculation, SpeculativeRun, resync, speculate};
 use crate::pipeline::{BarPipeline, PipelineConfig};
-use crate::run::NoProgress;
+use crate::progress::NoProgress;
 
 /// Format version of [`ShardTask`], [`PortableSpeculation`] and [`ChainState`] bytes.
 pub const PORTABLE_VERSION: u32 = 1;

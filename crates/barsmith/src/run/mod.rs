@@ -76,28 +76,9 @@ pub struct RunConfig {
     pub commit: CommitMode,
 }
 
-/// Observes progress; called from worker threads.
-pub trait Progress: Sync {
-    /// The run is about to read `total_bytes` of input (file sizes; 0 when unknown, e.g. stdin).
-    fn started(&self, total_bytes: u64) {
-        let _ = total_bytes;
-    }
-    /// `bytes` more input bytes and `trades` more trades were consumed.
-    fn advanced(&self, bytes: u64, trades: u64);
-    /// Something the user must know that does not stop the run (one line, no `warning:` prefix), e.g. a
-    /// window longer than `--max-window-records` whose features are null. Ignored by default.
-    fn warning(&self, message: &str) {
-        let _ = message;
-    }
-}
-
-/// A [`Progress`] that ignores everything.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct NoProgress;
-
-impl Progress for NoProgress {
-    fn advanced(&self, _bytes: u64, _trades: u64) {}
-}
+// The observer of a run and the one that ignores everything live in the leaf `progress` module (one pair for
+// the workspace); re-exported here, where runs take them.
+pub use crate::progress::{NoProgress, Progress};
 
 /// What one symbol's stream produced.
 #[derive(Clone, Debug)]
@@ -524,7 +505,7 @@ fn overflow_message(stream: &SymbolStream, threshold: Threshold, overflow: &Wind
          --max-window-records to compute them (each record of the longest window costs about 70 bytes while it is computed)",
         stream.label(),
         threshold.dbps(),
-        crate::calendar::format_utc_us(overflow.open_time_us),
+        barsmith_core::format_utc_us(overflow.open_time_us),
         overflow.open_time_us,
         overflow.limit,
         nulls.join("; ")
