@@ -128,6 +128,8 @@ impl Error {
         Error { kind }
     }
 
+    // Only fetch has settings that can be out of range so far.
+    #[cfg_attr(not(feature = "fetch"), allow(dead_code))]
     pub(crate) fn setting(setting: Setting, problem: impl Into<String>) -> Error {
         Error::new(ErrorKind::InvalidSetting { setting, problem: problem.into() })
     }

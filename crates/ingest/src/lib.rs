@@ -5,6 +5,9 @@
 //!   the first bytes, not the file name.
 //! * Formats: header or none; 7 (USD-M futures) or 8 (spot) columns; the header names of Binance and the
 //!   short `a,p,q,f,l,T,m` form; `True/true/False/false`; millisecond or microsecond timestamps.
+//! * Inputs ([`inputs`]): Binance file names (`SYMBOL-aggTrades-YYYY-MM[-DD].zip`, [`Period`]) and the expansion
+//!   of files, directories and glob patterns (cargo feature `glob`) into per-symbol streams in date order.
+//! * Progress ([`progress`]): the one observer of long runs over trade files, and [`NoProgress`].
 //! * Errors: every malformed record is an [`Error`] with path, 1-based line, column and offending text.
 //!   Records must come in order (agg_trade_id strictly increasing, timestamps never decreasing) unless
 //!   [`IngestOptions::sort`] is set; [`IngestOptions::dedupe`] drops exact duplicates.
