@@ -107,15 +107,3 @@ impl Default for IngestOptions {
         }
     }
 }
-
-impl TradeReader {
-    /// Reads every remaining trade into one batch (for tests and small files).
-    pub fn read_to_end(&mut self) -> Result<barsmith_core::TradeBatch, Error> {
-        let mut all = barsmith_core::TradeBatch::new();
-        let mut batch = barsmith_core::TradeBatch::new();
-        while self.next_batch(&mut batch)? {
-            all.extend_from(&batch, 0..batch.len());
-        }
-        Ok(all)
-    }
-}

@@ -223,6 +223,16 @@ impl TradeReader {
         Ok(!batch.is_empty())
     }
 
+    /// Reads every remaining trade into one batch (for tests and small files).
+    pub fn read_to_end(&mut self) -> Result<TradeBatch, Error> {
+        let mut all = TradeBatch::new();
+        let mut batch = TradeBatch::new();
+        while self.next_batch(&mut batch)? {
+            all.extend_from(&batch, 0..batch.len());
+        }
+        Ok(all)
+    }
+
     /// Parses records into `batch` until it is full or the current chunk ends; `false` at end of input.
     fn read_records(&mut self, batch: &mut TradeBatch) -> Result<bool, Error> {
         let limit = self.batch_size;
