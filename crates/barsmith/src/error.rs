@@ -26,6 +26,8 @@ pub enum ErrorKind {
         /// Why.
         reason: String,
     },
+    /// A resumed run whose input starts after a hole larger than `allow_resume_gap` permits.
+    ResumeGap(Box<crate::run::ResumeGap>),
     /// Writing output failed.
     Output {
         /// The output path (`-` for stdout).
@@ -50,7 +52,11 @@ impl Error {
     pub fn is_bad_input(&self) -> bool {
         matches!(
             self.kind,
-            ErrorKind::Input(_) | ErrorKind::Bars(_) | ErrorKind::Usage(_) | ErrorKind::Checkpoint { .. }
+            ErrorKind::Input(_)
+                | ErrorKind::Bars(_)
+                | ErrorKind::Usage(_)
+                | ErrorKind::Checkpoint { .. }
+                | ErrorKind::ResumeGap(_)
         )
     }
 
@@ -76,6 +82,7 @@ impl fmt::Display for Error {
             ErrorKind::Bars(e) => write!(f, "{e}"),
             ErrorKind::Usage(message) => write!(f, "{message}"),
             ErrorKind::Checkpoint { path, reason } => write!(f, "checkpoint {}: {reason}", path.display()),
+            ErrorKind::ResumeGap(gap) => write!(f, "{gap}"),
             ErrorKind::Output { path, source } => write!(f, "writing {}: {source}", path.display()),
         }
     }

@@ -63,6 +63,7 @@ fn run_dir(
         format: None,
         threads: Some(threads),
         checkpoint_in: None,
+        allow_resume_gap: false,
         checkpoint_out: Some(out.join("state.json")),
         commit: Default::default(),
     };
@@ -130,6 +131,7 @@ fn id_gaps_and_a_duplicate_at_a_boundary_are_treated_as_in_one_pass() {
         format: None,
         threads: Some(threads),
         checkpoint_in: None,
+        allow_resume_gap: false,
         checkpoint_out: None,
         commit: Default::default(),
     };

@@ -6,7 +6,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use barsmith_test_support::read_dir_sorted;
-use common::{barsmith, stderr, workspace_file, write_month};
+use common::{barsmith, fixture, s, stderr, workspace_file, write_month};
 
 #[test]
 fn readme_fixture_command_prints_bars() {
@@ -224,14 +224,23 @@ fn cpu_available_lists_the_backends_that_run_here() {
     assert!(listed.contains(&"scalar"), "{text}");
 }
 
+/// The reproducibility promise (docs/OUTPUT.md, "What is reproducible"): with `--backend scalar` the bars are
+/// identical, byte for byte, to the committed golden on every machine of this architecture, whatever the CPU.
 #[test]
-fn fixture_output_is_byte_identical_to_the_committed_bars() {
-    // fixtures/cli/SYNTHUSDT-10dbps.csv: regenerate it when the output is meant to change (last: Kyle's λ
-    // computed in one certified pass, which moved `intra_kyle_lambda` and `lookback_kyle_lambda` by at most
-    // 5.1e-14 relative; every other value unchanged).
-    let fixture = workspace_file("fixtures/SYNTHUSDT-aggTrades-2026-01-01.csv");
-    let output = barsmith(&["bars", "--threshold-dbps", "10", fixture.to_str().unwrap(), "-o", "-", "-q"]);
+fn scalar_output_is_byte_identical_to_the_committed_scalar_bars() {
+    // fixtures/cli/SYNTHUSDT-10dbps.csv was written by this command; regenerate it (with `--backend scalar`)
+    // only when the output is meant to change (last: Kyle's λ in one certified pass, which moved
+    // `intra_kyle_lambda` and `lookback_kyle_lambda` by at most 5.1e-14 relative).
+    let output = barsmith(&["bars", "--threshold-dbps", "10", "--backend", "scalar", s(&fixture()), "-o", "-", "-q"]);
     assert!(output.status.success(), "{}", stderr(&output));
-    let expected = std::fs::read(workspace_file("fixtures/cli/SYNTHUSDT-10dbps.csv")).unwrap();
-    assert!(output.stdout == expected, "the fixture's bars changed");
+    assert!(output.stdout == common::golden_bars(), "the fixture's scalar bars changed");
+}
+
+/// With the automatic backend (or the one `BARSMITH_BACKEND` forces), the exact columns are the golden's to
+/// the byte and the float features are within the documented cross-backend bound.
+#[test]
+fn automatic_backend_output_matches_the_scalar_bars_within_the_bound() {
+    let output = barsmith(&["bars", "--threshold-dbps", "10", s(&fixture()), "-o", "-", "-q"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    common::assert_golden_bars(&output.stdout, "automatic backend");
 }

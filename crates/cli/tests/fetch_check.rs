@@ -16,7 +16,7 @@ const PROXY_VARIABLES: [&str; 8] =
 /// Runs the binary with no proxy variables, so that requests go straight to 127.0.0.1.
 fn barsmith(args: &[&str]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_barsmith"));
-    command.args(args).env_remove("BARSMITH_BACKEND");
+    command.args(args);
     for variable in PROXY_VARIABLES {
         command.env_remove(variable);
     }

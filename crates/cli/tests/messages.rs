@@ -7,7 +7,9 @@ use std::io::Write;
 use std::path::Path;
 use std::process::Stdio;
 
-use common::{barsmith, command, csv_of, day_config, error_line, fixture, s, stderr, tree, write_daily_zip};
+use common::{
+    barsmith, command, csv_of, day_config, error_line, fixture, parquet_metadata, s, stderr, tree, write_daily_zip,
+};
 
 fn bars_fails(extra: &[&str]) -> String {
     let mut args = vec!["bars", "--threshold-dbps", "10", s(&fixture()).to_owned().leak()];
@@ -29,6 +31,11 @@ fn flag_values_are_echoed_under_the_flag_name() {
     assert!(line.contains("--pe-order 9") && !line.contains("pe_order"), "{line}");
     let line = bars_fails(&["--lookback", "count:0"]);
     assert!(line.contains("--lookback count:0"), "{line}");
+    for lookback in ["count:0", "500", "time:0s", "time:1d", "bars:0"] {
+        let line = bars_fails(&["--lookback", lookback]);
+        assert_eq!(line.matches("(expected").count(), 1, "the hint is said once: {line}");
+        assert_eq!(line.matches(lookback).count(), 1, "the value is echoed once: {line}");
+    }
     let line = bars_fails(&["--pe-min-records", "2"]);
     assert!(line.contains("--pe-min-records 2: must be at least 3") && line.contains("--pe-order"), "{line}");
     let line = bars_fails(&["--hurst-min-records", "8"]);
@@ -49,7 +56,6 @@ fn flag_values_are_echoed_under_the_flag_name() {
 #[test]
 fn compressed_and_upper_case_csv_outputs() {
     let dir = tempfile::tempdir().unwrap();
-    let golden = std::fs::read(common::workspace_file("fixtures/cli/SYNTHUSDT-10dbps.csv")).unwrap();
     for name in ["bars.csv.zst", "BARS.CSV", "bars.csv.gz"] {
         let out = dir.path().join(name);
         let output = barsmith(&["bars", "--threshold-dbps", "10", s(&fixture()), "-o", s(&out), "-q"]);
@@ -64,7 +70,7 @@ fn compressed_and_upper_case_csv_outputs() {
             }
             _ => bytes,
         };
-        assert!(text == golden, "{name}");
+        common::assert_golden_bars(&text, name);
     }
     let output = barsmith(&["gen", "--trades", "10", "-o", s(&dir.path().join("trades.json"))]);
     assert_eq!(output.status.code(), Some(2));
@@ -142,14 +148,6 @@ fn quiet_keeps_warnings_and_dedupe_reports_what_it_dropped() {
     }
 }
 
-/// The key-value metadata of a Parquet file.
-fn parquet_metadata(path: &Path) -> std::collections::HashMap<String, String> {
-    let reader = parquet::file::reader::SerializedFileReader::new(std::fs::File::open(path).unwrap()).unwrap();
-    let metadata = parquet::file::reader::FileReader::metadata(&reader).file_metadata().clone();
-    let pairs = metadata.key_value_metadata().unwrap().iter();
-    pairs.map(|kv| (kv.key.clone(), kv.value.clone().unwrap_or_default())).collect()
-}
-
 #[test]
 fn help_has_an_example_everywhere_and_bars_help_lists_groups_and_lookbacks() {
     for args in [
@@ -181,6 +179,13 @@ fn version_names_the_commit_and_the_backends() {
     let text = String::from_utf8(output.stdout).unwrap();
     assert!(text.starts_with(&format!("barsmith {} (commit ", env!("CARGO_PKG_VERSION"))), "{text}");
     assert!(text.contains("backends: scalar") && text.contains("automatic: "), "{text}");
+    assert!(text.contains("selected: "), "{text}");
+    let forced = command().args(["--version"]).env("BARSMITH_BACKEND", "scalar").output().unwrap();
+    let text = String::from_utf8(forced.stdout).unwrap();
+    assert!(text.contains("selected: scalar (from BARSMITH_BACKEND)"), "{text}");
+    let unset = command().args(["--version"]).env_remove("BARSMITH_BACKEND").output().unwrap();
+    let text = String::from_utf8(unset.stdout).unwrap();
+    assert!(text.contains(" (automatic)"), "{text}");
 }
 
 #[test]
@@ -235,7 +240,6 @@ fn a_long_table_on_a_terminal_gets_a_hint_on_stderr_and_a_pipe_does_not() {
     // `script` (util-linux) runs the command on a pseudo-terminal.
     let output = std::process::Command::new("script")
         .args(["-qec", &bars, "/dev/null"])
-        .env_remove("BARSMITH_BACKEND")
         .output()
         .expect("`script` (util-linux) runs the command on a terminal");
     assert!(output.status.success(), "{}", stderr(&output));

@@ -15,11 +15,7 @@ const SELL: &str = "#F5A3A1";
 const FEATURE: &str = "#2962FF";
 
 fn barsmith(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_barsmith"))
-        .args(args)
-        .env_remove("BARSMITH_BACKEND")
-        .output()
-        .expect("run barsmith")
+    Command::new(env!("CARGO_BIN_EXE_barsmith")).args(args).output().expect("run barsmith")
 }
 
 fn fixture() -> PathBuf {
@@ -168,7 +164,10 @@ fn forming_bar_is_hollow_and_a_csv_without_a_telling_name_takes_symbol_and_thres
     let svg_path = dir.path().join("forming.svg");
     plot_ok(&[bars_path.to_str().unwrap(), "-o", svg_path.to_str().unwrap(), "--last", "20"]);
     let svg = std::fs::read_to_string(&svg_path).unwrap();
-    assert!(svg.contains("bars · range bars (threshold not recorded in the file)"), "nothing made up");
+    assert!(
+        svg.contains("symbol not recorded (--symbol) · range bars (threshold not recorded: --threshold-dbps)"),
+        "nothing made up, and the title says which flags give what the file does not record"
+    );
     let rects = elements(&svg, "rect");
     let bodies = filled(&rects, &[UP, DOWN, FLAT]);
     assert_eq!(bodies.len(), 19, "completed bars are filled");
@@ -392,6 +391,27 @@ fn check_refused(args: &[&str], output: &Path, needle: &str) {
 }
 
 #[test]
+fn a_time_outside_the_files_days_is_refused_and_ms_get_the_us_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = fixture_bars(dir.path(), "csv");
+    let (bars, out) = (path.to_str().unwrap(), dir.path().join("out.svg"));
+    let o = out.to_str().unwrap();
+    let open_us: i64 = read_bars(&path)[20]["open_time"].parse().unwrap();
+    let ms = (open_us / 1000).to_string();
+    for flag in ["--from", "--to"] {
+        // A millisecond epoch read as µs is in January 1970: refused, with the µs value to give instead.
+        let suggestion = format!("looks like ms since the epoch: the µs value is {}", open_us / 1000 * 1000);
+        check_refused(&[bars, "-o", o, flag, &ms], &out, &suggestion);
+        check_refused(&[bars, "-o", o, flag, &ms], &out, "outside the days the file covers (its ");
+        for text in ["2030-01-01", "2020-01-01", "2025-12-31T23:59"] {
+            check_refused(&[bars, "-o", o, flag, text], &out, "bars open from 2026-01-01 00:0");
+        }
+    }
+    // The file's own days, start to end, are accepted.
+    plot_ok(&[bars, "-o", o, "--from", "2026-01-01", "--to", "2026-01-02"]);
+}
+
+#[test]
 fn bad_input_is_refused_with_one_line_and_no_file() {
     let dir = tempfile::tempdir().unwrap();
     let bars = fixture_bars(dir.path(), "csv");
@@ -406,8 +426,7 @@ fn bad_input_is_refused_with_one_line_and_no_file() {
     for listed in ["ofi", "intra_hurst_dfa", "lookback_permutation_entropy"] {
         assert!(message.contains(listed), "the error lists {listed}: {message}");
     }
-    check_refused(&[bars, "-o", o, "--from", "2030-01-01"], &out, "no bars in the selection");
-    check_refused(&[bars, "-o", o, "--to", "2020-01-01"], &out, "no bars in the selection");
+    check_refused(&[bars, "-o", o, "--from", "2026-01-01T12:00", "--to", "2026-01-01T11:00"], &out, "no bars in");
     check_refused(
         &[bars, "-o", o, "--feature", "ofi", "--feature", "intra_ofi", "--feature", "lookback_ofi"],
         &out,
@@ -454,5 +473,38 @@ fn bad_input_is_refused_with_one_line_and_no_file() {
         let run = plot(&[bars, "-o", link.to_str().unwrap()]);
         assert_eq!(run.status.code(), Some(2), "{}", String::from_utf8_lossy(&run.stderr));
         assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+    }
+}
+
+/// Trial finding 7 and 8: plot reads every format `bars` writes, and recognises the names `bars` gives a
+/// directory run (symbol, threshold and period) for its title.
+#[test]
+fn every_format_and_name_bars_writes_is_plotted_alike() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut charts = Vec::new();
+    for format in ["csv", "csv.gz", "csv.zst", "parquet"] {
+        let out = dir.path().join(format.replace('.', "-"));
+        let run = barsmith(&[
+            "bars",
+            "--threshold-dbps",
+            "10",
+            "--format",
+            format,
+            "-q",
+            "-o",
+            out.to_str().unwrap(),
+            fixture().to_str().unwrap(),
+        ]);
+        assert!(run.status.success(), "bars: {}", String::from_utf8_lossy(&run.stderr));
+        let written = out.join(format!("SYNTHUSDT-10dbps-2026-01-01.{format}"));
+        assert!(written.is_file(), "bars names a directory run's output with the period: {written:?}");
+        let chart = dir.path().join(format!("{}.svg", format.replace('.', "-")));
+        plot_ok(&[written.to_str().unwrap(), "-o", chart.to_str().unwrap()]);
+        let svg = std::fs::read_to_string(&chart).unwrap();
+        assert!(svg.contains("SYNTHUSDT · range bars 10 dbps (0.01 %)"), "{format}: the title comes from the name");
+        charts.push((format, svg));
+    }
+    for (format, svg) in &charts[1..] {
+        assert!(*svg == charts[0].1, "{format}: the same chart as from the plain CSV");
     }
 }

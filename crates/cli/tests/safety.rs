@@ -8,11 +8,7 @@ use std::os::unix::fs::FileTypeExt;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::{barsmith, command, error_line, fixture, s, stderr, tree, workspace_file, write_month};
-
-fn golden() -> Vec<u8> {
-    std::fs::read(workspace_file("fixtures/cli/SYNTHUSDT-10dbps.csv")).unwrap()
-}
+use common::{assert_golden_bars, barsmith, command, error_line, fixture, s, stderr, tree, write_month};
 
 fn bars_to(output: &Path) -> std::process::Output {
     barsmith(&["bars", "--threshold-dbps", "10", s(&fixture()), "-o", s(output), "-q"])
@@ -41,7 +37,7 @@ fn a_fifo_is_written_through_not_replaced() {
     };
     let output = bars_to(&fifo);
     assert!(output.status.success(), "{}", stderr(&output));
-    assert!(reader.join().unwrap() == golden(), "the reader got the bars");
+    assert_golden_bars(&reader.join().unwrap(), "the reader got the bars");
     assert!(std::fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo(), "the FIFO was replaced");
 }
 
@@ -56,8 +52,32 @@ fn a_symlink_is_followed_and_kept() {
     let output = bars_to(&link);
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink(), "the link was replaced");
-    assert!(std::fs::read(&target).unwrap() == golden(), "the link's target holds the bars");
+    assert_golden_bars(&std::fs::read(&target).unwrap(), "the link's target holds the bars");
     assert_eq!(tree(dir.path()), ["bars.csv", "real", "real/bars.csv"]);
+}
+
+#[test]
+fn a_path_without_an_extension_is_a_directory_and_a_file_there_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    // A new path becomes a directory of outputs.
+    let output = bars_to(&dir.path().join("mybars"));
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(tree(&dir.path().join("mybars")), ["SYNTHUSDT-10dbps-2026-01-01.csv"]);
+    // An existing regular file there (also through a symlink) is left alone, with one or several outputs.
+    std::fs::write(dir.path().join("notes"), "precious").unwrap();
+    std::os::unix::fs::symlink("notes", dir.path().join("link")).unwrap();
+    let input = fixture();
+    for (name, thresholds) in [("notes", "10"), ("link", "10"), ("notes", "10,20")] {
+        let path = dir.path().join(name);
+        let output = barsmith(&["bars", "--threshold-dbps", thresholds, s(&input), "-o", s(&path), "-q"]);
+        assert_eq!(output.status.code(), Some(2), "{name}: {}", stderr(&output));
+        let line = error_line(&output);
+        assert!(line.contains("has no extension, so it names a directory") && line.contains(".csv"), "{line}");
+        assert_eq!(std::fs::read_to_string(dir.path().join("notes")).unwrap(), "precious");
+    }
+    // The --output help states the rule.
+    let help = String::from_utf8(barsmith(&["bars", "--help"]).stdout).unwrap();
+    assert!(help.contains("without an extension is a directory"), "{help}");
 }
 
 #[test]
@@ -124,7 +144,7 @@ fn a_checkpoint_in_a_missing_directory_is_created_with_the_outputs() {
     let output =
         barsmith(&["bars", "--threshold-dbps", "10", s(&fixture()), "-o", s(&out), "--checkpoint-out", s(&checkpoint)]);
     assert!(output.status.success(), "{}", stderr(&output));
-    assert!(std::fs::read(&out).unwrap() == golden());
+    assert_golden_bars(&std::fs::read(&out).unwrap(), "the output beside the checkpoint");
     assert!(std::fs::read_to_string(&checkpoint).unwrap().starts_with("{\"version\":1"));
 }
 

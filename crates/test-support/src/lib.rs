@@ -1,8 +1,8 @@
 //! Test helpers of the barsmith workspace, written once: the kernel backends a test must cover
-//! ([`backends`]), a deterministic pseudo-random generator ([`SplitMix`]), generated trade streams
-//! ([`trades`]), the real-data sample ([`real_data`]), folder listings ([`read_dir_sorted`]), and with the
-//! `mirror` feature a Binance Vision mirror on 127.0.0.1 (`mirror`) with generated days and zip archives
-//! (`archives`).
+//! ([`backends`]), bar tables compared as docs/OUTPUT.md promises ([`bar_tables`]), a deterministic
+//! pseudo-random generator ([`SplitMix`]), generated trade streams ([`trades`]), the real-data sample
+//! ([`real_data`]), folder listings ([`read_dir_sorted`]), and with the `mirror` feature a Binance Vision mirror
+//! on 127.0.0.1 (`mirror`) with generated days and zip archives (`archives`).
 //!
 //! Nothing here skips silently. libtest captures `println!`/`eprintln!` of passing tests, so a note that a
 //! test could not run part of its work would never be seen; [`not_run`] writes to the process's standard
@@ -15,6 +15,7 @@
 #[cfg(feature = "mirror")]
 pub mod archives;
 pub mod backends;
+pub mod bar_tables;
 #[cfg(feature = "mirror")]
 pub mod mirror;
 pub mod real_data;

@@ -7,13 +7,14 @@
 
 mod checkpoint;
 mod plan;
+mod resume;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use barsmith_core::features::{FeatureCheckpoint, FeaturedBar, WindowOverflow};
-use barsmith_core::{RangeBarBuilder, Threshold, TradeBatch};
+use barsmith_core::{Threshold, TradeBatch};
 use barsmith_ingest::{IdGaps, IngestOptions, MultiFileReader};
 use rayon::prelude::*;
 
@@ -22,8 +23,9 @@ use crate::inputs::{IgnoredFile, SymbolStream, expand_inputs, group_by_symbol};
 use crate::output::{AtomicFile, OutputFile, Transaction};
 use crate::pipeline::{BarConsumer, BarPipeline, PipelineConfig, StreamSettings};
 use crate::sink::{BoxedWriter, OutputFormat, OutputSchema, RunMetadata, open_writer};
-use checkpoint::{StreamCheckpoint, read_checkpoints, write_checkpoints};
+use checkpoint::{ChainSettings, StreamCheckpoint, write_checkpoints};
 use plan::{PlannedOutput, allows_single_output, check_paths, output_paths};
+pub use resume::{MAX_RESUME_GAP_IDS, MAX_RESUME_GAP_US, ResumeGap};
 
 /// Where outputs go.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,9 +34,11 @@ pub enum OutputTarget {
     File(PathBuf),
     /// One file per (symbol, threshold): `DIR/{SYMBOL}-{DBPS}dbps[-{PERIOD}].{ext}`.
     Directory(PathBuf),
-    /// What `barsmith bars -o PATH` means: one file when the path exists and is not a directory, is `-`, or
-    /// ends in an output extension (`.csv`, `.csv.zst`, `.csv.gz`, `.parquet`; several outputs there are
-    /// refused, naming them); else a directory (created, parents included). An unknown extension is refused.
+    /// What `barsmith bars -o PATH` means: one file when the path is `-` or ends in an output extension
+    /// (`.csv`, `.csv.zst`, `.csv.gz`, `.parquet`; several outputs there are refused, naming them); a
+    /// directory (created, parents included) when it is one, ends in `/` or has no extension. Without an
+    /// extension an existing device, FIFO or socket is written through, and an existing regular file is
+    /// refused. An unknown extension is refused unless `format` is given.
     Auto(PathBuf),
 }
 
@@ -68,8 +72,14 @@ pub struct RunConfig {
     pub format: Option<OutputFormat>,
     /// Worker threads for symbols in parallel; `None` = all cores.
     pub threads: Option<usize>,
-    /// Resume every (symbol, threshold) from this checkpoint file.
+    /// Resume every (symbol, threshold) from this checkpoint file; pairs it does not hold start fresh (with a
+    /// note), but a checkpoint that holds none of the run's pairs is refused.
     pub checkpoint_in: Option<PathBuf>,
+    /// Build across a hole between the checkpoint and the input (ids missing over more than
+    /// [`MAX_RESUME_GAP_US`], or more than [`MAX_RESUME_GAP_IDS`] ids), which is refused otherwise
+    /// ([`ErrorKind::ResumeGap`](crate::ErrorKind::ResumeGap)). Any hole there is reported in
+    /// [`StreamSummary::gaps`] and counted in the outputs' metadata, like one between two files.
+    pub allow_resume_gap: bool,
     /// Save every (symbol, threshold)'s state here at the end.
     pub checkpoint_out: Option<PathBuf>,
     /// When outputs are committed.
@@ -89,7 +99,8 @@ pub struct StreamSummary {
     pub trades: u64,
     /// Completed bars per threshold.
     pub bars: Vec<(Threshold, u64)>,
-    /// agg_trade_id gaps between consecutive files.
+    /// agg_trade_id gaps between consecutive files, and between the checkpoint and the first file of a resumed
+    /// stream (the largest over its thresholds; that one is `first`).
     pub gaps: IdGaps,
     /// Files written, per threshold.
     pub outputs: Vec<PathBuf>,
@@ -150,11 +161,14 @@ pub fn run(config: &RunConfig, progress: &dyn Progress) -> Result<RunSummary, Er
     let outputs = output_paths(config, &plan.streams)?;
     let inputs: Vec<PathBuf> = plan.streams.iter().flat_map(|s| s.files.iter().cloned()).collect();
     check_paths(config, &inputs, &outputs)?;
-    let resumed = config.checkpoint_in.as_deref().map(read_checkpoints).transpose()?;
-    let mut notes = Vec::new();
-    if let (Some(resumed), Some(path)) = (&resumed, &config.checkpoint_in) {
-        notes.extend(fresh_pairs(resumed, &plan.streams, &config.thresholds, path));
-    }
+    let chain = ChainSettings {
+        include_incomplete: config.settings.include_incomplete,
+        format: outputs.iter().flatten().next().map_or(OutputFormat::Csv, |(_, f)| *f).extension().to_string(),
+    };
+    let (resumed, notes) = match &config.checkpoint_in {
+        Some(path) => resume::resume_from(path, config, &plan.streams, &chain)?,
+        None => (None, Vec::new()),
+    };
     let transaction = Transaction::new();
     let staged = stage_outputs(config, &plan.streams, &outputs, &transaction)?;
     let checkpoint_file = config
@@ -190,7 +204,7 @@ pub fn run(config: &RunConfig, progress: &dyn Progress) -> Result<RunSummary, Er
     }
     if let (Some(file), Some(path)) = (checkpoint_file, &config.checkpoint_out) {
         carry_over(&mut checkpoints, resumed.as_deref().unwrap_or_default());
-        write_checkpoints(file, path, checkpoints)?;
+        write_checkpoints(file, path, checkpoints, chain)?;
     }
     transaction.commit().map_err(|(path, e)| Error::from_output(path, e))?;
     Ok(RunSummary {
@@ -260,7 +274,7 @@ fn output_settings(config: &RunConfig) -> Vec<(String, String)> {
 }
 
 /// Notes for the (symbol, threshold) pairs of this run that the checkpoint does not hold: they start fresh.
-fn fresh_pairs(
+pub(super) fn fresh_pairs(
     resumed: &[StreamCheckpoint],
     streams: &[SymbolStream],
     thresholds: &[Threshold],
@@ -355,6 +369,7 @@ fn run_stream(
             dropped_duplicates: fed.dropped_duplicates,
             shards: fed.stats.shards,
             replayed: fed.stats.replayed,
+            resume_gaps: Vec::new(),
         },
         None => {
             // Input that cannot be cut: the threads build the thresholds and parse the text in parallel.
@@ -366,8 +381,11 @@ fn run_stream(
     };
     // What reading found, for the outputs' metadata (Parquet): the id gaps between files and the duplicates
     // `dedupe` dropped.
-    fan_out.annotate("id_gaps", &read.gaps.count.to_string());
-    fan_out.annotate("missing_ids", &read.gaps.missing_ids.to_string());
+    for (index, writer) in fan_out.writers.iter_mut().enumerate() {
+        let gaps = resume::with_resume_gap(&read.gaps, read.resume_gaps.get(index).and_then(Option::as_ref));
+        writer.annotate("id_gaps", &gaps.count.to_string());
+        writer.annotate("missing_ids", &gaps.missing_ids.to_string());
+    }
     fan_out.annotate("dropped_duplicates", &read.dropped_duplicates.to_string());
     pipeline.finish(&mut fan_out)?;
     for overflow in pipeline.take_overflows() {
@@ -383,7 +401,10 @@ fn run_stream(
         symbol: stream.symbol.clone(),
         trades: pipeline.trades(),
         bars: config.thresholds.iter().copied().zip(pipeline.bar_counts().iter().copied()).collect(),
-        gaps: read.gaps,
+        gaps: resume::with_resume_gap(
+            &read.gaps,
+            read.resume_gaps.iter().flatten().max_by_key(|gap| gap.missing_ids()),
+        ),
         outputs: outputs.iter().map(|(p, _)| p.clone()).collect(),
         dropped_duplicates: read.dropped_duplicates,
         shards: read.shards,
@@ -398,6 +419,8 @@ struct OnePass {
     dropped_duplicates: u64,
     shards: usize,
     replayed: u64,
+    /// Per threshold, the id gap between its checkpoint and the input (empty when nothing resumed).
+    resume_gaps: Vec<Option<barsmith_ingest::IdGap>>,
 }
 
 /// Reads the stream's files one after another into `pipeline`, checking the first record against resumed
@@ -413,9 +436,10 @@ fn read_in_one_pass(
     let mut batch = TradeBatch::new();
     let mut bytes_reported = 0;
     let mut first = true;
+    let mut resume_gaps = Vec::new();
     while reader.next_batch(&mut batch)? {
         if std::mem::take(&mut first) {
-            check_after_checkpoints(&batch, states, &config.thresholds, &reader, stream)?;
+            resume_gaps = resume::check_after_checkpoints((&batch, &reader), states, config, stream)?;
         }
         pipeline.push_batch(&batch, fan_out)?;
         for overflow in pipeline.take_overflows() {
@@ -426,7 +450,7 @@ fn read_in_one_pass(
         bytes_reported = bytes;
     }
     let (gaps, dropped_duplicates) = (reader.gaps().clone(), reader.dropped_duplicates());
-    Ok(OnePass { gaps, dropped_duplicates, shards: 1, replayed: 0 })
+    Ok(OnePass { gaps, dropped_duplicates, shards: 1, replayed: 0, resume_gaps })
 }
 
 /// Passes bars on, warning about each bar whose window features are null because a window exceeded
@@ -460,35 +484,6 @@ impl<C: BarConsumer> BarConsumer for OverflowWatch<'_, C> {
     fn finish(&mut self) -> Result<(), Error> {
         self.inner.finish()
     }
-}
-
-/// Refuses input that starts at or before the last record a resumed checkpoint has seen.
-fn check_after_checkpoints(
-    batch: &TradeBatch,
-    states: &[Option<&FeatureCheckpoint>],
-    thresholds: &[Threshold],
-    reader: &MultiFileReader,
-    stream: &SymbolStream,
-) -> Result<(), Error> {
-    let first = (batch.timestamp_us[0], batch.agg_trade_id[0]);
-    for (state, threshold) in states.iter().zip(thresholds) {
-        let Some(state) = state else { continue };
-        let Ok(builder) = RangeBarBuilder::from_checkpoint(&state.builder) else { continue };
-        let Some(last) = builder.last_key() else { continue };
-        if first <= last {
-            let file = reader.current_path().map(|p| p.display().to_string()).unwrap_or_default();
-            return Err(Error::usage(format!(
-                "{file}: starts at agg_trade_id {} ({} µs), at or before the checkpoint's last record for {} at {} dbps (agg_trade_id {}, {} µs); was this file processed already? Give only the files after the checkpoint",
-                first.1,
-                first.0,
-                stream.label(),
-                threshold.dbps(),
-                last.1,
-                last.0
-            )));
-        }
-    }
-    Ok(())
 }
 
 /// The warning for a bar whose windows exceeded `--max-window-records`.

@@ -29,19 +29,28 @@ pub(crate) fn allows_single_output(config: &RunConfig) -> bool {
     !matches!(config.output, OutputTarget::Directory(_))
 }
 
-/// What `-o PATH` means for `OutputTarget::Auto`: a file (`true`) when it exists and is not a directory, is
-/// `-`, or ends in an output extension; a directory when it is one, ends in `/`, or has no extension. An
-/// unknown extension is refused unless `--format` says what to write.
+/// What `-o PATH` means for `OutputTarget::Auto`: a file (`true`) when it is `-` or ends in an output
+/// extension; a directory when it is one, ends in `/`, or has no extension. Without an extension, an existing
+/// device, FIFO or socket is written through as a file, and an existing regular file is refused (it would be
+/// overwritten by a run meant for a directory). An unknown extension is refused unless `--format` says what to
+/// write.
 fn auto_is_file(path: &Path, config: &RunConfig) -> Result<bool, Error> {
     if names_directory(&config.output) {
         return Ok(false);
     }
-    if path.as_os_str() == "-" || path.exists() || OutputFormat::from_path(path).is_some() {
+    if path.as_os_str() == "-" || OutputFormat::from_path(path).is_some() {
         return Ok(true);
     }
-    match path.extension() {
-        None => Ok(false),
-        Some(_) => OutputFormat::for_path(path, config.format).map(|_| true),
+    if path.extension().is_some() {
+        return OutputFormat::for_path(path, config.format).map(|_| true);
+    }
+    match std::fs::metadata(path) {
+        Ok(metadata) if metadata.is_file() => Err(Error::usage(format!(
+            "-o {0} has no extension, so it names a directory, but {0} is an existing file (left alone); to write one file give a name with an output extension ({0}.csv, .csv.zst, .csv.gz or .parquet), else a directory",
+            path.display()
+        ))),
+        Ok(metadata) => Ok(!metadata.is_dir()),
+        Err(_) => Ok(false),
     }
 }
 

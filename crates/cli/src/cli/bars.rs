@@ -28,8 +28,10 @@ pub struct BarsArgs {
     /// from a bar's open to each of its two closing levels. One pass builds all.
     #[arg(long, value_name = "DBPS[,DBPS…]", value_delimiter = ',', required = true)]
     threshold_dbps: Vec<u32>,
-    /// Output: a file (`-` = stdout) for one stream at one threshold; a directory (created, parents included)
-    /// when the run makes several outputs or PATH is a directory: `{SYMBOL}-{DBPS}dbps-{PERIOD}.{ext}` each.
+    /// Output: a file with an output extension (.csv, .csv.zst, .csv.gz, .parquet; `-` = stdout) for one
+    /// stream at one threshold; a directory (created, parents included) for any number:
+    /// `{SYMBOL}-{DBPS}dbps-{PERIOD}.{ext}` each. A path without an extension is a directory (an existing
+    /// file there is refused, not overwritten).
     #[arg(short, long, value_name = "PATH", default_value = "-")]
     output: PathBuf,
     /// Output format; default: from the file extension (.csv, .csv.zst, .csv.gz, .parquet), else csv.
@@ -90,9 +92,15 @@ pub struct BarsArgs {
     /// cannot be cut, its thresholds run in parallel and spare threads parse its text in parallel).
     #[arg(long)]
     threads: Option<usize>,
-    /// Resume every (symbol, threshold) from this checkpoint file; pairs it does not hold start fresh.
+    /// Resume every (symbol, threshold) from this checkpoint file; pairs it does not hold start fresh (a
+    /// checkpoint that holds none of the run's pairs is refused).
     #[arg(long)]
     checkpoint_in: Option<PathBuf>,
+    /// With --checkpoint-in: build bars across a hole between the checkpoint and the input. Ids missing over
+    /// more than 1 h, or more than 1,000,000 missing ids, are refused without it (a file is missing); any hole
+    /// there is warned about and counted in the Parquet metadata, like one between two files.
+    #[arg(long)]
+    allow_resume_gap: bool,
     /// Save every (symbol, threshold)'s state to this file, committed with the outputs.
     #[arg(long)]
     checkpoint_out: Option<PathBuf>,
@@ -115,7 +123,7 @@ pub fn run_bars(args: BarsArgs) -> Result<(), Failure> {
     let progress = BarProgress::new(show_progress);
     let summary = run(&config, &progress);
     progress.bar.finish_and_clear();
-    let summary = summary?;
+    let summary = summary.map_err(run_failure)?;
     print_warnings(&summary);
     if !args.quiet {
         print_summary(&summary);
@@ -160,6 +168,7 @@ fn run_config(args: &BarsArgs) -> Result<RunConfig, Failure> {
         format: args.format,
         threads: args.threads,
         checkpoint_in: args.checkpoint_in.clone(),
+        allow_resume_gap: args.allow_resume_gap,
         checkpoint_out: args.checkpoint_out.clone(),
         commit: if args.commit_per_symbol { CommitMode::PerSymbol } else { CommitMode::Together },
     })
@@ -190,8 +199,16 @@ fn feature_groups(tokens: &[String]) -> Result<Vec<FeatureGroup>, Failure> {
 
 fn feature_config(args: &BarsArgs) -> Result<FeatureConfig, Failure> {
     let groups = feature_groups(&args.features)?;
-    let lookback_mode: LookbackMode = args.lookback.parse().map_err(|e| {
-        Failure::bad_input(format!("--lookback {}: {e} (expected count:N, time:DURATION or bars:K)", args.lookback))
+    let lookback_mode: LookbackMode = args.lookback.parse().map_err(|e: barsmith::core::Error| {
+        // The library's message names the setting and the accepted forms; the flag replaces its first words.
+        let why = match e.kind() {
+            barsmith::core::ErrorKind::InvalidLookback { problem, .. } => problem.to_string(),
+            _ => e.to_string(),
+        };
+        Failure::bad_input(format!(
+            "--lookback {}: {why} (expected count:N, time:DURATION such as time:30s, or bars:K)",
+            args.lookback
+        ))
     })?;
     if !(2..=barsmith::core::features::MAX_PE_ORDER).contains(&args.pe_order) {
         return Err(Failure::bad_input(format!("--pe-order {}: must be between 2 and 7", args.pe_order)));
@@ -229,6 +246,16 @@ fn setting_message(error: &barsmith::core::Error, args: &BarsArgs) -> String {
         _ => "",
     };
     format!("{flag} {given}: must be {range}{why}")
+}
+
+/// A run's error in terms of the flags: a library setting named in it becomes the flag that sets it.
+fn run_failure(error: barsmith::Error) -> Failure {
+    match error.kind() {
+        barsmith::ErrorKind::ResumeGap(gap) => {
+            Failure::bad_input(format!("{}, or pass --allow-resume-gap to build bars across the hole", gap.describe()))
+        }
+        _ => error.into(),
+    }
 }
 
 /// Warnings and notes that `-q` does not silence: skipped files, id gaps, fresh pairs on resume.

@@ -49,12 +49,18 @@ pub const CPU_EXAMPLE: &str = "\
 Example:
   barsmith cpu";
 
-/// `0.1.0 (commit abc123def456)` and, on the following lines, the compiled backends and the automatic choice.
+/// `0.1.0 (commit abc123def456)` and, on the following lines, the compiled backends, the automatic choice and
+/// the backend a run without `--backend` uses.
 pub fn long_version() -> String {
     let report = barsmith::kernels::cpu_report();
     let names = |list: &[barsmith::kernels::Backend]| list.iter().map(|b| b.name()).collect::<Vec<_>>().join(" ");
+    // What a run without `--backend` uses: the float features' last digits depend on it (docs/OUTPUT.md).
+    let selected = match std::env::var("BARSMITH_BACKEND").ok().filter(|v| !v.is_empty()) {
+        Some(name) => format!("{name} (from BARSMITH_BACKEND)"),
+        None => format!("{} (automatic)", report.automatic.name()),
+    };
     format!(
-        "{} (commit {})\nbackends: {} (compiled), {} (available on this CPU)\nautomatic: {}",
+        "{} (commit {})\nbackends: {} (compiled), {} (available on this CPU)\nautomatic: {}\nselected: {selected}",
         env!("CARGO_PKG_VERSION"),
         env!("BARSMITH_GIT_COMMIT"),
         names(&report.compiled),

@@ -25,7 +25,8 @@ pub struct PlotArgs {
     /// Draw only the last N bars (of the --from/--to window, when given).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     last: Option<u64>,
-    /// First bar drawn: the first opened at or after this time (2026-01-01, 2026-01-01T12:30[:05], UTC; or µs).
+    /// First bar drawn: the first opened at or after this time (2026-01-01, 2026-01-01T12:30[:05], UTC; or µs
+    /// since the epoch). A time outside the days the file covers is refused.
     #[arg(long, value_name = "TIME", value_parser = parse_time)]
     from: Option<i64>,
     /// Bars opened before this time are drawn (same forms as --from).
@@ -37,7 +38,8 @@ pub struct PlotArgs {
     /// Image size in pixels.
     #[arg(long, value_name = "WxH", default_value = "1600x900", value_parser = parse_size)]
     size: (u32, u32),
-    /// Symbol for the title when the file does not record it (Parquet does; CSV names like BTCUSDT-250dbps.csv do).
+    /// Symbol for the title when the file does not record it (Parquet does; so do the names `bars` writes, e.g.
+    /// BTCUSDT-250dbps-2026-01-01.csv).
     #[arg(long)]
     symbol: Option<String>,
     /// Threshold for the title when the file does not record it.

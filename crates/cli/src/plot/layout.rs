@@ -26,6 +26,8 @@ impl Selection {
         if table.is_empty() {
             bail!("the file has no bars");
         }
+        check_in_days("--from", self.from_us, times)?;
+        check_in_days("--to", self.to_us, times)?;
         let start = self.from_us.map_or(0, |from| times.iter().position(|&t| t >= from).unwrap_or(times.len()));
         let end = self.to_us.map_or(times.len(), |to| times.iter().rposition(|&t| t < to).map_or(0, |i| i + 1));
         let mut range = start..end.max(start);
@@ -42,6 +44,32 @@ impl Selection {
         }
         Ok(range)
     }
+}
+
+const DAY_US: i64 = 86_400_000_000;
+
+/// Refuses a `--from`/`--to` time outside the UTC days the bars open in (from the first day's midnight to the
+/// midnight after the last day, both included): a time there selects everything or nothing, and is most often
+/// a slip, such as ms since the epoch read as µs (then the µs value is suggested).
+fn check_in_days(flag: &str, time: Option<i64>, times: &[i64]) -> Result<()> {
+    let (Some(time), Some(&first), Some(&last)) = (time, times.first(), times.last()) else { return Ok(()) };
+    let days = first.div_euclid(DAY_US) * DAY_US..=(last.div_euclid(DAY_US) + 1) * DAY_US;
+    if days.contains(&time) {
+        return Ok(());
+    }
+    let as_ms = time.checked_mul(1000).filter(|us| days.contains(us)).map_or(String::new(), |us| {
+        format!(
+            "; {time} looks like ms since the epoch: the µs value is {us} ({} UTC)",
+            format_time(us, TimeStyle::Full)
+        )
+    });
+    bail!(
+        "{flag} {} UTC ({time} µs) is outside the days the file covers (its {} bars open from {} to {} UTC){as_ms}; give a time within them (2026-01-01, 2026-01-01T12:30 or µs since the epoch)",
+        format_time(time, TimeStyle::Full),
+        times.len(),
+        format_time(first, TimeStyle::Full),
+        format_time(last, TimeStyle::Full)
+    )
 }
 
 /// Parses a time for `--from`/`--to`: `2026-01-01`, `2026-01-01T12:30`, `2026-01-01 12:30:05.25`, with an
@@ -211,10 +239,14 @@ pub fn percent_of_dbps(dbps: u32) -> String {
 }
 
 fn title(table: &BarTable, labels: &Labels, first_open: i64, last_close: i64) -> String {
-    let symbol = labels.symbol.clone().or_else(|| table.symbol.clone()).unwrap_or_else(|| "bars".to_owned());
+    let symbol = labels
+        .symbol
+        .clone()
+        .or_else(|| table.symbol.clone())
+        .unwrap_or_else(|| "symbol not recorded (--symbol)".to_owned());
     let threshold = match labels.threshold_dbps.or(table.threshold_dbps) {
         Some(dbps) => format!("range bars {dbps} dbps ({} %)", percent_of_dbps(dbps)),
-        None => "range bars (threshold not recorded in the file)".to_owned(),
+        None => "range bars (threshold not recorded: --threshold-dbps)".to_owned(),
     };
     format!(
         "{symbol} · {threshold} · {} → {} UTC",

@@ -5,7 +5,7 @@
 //! refused as "not a bar file"; a requested feature the file does not have is refused with the list of those
 //! it has.
 
-use std::io::Read;
+use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
@@ -82,18 +82,33 @@ impl BarTable {
     }
 }
 
-/// Reads a bar file written by `barsmith bars`: Parquet when it starts with the Parquet magic, else CSV.
+/// Reads a bar file written by `barsmith bars`, whatever its format: Parquet when it starts with the Parquet
+/// magic, gzip- or zstd-compressed CSV when it starts with theirs (`-o bars.csv.gz`, `bars.csv.zst`), else CSV.
 pub fn read_bar_file(path: &Path, features: &[String]) -> Result<BarTable> {
     let mut magic = [0u8; 4];
     let mut file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let got = read_up_to(&mut file, &mut magic).with_context(|| format!("cannot read {}", path.display()))?;
-    let mut table =
-        if got == 4 && &magic == b"PAR1" { read_parquet(path, features)? } else { read_csv(path, features)? };
+    let mut table = if got == 4 && &magic == b"PAR1" {
+        read_parquet(path, features)?
+    } else {
+        file.seek(SeekFrom::Start(0)).with_context(|| format!("cannot read {}", path.display()))?;
+        let text: Box<dyn Read> = match magic {
+            [0x1f, 0x8b, _, _] => Box::new(flate2::read::MultiGzDecoder::new(file)),
+            ZSTD_MAGIC => {
+                Box::new(zstd::Decoder::new(file).with_context(|| format!("cannot read {} (zstd)", path.display()))?)
+            }
+            _ => Box::new(file),
+        };
+        read_csv(path, text, features)?
+    };
     let (symbol, dbps) = name_parts(path);
     table.symbol = table.symbol.or(symbol);
     table.threshold_dbps = table.threshold_dbps.or(dbps);
     Ok(table)
 }
+
+/// The first four bytes of a zstd frame.
+const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
 
 fn read_up_to(file: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<usize> {
     let mut filled = 0;
@@ -116,18 +131,44 @@ fn read_parquet(path: &Path, _features: &[String]) -> Result<BarTable> {
     bail!("{} is a Parquet file, and this barsmith was built without its `parquet` feature", path.display())
 }
 
-/// Symbol and threshold from a name `barsmith bars` gives its outputs: `{SYMBOL}-{DBPS}dbps.{csv|parquet}`.
+/// The extensions `barsmith bars` gives its outputs (compared without regard to case).
+const OUTPUT_EXTENSIONS: [&str; 5] = [".csv", ".csv.gz", ".csv.zst", ".parquet", ".pq"];
+
+/// Symbol and threshold from a name `barsmith bars` gives its outputs: `{SYMBOL}-{DBPS}dbps[-{PERIOD}].{ext}`,
+/// or `{DBPS}dbps[-{PERIOD}].{ext}` for a stream without a symbol (then only the threshold), where the period
+/// is a day or a month of the inputs' Binance names, or two joined by `_` (`2026-01-01_2026-01-31`).
 pub fn name_parts(path: &Path) -> (Option<String>, Option<u32>) {
-    let Some(stem) = path.file_stem().and_then(|s| s.to_str()) else {
+    let Some(name) = path.file_name().and_then(|s| s.to_str()) else {
         return (None, None);
     };
-    let Some((symbol, rest)) = stem.rsplit_once('-') else {
+    let lower = name.to_ascii_lowercase();
+    let Some(extension) = OUTPUT_EXTENSIONS.iter().filter(|e| lower.ends_with(*e)).max_by_key(|e| e.len()) else {
         return (None, None);
     };
-    match rest.strip_suffix("dbps").and_then(|d| d.parse::<u32>().ok()) {
-        Some(dbps) if !symbol.is_empty() => (Some(symbol.to_owned()), Some(dbps)),
-        _ => (None, None),
+    let stem = without_period(&name[..name.len() - extension.len()]);
+    let (symbol, threshold) = match stem.rsplit_once('-') {
+        Some((symbol, threshold)) => (Some(symbol), threshold),
+        None => (None, stem),
+    };
+    match (symbol, threshold.strip_suffix("dbps").and_then(|d| d.parse::<u32>().ok())) {
+        (Some(""), _) | (_, None) => (None, None),
+        (symbol, Some(dbps)) => (symbol.map(str::to_owned), Some(dbps)),
     }
+}
+
+/// `BTCUSDT-250dbps` from `BTCUSDT-250dbps-2026-01-01_2026-01-31`; the stem itself when it ends in no period.
+fn without_period(stem: &str) -> &str {
+    let period_start = stem.match_indices('-').map(|(i, _)| i).find(|&i| {
+        stem[..i].ends_with("dbps") && stem[i + 1..].split('_').count() <= 2 && stem[i + 1..].split('_').all(is_date)
+    });
+    period_start.map_or(stem, |i| &stem[..i])
+}
+
+/// `2026-01-01` or `2026-01`.
+fn is_date(text: &str) -> bool {
+    let parts: Vec<&str> = text.split('-').collect();
+    let digits = |part: &str, len: usize| part.len() == len && part.bytes().all(|b| b.is_ascii_digit());
+    matches!(parts.len(), 2 | 3) && digits(parts[0], 4) && parts[1..].iter().all(|p| digits(p, 2))
 }
 
 /// Whether a column is one of the bar columns (or their Parquet float companions, `max_gap_us`, or
@@ -195,11 +236,8 @@ fn csv_columns(path: &Path, header: &csv::StringRecord, features: &[String]) -> 
     })
 }
 
-fn read_csv(path: &Path, features: &[String]) -> Result<BarTable> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .from_path(path)
-        .with_context(|| format!("cannot open {}", path.display()))?;
+fn read_csv(path: &Path, text: impl Read, features: &[String]) -> Result<BarTable> {
+    let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(text);
     let header = match reader.headers() {
         Ok(header) => header.clone(),
         Err(e) => bail!("{} is not a bar file written by `barsmith bars`: {e}", path.display()),
@@ -295,6 +333,14 @@ mod tests {
         assert_eq!(name_parts(Path::new("SYNTH-USDT-10dbps.csv")), (Some("SYNTH-USDT".into()), Some(10)));
         assert_eq!(name_parts(Path::new("bars.csv")), (None, None));
         assert_eq!(name_parts(Path::new("-10dbps.csv")), (None, None));
+        let period = (Some("BTCUSDT".into()), Some(250));
+        assert_eq!(name_parts(Path::new("out/BTCUSDT-250dbps-2026-01-01.parquet")), period);
+        assert_eq!(name_parts(Path::new("BTCUSDT-250dbps-2024-03-01_2024-03-03.csv.zst")), period);
+        assert_eq!(name_parts(Path::new("BTCUSDT-250dbps-2025-12_2026-01.CSV.GZ")), period);
+        assert_eq!(name_parts(Path::new("250dbps-2026-01-01.csv")), (None, Some(250)));
+        assert_eq!(name_parts(Path::new("250dbps.pq")), (None, Some(250)));
+        assert_eq!(name_parts(Path::new("BTCUSDT-250dbps-notes.csv")), (None, None));
+        assert_eq!(name_parts(Path::new("BTCUSDT-250dbps.txt")), (None, None));
     }
 
     #[test]

@@ -8,11 +8,10 @@ use std::process::{Command, Output};
 use barsmith::generate::{GenConfig, GenFormat, write_trades};
 use barsmith_test_support::archives::write_zip;
 
-/// The `barsmith` binary, with `BARSMITH_BACKEND` cleared.
+/// The `barsmith` binary. `BARSMITH_BACKEND` passes through: `.ci/run` runs these tests once per backend the
+/// machine has, each forced as the automatic choice, so that every machine's view is tested on one.
 pub fn command() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_barsmith"));
-    command.env_remove("BARSMITH_BACKEND");
-    command
+    Command::new(env!("CARGO_BIN_EXE_barsmith"))
 }
 
 /// Runs `barsmith ARGS` to completion.
@@ -31,6 +30,18 @@ pub fn error_line(output: &Output) -> String {
     assert_eq!(lines.len(), 1, "one error line expected: {text}");
     assert_eq!(text.lines().count(), 1, "nothing but the error: {text}");
     lines[0].to_string()
+}
+
+/// The committed bars of the fixture at 10 dbps, written with `--backend scalar` (the golden every machine
+/// reproduces byte for byte with `--backend scalar`).
+pub fn golden_bars() -> Vec<u8> {
+    std::fs::read(workspace_file("fixtures/cli/SYNTHUSDT-10dbps.csv")).unwrap()
+}
+
+/// Asserts that `actual` (CSV bars of the fixture at 10 dbps, from any backend) holds the golden's bars: exact
+/// columns identical, float features within the documented cross-backend bound.
+pub fn assert_golden_bars(actual: &[u8], what: &str) {
+    barsmith_test_support::bar_tables::assert_same_bars(actual, &golden_bars(), what);
 }
 
 pub fn workspace_file(relative: &str) -> PathBuf {
@@ -95,4 +106,12 @@ pub fn tree(dir: &Path) -> Vec<String> {
     }
     found.sort();
     found
+}
+
+/// The key-value metadata of a Parquet file.
+pub fn parquet_metadata(path: &Path) -> std::collections::HashMap<String, String> {
+    let reader = parquet::file::reader::SerializedFileReader::new(std::fs::File::open(path).unwrap()).unwrap();
+    let metadata = parquet::file::reader::FileReader::metadata(&reader).file_metadata().clone();
+    let pairs = metadata.key_value_metadata().unwrap().iter();
+    pairs.map(|kv| (kv.key.clone(), kv.value.clone().unwrap_or_default())).collect()
 }
