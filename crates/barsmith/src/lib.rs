@@ -11,9 +11,10 @@
 //! * [`sink`] — output files (CSV, Parquet), each a [`BarConsumer`].
 //! * [`output`] — the exact CSV layout and atomic output files.
 //! * `fetch` (cargo feature `fetch`) — Binance Vision archives to disk, verified against their checksums and
-//!   resumable (behind `barsmith fetch`); `check` and `calendar` (cargo feature `check`) — completeness and
-//!   integrity reports over aggTrades files, and the UTC days of archive names (behind `barsmith check`). All
-//!   three are the crate `barsmith-binance` (`binance`), re-exported.
+//!   resumable (behind `barsmith fetch`); `check` (cargo feature `check`) — completeness and integrity reports
+//!   over aggTrades files (behind `barsmith check`). Both are the crate `barsmith-binance` (`binance`),
+//!   re-exported.
+//! * [`calendar`] — the one timestamp formatter, and with `check` the UTC days of archive names.
 //! * [`inputs`] — files, directories and globs to per-symbol streams of files, by their Binance names
 //!   (`barsmith-ingest`'s, re-exported).
 //! * [`progress`] — the observer of long runs and the one that ignores everything (`barsmith-ingest`'s).
@@ -64,10 +65,10 @@ pub mod sink;
 
 #[cfg(feature = "check")]
 pub use barsmith_binance as binance;
+#[cfg(feature = "check")]
+pub use barsmith_binance::check;
 #[cfg(feature = "fetch")]
 pub use barsmith_binance::fetch;
-#[cfg(feature = "check")]
-pub use barsmith_binance::{calendar, check};
 pub use barsmith_core as core;
 pub use barsmith_ingest as ingest;
 pub use barsmith_ingest::inputs;
@@ -82,4 +83,12 @@ pub use barsmith_core::{
 pub use barsmith_ingest::{IngestOptions, MultiFileReader, NoProgress, Progress, TradeReader};
 pub use barsmith_kernels::{Backend, Kernels};
 pub use error::{Error, ErrorKind};
+
+/// UTC days and times: the one timestamp formatter (`format_utc_us`, barsmith-core's) always; with the `check`
+/// feature also the calendar of archive names (`Day`, barsmith-binance's).
+pub mod calendar {
+    #[cfg(feature = "check")]
+    pub use barsmith_binance::calendar::*;
+    pub use barsmith_core::format_utc_us;
+}
 pub use pipeline::{BarConsumer, BarPipeline, PipelineConfig};

@@ -500,7 +500,7 @@ fn overflow_message(stream: &SymbolStream, threshold: Threshold, overflow: &Wind
          --max-window-records to compute them (each record of the longest window costs about 70 bytes while it is computed)",
         stream.label(),
         threshold.dbps(),
-        barsmith_core::format_utc_us(overflow.open_time_us),
+        crate::calendar::format_utc_us(overflow.open_time_us),
         overflow.open_time_us,
         overflow.limit,
         nulls.join("; ")
