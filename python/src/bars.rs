@@ -167,7 +167,7 @@ pub fn bars_from_arrow(
     run_supervised(py, |cancel| {
         let mut pipeline = BarPipeline::new(&settings.config)?;
         let mut collector = Collector::new(settings);
-        let mut converter = Converter::new(&schema, 0, None)?;
+        let mut converter = Converter::new(&schema, 0, None, settings.config.settings.kernels)?;
         push_stream(stream, &mut converter, &mut pipeline, &mut collector, cancel)?;
         pipeline.finish(&mut collector)?;
         collector.take_tables(|i| table_metadata(&settings.config, i, &symbol, &[]))

@@ -68,9 +68,9 @@ impl Builder {
     fn push(&mut self, py: Python<'_>, trades: &Bound<'_, PyAny>) -> PyResult<Vec<ArrowTable>> {
         let (schema, stream) = arrow_ffi::import(trades)?;
         let mut pipelines = self.pipelines.clone();
-        let (rows, last) = (self.rows, self.last);
+        let (rows, last, kernels) = (self.rows, self.last, self.settings.config.settings.kernels);
         let (completed, rows, last) = run_inline(py, |cancel| {
-            let mut converter = Converter::new(&schema, rows, last)?;
+            let mut converter = Converter::new(&schema, rows, last, kernels)?;
             let mut completed: Vec<Vec<FeaturedBar>> = vec![Vec::new(); pipelines.len()];
             let mut batch = TradeBatch::with_capacity(BATCH_ROWS);
             for record_batch in stream {

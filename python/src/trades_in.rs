@@ -7,16 +7,15 @@
 //! `agg_trade_id` strictly increasing and timestamps never decreasing, across batches too. A bad value is an
 //! [`InputProblem`] naming its row (0-based, counted over everything given so far) and column.
 
-mod fast;
 mod values;
 
 use std::ops::Range;
 
 use arrow_array::{Array, RecordBatch};
 use arrow_schema::Schema;
-use barsmith::TradeBatch;
 use barsmith::ingest::Column;
 use barsmith::ingest::reference::{END_TIMESTAMP_US, MIN_TIMESTAMP_US};
+use barsmith::{Kernels, TradeBatch};
 
 use crate::errors::{Failure, InputProblem};
 
@@ -80,6 +79,8 @@ pub struct Converter {
     /// Rows converted before the current batch.
     rows: u64,
     last: Option<LastTrade>,
+    /// The backend of the column kernels that convert and check.
+    kernels: Kernels,
 }
 
 /// Where the rows being converted are: the batch's first row in the stream and the column names.
@@ -103,9 +104,10 @@ impl Place<'_> {
 }
 
 impl Converter {
-    /// A converter for batches of `schema`, continuing after `rows` rows whose last trade was `last`.
-    pub fn new(schema: &Schema, rows: u64, last: Option<LastTrade>) -> Result<Converter, Failure> {
-        Ok(Converter { columns: ColumnMap::new(schema)?, rows, last })
+    /// A converter for batches of `schema`, continuing after `rows` rows whose last trade was `last`, whose
+    /// column kernels run on `kernels` (the run's backend).
+    pub fn new(schema: &Schema, rows: u64, last: Option<LastTrade>, kernels: Kernels) -> Result<Converter, Failure> {
+        Ok(Converter { columns: ColumnMap::new(schema)?, rows, last, kernels })
     }
 
     /// Rows converted so far.
@@ -118,20 +120,22 @@ impl Converter {
         self.last
     }
 
-    /// Replaces `out` with the trades of `batch[range]`. Call with consecutive ranges, in stream order.
+    /// Replaces `out` with the trades of `batch[range]`. Call with consecutive ranges, in stream order. Each
+    /// column is set whole (not cleared first): reusing `out` for chunks of one length spares the kernels'
+    /// outputs a zero-fill.
     pub fn convert(&mut self, batch: &RecordBatch, range: Range<usize>, out: &mut TradeBatch) -> Result<(), Failure> {
         if batch.schema().fields().len() <= self.columns.indices.iter().copied().max().unwrap_or(0) {
             return Err(Failure::Value("a record batch does not have the stream's columns".into()));
         }
-        out.clear();
         let place = |slot: usize| Place { first_row: self.rows, column: &self.columns.names[slot] };
         let column = |slot: usize| batch.column(self.columns.indices[slot]).slice(range.start, range.len());
-        values::integers(column(0).as_ref(), &mut out.agg_trade_id, place(0))?;
-        values::fixed_points(column(1).as_ref(), &mut out.price, place(1), values::Sign::Positive)?;
-        values::fixed_points(column(2).as_ref(), &mut out.quantity, place(2), values::Sign::NonNegative)?;
-        values::integers(column(3).as_ref(), &mut out.first_trade_id, place(3))?;
-        values::integers(column(4).as_ref(), &mut out.last_trade_id, place(4))?;
-        values::timestamps(column(5).as_ref(), &mut out.timestamp_us, place(5))?;
+        let k = self.kernels;
+        values::integers(k, column(0).as_ref(), &mut out.agg_trade_id, place(0))?;
+        values::fixed_points(k, column(1).as_ref(), &mut out.price, place(1), values::Sign::Positive)?;
+        values::fixed_points(k, column(2).as_ref(), &mut out.quantity, place(2), values::Sign::NonNegative)?;
+        values::integers(k, column(3).as_ref(), &mut out.first_trade_id, place(3))?;
+        values::integers(k, column(4).as_ref(), &mut out.last_trade_id, place(4))?;
+        values::timestamps(k, column(5).as_ref(), &mut out.timestamp_us, place(5))?;
         values::booleans(column(6).as_ref(), &mut out.is_buyer_maker, place(6))?;
         self.check_records(out, &place)?;
         self.rows += range.len() as u64;
@@ -145,8 +149,8 @@ impl Converter {
     fn check_records<'a>(&self, trades: &TradeBatch, place: &impl Fn(usize) -> Place<'a>) -> Result<(), Failure> {
         let previous = self.last.map(|p| (p.agg_trade_id, p.timestamp_us));
         let (ids, times) = (&trades.agg_trade_id, &trades.timestamp_us);
-        let (start, end) = (MIN_TIMESTAMP_US, END_TIMESTAMP_US);
-        if fast::records_ok(ids, times, &trades.first_trade_id, &trades.last_trade_id, previous, start, end) {
+        let range = MIN_TIMESTAMP_US..END_TIMESTAMP_US;
+        if self.kernels.records_ok(ids, times, &trades.first_trade_id, &trades.last_trade_id, previous, range) {
             return Ok(());
         }
         if let Some(i) = trades.timestamp_us.iter().position(|t| !(MIN_TIMESTAMP_US..END_TIMESTAMP_US).contains(t)) {

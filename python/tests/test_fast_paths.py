@@ -1,5 +1,5 @@
-"""The vectorized conversions of Arrow columns (python/src/trades_in/fast.rs) give exactly what the value-by-value
-path gives: float, decimal and text prices, integer times in ms and µs, booleans at any bit offset, over many
+"""The vectorized conversions of Arrow columns (the column kernels of barsmith-kernels, `src/scalar/convert.rs`,
+called from python/src/trades_in/values.rs) give exactly what the value-by-value path gives, on every backend: float, decimal and text prices, integer times in ms and µs, booleans at any bit offset, over many
 16 Ki-row chunks, some of which hold values only the exact path takes."""
 
 from __future__ import annotations
@@ -70,14 +70,14 @@ def test_every_layout_gives_the_bars_of_the_text(columns):
                                   pa.array(times_us, pa.timestamp("us")), bools.slice(0, ROWS)),
         "booleans at bit offset 3": _table(prices, quantities, times_ms, bools.slice(3, ROWS)),
     }
-    for name, table in variants.items():
-        if name == "booleans at bit offset 3":
-            expected_here = bs.bars(_table(prices, quantities, times_ms, [str(m) for m in makers[3:ROWS + 3]]),
-                                    threshold_dbps=10, features="bar", include_incomplete=True)
-        else:
-            expected_here = expected
-        got = bs.bars(table, threshold_dbps=10, features="bar", include_incomplete=True)
-        assert got.equals(expected_here), name
+    shifted = _table(prices, quantities, times_ms, [str(m) for m in makers[3:ROWS + 3]])
+    # Every backend runs the column kernels (the text path does not use them, so it is the oracle on each).
+    for backend in bs.cpu()["available"]:
+        options = dict(threshold_dbps=10, features="bar", include_incomplete=True, backend=backend)
+        expected, expected_shifted = bs.bars(text, **options), bs.bars(shifted, **options)
+        for name, table in variants.items():
+            got = bs.bars(table, **options)
+            assert got.equals(expected_shifted if name == "booleans at bit offset 3" else expected), (name, backend)
 
 
 @pytest.mark.parametrize("chunk", [0, 3])

@@ -3,9 +3,13 @@
 #
 #   tools/pgo/setup.sh                  everything below
 #   tools/pgo/setup.sh gungraun-runner  only gungraun-runner (what `just bench-iai` calls)
+#   tools/pgo/setup.sh valgrind         only the apt packages below (valgrind, jq, zip, zstd)
+#   tools/pgo/setup.sh iai              just, the apt packages and gungraun-runner: what `just bench-iai-check`
+#                                       needs (CI's iai step)
 #
 # * rustup's llvm-tools component (llvm-profdata of rustc's own LLVM version);
-# * valgrind (apt), for gungraun's callgrind runs and the PGO table's instruction counts;
+# * valgrind (apt), for gungraun's callgrind runs and the PGO table's instruction counts, and jq (apt) for
+#   `just bench-iai-check`;
 # * gungraun-runner at exactly the version of the `gungraun` pin in the root Cargo.toml
 #   (`cargo install --locked`; ~11 min cold on 2 cores).
 set -euo pipefail
@@ -41,16 +45,17 @@ install_llvm_tools() {
     tools/pgo/find-llvm-profdata.sh >/dev/null
 }
 
-# valgrind for the callgrind counts, zip and zstd for the ingest workload's archives.
+# valgrind for the callgrind counts, jq for `just bench-iai-check`, zip and zstd for the ingest workload's archives.
 install_valgrind() {
-    if command -v valgrind >/dev/null && command -v zip >/dev/null && command -v zstd >/dev/null; then
-        echo "ok: $(valgrind --version), zip, zstd"
+    if command -v valgrind >/dev/null && command -v jq >/dev/null && command -v zip >/dev/null \
+        && command -v zstd >/dev/null; then
+        echo "ok: $(valgrind --version), jq, zip, zstd"
         return
     fi
     local sudo=()
     [[ $(id -u) == 0 ]] || sudo=(sudo)
     "${sudo[@]}" apt-get update -qq
-    "${sudo[@]}" apt-get install -y -qq valgrind zip zstd
+    "${sudo[@]}" apt-get install -y -qq valgrind jq zip zstd
 }
 
 install_just() {
@@ -63,6 +68,12 @@ install_just() {
 
 case "${1:-all}" in
     gungraun-runner) install_gungraun_runner ;;
+    valgrind) install_valgrind ;;
+    iai)
+        install_just
+        install_valgrind
+        install_gungraun_runner
+        ;;
     all)
         install_just
         install_llvm_tools
@@ -70,7 +81,7 @@ case "${1:-all}" in
         install_gungraun_runner
         ;;
     *)
-        echo "usage: $0 [all|gungraun-runner]" >&2
+        echo "usage: $0 [all|gungraun-runner|valgrind|iai]" >&2
         exit 2
         ;;
 esac

@@ -1,24 +1,22 @@
 //! Several thresholds over one shared record history: every window against an independent slicing of
 //! the whole stream, resume == one pass, the memory bound, and the `max_window_records` guard.
 //!
-//! The stream generator (its same-timestamp runs and hourly gaps are what these tests need) and the oracle
-//! slicing are local to this file.
+//! The stream generator and the oracle slicing are local to this file; the random bits are test-support's
+//! `SplitMix`.
 
 use barsmith_core::features::{WindowFeatures, WindowRecords, window_features};
 use barsmith_core::{
     BuilderConfig, FeatureCheckpoint, FeatureConfig, FeaturedBar, FixedPoint, Kernels, LookbackMode, SymbolPipeline,
     Threshold, Trade, TradeBatch,
 };
+use barsmith_test_support::SplitMix;
 use proptest::prelude::*;
 
 /// A deterministic stream: a tick random walk near 100.00, 0–3 ms gaps (same-timestamp runs, and a gap of
 /// an hour every 10 007 records), mixed sides.
 fn stream(len: usize, seed: u64) -> Vec<Trade> {
-    let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-    let mut next = move || {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        state >> 33
-    };
+    let mut bits = SplitMix(seed);
+    let mut next = move || bits.next_u64() >> 33;
     let (mut price, mut time) = (10_000_000_000i64, 1_700_000_000_000_000i64);
     (0..len as i64)
         .map(|i| {

@@ -56,6 +56,32 @@ macro_rules! for_each_kernel {
             /// Exact `Σ (last - first + 1)` and the same sum over the positions where `selected` is true.
             /// Panics when the three columns differ in length.
             columns::span_sums(first: &[i64], last: &[i64], selected: &[bool]) -> crate::SpanSums;
+            /// `out[i] = round(values[i] · 10^8)`, ties to even (0 when that is NaN or not below 2^51 in
+            /// magnitude); `true` when every value is in
+            /// `0..`[`FLOAT_TO_SCALED_LIMIT`](crate::FLOAT_TO_SCALED_LIMIT), is exactly the float nearest to the
+            /// decimal `out[i] · 10^-8` and gives `out[i] >= least`. Panics when `values` and `out` differ in
+            /// length.
+            convert::float_to_scaled(values: &[f64], out: &mut [i64], least: i64) -> bool;
+            /// `out[i]` = the `i`-th i128 of `halves` (each as its two i64 halves in memory order, as Arrow's
+            /// `Buffer::typed_data::<i64>()` gives a `Decimal128` buffer) as an i64; `true` when every value fits
+            /// an `i64` and is at least `least`. Panics unless `halves.len() == 2 · out.len()`.
+            convert::i128_to_i64(halves: &[i64], out: &mut [i64], least: i64) -> bool;
+            /// Copies `values` into `out`; `true` when none is negative. Panics when the lengths differ.
+            convert::non_negative(values: &[i64], out: &mut [i64]) -> bool;
+            /// `out[i] = values[i] as i64` (wrapping); `true` when every value is below 2^63. Panics when the
+            /// lengths differ.
+            convert::u64_to_i64(values: &[u64], out: &mut [i64]) -> bool;
+            /// `out[i] = values[i] · 1000` (wrapping) when `values[i] < cutoff` (milliseconds), else `values[i]`;
+            /// `true` when no value is negative and every `out[i]` is in `range`. Panics when the lengths differ.
+            convert::millis_to_micros(
+                values: &[i64], out: &mut [i64], cutoff: i64, range: std::ops::Range<i64>
+            ) -> bool;
+            /// `true` when every time is in `range`, `ids` strictly increase and `times` never decrease (both
+            /// after `previous`, the id and time of the record before, if any), and `last_ids[i] >= first_ids[i]`.
+            convert::records_ok(
+                ids: &[i64], times: &[i64], first_ids: &[i64], last_ids: &[i64],
+                previous: Option<(i64, i64)>, range: std::ops::Range<i64>
+            ) -> bool;
         }
     };
 }
@@ -131,6 +157,7 @@ macro_rules! target_feature_table {
 pub(crate) use target_feature_table;
 
 /// `const GENERATED: Table` of a backend whose token is always available (no CPU check, no `unsafe`).
+#[cfg(feature = "wide")]
 macro_rules! portable_table {
     ({ isa: $isa:expr } $( $(#[$doc:meta])* $family:ident :: $name:ident ( $($arg:ident : $ty:ty),* ) -> $ret:ty; )*) => {
         mod entry {

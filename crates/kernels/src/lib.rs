@@ -1,13 +1,15 @@
 //! Numeric kernels over plain slices for the barsmith feature layer: permutation entropy, Hurst exponents by
-//! DFA and R/S, Kyle lambda, reductions over f64 and i64 columns, and the range-bar builder's integer column
-//! kernels.
+//! DFA and R/S, Kyle lambda, reductions over f64 and i64 columns, the range-bar builder's integer column
+//! kernels, and the Python front end's column conversions (Arrow floats, decimals, integers and times to
+//! barsmith's exact integers).
 //!
 //! Every kernel has one readable scalar definition (the [`Backend::Scalar`] backend), proven equal to an
 //! independent oracle by golden files (`fixtures/golden/`, written by `tools/oracles/`), and SIMD backends that
 //! are tested against the scalar definition. All of the crate's `unsafe` is SIMD: the intrinsics in `src/arch/`
-//! and the one call through the dispatch table in each [`Kernels`] method (the workspace's only other `unsafe`
-//! is `barsmith-ingest`'s memory map). See `docs/SIMD.md` for the layout, the dispatch design, the safety
-//! contract and how to add a kernel or a backend.
+//! and the one call through the dispatch table in each [`Kernels`] method. The workspace's only other `unsafe`
+//! is `barsmith-ingest`'s memory map and the Python extension's Arrow C-interface import
+//! (`python/src/arrow_ffi.rs`), neither of them SIMD. See `docs/SIMD.md` for the layout, the dispatch design,
+//! the safety contract and how to add a kernel or a backend.
 //!
 //! # Use
 //!
@@ -54,6 +56,12 @@
 //!   [`Kernels::first_outside_i64`] (first value `<= lower` or `>= upper`), [`Kernels::product_sums`] (exact
 //!   `Σw`, `Σv·w` and their parts over a selection) and [`Kernels::span_sums`] (exact `Σ(last - first + 1)`
 //!   and its selected part).
+//! * Column conversions of the Python front end, identical in every backend: each converts a whole column and
+//!   returns `true` when every value took its fast route (the caller redoes the column on its exact path
+//!   otherwise): [`Kernels::float_to_scaled`] (`round(x · 10^8)`, accepted only when that decimal reads back
+//!   as exactly `x`, proven with one fused multiply-add, below [`FLOAT_TO_SCALED_LIMIT`]),
+//!   [`Kernels::i128_to_i64`], [`Kernels::non_negative`], [`Kernels::u64_to_i64`],
+//!   [`Kernels::millis_to_micros`] and [`Kernels::records_ok`] (the order and range check of a run of trades).
 //!
 //! # Non-finite input
 //!
@@ -88,6 +96,7 @@ mod summary;
 pub use backend::{Backend, CpuReport, cpu_report};
 pub use error::{Error, ErrorKind};
 pub use nolds::{default_dfa_nvals, default_rs_nvals, expected_rs};
+pub use scalar::convert::FLOAT_TO_SCALED_LIMIT;
 pub use summary::{MinMax, Moments, ProductSums, SpanSums};
 
 /// Embedding dimensions accepted by [`Kernels::permutation_entropy`].

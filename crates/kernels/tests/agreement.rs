@@ -49,7 +49,15 @@ fn families(n: usize) -> Vec<(&'static str, Vec<f64>)> {
     ]
 }
 
-fn check_kernels(reference: &Kernels, k: &Kernels, x: &[f64], label: &str, delays: std::ops::RangeInclusive<usize>) {
+/// Compares every f64 kernel of `k` with the reference on `x`; returns whether DFA was compared (it is not on
+/// inputs whose exponent is rounding noise, see [`dfa_conditioning`]).
+fn check_kernels(
+    reference: &Kernels,
+    k: &Kernels,
+    x: &[f64],
+    label: &str,
+    delays: std::ops::RangeInclusive<usize>,
+) -> bool {
     let b = k.backend();
     for order in 2..=7 {
         for delay in delays.clone() {
@@ -66,7 +74,8 @@ fn check_kernels(reference: &Kernels, k: &Kernels, x: &[f64], label: &str, delay
     // Agreement is bounded by the profile's own rounding relative to the smallest fluctuation (see
     // `dfa_conditioning`); inputs where that is rounding noise are not compared.
     let conditioning = dfa_conditioning(x);
-    if conditioning < 1e9 {
+    let dfa_compared = conditioning < 1e9;
+    if dfa_compared {
         let rel = REL.max(8.0 * f64::EPSILON * conditioning);
         assert!(
             close_opt(got, want, rel, HURST_SCALE),
@@ -81,6 +90,7 @@ fn check_kernels(reference: &Kernels, k: &Kernels, x: &[f64], label: &str, delay
     let (got, want) = (k.kyle_lambda(x, &q), reference.kyle_lambda(x, &q));
     assert!(close_opt(got, want, REL, kyle_scale(x, &q)), "{b} {label}: kyle {got:?} vs {want:?}");
     check_reductions(reference, k, x, label);
+    dfa_compared
 }
 
 /// Conditioning of the DFA exponent: the profile's magnitude over the smallest fluctuation F(w) of the
@@ -188,11 +198,13 @@ fn check_i64(reference: &Kernels, k: &Kernels, x: &[i64], label: &str) {
 
 /// Every length 0..=130 at every start offset 0..8. To keep debug-mode test time reasonable, each
 /// (length, offset) runs the white-noise family plus one other family in rotation, and one PE delay in
-/// rotation; over the 1048 combinations every family and delay meets every length class and offset.
+/// rotation; over the 1048 combinations every family and delay meets every length class and offset. DFA
+/// comparisons skipped as rounding noise are counted, reported, and may not exceed a tenth of the cases.
 #[test]
 fn every_length_and_offset() {
     let reference = backends::scalar();
     let backends = backends::simd();
+    let (mut compared, mut skipped) = (0usize, 0usize);
     for len in 0..=130 {
         let all = families(len + 8);
         for offset in 0..8 {
@@ -201,11 +213,18 @@ fn every_length_and_offset() {
             for (name, series) in [&all[0], &all[1 + rotation % (all.len() - 1)]] {
                 let x = &series[offset..offset + len];
                 for k in &backends {
-                    check_kernels(&reference, k, x, &format!("{name} len={len} offset={offset}"), delay..=delay);
+                    let label = format!("{name} len={len} offset={offset}");
+                    if check_kernels(&reference, k, x, &label, delay..=delay) {
+                        compared += 1;
+                    } else {
+                        skipped += 1;
+                    }
                 }
             }
         }
     }
+    eprintln!("DFA: {compared} comparisons, {skipped} skipped as rounding noise (dfa_conditioning >= 1e9)");
+    assert!(compared > 0 && skipped * 10 <= compared + skipped, "DFA skipped {skipped} of {}", compared + skipped);
 }
 
 #[test]

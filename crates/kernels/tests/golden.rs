@@ -80,6 +80,13 @@ fn expected(case: &Value) -> Option<f64> {
     case["expected"].as_f64()
 }
 
+/// A golden test must have compared something: a file whose cases all went missing (renamed series, an empty
+/// list) would otherwise pass. Reports the count on the raw standard error.
+fn assert_checked(backend: barsmith_kernels::Backend, label: &str, checked: usize) {
+    assert!(checked > 0, "{backend}: no {label} golden case was checked");
+    eprintln!("{backend}: {checked} {label} goldens");
+}
+
 fn nvals(case: &Value) -> Option<Vec<usize>> {
     case["nvals"].as_array().map(|a| a.iter().map(|v| v.as_u64().unwrap() as usize).collect())
 }
@@ -102,7 +109,7 @@ fn permutation_entropy_matches_antropy() {
             assert!(ok, "{}: PE {} m={m} τ={tau}: got {got:?}, antropy {want:?}", k.backend(), case["series"]);
             checked += 1;
         }
-        eprintln!("{}: {checked} PE goldens", k.backend());
+        assert_checked(k.backend(), "PE", checked);
     }
 }
 
@@ -111,6 +118,7 @@ fn kyle_lambda_matches_numpy_polyfit() {
     let series = series();
     let cases = golden("kyle_lambda.json");
     for k in backends::available() {
+        let mut checked = 0;
         for case in cases["cases"].as_array().unwrap() {
             let Some(dp) = lookup(&series, case["dp"].as_str().unwrap()) else { continue };
             let Some(q) = lookup(&series, case["q"].as_str().unwrap()) else { continue };
@@ -123,7 +131,9 @@ fn kyle_lambda_matches_numpy_polyfit() {
                 let slack = 1e-12 * numpy.abs() + (numpy - exact).abs();
                 assert!((got - numpy).abs() <= slack, "{}: kyle vs numpy {case}: got {got}", k.backend());
             }
+            checked += 1;
         }
+        assert_checked(k.backend(), "Kyle", checked);
     }
 }
 
@@ -154,7 +164,7 @@ fn check_hurst(
             }
             checked += 1;
         }
-        eprintln!("{}: {checked} {label} goldens", k.backend());
+        assert_checked(k.backend(), label, checked);
     }
 }
 
@@ -188,6 +198,7 @@ fn f64_reductions_match_exact_arithmetic() {
     let series = series();
     let cases = golden("reductions.json");
     for k in backends::available() {
+        let mut checked = 0;
         for case in cases["f64"].as_array().unwrap() {
             let name = case["series"].as_str().unwrap();
             let Some(x) = lookup(&series, name) else { continue };
@@ -202,7 +213,9 @@ fn f64_reductions_match_exact_arithmetic() {
             check_moments(&format!("{label} moments"), k.moments_f64(x), &case["moments"], abs_sum / x.len() as f64);
             let diff_scale = ads / x.len().saturating_sub(1).max(1) as f64;
             check_moments(&format!("{label} diff moments"), k.diff_moments_f64(x), &case["diff_moments"], diff_scale);
+            checked += 1;
         }
+        assert_checked(k.backend(), "f64 reduction", checked);
     }
 }
 
@@ -211,6 +224,7 @@ fn i64_reductions_match_exact_arithmetic() {
     let series = series();
     let cases = golden("reductions.json");
     for k in backends::available() {
+        let mut checked = 0;
         for case in cases["i64"].as_array().unwrap() {
             let name = case["series"].as_str().unwrap();
             let Some(x) = series.i64.get(name) else {
@@ -235,6 +249,8 @@ fn i64_reductions_match_exact_arithmetic() {
                 assert!(close(m.mean, want, 4e-16, 0.0), "{label}: diff mean {} vs exact {want}", m.mean);
             }
             check_moments(&format!("{label} diff moments"), got, &case["diff_moments"], 0.0);
+            checked += 1;
         }
+        assert_checked(k.backend(), "i64 reduction", checked);
     }
 }

@@ -4,6 +4,11 @@
 //! Floats are converted by exact rounding: a float `x` becomes the decimal with at most 8 places that reads
 //! back as exactly `x` (its shortest decimal text); a float that no such decimal gives (e.g. `0.123456789`)
 //! is refused with `too_many_decimals`, never rounded.
+//!
+//! The common layouts go through a column kernel of `barsmith-kernels` first (on the chosen backend), which
+//! converts a whole chunk and says whether every value took its fast route; when one did not, the chunk is
+//! redone value by value on the exact path, which also names the offending value. The results are the exact
+//! path's, bit for bit (python/tests/test_fast_paths.py compares both).
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
@@ -13,10 +18,12 @@ use arrow_array::types::{
 };
 use arrow_array::{Array, ArrowPrimitiveType};
 use arrow_schema::{DataType, TimeUnit};
-use barsmith::core::{FixedPoint, ParseFixedPointError, SCALE, normalize_timestamp_us};
+use barsmith::Kernels;
+use barsmith::core::{FixedPoint, MILLISECOND_CUTOFF, ParseFixedPointError, SCALE, normalize_timestamp_us};
 use barsmith::ingest::reference::{END_TIMESTAMP_US, MIN_TIMESTAMP_US};
+use barsmith::kernels::FLOAT_TO_SCALED_LIMIT;
 
-use super::{Place, fast, first_null};
+use super::{Place, first_null};
 use crate::errors::Failure;
 
 /// Which signs a fixed-point column admits.
@@ -39,14 +46,21 @@ fn check_nulls(array: &dyn Array, place: Place<'_>) -> Result<(), Failure> {
     }
 }
 
-/// Appends the values of an integer column (ids); negative values are refused.
-pub(crate) fn integers(array: &dyn Array, out: &mut Vec<i64>, place: Place<'_>) -> Result<(), Failure> {
+/// Makes `out` `len` values long and lets `convert` (a column kernel, which writes every slot or panics) write
+/// them; returns what `convert` returns. The converter reuses its batch, so `out` usually has the previous
+/// chunk's length already and nothing is zero-filled.
+fn fill(out: &mut Vec<i64>, len: usize, convert: impl FnOnce(&mut [i64]) -> bool) -> bool {
+    out.resize(len, 0);
+    convert(out)
+}
+
+/// Sets `out` to the values of an integer column (ids); negative values are refused.
+pub(crate) fn integers(k: Kernels, array: &dyn Array, out: &mut Vec<i64>, place: Place<'_>) -> Result<(), Failure> {
     check_nulls(array, place)?;
-    let start = out.len();
     match array.data_type() {
         DataType::Int64 => {
             let values = array.as_primitive::<Int64Type>().values();
-            if fast::append(out, values.len(), |slots| fast::non_negative(values, slots)) {
+            if fill(out, values.len(), |slots| k.non_negative(values, slots)) {
                 return Ok(());
             }
         }
@@ -58,10 +72,10 @@ pub(crate) fn integers(array: &dyn Array, out: &mut Vec<i64>, place: Place<'_>) 
         DataType::UInt8 => widen::<UInt8Type>(array, out),
         DataType::UInt64 => {
             let values = array.as_primitive::<UInt64Type>().values();
-            if fast::append(out, values.len(), |slots| fast::unsigned(values, slots)) {
+            if fill(out, values.len(), |slots| k.u64_to_i64(values, slots)) {
                 return Ok(());
             }
-            out.truncate(start);
+            out.clear();
             for (i, &v) in values.iter().enumerate() {
                 let v = i64::try_from(v)
                     .map_err(|_| place.problem(i, "number_too_large", "number too large", v.to_string()))?;
@@ -70,8 +84,8 @@ pub(crate) fn integers(array: &dyn Array, out: &mut Vec<i64>, place: Place<'_>) 
         }
         _ => return Err(unsupported(array, place, "an integer type")),
     }
-    if let Some(i) = out[start..].iter().position(|&v| v < 0) {
-        return Err(place.problem(i, "invalid_number", "negative id", out[start + i].to_string()));
+    if let Some(i) = out.iter().position(|&v| v < 0) {
+        return Err(place.problem(i, "invalid_number", "negative id", out[i].to_string()));
     }
     Ok(())
 }
@@ -80,14 +94,16 @@ fn widen<T: ArrowPrimitiveType>(array: &dyn Array, out: &mut Vec<i64>)
 where
     T::Native: Into<i64>,
 {
+    out.clear();
     out.extend(array.as_primitive::<T>().values().iter().map(|&v| v.into()));
 }
 
-/// Appends microsecond timestamps: integers by the file rule (below 10^13 = milliseconds), Arrow timestamps by
-/// their unit (nanoseconds must be whole microseconds).
-pub(crate) fn timestamps(array: &dyn Array, out: &mut Vec<i64>, place: Place<'_>) -> Result<(), Failure> {
+/// Sets `out` to microsecond timestamps: integers by the file rule (below 10^13 = milliseconds), Arrow
+/// timestamps by their unit (nanoseconds must be whole microseconds).
+pub(crate) fn timestamps(k: Kernels, array: &dyn Array, out: &mut Vec<i64>, place: Place<'_>) -> Result<(), Failure> {
     check_nulls(array, place)?;
     let scaled = |out: &mut Vec<i64>, values: &[i64], factor: i64| -> Result<(), Failure> {
+        out.clear();
         for (i, &v) in values.iter().enumerate() {
             let us = v
                 .checked_mul(factor)
@@ -98,6 +114,7 @@ pub(crate) fn timestamps(array: &dyn Array, out: &mut Vec<i64>, place: Place<'_>
     };
     match array.data_type() {
         DataType::Timestamp(TimeUnit::Microsecond, _) => {
+            out.clear();
             out.extend_from_slice(array.as_primitive::<TimestampMicrosecondType>().values())
         }
         DataType::Timestamp(TimeUnit::Millisecond, _) => {
@@ -107,6 +124,7 @@ pub(crate) fn timestamps(array: &dyn Array, out: &mut Vec<i64>, place: Place<'_>
             scaled(out, array.as_primitive::<TimestampSecondType>().values(), 1_000_000)?
         }
         DataType::Timestamp(TimeUnit::Nanosecond, _) => {
+            out.clear();
             for (i, &v) in array.as_primitive::<TimestampNanosecondType>().values().iter().enumerate() {
                 if v % 1_000 != 0 {
                     let message = "timestamp with sub-microsecond precision";
@@ -116,30 +134,28 @@ pub(crate) fn timestamps(array: &dyn Array, out: &mut Vec<i64>, place: Place<'_>
             }
         }
         DataType::Int64 => {
-            let start = out.len();
             let values = array.as_primitive::<Int64Type>().values();
-            let (first, end) = (MIN_TIMESTAMP_US, END_TIMESTAMP_US);
-            if fast::append(out, values.len(), |slots| fast::timestamps(values, slots, first, end)) {
+            let range = MIN_TIMESTAMP_US..END_TIMESTAMP_US;
+            if fill(out, values.len(), |slots| k.millis_to_micros(values, slots, MILLISECOND_CUTOFF, range)) {
                 return Ok(());
             }
-            out.truncate(start);
-            integers(array, out, place)?;
-            out[start..].iter_mut().for_each(|t| *t = normalize_timestamp_us(*t));
+            integers(k, array, out, place)?;
+            out.iter_mut().for_each(|t| *t = normalize_timestamp_us(*t));
         }
         _ => {
-            let start = out.len();
-            integers(array, out, place)?;
-            out[start..].iter_mut().for_each(|t| *t = normalize_timestamp_us(*t));
+            integers(k, array, out, place)?;
+            out.iter_mut().for_each(|t| *t = normalize_timestamp_us(*t));
         }
     }
     Ok(())
 }
 
-/// Appends `is_buyer_maker`: a boolean column, or text `True`/`true`/`False`/`false`.
+/// Sets `out` to `is_buyer_maker`: a boolean column, or text `True`/`true`/`False`/`false`.
 pub(crate) fn booleans(array: &dyn Array, out: &mut Vec<bool>, place: Place<'_>) -> Result<(), Failure> {
     check_nulls(array, place)?;
+    out.clear();
     match array.data_type() {
-        DataType::Boolean => fast::unpack_bits(array.as_boolean(), out),
+        DataType::Boolean => unpack_bits(array.as_boolean(), out),
         DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
             for (i, text) in strings(array).enumerate() {
                 out.push(match text {
@@ -163,10 +179,15 @@ fn strings(array: &dyn Array) -> Box<dyn Iterator<Item = &str> + '_> {
     }
 }
 
-/// Appends fixed-point values (scale 10^8) from text, decimals, floats or whole numbers.
-pub(crate) fn fixed_points(array: &dyn Array, out: &mut Vec<i64>, place: Place<'_>, sign: Sign) -> Result<(), Failure> {
+/// Sets `out` to fixed-point values (scale 10^8) from text, decimals, floats or whole numbers.
+pub(crate) fn fixed_points(
+    k: Kernels,
+    array: &dyn Array,
+    out: &mut Vec<i64>,
+    place: Place<'_>,
+    sign: Sign,
+) -> Result<(), Failure> {
     check_nulls(array, place)?;
-    let start = out.len();
     let least = match sign {
         Sign::Positive => 1,
         Sign::NonNegative => 0,
@@ -174,13 +195,14 @@ pub(crate) fn fixed_points(array: &dyn Array, out: &mut Vec<i64>, place: Place<'
     match array.data_type() {
         DataType::Float64 => {
             let values = array.as_primitive::<Float64Type>().values();
-            if fast::append(out, values.len(), |slots| fast::floats(values, slots, least)) {
+            if fill(out, values.len(), |slots| k.float_to_scaled(values, slots, least)) {
                 return Ok(());
             }
-            out.truncate(start);
+            out.clear();
             floats(values, out, place)?
         }
         DataType::Float32 => {
+            out.clear();
             for (i, &v) in array.as_primitive::<Float32Type>().values().iter().enumerate() {
                 // The f32's own shortest text: 0.1f32 is "0.1", not the f64 0.10000000149011612.
                 out.push(parse_text(&v.to_string()).map_err(|kind| text_problem(place, i, kind, v.to_string()))?);
@@ -188,15 +210,16 @@ pub(crate) fn fixed_points(array: &dyn Array, out: &mut Vec<i64>, place: Place<'
         }
         DataType::Decimal128(_, scale) => {
             let values = array.as_primitive::<Decimal128Type>().values();
-            if *scale == 8 {
-                if fast::append(out, values.len(), |slots| fast::decimals_scale8(values, slots, least)) {
-                    return Ok(());
-                }
-                out.truncate(start);
+            // The i128s as i64 halves: a safe view of the same buffer (arrow checks the alignment).
+            let halves = values.inner().typed_data::<i64>();
+            if *scale == 8 && fill(out, values.len(), |slots| k.i128_to_i64(halves, slots, least)) {
+                return Ok(());
             }
+            out.clear();
             decimals(values, *scale, out, place)?
         }
         DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
+            out.clear();
             for (i, text) in strings(array).enumerate() {
                 out.push(parse_text(text).map_err(|kind| text_problem(place, i, kind, text.into()))?);
             }
@@ -210,7 +233,8 @@ pub(crate) fn fixed_points(array: &dyn Array, out: &mut Vec<i64>, place: Place<'
         | DataType::UInt16
         | DataType::UInt8 => {
             let mut whole = Vec::with_capacity(array.len());
-            integers(array, &mut whole, place)?;
+            integers(k, array, &mut whole, place)?;
+            out.clear();
             for (i, v) in whole.into_iter().enumerate() {
                 let raw = v
                     .checked_mul(SCALE)
@@ -220,7 +244,7 @@ pub(crate) fn fixed_points(array: &dyn Array, out: &mut Vec<i64>, place: Place<'
         }
         _ => return Err(unsupported(array, place, "text, decimal, float or integer")),
     }
-    check_sign(&out[start..], place, sign)
+    check_sign(out, place, sign)
 }
 
 fn check_sign(values: &[i64], place: Place<'_>, sign: Sign) -> Result<(), Failure> {
@@ -243,13 +267,13 @@ fn check_sign(values: &[i64], place: Place<'_>, sign: Sign) -> Result<(), Failur
     }
 }
 
-/// The exact path, value by value (after the fast pass of [`fast::floats`] found a value it cannot take).
+/// The exact path, value by value (after the kernel `float_to_scaled` found a value it cannot take).
 fn floats(values: &[f64], out: &mut Vec<i64>, place: Place<'_>) -> Result<(), Failure> {
     for (i, &x) in values.iter().enumerate() {
         // Fast path: the candidate r = round(x·10^8); r·10^-8 is the decimal when dividing back gives x exactly
         // (one correctly rounded division). |x| < 1.1e7 keeps the error of x·10^8 far below 0.5.
         let scaled = (x * SCALE as f64).round();
-        if x.abs() < fast::FAST_FLOAT_LIMIT && scaled / SCALE as f64 == x {
+        if x.abs() < FLOAT_TO_SCALED_LIMIT && scaled / SCALE as f64 == x {
             out.push(scaled as i64);
             continue;
         }
@@ -319,4 +343,21 @@ fn decimals(values: &[i128], scale: i8, out: &mut Vec<i64>, place: Place<'_>) ->
         out.push(raw);
     }
     Ok(())
+}
+
+/// Appends the values of a boolean array (nulls checked before) as `bool`s, a byte of bits at a time.
+fn unpack_bits(array: &arrow_array::BooleanArray, out: &mut Vec<bool>) {
+    let buffer = array.values();
+    if !buffer.offset().is_multiple_of(8) {
+        out.extend(buffer.iter());
+        return;
+    }
+    let bytes = &buffer.values()[buffer.offset() / 8..];
+    let start = out.len();
+    out.resize(start + buffer.len(), false);
+    for (chunk, &byte) in out[start..].chunks_mut(8).zip(bytes) {
+        for (j, bit) in chunk.iter_mut().enumerate() {
+            *bit = (byte >> j) & 1 != 0;
+        }
+    }
 }

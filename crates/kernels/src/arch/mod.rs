@@ -27,7 +27,8 @@ pub(crate) fn assert_room(len: usize, at: usize, count: usize) {
 
 /// Asserts that `rows` rows of `width` elements, starting at `base` and `stride` apart, lie inside `len`
 /// elements, without overflow: the last row starts at `base + (rows - 1)·stride`, computed with checked
-/// arithmetic.
+/// arithmetic. Used by the x86_64 transposes (NEON uses the scalar default `transpose`).
+#[cfg(target_arch = "x86_64")]
 #[inline(always)]
 #[track_caller]
 pub(crate) fn assert_rows(len: usize, base: usize, stride: usize, rows: usize, width: usize) {

@@ -3,6 +3,7 @@
 //! golden files written by independent oracles (antropy, nolds, numpy).
 
 pub(crate) mod columns;
+pub(crate) mod convert;
 pub(crate) mod dfa;
 pub(crate) mod entropy;
 pub(crate) mod kyle;

@@ -5,6 +5,7 @@
 //! entry point, with its backend's instructions.
 
 pub(crate) mod columns;
+pub(crate) mod convert;
 pub(crate) mod dfa;
 pub(crate) mod entropy;
 pub(crate) mod kyle;
