@@ -26,22 +26,33 @@ then the feature columns. The GIL is released while Rust works and Ctrl-C stops 
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Union
+import warnings
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from . import _barsmith, errors, kernels
 from ._barsmith import ArrowTable, __version__
+from ._options import DEFAULTS as SETTINGS
+from ._options import backend as _backend
+from ._options import paths as _paths
+from ._options import settings as _settings
+from ._options import takes_settings as _takes_settings
+from ._options import threshold_list as _threshold_list
 from ._remote import fetch_archives, get_bars
-from .errors import BarsmithError, CheckpointError, ChecksumError, FetchError, InputError, OutputError
+from .errors import (BarsmithError, BarsmithWarning, CheckpointError, ChecksumError, FetchError, IdGapWarning,
+                     InputError, OutputError)
 
 __all__ = [
     "ArrowTable",
     "BarBuilder",
     "BarsmithError",
+    "BarsmithWarning",
     "CheckpointError",
     "ChecksumError",
     "FetchError",
+    "IdGapWarning",
     "InputError",
     "OutputError",
+    "SETTINGS",
     "__version__",
     "bars",
     "cpu",
@@ -54,53 +65,12 @@ __all__ = [
 
 #: The feature groups, all on by default.
 FEATURE_GROUPS = ("bar", "intra", "lookback")
+assert tuple(SETTINGS["features"]) == FEATURE_GROUPS
 #: The output kinds: a pyarrow Table, a polars DataFrame, a pandas DataFrame, or an :class:`ArrowTable`.
 OUTPUTS = ("pyarrow", "polars", "pandas", "arrow")
 
 PathLike = Union[str, "os.PathLike[str]"]
 Thresholds = Union[int, Sequence[int]]
-
-
-def _backend(backend: Optional[str]) -> Optional[str]:
-    """``backend=``, else ``BARSMITH_BACKEND``, else None (the automatic choice)."""
-    if backend is not None:
-        return backend
-    return os.environ.get("BARSMITH_BACKEND") or None
-
-
-def _threshold_list(threshold_dbps: Thresholds) -> List[int]:
-    if isinstance(threshold_dbps, bool):
-        raise TypeError("threshold_dbps: expected an int or a list of ints, got a bool")
-    if isinstance(threshold_dbps, int):
-        return [threshold_dbps]
-    values = list(threshold_dbps)
-    if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
-        raise TypeError(f"threshold_dbps: expected an int or a list of ints, got {threshold_dbps!r}")
-    return values
-
-
-def _feature_list(features: Union[str, Iterable[str], None]) -> List[str]:
-    if features is None:
-        return []
-    if isinstance(features, str):
-        return [f.strip() for f in features.split(",") if f.strip()]
-    return list(features)
-
-
-def _settings(threshold_dbps: Thresholds, options: Dict[str, Any]) -> _barsmith.Settings:
-    return _barsmith.Settings(
-        {
-            "thresholds": _threshold_list(threshold_dbps),
-            "features": _feature_list(options["features"]),
-            "lookback": options["lookback"],
-            "pe": bool(options["pe"]),
-            "hurst": bool(options["hurst"]),
-            "pe_order": int(options["pe_order"]),
-            "gate": bool(options["gate"]),
-            "include_incomplete": bool(options["include_incomplete"]),
-            "backend": _backend(options["backend"]),
-        }
-    )
 
 
 def _convert(table: ArrowTable, output: str) -> Any:
@@ -147,34 +117,16 @@ def _arrow_source(source: Any) -> Any:
     )
 
 
-def _paths(source: Any) -> Optional[List[str]]:
-    if isinstance(source, (str, os.PathLike)):
-        return [os.path.expanduser(os.fspath(source))]
-    if isinstance(source, (list, tuple)) and source and all(isinstance(p, (str, os.PathLike)) for p in source):
-        return [os.path.expanduser(os.fspath(p)) for p in source]
-    if isinstance(source, (list, tuple)) and not source:
-        raise ValueError("no input given")
-    return None
-
-
+@_takes_settings()
 def bars(
     source: Any,
     threshold_dbps: Thresholds,
     *,
-    features: Union[str, Iterable[str], None] = FEATURE_GROUPS,
-    lookback: str = "count:500",
-    pe: bool = True,
-    hurst: bool = True,
-    pe_order: int = 3,
-    gate: bool = True,
-    include_incomplete: bool = False,
     output: str = "pyarrow",
-    backend: Optional[str] = None,
     symbol: Optional[str] = None,
     by_symbol: bool = False,
-    sort: bool = False,
-    dedupe: bool = False,
-    threads: Optional[int] = None,
+    strict: bool = False,
+    **settings: Any,
 ) -> Any:
     """Range bars with features, from files or from an Arrow object.
 
@@ -191,18 +143,27 @@ def bars(
     pass. An int gives one table; a list gives ``{dbps: table}``. With ``by_symbol=True`` the result is
     ``{symbol: …}`` (inputs holding several symbols need it).
 
+    The settings are those of the ``barsmith bars`` command, with its defaults (:data:`barsmith.SETTINGS`):
     ``features``: any of ``"bar"``, ``"intra"``, ``"lookback"`` (a list or a comma-separated string), or
     ``"none"``; ``lookback``: ``"count:N"``, ``"time:30s"`` or ``"bars:K"``; ``pe``/``hurst``: compute
-    permutation entropy / the Hurst exponents; ``pe_order``: 2..7; ``gate``: the same-timestamp gate;
-    ``include_incomplete``: add the forming bar at the end and an ``is_complete`` column.
+    permutation entropy / the Hurst exponents; ``pe_order``: 2..7; ``pe_min_records``/``hurst_min_records``:
+    the fewest records a window needs for them (null below); ``max_window_records``: the most records one
+    window may hold (a longer one gets null window features and a warning); ``gate``: the same-timestamp
+    gate; ``include_incomplete``: add the forming bar at the end and an ``is_complete`` column.
 
     ``output``: ``"pyarrow"`` (a ``pyarrow.Table``), ``"polars"``, ``"pandas"``, or ``"arrow"`` (an
     :class:`ArrowTable`, read by anything that takes Arrow PyCapsules, without a copy). ``backend``: the SIMD
     kernels (``"scalar"``, ``"avx2"``, ``"avx512"``, ``"neon"``, ``"pulp"``, ``"wide"``, ``"auto"``); default
     ``BARSMITH_BACKEND``, else automatic. ``symbol``: the symbol of files whose names are not Binance names
     (all inputs then form one stream, in the order given), or of an Arrow input. ``sort``/``dedupe``: as the
-    command's ``--sort``/``--dedupe`` (files only). ``threads``: symbols built in parallel (default: all
-    cores).
+    command's ``--sort``/``--dedupe`` (files only). ``threads``: as the command's ``--threads`` (default: all
+    cores): symbols in parallel, and a symbol's files cut into shards joined exactly when there are more
+    threads than symbols.
+
+    Gaps in ``agg_trade_id`` between files are reported as the command reports them: an
+    :class:`IdGapWarning` (``warnings``), or with ``strict=True`` an :class:`InputError` (``kind="id_gaps"``).
+    The tables' schema metadata holds the keys of the command's Parquet files (``barsmith.*``: the settings,
+    the inputs, and ``id_gaps``, ``missing_ids``, ``dropped_duplicates``).
 
     Raises :class:`InputError` for bad records (with ``.path``, ``.line``, ``.column`` or ``.row``),
     ``ValueError`` for bad arguments.
@@ -213,35 +174,36 @@ def bars(
     >>> t.num_rows > 0, t.schema.field("close").type
     (True, Decimal128Type(decimal128(38, 8)))
     """
-    options = dict(
-        features=features,
-        lookback=lookback,
-        pe=pe,
-        hurst=hurst,
-        pe_order=pe_order,
-        gate=gate,
-        include_incomplete=include_incomplete,
-        backend=backend,
-    )
     if output not in OUTPUTS:
         raise ValueError(f"output: expected one of {', '.join(OUTPUTS)}, got {output!r}")
-    settings = _settings(threshold_dbps, options)
     paths = _paths(source)
+    if paths is None and (settings["sort"] or settings["dedupe"]):
+        raise ValueError("sort/dedupe apply to files; sort or deduplicate the frame before passing it")
+    checked = _settings(threshold_dbps, settings)
     if paths is None:
-        if sort or dedupe:
-            raise ValueError("sort/dedupe apply to files; sort or deduplicate the frame before passing it")
-        tables = _barsmith.bars_from_arrow(settings, _arrow_source(source), symbol or "")
+        tables, found = _barsmith.bars_from_arrow(checked, _arrow_source(source), symbol or "")
+        _report(found, strict)
         result = _shape(tables, threshold_dbps, output)
         return {symbol or "": result} if by_symbol else result
-    streams = _barsmith.bars_from_paths(
-        settings, paths, {"symbol": symbol, "sort": sort, "dedupe": dedupe, "threads": threads}
-    )
-    if by_symbol:
-        return {name: _shape(tables, threshold_dbps, output) for name, tables in streams}
-    if len(streams) != 1:
+    streams, found = _barsmith.bars_from_paths(checked, paths, {"symbol": symbol})
+    if not by_symbol and len(streams) != 1:
         names = ", ".join(name for name, _ in streams)
         raise ValueError(f"the inputs hold {len(streams)} symbols ({names}): pass by_symbol=True for a dict per symbol")
+    _report(found, strict)
+    if by_symbol:
+        return {name: _shape(tables, threshold_dbps, output) for name, tables in streams}
     return _shape(streams[0][1], threshold_dbps, output)
+
+
+def _report(found: List[Tuple[str, str]], strict: bool) -> None:
+    """The run's warnings (``(kind, message)``) as Python warnings, attributed to the caller of ``bars`` (through
+    the settings wrapper); with ``strict``, id gaps raise."""
+    if strict:
+        for kind, message in found:
+            if kind == "id_gaps":
+                raise InputError(message + " (strict=True refuses them)", kind="id_gaps")
+    for kind, message in found:
+        warnings.warn(IdGapWarning(message) if kind == "id_gaps" else BarsmithWarning(message), stacklevel=4)
 
 
 class BarBuilder:
@@ -262,33 +224,11 @@ class BarBuilder:
     True
     """
 
-    def __init__(
-        self,
-        threshold_dbps: Thresholds,
-        *,
-        features: Union[str, Iterable[str], None] = FEATURE_GROUPS,
-        lookback: str = "count:500",
-        pe: bool = True,
-        hurst: bool = True,
-        pe_order: int = 3,
-        gate: bool = True,
-        output: str = "pyarrow",
-        backend: Optional[str] = None,
-        symbol: str = "",
-    ) -> None:
+    @_takes_settings(exclude=("include_incomplete", "sort", "dedupe", "threads"))
+    def __init__(self, threshold_dbps: Thresholds, *, output: str = "pyarrow", symbol: str = "", **settings: Any) -> None:
         if output not in OUTPUTS:
             raise ValueError(f"output: expected one of {', '.join(OUTPUTS)}, got {output!r}")
-        options = dict(
-            features=features,
-            lookback=lookback,
-            pe=pe,
-            hurst=hurst,
-            pe_order=pe_order,
-            gate=gate,
-            include_incomplete=False,
-            backend=backend,
-        )
-        self._builder = _barsmith.Builder(_settings(threshold_dbps, options), symbol)
+        self._builder = _barsmith.Builder(_settings(threshold_dbps, settings), symbol)
         self._thresholds: Thresholds = threshold_dbps if isinstance(threshold_dbps, int) else list(threshold_dbps)
         self._output = output
 

@@ -7,25 +7,19 @@ import numpy.typing as npt
 
 __version__: str
 
-class _SettingArgs(TypedDict):
-    thresholds: List[int]
-    features: List[str]
-    lookback: str
-    pe: bool
-    hurst: bool
-    pe_order: int
-    gate: bool
-    include_incomplete: bool
-    backend: Optional[str]
-
 class _PathOptions(TypedDict):
     symbol: Optional[str]
-    sort: bool
-    dedupe: bool
-    threads: Optional[int]
+
+class _PlanOptions(TypedDict):
+    symbol: Optional[str]
+    shards: Optional[int]
+    min_range_bytes: int
 
 class Settings:
-    def __init__(self, args: _SettingArgs) -> None: ...
+    def __init__(self, thresholds: List[int], values: Dict[str, str]) -> None: ...
+    @staticmethod
+    def defaults() -> List[Tuple[str, str, Optional[str], str]]: ...
+    def values(self) -> Dict[str, str]: ...
     @property
     def thresholds(self) -> List[int]: ...
     @property
@@ -64,8 +58,20 @@ class Builder:
 
 def bars_from_paths(
     settings: Settings, inputs: Sequence[str], options: _PathOptions
-) -> List[Tuple[str, List[ArrowTable]]]: ...
-def bars_from_arrow(settings: Settings, trades: Any, symbol: str) -> List[ArrowTable]: ...
+) -> Tuple[List[Tuple[str, List[ArrowTable]]], List[Tuple[str, str]]]: ...
+def bars_from_arrow(
+    settings: Settings, trades: Any, symbol: str
+) -> Tuple[List[ArrowTable], List[Tuple[str, str]]]: ...
+def dask_plan(
+    settings: Settings, inputs: Sequence[str], options: _PlanOptions
+) -> List[Tuple[str, List[str], List[bytes], List[str]]]: ...
+def dask_speculate(settings: Settings, task: bytes) -> Tuple[bytes, List[ArrowTable]]: ...
+def dask_join(
+    settings: Settings, task: bytes, previous: Optional[bytes], speculation: bytes
+) -> Tuple[bytes, List[ArrowTable], List[Optional[int]], List[int]]: ...
+def dask_finish(
+    settings: Settings, state: Optional[bytes], symbol: str, files: Sequence[str], incomplete: bool
+) -> List[ArrowTable]: ...
 def generate_trades(trades: int, seed: int = 42) -> ArrowTable: ...
 
 class _FetchOptions(TypedDict):

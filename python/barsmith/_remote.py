@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime
 import os
-from typing import Any, Dict, Iterable, List, Optional, Union
+from typing import Any, Dict, List, Optional, Union
 
 from . import _barsmith
+from ._options import takes_settings
 from .errors import ChecksumError, FetchError
 
 DateLike = Union[str, datetime.date]
@@ -92,6 +93,7 @@ def _raise_for(outcomes: List[Dict[str, Any]], allow_missing: bool) -> List[str]
     return files
 
 
+@takes_settings()
 def get_bars(
     symbol: str,
     start: DateLike,
@@ -109,17 +111,9 @@ def get_bars(
     timeout: float = 30.0,
     retry_wait: float = 1.0,
     verify: bool = False,
-    features: Union[str, Iterable[str], None] = ("bar", "intra", "lookback"),
-    lookback: str = "count:500",
-    pe: bool = True,
-    hurst: bool = True,
-    pe_order: int = 3,
-    gate: bool = True,
-    include_incomplete: bool = False,
     output: str = "pyarrow",
-    backend: Optional[str] = None,
-    sort: bool = False,
-    dedupe: bool = False,
+    strict: bool = False,
+    **settings: Any,
 ) -> Any:
     """Range bars of ``symbol`` from ``start`` to ``end`` (both included), from Binance Vision's aggTrades
     archives, fetched into ``data_dir`` when they are not there yet.
@@ -155,7 +149,4 @@ def get_bars(
         proxy=proxy, jobs=jobs, retries=retries, timeout=timeout, retry_wait=retry_wait, verify=verify,
     )
     files = _raise_for(outcomes, allow_missing)
-    return bars(
-        files, threshold_dbps, features=features, lookback=lookback, pe=pe, hurst=hurst, pe_order=pe_order,
-        gate=gate, include_incomplete=include_incomplete, output=output, backend=backend, sort=sort, dedupe=dedupe,
-    )
+    return bars(files, threshold_dbps, output=output, strict=strict, **settings)

@@ -10,6 +10,9 @@
   ``.path``, ``.reason``), or archives are missing on the server (``kind="missing"``, ``.missing``).
 * :class:`ChecksumError` (a :class:`FetchError`): a downloaded archive did not match its ``.CHECKSUM``
   (``.path``, ``.url``, ``.expected``, ``.actual``); nothing was kept.
+* :class:`BarsmithWarning` (a ``UserWarning``): something the user must know that does not stop a run (a
+  window longer than ``max_window_records`` whose features are null); :class:`IdGapWarning` for gaps in
+  ``agg_trade_id`` between files (the ``barsmith bars`` command's warning, word for word).
 * Bad arguments (an unknown feature group, a threshold out of range, an unavailable backend) raise plain
   ``ValueError``; Ctrl-C raises ``KeyboardInterrupt`` between batches.
 
@@ -22,7 +25,17 @@ from __future__ import annotations
 
 from typing import Any, List, Optional
 
-__all__ = ["BarsmithError", "InputError", "CheckpointError", "OutputError", "FetchError", "ChecksumError"]
+__all__ = ["BarsmithError", "InputError", "CheckpointError", "OutputError", "FetchError", "ChecksumError",
+           "BarsmithWarning", "IdGapWarning"]
+
+
+class BarsmithWarning(UserWarning):
+    """Something a run found that does not stop it (the ``barsmith bars`` command's ``warning:`` lines)."""
+
+
+class IdGapWarning(BarsmithWarning):
+    """``agg_trade_id`` gaps between a stream's files: ids are missing. ``strict=True`` raises
+    :class:`InputError` (``kind="id_gaps"``) instead."""
 
 
 class BarsmithError(Exception):

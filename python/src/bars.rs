@@ -1,18 +1,20 @@
-//! Bars from paths (files, directories, globs, as the CLI takes them) or from an Arrow object.
+//! Bars from paths (files, directories, globs, as the CLI takes them) or from an Arrow object: both are the
+//! library's [`Job`], whose consumers collect each threshold's bars into Arrow tables carrying the metadata the
+//! Parquet output carries ([`barsmith::output::RunMetadata::pairs`] and the run's annotations).
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use arrow_array::{BooleanArray, Decimal128Array, Int64Array, RecordBatch};
 use arrow_schema::{DataType, Field, Schema};
-use barsmith::arrow_output::BarRows;
 use barsmith::generate::{GenConfig, TradeGenerator};
-use barsmith::inputs::{SymbolStream, expand_inputs, group_by_symbol};
-use barsmith::parquet_output::metadata_keys;
-use barsmith::pipeline::{BarConsumer, BarPipeline, PipelineConfig};
-use barsmith::{FeaturedBar, IngestOptions, MultiFileReader, TradeBatch};
+use barsmith::inputs::SymbolStream;
+use barsmith::output::OutputSchema;
+use barsmith::output::arrow::BarRows;
+use barsmith::pipeline::BarConsumer;
+use barsmith::run::{ConsumerFactory, Job, Progress, RunSummary};
+use barsmith::{FeaturedBar, TradeBatch};
 use pyo3::prelude::*;
-use rayon::prelude::*;
 
 use crate::arrow_ffi::{self, ArrowTable, BatchStream};
 use crate::errors::Failure;
@@ -24,31 +26,41 @@ use crate::trades_in::Converter;
 /// Arrow inputs): the work between two checks for Ctrl-C.
 pub const BATCH_ROWS: usize = 16 * 1024;
 
-/// Collects each threshold's bars into Arrow record batches.
+/// Collects each threshold's bars into Arrow record batches, with the metadata of each table.
 pub struct Collector {
     rows: Vec<BarRows>,
     batches: Vec<Vec<RecordBatch>>,
+    /// Per threshold: the metadata pairs, then the annotations as they come.
+    metadata: Vec<Vec<(String, String)>>,
 }
 
 impl Collector {
-    /// One buffer per threshold of `settings`.
-    pub fn new(settings: &Settings) -> Collector {
-        let schema = settings.output_schema();
-        let count = settings.config.thresholds.len();
-        Collector { rows: (0..count).map(|_| BarRows::new(&schema)).collect(), batches: vec![Vec::new(); count] }
+    /// One buffer per threshold of `settings`, with `metadata(index)` for threshold `index`'s table.
+    pub fn new(settings: &Settings, metadata: impl Fn(usize) -> Vec<(String, String)>) -> Collector {
+        Collector::with_schema(&settings.output_schema(), settings.settings.thresholds.len(), metadata)
     }
 
-    /// The tables collected so far (one per threshold), with `metadata`; the collector starts over.
-    pub fn take_tables(
-        &mut self,
+    /// `count` buffers of `schema`.
+    pub fn with_schema(
+        schema: &OutputSchema,
+        count: usize,
         metadata: impl Fn(usize) -> Vec<(String, String)>,
-    ) -> Result<Vec<ArrowTable>, Failure> {
+    ) -> Collector {
+        Collector {
+            rows: (0..count).map(|_| BarRows::new(schema)).collect(),
+            batches: vec![Vec::new(); count],
+            metadata: (0..count).map(metadata).collect(),
+        }
+    }
+
+    /// The tables collected so far (one per threshold), with their metadata; the collector starts over.
+    pub fn take_tables(&mut self) -> Result<Vec<ArrowTable>, Failure> {
         let mut tables = Vec::with_capacity(self.rows.len());
-        for (index, (rows, batches)) in self.rows.iter_mut().zip(&mut self.batches).enumerate() {
+        for ((rows, batches), metadata) in self.rows.iter_mut().zip(&mut self.batches).zip(&self.metadata) {
             if !rows.is_empty() || batches.is_empty() {
                 batches.push(rows.take_batch().map_err(|e| barsmith::Error::from_output("<arrow>", e))?);
             }
-            let schema = arrow_ffi::with_metadata(&rows.schema(), metadata(index));
+            let schema = arrow_ffi::with_metadata(&rows.schema(), metadata.clone());
             let batches = std::mem::take(batches)
                 .into_iter()
                 .map(|b| b.with_schema(schema.clone()))
@@ -70,91 +82,99 @@ impl BarConsumer for Collector {
         }
         Ok(())
     }
+
+    fn annotate(&mut self, key: &str, value: &str) {
+        for metadata in &mut self.metadata {
+            metadata.push((barsmith::output::annotation_key(key), value.to_string()));
+        }
+    }
+
+    fn annotate_threshold(&mut self, threshold: usize, key: &str, value: &str) {
+        self.metadata[threshold].push((barsmith::output::annotation_key(key), value.to_string()));
+    }
 }
 
-/// The Parquet output's metadata keys for one (symbol, threshold).
-pub fn table_metadata(
-    config: &PipelineConfig,
-    index: usize,
-    symbol: &str,
-    inputs: &[PathBuf],
-) -> Vec<(String, String)> {
-    let settings = &config.settings;
-    let inputs: Vec<String> = inputs.iter().map(|p| p.to_string_lossy().into_owned()).collect();
-    [
-        (metadata_keys::VERSION, env!("CARGO_PKG_VERSION").to_string()),
-        (metadata_keys::SYMBOL, symbol.to_string()),
-        (metadata_keys::THRESHOLD_DBPS, config.thresholds[index].dbps().to_string()),
-        (metadata_keys::SAME_TIMESTAMP_GATE, settings.same_timestamp_gate.to_string()),
-        (metadata_keys::LOOKBACK, settings.features.lookback_mode.to_string()),
-        (metadata_keys::BACKEND, settings.kernels.backend().name().to_string()),
-        (metadata_keys::INPUTS, serde_json::Value::from(inputs).to_string()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect()
+/// The consumers of a Python job: a [`Collector`] per stream, with the metadata the Parquet output records.
+struct Collectors<'a> {
+    settings: &'a Settings,
 }
 
-/// Options of a run from paths.
+impl ConsumerFactory for Collectors<'_> {
+    type Consumer = Collector;
+
+    fn open(&self, job: &Job, streams: &[SymbolStream]) -> Result<Vec<Collector>, barsmith::Error> {
+        let collector = |stream| Collector::new(self.settings, |index| job.metadata(stream, index).pairs());
+        Ok(streams.iter().map(collector).collect())
+    }
+}
+
+/// Ctrl-C between batches, and the run's warnings kept for Python's `warnings`.
+struct Watch<'a> {
+    cancel: &'a Cancel,
+    warnings: Mutex<Vec<String>>,
+}
+
+impl Progress for Watch<'_> {
+    fn advanced(&self, _bytes: u64, _trades: u64) {}
+
+    fn warning(&self, message: &str) {
+        self.warnings.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push(message.to_string());
+    }
+
+    fn cancelled(&self) -> bool {
+        self.cancel.check().is_err()
+    }
+}
+
+impl Watch<'_> {
+    /// The warnings of the run: each stream's id gaps first (`("id_gaps", message)`), then the others
+    /// (`("window", message)`).
+    fn warnings(self, summary: &RunSummary) -> Warnings {
+        let gaps = summary.streams.iter().filter_map(|s| s.gap_warning()).map(|m| ("id_gaps", m));
+        let others = self.warnings.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
+        gaps.chain(others.into_iter().map(|m| ("window", m))).collect()
+    }
+}
+
+/// Options of a run from paths that are not settings.
 #[derive(Debug, Clone, FromPyObject)]
 #[pyo3(from_item_all)]
 pub struct PathOptions {
     symbol: Option<String>,
-    sort: bool,
-    dedupe: bool,
-    threads: Option<usize>,
 }
 
-/// Bars from files, directories and glob patterns: one `(symbol, [table per threshold])` per symbol, sorted.
+/// The warnings of a run, `(kind, message)`, for Python's `warnings`.
+type Warnings = Vec<(&'static str, String)>;
+
+/// Bars per symbol, sorted by symbol, and the run's warnings.
+type FromPaths = (Vec<(String, Vec<ArrowTable>)>, Warnings);
+
+/// Bars from files, directories and glob patterns: one `(symbol, [table per threshold])` per symbol, sorted,
+/// and the warnings (`(kind, message)`) for Python's `warnings`.
 #[pyfunction]
 pub fn bars_from_paths(
     py: Python<'_>,
     settings: &Settings,
     inputs: Vec<PathBuf>,
     options: PathOptions,
-) -> PyResult<Vec<(String, Vec<ArrowTable>)>> {
+) -> PyResult<FromPaths> {
     run_supervised(py, |cancel| {
-        let files = expand_inputs(&inputs)?.files;
+        let mut job = Job::new(settings.settings.clone());
+        job.symbol = options.symbol;
+        job.settings.ingest.batch_size = BATCH_ROWS;
         // Every result is returned per symbol, so files whose names give no symbol may form one stream.
-        let streams = group_by_symbol(files, options.symbol.as_deref(), true)?;
-        let ingest = IngestOptions {
-            sort: options.sort,
-            dedupe: options.dedupe,
-            batch_size: BATCH_ROWS,
-            ..IngestOptions::default()
-        };
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(options.threads.unwrap_or(0).min(streams.len()))
-            .build()
-            .map_err(|e| Failure::Value(format!("threads: {e}")))?;
-        pool.install(|| streams.par_iter().map(|stream| stream_from_files(settings, stream, &ingest, cancel)).collect())
+        let plan = job.plan(&inputs, true)?;
+        let watch = Watch { cancel, warnings: Mutex::new(Vec::new()) };
+        let output = job.run(plan, &Collectors { settings }, &watch).map_err(Failure::from)?;
+        let mut results = Vec::with_capacity(output.consumers.len());
+        for (stream, mut collector) in output.summary.streams.iter().zip(output.consumers) {
+            results.push((stream.symbol.clone().unwrap_or_default(), collector.take_tables()?));
+        }
+        Ok((results, watch.warnings(&output.summary)))
     })
 }
 
-fn stream_from_files(
-    settings: &Settings,
-    stream: &SymbolStream,
-    ingest: &IngestOptions,
-    cancel: &Cancel,
-) -> Result<(String, Vec<ArrowTable>), Failure> {
-    let mut pipeline = BarPipeline::new(&settings.config)?;
-    let mut collector = Collector::new(settings);
-    let mut reader = MultiFileReader::new(&stream.files, ingest).map_err(barsmith::Error::from)?;
-    let mut batch = TradeBatch::new();
-    loop {
-        cancel.check()?;
-        if !reader.next_batch(&mut batch).map_err(barsmith::Error::from)? {
-            break;
-        }
-        pipeline.push_batch(&batch, &mut collector)?;
-    }
-    pipeline.finish(&mut collector)?;
-    let symbol = stream.symbol.clone().unwrap_or_default();
-    let tables = collector.take_tables(|i| table_metadata(&settings.config, i, &symbol, &stream.files))?;
-    Ok((symbol, tables))
-}
-
-/// Bars from an object with the Arrow PyCapsule interface: one table per threshold.
+/// Bars from an object with the Arrow PyCapsule interface: one table per threshold, and the warnings.
 #[pyfunction]
 #[pyo3(signature = (settings, trades, symbol))]
 pub fn bars_from_arrow(
@@ -162,39 +182,54 @@ pub fn bars_from_arrow(
     settings: &Settings,
     trades: &Bound<'_, PyAny>,
     symbol: String,
-) -> PyResult<Vec<ArrowTable>> {
+) -> PyResult<(Vec<ArrowTable>, Warnings)> {
     let (schema, stream) = arrow_ffi::import(trades)?;
     run_supervised(py, |cancel| {
-        let mut pipeline = BarPipeline::new(&settings.config)?;
-        let mut collector = Collector::new(settings);
-        let mut converter = Converter::new(&schema, 0, None, settings.config.settings.kernels)?;
-        push_stream(stream, &mut converter, &mut pipeline, &mut collector, cancel)?;
-        pipeline.finish(&mut collector)?;
-        collector.take_tables(|i| table_metadata(&settings.config, i, &symbol, &[]))
+        let mut job = Job::new(settings.settings.clone());
+        job.symbol = Some(symbol);
+        let mut converter = Converter::new(&schema, 0, None, settings.settings.stream.kernels)?;
+        let mut batches = Batches::new(stream);
+        let watch = Watch { cancel, warnings: Mutex::new(Vec::new()) };
+        let next = |trades: &mut TradeBatch| batches.next(&mut converter, trades);
+        let output = job.run_batches(&Collectors { settings }, &watch, next)?;
+        let mut collector = output.consumers.into_iter().next().expect("one stream");
+        Ok((collector.take_tables()?, watch.warnings(&output.summary)))
     })
 }
 
-/// Feeds every batch of `stream` to `pipeline`, [`BATCH_ROWS`] trades at a time.
-pub fn push_stream(
+/// An Arrow stream handed out [`BATCH_ROWS`] trades at a time (`bs.bars` on a frame, `BarBuilder.push`).
+pub struct Batches {
     stream: BatchStream,
-    converter: &mut Converter,
-    pipeline: &mut BarPipeline,
-    collector: &mut Collector,
-    cancel: &Cancel,
-) -> Result<(), Failure> {
-    let mut trades = TradeBatch::with_capacity(BATCH_ROWS);
-    for batch in stream {
-        let batch = batch.map_err(|e| Failure::Value(format!("reading the Arrow input: {e}")))?;
-        let mut start = 0;
-        while start < batch.num_rows() {
-            cancel.check()?;
-            let end = (start + BATCH_ROWS).min(batch.num_rows());
-            converter.convert(&batch, start..end, &mut trades)?;
-            pipeline.push_batch(&trades, collector)?;
-            start = end;
+    current: Option<RecordBatch>,
+    start: usize,
+}
+
+impl Batches {
+    /// The batches of `stream`.
+    pub fn new(stream: BatchStream) -> Batches {
+        Batches { stream, current: None, start: 0 }
+    }
+
+    /// Fills `trades` with the next rows; `Ok(false)` at the end of the stream.
+    pub fn next(&mut self, converter: &mut Converter, trades: &mut TradeBatch) -> Result<bool, Failure> {
+        loop {
+            if let Some(batch) = &self.current
+                && self.start < batch.num_rows()
+            {
+                let end = (self.start + BATCH_ROWS).min(batch.num_rows());
+                converter.convert(batch, self.start..end, trades)?;
+                self.start = end;
+                return Ok(true);
+            }
+            match self.stream.next() {
+                None => return Ok(false),
+                Some(batch) => {
+                    let batch = batch.map_err(|e| Failure::Value(format!("reading the Arrow input: {e}")))?;
+                    (self.current, self.start) = (Some(batch), 0);
+                }
+            }
         }
     }
-    Ok(())
 }
 
 /// Deterministic synthetic aggTrades (the generator behind `barsmith gen`) as an Arrow table with Binance's

@@ -1,14 +1,15 @@
-//! The streaming builder: trades pushed in batches of any size, completed bars out, checkpoints as bytes.
+//! The streaming builder: trades pushed in batches of any size, completed bars out, checkpoints as bytes. It is
+//! the library's [`BarPipeline`] (one record history shared by every threshold, as in `bs.bars` and the CLI).
 
-use barsmith::core::features::{FeatureCheckpoint, FeaturePipeline};
-use barsmith::pipeline::{PipelineConfig, StreamSettings};
-use barsmith::sink::OutputSchema;
-use barsmith::{BuilderConfig, FeaturedBar, Kernels, TradeBatch};
+use barsmith::core::features::FeatureCheckpoint;
+use barsmith::output::{OutputSchema, RunMetadata};
+use barsmith::pipeline::{BarPipeline, StreamSettings};
+use barsmith::{Kernels, TradeBatch};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
 use crate::arrow_ffi::{self, ArrowTable};
-use crate::bars::{BATCH_ROWS, table_metadata};
+use crate::bars::{BATCH_ROWS, Batches, Collector};
 use crate::errors::{Failure, to_pyerr};
 use crate::interrupt::run_inline;
 use crate::options::{Settings, kernels};
@@ -32,13 +33,13 @@ struct BuilderState {
     pipelines: Vec<FeatureCheckpoint>,
 }
 
-/// One feature pipeline per threshold, fed by pushes of Arrow trades.
+/// Every threshold's pipeline over one record history, fed by pushes of Arrow trades.
 #[pyclass(module = "barsmith._barsmith")]
 #[derive(Debug)]
 pub struct Builder {
     settings: Settings,
     symbol: String,
-    pipelines: Vec<FeaturePipeline>,
+    pipeline: BarPipeline,
     rows: u64,
     last: Option<LastTrade>,
 }
@@ -47,49 +48,34 @@ pub struct Builder {
 impl Builder {
     #[new]
     fn new(settings: &Settings, symbol: String) -> PyResult<Builder> {
-        let stream = &settings.config.settings;
-        let pipelines = settings
-            .config
-            .thresholds
-            .iter()
-            .map(|&threshold| {
-                let builder = BuilderConfig { threshold, same_timestamp_gate: stream.same_timestamp_gate };
-                FeaturePipeline::new(builder, stream.features, stream.kernels)
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
         let mut settings = settings.clone();
-        settings.config.settings.include_incomplete = false; // `incomplete()` gives the forming bars.
-        Ok(Builder { settings, symbol, pipelines, rows: 0, last: None })
+        settings.settings.stream.include_incomplete = false; // `incomplete()` gives the forming bars.
+        let pipeline = BarPipeline::new(&settings.pipeline())
+            .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
+        Ok(Builder { settings, symbol, pipeline, rows: 0, last: None })
     }
 
     /// Pushes trades (any Arrow object); returns the bars they completed, one table per threshold. On an error
     /// the builder is left as it was before the call.
     fn push(&mut self, py: Python<'_>, trades: &Bound<'_, PyAny>) -> PyResult<Vec<ArrowTable>> {
         let (schema, stream) = arrow_ffi::import(trades)?;
-        let mut pipelines = self.pipelines.clone();
-        let (rows, last, kernels) = (self.rows, self.last, self.settings.config.settings.kernels);
-        let (completed, rows, last) = run_inline(py, |cancel| {
+        let mut pipeline = self.pipeline.clone();
+        let (rows, last, kernels) = (self.rows, self.last, self.settings.settings.stream.kernels);
+        let mut collector = self.collector();
+        let (tables, rows, last) = run_inline(py, |cancel| {
             let mut converter = Converter::new(&schema, rows, last, kernels)?;
-            let mut completed: Vec<Vec<FeaturedBar>> = vec![Vec::new(); pipelines.len()];
+            let mut batches = Batches::new(stream);
             let mut batch = TradeBatch::with_capacity(BATCH_ROWS);
-            for record_batch in stream {
-                let record_batch = record_batch.map_err(|e| Failure::Value(format!("reading the Arrow input: {e}")))?;
-                let mut start = 0;
-                while start < record_batch.num_rows() {
-                    cancel.check()?;
-                    let end = (start + BATCH_ROWS).min(record_batch.num_rows());
-                    converter.convert(&record_batch, start..end, &mut batch)?;
-                    for (pipeline, out) in pipelines.iter_mut().zip(&mut completed) {
-                        pipeline.push_batch(&batch, out).map_err(barsmith::Error::from)?;
-                    }
-                    start = end;
+            loop {
+                cancel.check()?;
+                if !batches.next(&mut converter, &mut batch)? {
+                    break;
                 }
+                pipeline.push_batch(&batch, &mut collector)?;
             }
-            Ok((completed, converter.rows(), converter.last()))
+            Ok((collector.take_tables()?, converter.rows(), converter.last()))
         })?;
-        let tables = self.tables(&completed).map_err(|f| f.into_pyerr(py))?;
-        self.pipelines = pipelines;
+        self.pipeline = pipeline;
         self.rows = rows;
         self.last = last;
         Ok(tables)
@@ -97,9 +83,17 @@ impl Builder {
 
     /// The bar still forming at each threshold (a table of 0 or 1 row per threshold); the state is unchanged.
     fn incomplete(&self, py: Python<'_>) -> PyResult<Vec<ArrowTable>> {
-        let forming: Vec<Vec<FeaturedBar>> =
-            self.pipelines.iter().map(|p| p.clone().incomplete().into_iter().collect()).collect();
-        self.tables(&forming).map_err(|f| f.into_pyerr(py))
+        let mut pipeline = self.pipeline.clone();
+        let mut collector = self.collector();
+        let forming: Result<Vec<ArrowTable>, Failure> = (|| {
+            for index in 0..self.settings.settings.thresholds.len() {
+                if let Some(bar) = pipeline.incomplete(index) {
+                    barsmith::pipeline::BarConsumer::bar(&mut collector, index, &bar, true)?;
+                }
+            }
+            collector.take_tables()
+        })();
+        forming.map_err(|f| f.into_pyerr(py))
     }
 
     /// The complete state as bytes (versioned JSON): `BarBuilder.from_checkpoint(b)` continues exactly here.
@@ -110,7 +104,7 @@ impl Builder {
             symbol: self.symbol.clone(),
             rows: self.rows,
             last: self.last,
-            pipelines: self.pipelines.iter().map(FeaturePipeline::checkpoint).collect(),
+            pipelines: self.pipeline.checkpoints(),
         };
         let bytes = serde_json::to_vec(&state).map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))?;
         Ok(PyBytes::new(py, &bytes))
@@ -144,14 +138,12 @@ impl Builder {
 }
 
 impl Builder {
-    fn tables(&self, bars: &[Vec<FeaturedBar>]) -> Result<Vec<ArrowTable>, Failure> {
-        let mut collector = crate::bars::Collector::new(&self.settings);
-        for (index, list) in bars.iter().enumerate() {
-            for bar in list {
-                barsmith::pipeline::BarConsumer::bar(&mut collector, index, bar, true)?;
-            }
-        }
-        collector.take_tables(|i| table_metadata(&self.settings.config, i, &self.symbol, &[]))
+    /// A collector of this builder's tables, with the metadata `bs.bars` gives an Arrow input's tables.
+    fn collector(&self) -> Collector {
+        let settings = &self.settings.settings;
+        Collector::new(&self.settings, |index| {
+            RunMetadata::of_run(&self.symbol, settings.thresholds[index], settings, &[], None).pairs()
+        })
     }
 }
 
@@ -171,19 +163,15 @@ fn restore(data: &[u8], kernels: Kernels) -> Result<Builder, barsmith::Error> {
     let Some(first) = state.pipelines.first() else {
         return Err(checkpoint_error("the checkpoint holds no threshold"));
     };
-    let pipelines = state
-        .pipelines
-        .iter()
-        .map(|checkpoint| FeaturePipeline::from_checkpoint(checkpoint, kernels))
-        .collect::<Result<Vec<_>, _>>()?;
     let features = first.config;
     let gate = first.builder.config.same_timestamp_gate;
-    if pipelines.iter().any(|p| *p.config() != features || p.builder().config().same_timestamp_gate != gate) {
+    if state.pipelines.iter().any(|p| p.config != features || p.builder.config.same_timestamp_gate != gate) {
         return Err(checkpoint_error("the thresholds' settings differ"));
     }
-    let thresholds = pipelines.iter().map(|p| p.builder().config().threshold).collect();
-    let settings = StreamSettings { same_timestamp_gate: gate, include_incomplete: false, features, kernels };
-    let settings = Settings { config: PipelineConfig { thresholds, settings } };
+    let mut settings = barsmith::Settings::new(state.pipelines.iter().map(|p| p.builder.config.threshold).collect());
+    settings.stream = StreamSettings { same_timestamp_gate: gate, include_incomplete: false, features, kernels };
+    let pipeline = BarPipeline::resume(&settings.pipeline(), &state.pipelines)?;
+    let settings = Settings { settings };
     debug_assert_eq!(settings.output_schema(), OutputSchema { features, include_incomplete: false });
-    Ok(Builder { settings, symbol: state.symbol, pipelines, rows: state.rows, last: state.last })
+    Ok(Builder { settings, symbol: state.symbol, pipeline, rows: state.rows, last: state.last })
 }

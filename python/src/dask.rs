@@ -7,16 +7,18 @@
 use std::borrow::Cow;
 use std::path::PathBuf;
 
-use barsmith::inputs::{expand_inputs, group_by_symbol};
+use barsmith::FeaturedBar;
+use barsmith::inputs::parse_binance_name;
+use barsmith::output::RunMetadata;
 use barsmith::parallel::portable::{
     ChainState, PortableSpeculation, ShardTask, join_shard, plan_tasks, speculate_shard,
 };
 use barsmith::pipeline::{BarConsumer, BarPipeline};
-use barsmith::{FeaturedBar, IngestOptions};
+use barsmith::run::Job;
 use pyo3::prelude::*;
 
 use crate::arrow_ffi::ArrowTable;
-use crate::bars::{BATCH_ROWS, Collector, table_metadata};
+use crate::bars::{BATCH_ROWS, Collector};
 use crate::errors::Failure;
 use crate::interrupt::run_supervised;
 use crate::options::Settings;
@@ -24,39 +26,65 @@ use crate::options::Settings;
 /// Bytes for Python.
 type Bytes = Cow<'static, [u8]>;
 
-/// How the inputs are read and cut.
+/// How the inputs are cut.
 #[derive(Debug, Clone, FromPyObject)]
 #[pyo3(from_item_all)]
 pub struct PlanOptions {
     symbol: Option<String>,
-    sort: bool,
-    dedupe: bool,
     /// Shards wanted per symbol (`None`: one per file).
     shards: Option<usize>,
     /// The smallest byte range a plain CSV file is cut into.
     min_range_bytes: u64,
 }
 
-/// One symbol's stream: `(symbol, files, shard tasks)`.
-type PlannedStream = (String, Vec<PathBuf>, Vec<Bytes>);
+/// One symbol's stream: `(symbol, files, shard tasks, the name of each shard's output file)`.
+type PlannedStream = (String, Vec<PathBuf>, Vec<Bytes>, Vec<String>);
 
-/// The inputs (as `bs.bars` takes them) per symbol, sorted.
+/// The inputs (as `bs.bars` takes them, grouped as the library's job groups them) per symbol, sorted, with
+/// each shard's output name: `{SYMBOL}-{DBPS}dbps-{PERIOD}` as the CLI names outputs, the period of the
+/// shard's file (`-{k}` after it when the file is cut into several shards), with `{DBPS}` left for Python.
 #[pyfunction]
-pub fn dask_plan(py: Python<'_>, inputs: Vec<PathBuf>, options: PlanOptions) -> PyResult<Vec<PlannedStream>> {
+pub fn dask_plan(
+    py: Python<'_>,
+    settings: &Settings,
+    inputs: Vec<PathBuf>,
+    options: PlanOptions,
+) -> PyResult<Vec<PlannedStream>> {
     run_supervised(py, |_| {
-        let files = expand_inputs(&inputs)?.files;
-        let streams = group_by_symbol(files, options.symbol.as_deref(), true)?;
-        let ingest =
-            IngestOptions { sort: options.sort, dedupe: options.dedupe, batch_size: BATCH_ROWS, ..Default::default() };
-        let mut planned = Vec::with_capacity(streams.len());
-        for stream in streams {
+        let mut job = Job::new(settings.settings.clone());
+        job.symbol = options.symbol;
+        job.settings.ingest.batch_size = BATCH_ROWS;
+        let plan = job.plan(&inputs, true)?;
+        let mut planned = Vec::with_capacity(plan.streams.len());
+        for stream in plan.streams {
             let shards = options.shards.unwrap_or(stream.files.len());
-            let tasks = plan_tasks(&stream.files, &ingest, shards, options.min_range_bytes)?;
+            let tasks = plan_tasks(&stream.files, &job.settings.ingest, shards, options.min_range_bytes)?;
+            let symbol = stream.symbol.unwrap_or_default();
+            let names = shard_names(&symbol, &tasks);
             let tasks = tasks.iter().map(|task| Cow::Owned(task.to_bytes())).collect();
-            planned.push((stream.symbol.unwrap_or_default(), stream.files, tasks));
+            planned.push((symbol, stream.files, tasks, names));
         }
         Ok(planned)
     })
+}
+
+/// Each shard's output name, `{SYMBOL}-{}dbps-{PERIOD}[-{k}]` (`{}` for the threshold; `bars` for no symbol;
+/// the shard's number for a file without a Binance name).
+fn shard_names(symbol: &str, tasks: &[ShardTask]) -> Vec<String> {
+    let symbol = if symbol.is_empty() { "bars" } else { symbol };
+    let period = |task: &ShardTask| parse_binance_name(&task.shard.path).map(|name| name.period.to_string());
+    tasks
+        .iter()
+        .map(|task| {
+            let pieces = tasks.iter().filter(|t| t.shard.path == task.shard.path).count();
+            let piece = tasks[..task.index].iter().filter(|t| t.shard.path == task.shard.path).count();
+            match (period(task), pieces) {
+                (Some(period), 1) => format!("{symbol}-{{}}dbps-{period}"),
+                (Some(period), _) => format!("{symbol}-{{}}dbps-{period}-{piece}"),
+                (None, _) => format!("{symbol}-{{}}dbps-{:05}", task.index),
+            }
+        })
+        .collect()
 }
 
 /// Runs one shard from a fresh state: `(speculation, speculative bars per threshold)`.
@@ -64,7 +92,7 @@ pub fn dask_plan(py: Python<'_>, inputs: Vec<PathBuf>, options: PlanOptions) -> 
 pub fn dask_speculate(py: Python<'_>, settings: &Settings, task: &[u8]) -> PyResult<(Bytes, Vec<ArrowTable>)> {
     run_supervised(py, |_| {
         let task = ShardTask::from_bytes(task)?;
-        let speculated = speculate_shard(&settings.config, &task)?;
+        let speculated = speculate_shard(&settings.pipeline(), &task)?;
         let tables = tables(settings, &speculated.bars)?;
         Ok((Cow::Owned(speculated.speculation.to_bytes()), tables))
     })
@@ -88,42 +116,52 @@ pub fn dask_join(
         let task = ShardTask::from_bytes(task)?;
         let previous = previous.map(ChainState::from_bytes).transpose()?;
         let speculation = PortableSpeculation::from_bytes(speculation)?;
-        let joined = join_shard(&settings.config, &task, previous.as_ref(), speculation)?;
+        let joined = join_shard(&settings.pipeline(), &task, previous.as_ref(), speculation)?;
         let tables = tables(settings, &joined.replay)?;
         Ok((Cow::Owned(joined.state.to_bytes()), tables, joined.kept_from, joined.replayed))
     })
 }
 
-/// A stream's tables (one per threshold) with `bs.bars`'s schema and metadata: empty, or holding the
-/// incomplete bar of `state` when the settings include it.
+/// A stream's tables (one per threshold) with `bs.bars`'s schema and metadata, the annotations those of the
+/// final `state` (the state after the last shard): empty, or holding its incomplete bar when `incomplete` and
+/// the settings include it.
 #[pyfunction]
-#[pyo3(signature = (settings, state, symbol, files))]
+#[pyo3(signature = (settings, state, symbol, files, incomplete))]
 pub fn dask_finish(
     py: Python<'_>,
     settings: &Settings,
     state: Option<&[u8]>,
     symbol: String,
     files: Vec<PathBuf>,
+    incomplete: bool,
 ) -> PyResult<Vec<ArrowTable>> {
     run_supervised(py, |_| {
-        let mut collector = Collector::new(settings);
-        if let Some(state) = state {
-            let mut pipeline: BarPipeline = ChainState::from_bytes(state)?.pipeline(&settings.config)?;
+        let library = &settings.settings;
+        let mut collector = Collector::new(settings, |index| {
+            RunMetadata::of_run(&symbol, library.thresholds[index], library, &files, None).pairs()
+        });
+        let state = state.map(ChainState::from_bytes).transpose()?;
+        let findings = state.as_ref().map(|state| state.findings).unwrap_or_default();
+        for (key, value) in findings.annotations() {
+            collector.annotate(key, &value);
+        }
+        if let (Some(state), true) = (state, incomplete) {
+            let mut pipeline: BarPipeline = state.pipeline(&settings.pipeline())?;
             pipeline.finish(&mut collector)?;
         }
-        collector.take_tables(|i| table_metadata(&settings.config, i, &symbol, &files))
+        collector.take_tables()
     })
 }
 
 /// Completed bars per threshold as tables without metadata.
 fn tables(settings: &Settings, bars: &[Vec<FeaturedBar>]) -> Result<Vec<ArrowTable>, Failure> {
-    let mut collector = Collector::new(settings);
+    let mut collector = Collector::new(settings, |_| Vec::new());
     for (index, bars) in bars.iter().enumerate() {
         for bar in bars {
             collector.bar(index, bar, true)?;
         }
     }
-    collector.take_tables(|_| Vec::new())
+    collector.take_tables()
 }
 
 /// Adds the functions to the extension module.

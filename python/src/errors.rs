@@ -49,7 +49,11 @@ pub enum Failure {
 
 impl From<barsmith::Error> for Failure {
     fn from(error: barsmith::Error) -> Failure {
-        Failure::Library(error)
+        match error.kind() {
+            // The run stopped at the supervisor's request (which holds the reason).
+            ErrorKind::Cancelled => Failure::Cancelled,
+            _ => Failure::Library(error),
+        }
     }
 }
 

@@ -6,8 +6,6 @@
 //! does not define (too few values, a constant series) is `None`. Inputs longer than [`DETACH_ABOVE`] values
 //! run with the GIL released.
 
-use std::sync::OnceLock;
-
 use barsmith::Kernels;
 use barsmith::kernels::cpu_report;
 use numpy::PyReadonlyArray1;
@@ -31,21 +29,10 @@ pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     Ok(())
 }
 
-/// `backend=`, else `BARSMITH_BACKEND`, else the detected best (cached).
+/// `backend=`, else `BARSMITH_BACKEND`, else the detected best.
 fn select(backend: Option<&str>) -> PyResult<Kernels> {
-    static DETECTED: OnceLock<Kernels> = OnceLock::new();
-    let from_env;
-    let name = match backend {
-        Some(name) => Some(name),
-        None => {
-            from_env = std::env::var("BARSMITH_BACKEND").ok();
-            from_env.as_deref().filter(|v| !v.is_empty())
-        }
-    };
-    match name {
-        None | Some("auto") => Ok(*DETECTED.get_or_init(Kernels::detect)),
-        Some(name) => options::kernels(Some(name)),
-    }
+    let from_env = std::env::var("BARSMITH_BACKEND").ok().filter(|v| !v.is_empty());
+    options::kernels(backend.or(from_env.as_deref()))
 }
 
 /// A 1-D float64 view of `x`, converting through numpy only when `x` is not one already.

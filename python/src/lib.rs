@@ -3,11 +3,12 @@
 //! A thin layer over the `barsmith` library. The public Python API (argument handling, output conversion,
 //! docstrings) lives in `python/barsmith/*.py`; this module does the work with the GIL released:
 //!
-//! * [`options`] — keyword arguments to a [`barsmith::PipelineConfig`];
+//! * [`options`] — keyword arguments to the library's [`barsmith::Settings`];
 //! * [`arrow_ffi`] — the Arrow PyCapsule interface in (any `__arrow_c_stream__` / `__arrow_c_array__` object)
 //!   and out ([`arrow_ffi::ArrowTable`]), without copies;
 //! * [`trades_in`] — Arrow columns with Binance's names to exact trade batches;
-//! * [`bars`] — bars from paths or from an Arrow object; [`builder`] — the streaming builder;
+//! * [`bars`] — bars from paths or from an Arrow object (the library's `run::Job`); [`builder`] — the streaming
+//!   builder (the library's `BarPipeline`); [`dask`] — the steps of `barsmith.dask` as separate calls;
 //! * [`fetch`] — Binance Vision archives into a verified local cache (`get_bars`);
 //! * [`kernels`] — the feature kernels on numpy arrays; [`errors`] — library errors as Python exceptions;
 //! * [`interrupt`] — Ctrl-C between batches.

@@ -1,56 +1,77 @@
-//! Keyword arguments to a pipeline configuration; a bad argument is a `ValueError` naming it.
+//! Keyword arguments to the library's [`barsmith::Settings`]: `barsmith._options` converts each keyword to the
+//! text the library parses ([`barsmith::Settings::set`]), so that a setting added to the library needs no code
+//! here; a bad argument is a `ValueError` naming it.
 
-use barsmith::pipeline::{PipelineConfig, StreamSettings};
-use barsmith::sink::OutputSchema;
-use barsmith::{Backend, FeatureConfig, FeatureGroup, Kernels, LookbackMode, Threshold};
+use std::collections::HashMap;
+
+use barsmith::output::OutputSchema;
+use barsmith::pipeline::PipelineConfig;
+use barsmith::settings::{Flag, SETTINGS};
+use barsmith::{Kernels, Threshold};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
-/// A checked configuration: thresholds, features, gate and the kernels backend.
+/// A checked configuration: thresholds, features, gate, the kernels backend, sort/dedupe and threads.
 #[pyclass(frozen, module = "barsmith._barsmith")]
 #[derive(Clone, Debug)]
 pub struct Settings {
-    pub config: PipelineConfig,
-}
-
-/// The arguments that make a [`Settings`], read from a dict built by `barsmith._options`.
-#[derive(Debug, FromPyObject)]
-#[pyo3(from_item_all)]
-struct SettingArgs {
-    thresholds: Vec<i64>,
-    features: Vec<String>,
-    lookback: String,
-    pe: bool,
-    hurst: bool,
-    pe_order: usize,
-    gate: bool,
-    include_incomplete: bool,
-    backend: Option<String>,
+    pub settings: barsmith::Settings,
 }
 
 #[pymethods]
 impl Settings {
+    /// `thresholds` in dbps, and `values`: setting name → its text (`barsmith._options` builds both).
     #[new]
-    fn new(args: SettingArgs) -> PyResult<Settings> {
-        Ok(Settings { config: pipeline_config(&args)? })
+    fn new(thresholds: Vec<i64>, values: HashMap<String, String>) -> PyResult<Settings> {
+        let mut settings = barsmith::Settings::new(self::thresholds(&thresholds)?);
+        // In the library's order, so that errors come in the order the settings are listed.
+        for info in &SETTINGS {
+            if let Some(value) = values.get(info.name) {
+                settings.set(info.name, value).map_err(|e| PyValueError::new_err(e.to_string()))?;
+            }
+        }
+        if let Some(name) = values.keys().find(|name| !SETTINGS.iter().any(|info| info.name == *name)) {
+            return Err(PyValueError::new_err(format!("unknown setting {name:?}")));
+        }
+        settings.check().map_err(|e| PyValueError::new_err(e.to_string()))?;
+        Ok(Settings { settings })
+    }
+
+    /// Every setting with a default: `(name, kind, default as text or None, the CLI's flag)`, in the
+    /// library's order.
+    #[staticmethod]
+    fn defaults() -> Vec<(&'static str, &'static str, Option<String>, &'static str)> {
+        let flag = |info: &barsmith::settings::SettingInfo| match info.flag {
+            Flag::Value(flag) | Flag::On(flag) | Flag::Off(flag) => flag,
+        };
+        SETTINGS
+            .iter()
+            .zip(barsmith::Settings::defaults())
+            .map(|(info, (_, value))| (info.name, info.kind, value, flag(info)))
+            .collect()
     }
 
     /// The thresholds in decimal basis points, in the order given.
     #[getter]
     fn thresholds(&self) -> Vec<u32> {
-        self.config.thresholds.iter().map(|t| t.dbps()).collect()
+        self.settings.thresholds.iter().map(|t| t.dbps()).collect()
     }
 
     /// The kernels backend that computes the features.
     #[getter]
     fn backend(&self) -> &'static str {
-        self.config.settings.kernels.backend().name()
+        self.settings.stream.kernels.backend().name()
     }
 
     /// The lookback mode as text (`count:500`).
     #[getter]
     fn lookback(&self) -> String {
-        self.config.settings.features.lookback_mode.to_string()
+        self.settings.stream.features.lookback_mode.to_string()
+    }
+
+    /// Every setting as text (`threads` absent when left to the default).
+    fn values(&self) -> HashMap<&'static str, String> {
+        SETTINGS.iter().filter_map(|info| Some((info.name, self.settings.value(info.name)?))).collect()
     }
 
     fn __repr__(&self) -> String {
@@ -59,24 +80,15 @@ impl Settings {
 }
 
 impl Settings {
+    /// The pipeline's configuration.
+    pub fn pipeline(&self) -> PipelineConfig {
+        self.settings.pipeline()
+    }
+
     /// The columns of the output tables.
     pub fn output_schema(&self) -> OutputSchema {
-        let settings = &self.config.settings;
-        OutputSchema { features: settings.features, include_incomplete: settings.include_incomplete }
+        OutputSchema::of(&self.settings)
     }
-}
-
-fn pipeline_config(args: &SettingArgs) -> PyResult<PipelineConfig> {
-    let features = feature_config(args)?;
-    Ok(PipelineConfig {
-        thresholds: thresholds(&args.thresholds)?,
-        settings: StreamSettings {
-            same_timestamp_gate: args.gate,
-            include_incomplete: args.include_incomplete,
-            features,
-            kernels: kernels(args.backend.as_deref())?,
-        },
-    })
 }
 
 fn thresholds(values: &[i64]) -> PyResult<Vec<Threshold>> {
@@ -97,38 +109,7 @@ fn thresholds(values: &[i64]) -> PyResult<Vec<Threshold>> {
     Ok(out)
 }
 
-fn feature_config(args: &SettingArgs) -> PyResult<FeatureConfig> {
-    let mut groups = Vec::new();
-    for name in &args.features {
-        if name == "none" {
-            continue;
-        }
-        let group: FeatureGroup = name.parse().map_err(|_| {
-            PyValueError::new_err(format!("features: unknown group {name:?} (expected bar, intra, lookback or none)"))
-        })?;
-        groups.push(group);
-    }
-    let lookback_mode: LookbackMode =
-        args.lookback.parse().map_err(|e| PyValueError::new_err(format!("lookback: {e}")))?;
-    let config = FeatureConfig {
-        lookback_mode,
-        permutation_entropy: args.pe,
-        hurst: args.hurst,
-        pe_order: args.pe_order,
-        ..FeatureConfig::default()
-    }
-    .with_groups(&groups);
-    config.validate().map_err(|e| PyValueError::new_err(e.to_string()))?;
-    Ok(config)
-}
-
 /// The named backend (`None` or `auto` = the best of this CPU); an unavailable one is a `ValueError`.
 pub fn kernels(name: Option<&str>) -> PyResult<Kernels> {
-    match name {
-        None | Some("auto") | Some("") => Ok(Kernels::detect()),
-        Some(name) => {
-            let backend: Backend = name.parse().map_err(|e| PyValueError::new_err(format!("backend: {e}")))?;
-            Kernels::new(backend).map_err(|e| PyValueError::new_err(format!("backend: {e}")))
-        }
-    }
+    Kernels::from_name(name).map_err(|e| PyValueError::new_err(format!("backend: {e}")))
 }

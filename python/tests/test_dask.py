@@ -159,3 +159,22 @@ def test_arguments_are_checked_before_anything_runs(data: Path, client: Any) -> 
         bsd.bars(str(data), threshold_dbps=0, client=client, by_symbol=True)
     with pytest.raises(TypeError, match="path"):
         bsd.bars(pa.table({"a": [1]}), threshold_dbps=25, client=client)
+
+
+def test_output_dir_names_files_as_the_cli_and_leaves_no_stale_file(data: Path, client: Any, tmp_path: Path) -> None:
+    out = tmp_path / "bars"
+    files = [str(p) for p in sorted(data.glob("AAAUSDT-*.csv"))[:3]]
+    names = [f"AAAUSDT-8dbps-2026-01-0{day}.parquet" for day in (1, 2, 3)]
+    paths = bsd.bars(files, threshold_dbps=8, client=client, output_dir=out)
+    assert [os.path.basename(p) for p in paths] == names
+    assert sorted(os.listdir(out)) == names
+    # The same dataset again with 2 days: day 3 of the first run must not stay beside the new files.
+    paths = bsd.bars(files[:2], threshold_dbps=8, client=client, output_dir=out)
+    assert sorted(os.listdir(out)) == names[:2] == [os.path.basename(p) for p in paths]
+    want = bs.bars(files[:2], threshold_dbps=8)
+    read = pq.read_table(str(out)).sort_by("open_time")
+    assert read.replace_schema_metadata(None).equals(want.replace_schema_metadata(None))
+    assert_same({"t": pa.concat_tables([pq.read_table(p) for p in paths])}, {"t": want})
+    # Another threshold's files are another dataset: they stay.
+    bsd.bars(files[:1], threshold_dbps=20, client=client, output_dir=out)
+    assert sorted(os.listdir(out)) == sorted(names[:2] + ["AAAUSDT-20dbps-2026-01-01.parquet"])

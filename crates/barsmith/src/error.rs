@@ -26,6 +26,8 @@ pub enum ErrorKind {
         /// Why.
         reason: String,
     },
+    /// The run stopped because its front end asked it to ([`crate::progress::Progress::cancelled`]).
+    Cancelled,
     /// A resumed run whose input starts after a hole larger than `allow_resume_gap` permits.
     ResumeGap(Box<crate::run::ResumeGap>),
     /// Writing output failed.
@@ -81,6 +83,7 @@ impl fmt::Display for Error {
             ErrorKind::Input(e) => write!(f, "{e}"),
             ErrorKind::Bars(e) => write!(f, "{e}"),
             ErrorKind::Usage(message) => write!(f, "{message}"),
+            ErrorKind::Cancelled => write!(f, "cancelled"),
             ErrorKind::Checkpoint { path, reason } => write!(f, "checkpoint {}: {reason}", path.display()),
             ErrorKind::ResumeGap(gap) => write!(f, "{gap}"),
             ErrorKind::Output { path, source } => write!(f, "writing {}: {source}", path.display()),

@@ -4,12 +4,17 @@
 //!
 //! * [`pipeline`] — one pass over trade batches builds bars with features for several thresholds; bars go to
 //!   any [`BarConsumer`] — the one trait for where bars go (memory, a closure, CSV or Parquet files).
-//! * [`run`] — the whole job from paths: inputs grouped per symbol, symbols in parallel, atomic outputs,
-//!   checkpoints (what `barsmith bars` does).
+//! * [`settings`] — every setting of a run in one type ([`Settings`]), with its defaults and names; every
+//!   front end (CLI, Python, Dask) fills it.
+//! * [`run`] — one run, for every front end: a [`run::Job`] (paths or in-memory trade batches, settings)
+//!   feeds any [`BarConsumer`] per stream, with inputs grouped per symbol, symbols and shards in parallel,
+//!   checkpoints and what reading found (id gaps, duplicates); [`run::write_bars`] is the job with output
+//!   files committed atomically (what `barsmith bars` does).
+//! * [`progress`] — what a run tells its front end as it works (progress, warnings) and how it is stopped.
 //! * [`parallel`] — one symbol's stream cut into shards run in parallel and joined exactly (what
 //!   `barsmith bars --threads N` does when there are fewer symbols than threads).
-//! * [`sink`] — output files (CSV, Parquet), each a [`BarConsumer`].
-//! * [`output`] — the exact CSV layout and atomic output files.
+//! * [`output`] — writing bars: the columns and the metadata every output records, the CSV writer, bars as
+//!   Arrow record batches (cargo feature `arrow`, on with `parquet`), the Parquet writer, atomic output files.
 //! * `fetch` (cargo feature `fetch`) — Binance Vision archives to disk, verified against their checksums and
 //!   resumable (behind `barsmith fetch`); `check` (cargo feature `check`) — completeness and integrity reports
 //!   over aggTrades files (behind `barsmith check`). Both are the crate `barsmith-binance` (`binance`),
@@ -17,9 +22,7 @@
 //! * [`calendar`] — the one timestamp formatter, and with `check` the UTC days of archive names.
 //! * [`inputs`] — files, directories and globs to per-symbol streams of files, by their Binance names
 //!   (`barsmith-ingest`'s, re-exported).
-//! * [`progress`] — the observer of long runs and the one that ignores everything (`barsmith-ingest`'s).
-//! * `arrow_output` (cargo feature `arrow`, on with `parquet`) — bars as Arrow record batches, the columns of
-//!   the Parquet output.
+//! * [`error`] — the library's error.
 //! * `generate` (cargo feature `generate`) — the deterministic synthetic aggTrades generator behind
 //!   `barsmith gen`.
 //!
@@ -51,17 +54,14 @@
 //! ```
 #![forbid(unsafe_code)]
 
-#[cfg(feature = "arrow")]
-pub mod arrow_output;
 pub mod error;
 #[cfg(feature = "generate")]
 pub mod generate;
 pub mod output;
 pub mod parallel;
-pub mod parquet_output;
 pub mod pipeline;
 pub mod run;
-pub mod sink;
+pub mod settings;
 
 #[cfg(feature = "check")]
 pub use barsmith_binance as binance;
@@ -72,7 +72,9 @@ pub use barsmith_binance::fetch;
 pub use barsmith_core as core;
 pub use barsmith_ingest as ingest;
 pub use barsmith_ingest::inputs;
-// The observer of long runs (`progress::Progress`) and the one that ignores everything (`NoProgress`).
+// What a run tells its front end (progress, warnings, whether to stop), and the observer that ignores
+// everything: `barsmith-ingest`'s leaf module, one pair for the workspace (the fetch of `barsmith-binance` takes
+// the same `NoProgress`).
 pub use barsmith_ingest::progress;
 pub use barsmith_kernels as kernels;
 
@@ -92,3 +94,4 @@ pub mod calendar {
     pub use barsmith_core::format_utc_us;
 }
 pub use pipeline::{BarConsumer, BarPipeline, PipelineConfig};
+pub use settings::Settings;

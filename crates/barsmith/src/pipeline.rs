@@ -59,7 +59,7 @@ impl PipelineConfig {
 }
 
 /// Where bars go: the one trait for every destination — memory ([`CollectBars`]), a closure
-/// ([`BarCallback`]), a CSV or Parquet file ([`crate::sink::create_writer`]), several files at once.
+/// ([`BarCallback`]), a CSV or Parquet file ([`crate::output::create_writer`]), several files at once.
 ///
 /// [`BarPipeline::push_batch`] hands it bars as they complete; [`BarPipeline::finish`] hands it the forming
 /// bars (when configured) and then calls [`BarConsumer::finish`] once.
@@ -79,6 +79,14 @@ pub trait BarConsumer {
     fn annotate(&mut self, key: &str, value: &str) {
         let _ = (key, value);
     }
+
+    /// A fact about the input for threshold number `threshold`'s output only (e.g. its `id_gaps`, which count
+    /// the hole between its checkpoint and the input). By default [`BarConsumer::annotate`], right for a
+    /// destination of one threshold; a destination of several records it for that threshold only.
+    fn annotate_threshold(&mut self, threshold: usize, key: &str, value: &str) {
+        let _ = threshold;
+        self.annotate(key, value);
+    }
 }
 
 impl<C: BarConsumer + ?Sized> BarConsumer for Box<C> {
@@ -88,6 +96,10 @@ impl<C: BarConsumer + ?Sized> BarConsumer for Box<C> {
 
     fn annotate(&mut self, key: &str, value: &str) {
         (**self).annotate(key, value);
+    }
+
+    fn annotate_threshold(&mut self, threshold: usize, key: &str, value: &str) {
+        (**self).annotate_threshold(threshold, key, value);
     }
 
     fn finish(&mut self) -> Result<(), Error> {
@@ -271,13 +283,19 @@ impl BarPipeline {
     pub fn finish(&mut self, consumer: &mut impl BarConsumer) -> Result<(), Error> {
         if self.include_incomplete {
             for index in 0..self.bars.len() {
-                let (group, position) = self.locate(index);
-                if let Some(bar) = self.groups[group].pipeline.incomplete(position) {
+                if let Some(bar) = self.incomplete(index) {
                     consumer.bar(index, &bar, false)?;
                 }
             }
         }
         consumer.finish()
+    }
+
+    /// The bar forming at configured threshold `index`, with the features of its records so far (`None`
+    /// when no bar is forming). The stream can go on.
+    pub fn incomplete(&mut self, index: usize) -> Option<FeaturedBar> {
+        let (group, position) = self.locate(index);
+        self.groups[group].pipeline.incomplete(position)
     }
 
     /// The group and the position in it of configured threshold `index`.

@@ -9,7 +9,8 @@ use barsmith::core::features::{FeatureConfig, LookbackMode};
 use barsmith::generate::{GenConfig, GenFormat, write_trades};
 use barsmith::parallel::{DEFAULT_HEAD_RECORDS, FileBoundaries, FileShards, ShardOptions, plan_shards, run_sharded};
 use barsmith::pipeline::{BarPipeline, CollectBars, PipelineConfig, StreamSettings};
-use barsmith::run::{NoProgress, OutputTarget, RunConfig, RunSummary, run};
+use barsmith::run::{Job, NoProgress, OutputTarget, RunConfig, RunSummary, write_bars};
+use barsmith::settings::Settings;
 use barsmith::{IngestOptions, Kernels, Threshold};
 
 /// The real sample's 5 000 lines; generated lines of the same layout when `../shared/data` is absent (said on
@@ -46,6 +47,11 @@ fn settings(mode: LookbackMode) -> StreamSettings {
     }
 }
 
+fn job(thresholds: Vec<Threshold>, ingest: IngestOptions, threads: usize) -> Job {
+    let settings = Settings { thresholds, stream: settings(LookbackMode::Count(500)), ingest, threads: Some(threads) };
+    Job::new(settings)
+}
+
 /// Runs `inputs` into `out` with `threads` threads; returns the summary and every output file's bytes.
 fn run_dir(
     inputs: &[PathBuf],
@@ -53,21 +59,16 @@ fn run_dir(
     threads: usize,
     ingest: IngestOptions,
 ) -> (RunSummary, Vec<(String, Vec<u8>)>) {
+    let thresholds = [3, 10, 25].iter().map(|&t| Threshold::from_dbps(t).unwrap()).collect();
     let config = RunConfig {
         inputs: inputs.to_vec(),
-        symbol: None,
-        thresholds: [3, 10, 25].iter().map(|&t| Threshold::from_dbps(t).unwrap()).collect(),
-        settings: settings(LookbackMode::Count(500)),
-        ingest,
+        job: job(thresholds, ingest, threads),
         output: OutputTarget::Directory(out.to_path_buf()),
         format: None,
-        threads: Some(threads),
-        checkpoint_in: None,
-        allow_resume_gap: false,
         checkpoint_out: Some(out.join("state.json")),
         commit: Default::default(),
     };
-    let summary = run(&config, &NoProgress).unwrap();
+    let summary = write_bars(&config, &NoProgress).unwrap();
     (summary, barsmith_test_support::read_dir_sorted(out))
 }
 
@@ -123,20 +124,14 @@ fn id_gaps_and_a_duplicate_at_a_boundary_are_treated_as_in_one_pass() {
     // Without dedupe the repeated record is an error, worded and placed as in one pass, and no output is left.
     let config = |threads, out: &str| RunConfig {
         inputs: inputs.clone(),
-        symbol: None,
-        thresholds: vec![Threshold::from_dbps(10).unwrap()],
-        settings: settings(LookbackMode::Count(500)),
-        ingest: IngestOptions::default(),
+        job: job(vec![Threshold::from_dbps(10).unwrap()], IngestOptions::default(), threads),
         output: OutputTarget::Directory(dir.path().join(out)),
         format: None,
-        threads: Some(threads),
-        checkpoint_in: None,
-        allow_resume_gap: false,
         checkpoint_out: None,
         commit: Default::default(),
     };
-    let expected = run(&config(1, "e1"), &NoProgress).unwrap_err().to_string();
-    let actual = run(&config(2, "e2"), &NoProgress).unwrap_err().to_string();
+    let expected = write_bars(&config(1, "e1"), &NoProgress).unwrap_err().to_string();
+    let actual = write_bars(&config(2, "e2"), &NoProgress).unwrap_err().to_string();
     assert_eq!(actual, expected);
     assert!(expected.contains("BTCUSDT-aggTrades-2026-01-02.csv"), "{expected}");
     assert!(!dir.path().join("e2").exists(), "a failed run creates no directory");

@@ -8,7 +8,7 @@
 #[test]
 fn without_the_feature_parquet_output_is_a_usage_error() {
     use barsmith::ErrorKind;
-    use barsmith::sink::{OutputSchema, RunMetadata};
+    use barsmith::output::{OutputSchema, RunMetadata};
     use barsmith_core::Threshold;
     use barsmith_core::features::FeatureConfig;
 
@@ -23,7 +23,7 @@ fn without_the_feature_parquet_output_is_a_usage_error() {
         settings: Vec::new(),
     };
     let dir = tempfile::tempdir().unwrap();
-    let Err(error) = barsmith::parquet_output::create(&dir.path().join("bars.parquet"), &schema, &run) else {
+    let Err(error) = barsmith::output::parquet::create(&dir.path().join("bars.parquet"), &schema, &run) else {
         panic!("Parquet output opened without the feature");
     };
     assert!(matches!(error.kind(), ErrorKind::Usage(_)), "{error}");
@@ -43,10 +43,11 @@ mod read_back {
     use arrow_array::{Array, ArrayRef, RecordBatch};
     use arrow_schema::{DataType, TimeUnit};
     use barsmith::generate::{GenConfig, TradeGenerator};
-    use barsmith::parquet_output::{self, BATCH_ROWS, ROW_GROUP_ROWS, metadata_keys};
+    use barsmith::output::metadata_keys;
+    use barsmith::output::parquet::{self as parquet_output, BATCH_ROWS, ROW_GROUP_ROWS};
+    use barsmith::output::{BoxedWriter, CsvWriter, OutputSchema, RunMetadata};
     use barsmith::pipeline::BarConsumer;
     use barsmith::pipeline::{BarPipeline, CollectBars, PipelineConfig};
-    use barsmith::sink::{BoxedWriter, CsvWriter, OutputSchema, RunMetadata};
     use barsmith::{Error, ErrorKind};
     use barsmith_core::features::{FeatureConfig, FeaturedBar, LookbackMode};
     use barsmith_core::{Threshold, TradeBatch};

@@ -1,6 +1,7 @@
-//! What a long read reports as it goes: [`Progress`], the one observer of runs over trade files, and
+//! What a run tells its front end while it works: progress, warnings, and whether to stop ([`Progress`]), and
 //! [`NoProgress`], the observer that ignores everything (which also stands for "no observer" wherever the
-//! workspace takes one, e.g. `barsmith-binance`'s fetch).
+//! workspace takes one, e.g. `barsmith-binance`'s fetch). A leaf below every crate that runs over trade files,
+//! so that `barsmith`'s `run` and `parallel` both use it without importing each other.
 
 /// Observes progress; called from worker threads.
 pub trait Progress: Sync {
@@ -14,6 +15,11 @@ pub trait Progress: Sync {
     /// window longer than the `max_window_records` setting whose features are null. Ignored by default.
     fn warning(&self, message: &str) {
         let _ = message;
+    }
+    /// `true` when the run must stop (e.g. Ctrl-C in Python): it is asked between batches, and the run then
+    /// ends with an error that says so (`barsmith::ErrorKind::Cancelled`), writing nothing. Never by default.
+    fn cancelled(&self) -> bool {
+        false
     }
 }
 

@@ -141,6 +141,25 @@ impl Kernels {
         Ok(Kernels { backend, table: dispatch::checked_table(backend)? })
     }
 
+    /// The backend a user named: `None` or `auto` give [`Kernels::detect`]; any other name
+    /// (one of [`Backend::name`], any case) that backend, or an error saying why it cannot run here. The one
+    /// way every front end turns a name into kernels; reading `BARSMITH_BACKEND` stays with the front ends
+    /// (the library reads no environment).
+    ///
+    /// ```
+    /// use barsmith_kernels::Kernels;
+    /// assert_eq!(Kernels::from_name(Some("scalar")).unwrap().backend().name(), "scalar");
+    /// assert_eq!(Kernels::from_name(Some("auto")).unwrap(), Kernels::detect());
+    /// assert!(Kernels::from_name(Some("sse9")).is_err());
+    /// ```
+    pub fn from_name(name: Option<&str>) -> Result<Kernels, Error> {
+        match name.map(str::trim) {
+            None => Ok(Kernels::detect()),
+            Some(name) if name.eq_ignore_ascii_case("auto") => Ok(Kernels::detect()),
+            Some(name) => Kernels::new(name.parse()?),
+        }
+    }
+
     /// The backend behind this handle.
     pub fn backend(&self) -> Backend {
         self.backend

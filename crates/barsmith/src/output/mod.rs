@@ -1,117 +1,139 @@
-//! Writing bars: the CSV layout, and output files that appear whole or not at all ([`file`]).
+//! Writing bars, in one room: the columns and metadata every output shares ([`columns`]), the CSV writer
+//! ([`csv`]), bars as Arrow record batches ([`arrow`], cargo feature `arrow`), the Parquet writer ([`parquet`]),
+//! and output files that appear whole or not at all ([`file`]). This module picks a writer for a format
+//! ([`create_writer`], [`open_writer`]).
+//!
+//! The arrows point one way: `mod` → `csv`, `parquet` → `arrow` → `columns`; `file` and `columns` import
+//! nothing else of `output`.
 
+#[cfg(feature = "arrow")]
+pub mod arrow;
+pub mod columns;
+pub mod csv;
 mod file;
+pub mod parquet;
 
+pub use columns::{
+    BAR_COLUMNS, BarColumn, ColumnKind, MAX_GAP_COLUMN, OutputSchema, RunMetadata, annotation_key, metadata_keys,
+};
+pub use csv::{CsvWriter, write_csv_bar_fields, write_csv_header};
 pub use file::{AtomicFile, OutputFile, Transaction, abandon_uncommitted, same_file};
 
-use std::io::{self, Write};
+use std::path::Path;
 
-use barsmith_core::{RangeBar, SCALE, TURNOVER_SCALE, format_scaled_i128};
+use crate::error::Error;
+use crate::pipeline::BarConsumer;
 
-/// How an exact bar column is stored and printed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ColumnKind {
-    /// Microseconds since the Unix epoch (CSV: an integer; Parquet: `Timestamp(Microsecond, "UTC")`).
-    Timestamp,
-    /// A price at scale 10^8 (CSV: 8 decimals; Parquet: `Decimal128(38, 8)` plus a `Float64` companion).
-    Price,
-    /// A volume at scale 10^8 (as [`ColumnKind::Price`]).
-    Volume,
-    /// A turnover at scale 10^16 (CSV: 16 decimals; Parquet: `Decimal128(38, 16)` plus a `Float64` companion).
-    Turnover,
-    /// A count or an id (CSV: an integer; Parquet: `Int64`).
-    Integer,
+/// Output file formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum OutputFormat {
+    /// Comma-separated values with a header row; exact decimals.
+    Csv,
+    /// CSV compressed with zstd (`.csv.zst`).
+    CsvZstd,
+    /// CSV compressed with gzip (`.csv.gz`).
+    CsvGzip,
+    /// Apache Parquet (zstd), typed columns and run metadata.
+    Parquet,
 }
 
-impl ColumnKind {
-    /// Fractional digits of a decimal column; `None` for timestamps and integers.
-    pub fn decimals(self) -> Option<u8> {
+/// The output extensions, longest first, with their formats (compared without regard to case).
+const EXTENSIONS: [(&str, OutputFormat); 7] = [
+    (".csv.zstd", OutputFormat::CsvZstd),
+    (".csv.zst", OutputFormat::CsvZstd),
+    (".csv.gz", OutputFormat::CsvGzip),
+    (".parquet", OutputFormat::Parquet),
+    (".csv", OutputFormat::Csv),
+    (".zst", OutputFormat::CsvZstd),
+    (".pq", OutputFormat::Parquet),
+];
+
+impl OutputFormat {
+    /// The format a file name's extension names (`.csv`, `.csv.zst`, `.csv.gz`, `.parquet`/`.pq`; any case),
+    /// if any.
+    pub fn from_path(path: &Path) -> Option<OutputFormat> {
+        let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+        EXTENSIONS.iter().find(|(extension, _)| name.ends_with(extension)).map(|&(_, format)| format)
+    }
+
+    /// The format of an output file: `explicit` when given, else the extension's; a name without an
+    /// extension is CSV, and an unknown extension is refused rather than written as CSV.
+    pub fn for_path(path: &Path, explicit: Option<OutputFormat>) -> Result<OutputFormat, Error> {
+        if let Some(format) = explicit.or_else(|| OutputFormat::from_path(path)) {
+            return Ok(format);
+        }
+        match path.extension() {
+            None => Ok(OutputFormat::Csv),
+            Some(extension) => Err(Error::usage(format!(
+                "-o {}: unknown output extension .{}; use .csv, .csv.zst, .csv.gz or .parquet (or pass --format)",
+                path.display(),
+                extension.to_string_lossy()
+            ))),
+        }
+    }
+
+    /// File extension without the leading dot.
+    pub fn extension(self) -> &'static str {
         match self {
-            ColumnKind::Price | ColumnKind::Volume => Some(8),
-            ColumnKind::Turnover => Some(16),
-            ColumnKind::Timestamp | ColumnKind::Integer => None,
+            OutputFormat::Csv => "csv",
+            OutputFormat::CsvZstd => "csv.zst",
+            OutputFormat::CsvGzip => "csv.gz",
+            OutputFormat::Parquet => "parquet",
         }
     }
 }
 
-/// One exact bar column: its name, kind and raw value (a count of 10^-decimals for decimal kinds).
-#[derive(Clone, Copy, Debug)]
-pub struct BarColumn {
-    /// The column name in every output format.
-    pub name: &'static str,
-    /// Storage and printing.
-    pub kind: ColumnKind,
-    /// The exact value.
-    pub raw: fn(&RangeBar) -> i128,
-}
+impl std::str::FromStr for OutputFormat {
+    type Err = Error;
 
-/// The exact bar columns of every output (CSV, Parquet, Arrow), in order; the feature columns follow them
-/// (`barsmith_core::features::feature_columns`), then `is_complete` when incomplete bars are included.
-/// See `docs/OUTPUT.md`.
-pub const BAR_COLUMNS: [BarColumn; 21] = {
-    use ColumnKind::{Integer, Price, Timestamp, Turnover, Volume};
-    const fn column(name: &'static str, kind: ColumnKind, raw: fn(&RangeBar) -> i128) -> BarColumn {
-        BarColumn { name, kind, raw }
-    }
-    [
-        column("open_time", Timestamp, |b| b.open_time.into()),
-        column("close_time", Timestamp, |b| b.close_time.into()),
-        column("open", Price, |b| b.open.0.into()),
-        column("high", Price, |b| b.high.0.into()),
-        column("low", Price, |b| b.low.0.into()),
-        column("close", Price, |b| b.close.0.into()),
-        column("volume", Volume, |b| b.volume),
-        column("turnover", Turnover, |b| b.turnover),
-        column("buy_volume", Volume, |b| b.buy_volume),
-        column("sell_volume", Volume, |b| b.sell_volume),
-        column("buy_turnover", Turnover, |b| b.buy_turnover),
-        column("sell_turnover", Turnover, |b| b.sell_turnover),
-        column("vwap", Price, |b| b.vwap.0.into()),
-        column("agg_record_count", Integer, |b| b.agg_record_count.into()),
-        column("individual_trade_count", Integer, |b| b.individual_trade_count.into()),
-        column("buy_trade_count", Integer, |b| b.buy_trade_count.into()),
-        column("sell_trade_count", Integer, |b| b.sell_trade_count.into()),
-        column("first_agg_trade_id", Integer, |b| b.first_agg_trade_id.into()),
-        column("last_agg_trade_id", Integer, |b| b.last_agg_trade_id.into()),
-        column("first_trade_id", Integer, |b| b.first_trade_id.into()),
-        column("last_trade_id", Integer, |b| b.last_trade_id.into()),
-    ]
-};
-
-/// The nullable column after the bar columns: the longest time in µs between consecutive records of the bar.
-pub const MAX_GAP_COLUMN: &str = "max_gap_us";
-
-/// Writes the header row: the bar columns, [`MAX_GAP_COLUMN`], `extra`, and `is_complete` when incomplete bars
-/// are included.
-pub fn write_csv_header(out: &mut impl Write, with_completeness: bool, extra: &[&str]) -> io::Result<()> {
-    let names: Vec<&str> = BAR_COLUMNS.iter().map(|column| column.name).collect();
-    let mut header = names.join(",");
-    header.push(',');
-    header.push_str(MAX_GAP_COLUMN);
-    for column in extra {
-        header.push(',');
-        header.push_str(column);
-    }
-    if with_completeness {
-        header.push_str(",is_complete");
-    }
-    writeln!(out, "{header}")
-}
-
-/// Writes the exact fields of one bar (no newline): prices and volumes with 8 decimals, turnovers with 16.
-pub fn write_csv_bar_fields(out: &mut impl Write, bar: &RangeBar) -> io::Result<()> {
-    for (i, column) in BAR_COLUMNS.iter().enumerate() {
-        if i > 0 {
-            out.write_all(b",")?;
-        }
-        let raw = (column.raw)(bar);
-        match column.kind.decimals() {
-            None => write!(out, "{raw}")?,
-            Some(8) => out.write_all(format_scaled_i128(raw, i128::from(SCALE), 8).as_bytes())?,
-            Some(decimals) => {
-                out.write_all(format_scaled_i128(raw, TURNOVER_SCALE, usize::from(decimals)).as_bytes())?
+    /// `csv`, `csv.zst`, `csv.gz` or `parquet`.
+    fn from_str(text: &str) -> Result<OutputFormat, Error> {
+        match text {
+            "csv" => Ok(OutputFormat::Csv),
+            "csv.zst" => Ok(OutputFormat::CsvZstd),
+            "csv.gz" => Ok(OutputFormat::CsvGzip),
+            "parquet" => Ok(OutputFormat::Parquet),
+            _ => {
+                Err(Error::usage(format!("unknown output format {text:?} (expected csv, csv.zst, csv.gz or parquet)")))
             }
         }
     }
-    Ok(())
+}
+
+impl std::fmt::Display for OutputFormat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.extension())
+    }
+}
+
+/// A file writer: a [`BarConsumer`] for one (symbol, threshold) stream that can move between threads.
+pub type BoxedWriter = Box<dyn BarConsumer + Send>;
+
+/// Opens a writer for `path` (`-` is stdout, CSV only). The file appears at `path` when the writer's
+/// [`BarConsumer::finish`] succeeds; until then it is a temporary file.
+pub fn create_writer(
+    path: &Path,
+    format: OutputFormat,
+    schema: &OutputSchema,
+    metadata: &RunMetadata,
+) -> Result<BoxedWriter, Error> {
+    if format == OutputFormat::Parquet && path.as_os_str() == "-" {
+        return parquet::create(path, schema, metadata);
+    }
+    let file = OutputFile::create(path).map_err(|e| Error::from_output(path, e))?;
+    open_writer(file, path, format, schema, metadata)
+}
+
+/// A writer into an opened output `file` (named `path` in errors).
+pub fn open_writer(
+    file: OutputFile,
+    path: &Path,
+    format: OutputFormat,
+    schema: &OutputSchema,
+    metadata: &RunMetadata,
+) -> Result<BoxedWriter, Error> {
+    match format {
+        OutputFormat::Parquet => parquet::open_file(file, path, schema, metadata),
+        csv => Ok(Box::new(CsvWriter::new(file, path, csv, schema)?)),
+    }
 }

@@ -138,7 +138,7 @@ impl<'a> FileShards<'a> {
     }
 
     /// The id gaps inside shard `index`.
-    fn inner_gaps(&self, index: usize) -> (IdGaps, u64) {
+    pub(crate) fn inner_gaps(&self, index: usize) -> (IdGaps, u64) {
         self.inner_gaps.lock().expect("not poisoned")[index].clone()
     }
 }
@@ -199,6 +199,9 @@ impl TradeSource for ReportingSource<'_> {
             ShardReader::Range(reader) => (reader.next_batch(batch)?, reader.bytes_read()),
         };
         if let Some(progress) = self.progress {
+            if progress.cancelled() {
+                return Err(Error::new(crate::error::ErrorKind::Cancelled));
+            }
             progress.advanced(bytes.saturating_sub(self.reported), batch.len() as u64);
             self.reported = bytes;
         }
@@ -240,6 +243,11 @@ impl<'a> FileBoundaries<'a> {
     pub fn finish(mut self) -> (IdGaps, u64) {
         self.take_inner_gaps(self.inputs.len());
         (self.gaps, self.dropped)
+    }
+
+    /// What the boundaries checked so far found: (id gaps, ids missing, exact duplicates dropped).
+    pub(crate) fn findings(&self) -> (u64, u64, u64) {
+        (self.gaps.count, self.gaps.missing_ids, self.dropped)
     }
 
     fn add_gap(&mut self, gap: IdGap) {

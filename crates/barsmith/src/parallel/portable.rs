@@ -148,6 +148,10 @@ pub struct PortableSpeculation {
     pub head: Vec<Trade>,
     /// One run per threshold, in the configured order.
     pub runs: Vec<PortableRun>,
+    /// Exact duplicates `dedupe` dropped inside the shard (a shard is one file or a range of one, so it holds
+    /// no id gap between files).
+    #[serde(default)]
+    pub dropped_duplicates: u64,
 }
 
 impl PortableSpeculation {
@@ -198,6 +202,7 @@ pub fn speculate_shard(config: &PipelineConfig, task: &ShardTask) -> Result<Spec
         last: speculation.last,
         head,
         runs,
+        dropped_duplicates: inputs.inner_gaps(at).1,
     };
     Ok(Speculated { speculation, bars })
 }
@@ -211,6 +216,32 @@ pub struct ChainState {
     pub checkpoints: Vec<FeatureCheckpoint>,
     /// The last record kept so far (the order and `dedupe` rules compare the next shard's first with it).
     pub last: Option<Trade>,
+    /// What reading found so far, as one pass reports it: id gaps between files, ids missing, duplicates
+    /// dropped (the outputs' `barsmith.id_gaps`, `barsmith.missing_ids`, `barsmith.dropped_duplicates`).
+    #[serde(default)]
+    pub findings: Findings,
+}
+
+/// What reading a stream found besides its records.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Findings {
+    /// agg_trade_id gaps between consecutive files.
+    pub id_gaps: u64,
+    /// Ids missing over those gaps.
+    pub missing_ids: u64,
+    /// Exact duplicates `dedupe` dropped.
+    pub dropped_duplicates: u64,
+}
+
+impl Findings {
+    /// The annotations of the outputs ([`crate::pipeline::BarConsumer::annotate`]), as a run makes them.
+    pub fn annotations(&self) -> [(&'static str, String); 3] {
+        [
+            ("id_gaps", self.id_gaps.to_string()),
+            ("missing_ids", self.missing_ids.to_string()),
+            ("dropped_duplicates", self.dropped_duplicates.to_string()),
+        ]
+    }
 }
 
 impl ChainState {
@@ -274,6 +305,7 @@ pub fn join_shard(
     };
     let truth = previous.pipeline(config)?.take_pipelines()?;
     let last = speculation.last.or(previous.last);
+    let inner_dropped = speculation.dropped_duplicates;
     let speculation = speculation.into_speculation(config)?;
     let (plan, ingest, at) = (task.plan(), task.ingest(), task.at());
     let inputs = FileShards::new(&plan, &ingest, &NoProgress);
@@ -286,10 +318,16 @@ pub fn join_shard(
     };
     let resynced =
         resync(truth, speculation, skip, &|| inputs.open(at, true)).map_err(|e| boundaries.explain(at, e))?;
+    let (id_gaps, missing_ids, dropped) = boundaries.findings();
+    let findings = Findings {
+        id_gaps: previous.findings.id_gaps + id_gaps,
+        missing_ids: previous.findings.missing_ids + missing_ids,
+        dropped_duplicates: previous.findings.dropped_duplicates + dropped + inner_dropped,
+    };
     let mut joined = JoinedShard {
         replay: Vec::new(),
         kept_from: Vec::new(),
-        state: ChainState { version: PORTABLE_VERSION, checkpoints: Vec::new(), last },
+        state: ChainState { version: PORTABLE_VERSION, checkpoints: Vec::new(), last, findings },
         replayed: Vec::new(),
         converged: Vec::new(),
     };
@@ -313,6 +351,7 @@ fn unjoined(speculation: PortableSpeculation) -> JoinedShard {
             version: PORTABLE_VERSION,
             checkpoints: speculation.runs.into_iter().map(|run| run.end).collect(),
             last: speculation.last,
+            findings: Findings { dropped_duplicates: speculation.dropped_duplicates, ..Findings::default() },
         },
         replayed: vec![0; count],
         converged: vec![None; count],

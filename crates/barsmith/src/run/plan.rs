@@ -7,8 +7,8 @@ use barsmith_core::Threshold;
 use super::{OutputTarget, RunConfig};
 use crate::error::Error;
 use crate::inputs::SymbolStream;
+use crate::output::OutputFormat;
 use crate::output::same_file;
-use crate::sink::OutputFormat;
 
 /// One output of a run: its path and format.
 pub(crate) type PlannedOutput = (PathBuf, OutputFormat);
@@ -56,7 +56,7 @@ fn auto_is_file(path: &Path, config: &RunConfig) -> Result<bool, Error> {
 
 /// The output path of every (symbol, threshold), per stream.
 pub(crate) fn output_paths(config: &RunConfig, streams: &[SymbolStream]) -> Result<Vec<Vec<PlannedOutput>>, Error> {
-    let count = streams.len() * config.thresholds.len();
+    let count = streams.len() * config.job.settings.thresholds.len();
     let (path, file) = match &config.output {
         OutputTarget::File(path) => (path, true),
         OutputTarget::Directory(path) => (path, false),
@@ -71,7 +71,15 @@ pub(crate) fn output_paths(config: &RunConfig, streams: &[SymbolStream]) -> Resu
     let format = config.format.unwrap_or(OutputFormat::Csv);
     Ok(streams
         .iter()
-        .map(|stream| config.thresholds.iter().map(|t| (path.join(output_name(stream, *t, format)), format)).collect())
+        .map(|stream| {
+            config
+                .job
+                .settings
+                .thresholds
+                .iter()
+                .map(|t| (path.join(output_name(stream, *t, format)), format))
+                .collect()
+        })
         .collect())
 }
 
@@ -94,7 +102,7 @@ fn output_name(stream: &SymbolStream, threshold: Threshold, format: OutputFormat
 fn collision(path: &Path, config: &RunConfig, streams: &[SymbolStream]) -> Error {
     let mut outputs: Vec<String> = Vec::new();
     for stream in streams {
-        for threshold in &config.thresholds {
+        for threshold in &config.job.settings.thresholds {
             outputs.push(format!("{} at {} dbps", stream.label(), threshold.dbps()));
         }
     }
@@ -133,7 +141,7 @@ pub(crate) fn check_paths(config: &RunConfig, inputs: &[PathBuf], outputs: &[Vec
                 input.display()
             )));
         }
-        if let Some(checkpoint) = &config.checkpoint_in
+        if let Some(checkpoint) = &config.job.checkpoint_in
             && what.starts_with("-o")
             && same_place(checkpoint, path)
         {

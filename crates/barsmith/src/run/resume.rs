@@ -1,16 +1,16 @@
 //! Where a resumed run's input meets its checkpoint: input the checkpoint has already seen is refused, and a
 //! hole between the checkpoint's last record and the input's first is an agg_trade_id gap like one between two
 //! files (reported and counted), refused when it is as large as a missing file ([`MAX_RESUME_GAP_IDS`],
-//! [`MAX_RESUME_GAP_US`]) unless [`RunConfig::allow_resume_gap`](super::RunConfig::allow_resume_gap) is set.
+//! [`MAX_RESUME_GAP_US`]) unless [`Job::allow_resume_gap`](super::Job::allow_resume_gap) is set.
 
 use std::fmt;
 use std::path::Path;
 
 use barsmith_core::features::FeatureCheckpoint;
 use barsmith_core::{RangeBarBuilder, Threshold, TradeBatch};
-use barsmith_ingest::{IdGap, IdGaps, MultiFileReader};
+use barsmith_ingest::{IdGap, IdGaps};
 
-use super::RunConfig;
+use super::Job;
 use super::checkpoint::{ChainSettings, StreamCheckpoint, read_checkpoints};
 use crate::error::{Error, ErrorKind};
 use crate::inputs::SymbolStream;
@@ -78,16 +78,16 @@ fn hours(us: i64) -> String {
 /// Checks the first record of a resumed stream against each threshold's checkpoint; returns, per threshold,
 /// the agg_trade_id gap between the checkpoint's last record and that record (`None`: no checkpoint, or none).
 pub(crate) fn check_after_checkpoints(
-    (batch, reader): (&TradeBatch, &MultiFileReader),
+    (batch, file): (&TradeBatch, &Path),
     states: &[Option<&FeatureCheckpoint>],
-    config: &RunConfig,
+    config: &Job,
     stream: &SymbolStream,
 ) -> Result<Vec<Option<IdGap>>, Error> {
     let first = (batch.timestamp_us[0], batch.agg_trade_id[0]);
-    let file = reader.current_path().map(Path::to_path_buf).unwrap_or_default();
+    let file = file.to_path_buf();
     let checkpoint = config.checkpoint_in.clone().unwrap_or_default();
     let mut gaps = Vec::with_capacity(states.len());
-    for (state, threshold) in states.iter().zip(&config.thresholds) {
+    for (state, threshold) in states.iter().zip(&config.settings.thresholds) {
         let Some(last) = state.and_then(|s| RangeBarBuilder::from_checkpoint(&s.builder).ok()?.last_key()) else {
             gaps.push(None);
             continue;
@@ -115,20 +115,22 @@ pub(crate) fn check_after_checkpoints(
 }
 
 /// The states to resume from `path`, and notes for the pairs that start fresh. Refused: a checkpoint of a chain
-/// with other output settings, and one that holds none of the run's pairs.
+/// with other output settings (`chain`: the run's, when it writes files), and one that holds none of the run's
+/// pairs.
 pub(super) fn resume_from(
     path: &Path,
-    config: &RunConfig,
+    config: &Job,
     streams: &[SymbolStream],
-    chain: &ChainSettings,
+    chain: Option<&ChainSettings>,
 ) -> Result<(Option<Vec<StreamCheckpoint>>, Vec<String>), Error> {
     let resumed = read_checkpoints(path)?;
-    if let Some(old) = &resumed.chain {
+    if let (Some(old), Some(chain)) = (&resumed.chain, chain) {
         old.check_same(chain, path)?;
     }
-    let fresh = super::fresh_pairs(&resumed.streams, streams, &config.thresholds, path);
-    if !streams.is_empty() && fresh.len() == streams.len() * config.thresholds.len() {
-        return Err(super::checkpoint::holds_none(path, &resumed.streams, streams, &config.thresholds));
+    let thresholds = &config.settings.thresholds;
+    let fresh = super::job::fresh_pairs(&resumed.streams, streams, thresholds, path);
+    if !streams.is_empty() && fresh.len() == streams.len() * thresholds.len() {
+        return Err(super::checkpoint::holds_none(path, &resumed.streams, streams, thresholds));
     }
     Ok((Some(resumed.streams), fresh))
 }

@@ -6,10 +6,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use barsmith::core::Threshold;
 use barsmith::core::features::{FeatureConfig, FeatureGroup, LookbackMode};
-use barsmith::ingest::IngestOptions;
-use barsmith::pipeline::StreamSettings;
-use barsmith::run::{CommitMode, OutputTarget, Progress, RunConfig, RunSummary, run};
-use barsmith::sink::OutputFormat;
+use barsmith::output::OutputFormat;
+use barsmith::run::{CommitMode, Job, OutputTarget, Progress, RunConfig, RunSummary, write_bars};
+use barsmith::settings::Settings;
 use clap::Args;
 use clap::builder::TypedValueParser as _;
 use indicatif::ProgressBar;
@@ -70,7 +69,7 @@ pub struct BarsArgs {
     #[arg(long)]
     no_hurst: bool,
     /// Permutation-entropy order (2..=7).
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = FeatureConfig::default().pe_order)]
     pe_order: usize,
     /// Fewest records a window needs for permutation entropy (null below; at least --pe-order).
     #[arg(long, value_name = "N", default_value_t = FeatureConfig::default().pe_min_records)]
@@ -121,7 +120,7 @@ pub fn run_bars(args: BarsArgs) -> Result<(), Failure> {
     let config = run_config(&args)?;
     let show_progress = !args.quiet && std::io::stderr().is_terminal();
     let progress = BarProgress::new(show_progress);
-    let summary = run(&config, &progress);
+    let summary = write_bars(&config, &progress);
     progress.bar.finish_and_clear();
     let summary = summary.map_err(run_failure)?;
     print_warnings(&summary);
@@ -147,28 +146,25 @@ fn run_config(args: &BarsArgs) -> Result<RunConfig, Failure> {
     if args.threads == Some(0) {
         return Err(Failure::bad_input("--threads 0: give at least 1 (or leave it out to use every core)"));
     }
-    let kernels = select_backend(args.backend.as_deref())?;
+    let mut settings = Settings::new(thresholds);
+    settings.stream.same_timestamp_gate = !args.no_gate;
+    settings.stream.include_incomplete = args.include_incomplete;
+    settings.stream.features = feature_config(args)?;
+    settings.stream.kernels = select_backend(args.backend.as_deref())?;
+    settings.ingest.sort = args.sort;
+    settings.ingest.dedupe = args.dedupe;
+    settings.ingest.memory_map = !args.no_mmap;
+    settings.threads = args.threads;
     Ok(RunConfig {
         inputs: args.inputs.clone(),
-        symbol: args.symbol.clone(),
-        thresholds,
-        settings: StreamSettings {
-            same_timestamp_gate: !args.no_gate,
-            include_incomplete: args.include_incomplete,
-            features: feature_config(args)?,
-            kernels,
-        },
-        ingest: IngestOptions {
-            sort: args.sort,
-            dedupe: args.dedupe,
-            memory_map: !args.no_mmap,
-            ..IngestOptions::default()
+        job: Job {
+            settings,
+            symbol: args.symbol.clone(),
+            checkpoint_in: args.checkpoint_in.clone(),
+            allow_resume_gap: args.allow_resume_gap,
         },
         output: OutputTarget::Auto(args.output.clone()),
         format: args.format,
-        threads: args.threads,
-        checkpoint_in: args.checkpoint_in.clone(),
-        allow_resume_gap: args.allow_resume_gap,
         checkpoint_out: args.checkpoint_out.clone(),
         commit: if args.commit_per_symbol { CommitMode::PerSymbol } else { CommitMode::Together },
     })
@@ -177,24 +173,7 @@ fn run_config(args: &BarsArgs) -> Result<RunConfig, Failure> {
 /// The feature groups of `--features`: `none` alone, or any of bar, intra, lookback.
 fn feature_groups(tokens: &[String]) -> Result<Vec<FeatureGroup>, Failure> {
     let given = tokens.join(",");
-    if tokens.iter().any(|g| g == "none") {
-        if tokens.len() > 1 {
-            return Err(Failure::bad_input(format!(
-                "--features {given}: `none` cannot be combined with groups; give `none` alone or a list of bar, intra, lookback"
-            )));
-        }
-        return Ok(Vec::new());
-    }
-    tokens
-        .iter()
-        .map(|g| {
-            g.parse().map_err(|_| {
-                Failure::bad_input(format!(
-                    "--features {given}: unknown group {g:?} (expected bar, intra, lookback or none)"
-                ))
-            })
-        })
-        .collect()
+    barsmith::settings::parse_groups(&given).map_err(|e| Failure::bad_input(format!("--features {given}: {e}")))
 }
 
 fn feature_config(args: &BarsArgs) -> Result<FeatureConfig, Failure> {
@@ -274,17 +253,8 @@ fn print_warnings(summary: &RunSummary) {
                 stream.dropped_duplicates
             );
         }
-        if let Some(gap) = &stream.gaps.first {
-            eprintln!(
-                "warning: {}: {} agg_trade_id gap(s) between files ({} ids missing); first after id {} in {}, next id {} in {}",
-                stream.symbol.as_deref().unwrap_or("input"),
-                stream.gaps.count,
-                stream.gaps.missing_ids,
-                gap.before_id,
-                gap.before_path.display(),
-                gap.after_id,
-                gap.after_path.display()
-            );
+        if let Some(warning) = stream.gap_warning() {
+            eprintln!("warning: {warning}");
         }
     }
 }
@@ -349,5 +319,38 @@ impl Progress for BarProgress {
             total as f64 / 1e6,
             total as f64 / elapsed / 1e6
         ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use barsmith::settings::{Flag, SETTINGS, Settings};
+    use clap::Args as _;
+
+    use super::BarsArgs;
+
+    /// The library's settings are the CLI's: every one has its flag, with the library's default.
+    #[test]
+    fn every_library_setting_is_a_flag_with_the_library_default() {
+        let command = BarsArgs::augment_args(clap::Command::new("bars"));
+        for (info, (name, default)) in SETTINGS.iter().zip(Settings::defaults()) {
+            assert_eq!(info.name, name);
+            let (flag, expected, switch) = match info.flag {
+                Flag::Value(flag) => (flag, default, false),
+                Flag::On(flag) => (flag, (default.as_deref() == Some("false")).then_some(String::new()), true),
+                Flag::Off(flag) => (flag, (default.as_deref() == Some("true")).then_some(String::new()), true),
+            };
+            let long = flag.trim_start_matches("--");
+            let arg = command.get_arguments().find(|a| a.get_long() == Some(long));
+            let arg = arg.unwrap_or_else(|| panic!("the setting {name} has no flag {flag}"));
+            let given: Vec<String> =
+                arg.get_default_values().iter().map(|v| v.to_string_lossy().into_owned()).collect();
+            if switch {
+                assert!(matches!(arg.get_action(), clap::ArgAction::SetTrue), "{flag} is a switch");
+                assert_eq!(expected.as_deref(), Some(""), "{flag}: the library's default is what the switch leaves");
+            } else {
+                assert_eq!((!given.is_empty()).then(|| given.join(",")), expected, "{flag}: default");
+            }
+        }
     }
 }

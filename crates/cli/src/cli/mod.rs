@@ -10,7 +10,7 @@ mod plot_cmd;
 
 use std::process::ExitCode;
 
-use barsmith::kernels::{Backend, Kernels};
+use barsmith::kernels::Kernels;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 /// Exact range bars from Binance aggTrades, with microstructure features.
@@ -168,11 +168,7 @@ pub fn select_backend(flag: Option<&str>) -> Result<Kernels, Failure> {
         (None, Some(env)) => (env, "BARSMITH_BACKEND"),
         (None, None) => return Ok(Kernels::detect()),
     };
-    if name == "auto" {
-        return Ok(Kernels::detect());
-    }
-    let backend: Backend = name.parse().map_err(|e| Failure::bad_input(format!("{source} {name}: {e}")))?;
-    Kernels::new(backend).map_err(|e| Failure::bad_input(format!("{source} {name}: {e}")))
+    Kernels::from_name(Some(&name)).map_err(|e| Failure::bad_input(format!("{source} {name}: {e}")))
 }
 
 /// The indicatif bar on stderr that `bars` and `fetch` show while bytes move (hidden when `visible` is false:

@@ -13,8 +13,8 @@
 //! [`BarRows`] buffers bars column by column and hands them out as [`RecordBatch`]es.
 //!
 //! ```
-//! use barsmith::arrow_output::BarRows;
-//! use barsmith::sink::OutputSchema;
+//! use barsmith::output::arrow::BarRows;
+//! use barsmith::output::OutputSchema;
 //! use barsmith::FeatureConfig;
 //!
 //! let mut rows = BarRows::new(&OutputSchema { features: FeatureConfig::default(), include_incomplete: false });
@@ -33,8 +33,7 @@ use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use barsmith_core::features::{FeatureColumn, FeaturedBar};
 use barsmith_core::format_scaled_i128;
 
-use crate::output::{BAR_COLUMNS, ColumnKind, MAX_GAP_COLUMN};
-use crate::sink::OutputSchema;
+use super::columns::{BAR_COLUMNS, ColumnKind, MAX_GAP_COLUMN, OutputSchema};
 
 /// Precision of every decimal column (the largest a `Decimal128` holds).
 pub const DECIMAL_PRECISION: u8 = 38;

@@ -1,14 +1,15 @@
 //! Parquet output: typed columns, zstd compression and the run's parameters in the file metadata.
 //!
-//! The columns are those of [`crate::arrow_output`] (documented column by column in `docs/OUTPUT.md`). Rows are
+//! The columns are those of [`super::arrow`] (documented column by column in `docs/OUTPUT.md`). Rows are
 //! buffered [`BATCH_ROWS`] at a time and written in row groups of at most [`ROW_GROUP_ROWS`] rows, closed
 //! early when the encoder holds [`ROW_GROUP_MEMORY`] bytes, so memory stays flat however many bars a run makes. The file appears at its path only when the writer finishes.
 
 use std::path::Path;
 
+use super::BoxedWriter;
+use super::columns::{OutputSchema, RunMetadata};
+use super::file::OutputFile;
 use crate::error::Error;
-use crate::output::OutputFile;
-use crate::sink::{BoxedWriter, OutputSchema, RunMetadata};
 
 /// Rows per Parquet row group.
 pub const ROW_GROUP_ROWS: usize = 65_536;
@@ -21,25 +22,7 @@ pub const BATCH_ROWS: usize = 8_192;
 
 /// Precision of every decimal column (the largest a `Decimal128` holds).
 #[cfg(feature = "parquet")]
-pub use crate::arrow_output::DECIMAL_PRECISION;
-
-/// Key-value metadata keys written into every file, with what each holds.
-pub mod metadata_keys {
-    /// Version of the `barsmith` crate that wrote the file.
-    pub const VERSION: &str = "barsmith.version";
-    /// Symbol of the stream, e.g. `BTCUSDT`.
-    pub const SYMBOL: &str = "barsmith.symbol";
-    /// Threshold in decimal basis points, e.g. `250`.
-    pub const THRESHOLD_DBPS: &str = "barsmith.threshold_dbps";
-    /// `true` or `false`: the same-timestamp gate.
-    pub const SAME_TIMESTAMP_GATE: &str = "barsmith.same_timestamp_gate";
-    /// Lookback mode as text, e.g. `count:500`.
-    pub const LOOKBACK: &str = "barsmith.lookback";
-    /// Kernel backend that computed the features, e.g. `scalar`.
-    pub const BACKEND: &str = "barsmith.backend";
-    /// Input files in stream order, as a JSON array of strings.
-    pub const INPUTS: &str = "barsmith.inputs";
-}
+pub use super::arrow::DECIMAL_PRECISION;
 
 /// Opens a Parquet writer for `path`; the file appears there when the writer finishes.
 ///
@@ -94,33 +77,19 @@ mod writer {
     use parquet::file::metadata::KeyValue;
     use parquet::file::properties::WriterProperties;
 
-    use super::{BATCH_ROWS, ROW_GROUP_MEMORY, ROW_GROUP_ROWS, metadata_keys};
-    use crate::arrow_output::BarRows;
+    use super::{BATCH_ROWS, ROW_GROUP_MEMORY, ROW_GROUP_ROWS};
     use crate::error::Error;
-    use crate::output::OutputFile;
+    use crate::output::arrow::BarRows;
+    use crate::output::columns::{OutputSchema, RunMetadata, annotation_key};
+    use crate::output::file::OutputFile;
     use crate::pipeline::BarConsumer;
-    use crate::sink::{OutputSchema, RunMetadata};
 
     /// zstd level (zstd's own default).
     const ZSTD_LEVEL: i32 = 3;
 
     /// The run's parameters as Parquet key-value metadata.
     fn key_value_metadata(metadata: &RunMetadata) -> Vec<KeyValue> {
-        let inputs: Vec<String> = metadata.inputs.iter().map(|p| p.to_string_lossy().into_owned()).collect();
-        let inputs = serde_json::Value::from(inputs).to_string();
-        [
-            (metadata_keys::VERSION, env!("CARGO_PKG_VERSION").to_string()),
-            (metadata_keys::SYMBOL, metadata.symbol.clone()),
-            (metadata_keys::THRESHOLD_DBPS, metadata.threshold.dbps().to_string()),
-            (metadata_keys::SAME_TIMESTAMP_GATE, metadata.same_timestamp_gate.to_string()),
-            (metadata_keys::LOOKBACK, metadata.lookback.clone()),
-            (metadata_keys::BACKEND, metadata.backend.clone()),
-            (metadata_keys::INPUTS, inputs),
-        ]
-        .into_iter()
-        .map(|(key, value)| KeyValue::new(key.to_string(), value))
-        .chain(metadata.settings.iter().map(|(key, value)| KeyValue::new(format!("barsmith.{key}"), value.clone())))
-        .collect()
+        metadata.pairs().into_iter().map(|(key, value)| KeyValue::new(key, value)).collect()
     }
 
     fn writer_properties(metadata: &RunMetadata) -> io::Result<WriterProperties> {
@@ -210,7 +179,7 @@ mod writer {
 
         fn annotate(&mut self, key: &str, value: &str) {
             if let Some(writer) = self.writer.as_mut() {
-                writer.writer.append_key_value_metadata(KeyValue::new(format!("barsmith.{key}"), value.to_string()));
+                writer.writer.append_key_value_metadata(KeyValue::new(annotation_key(key), value.to_string()));
             }
         }
 

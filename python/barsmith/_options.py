@@ -1,0 +1,130 @@
+"""The settings every entry point takes (:func:`barsmith.bars`, :class:`barsmith.BarBuilder`,
+:func:`barsmith.get_bars`, :func:`barsmith.dask.bars`), generated from the library's list.
+
+The Rust library holds the one list of settings with their defaults (``barsmith::settings::SETTINGS``, the same
+the ``barsmith bars`` flags are checked against); :data:`DEFAULTS` is read from it, :func:`takes_settings` adds
+each setting as a keyword-only parameter with that default to a function's signature, and :func:`settings`
+turns the keywords into the library's ``Settings`` (each value as the text the library parses, so a setting
+added to the library needs no code here).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import os
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, TypeVar, Union
+
+from . import _barsmith
+
+Thresholds = Union[int, Sequence[int]]
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _from_text(kind: str, text: Optional[str]) -> Any:
+    """A default as Python gives it: ``True``, ``3``, ``"count:500"``, ``("bar", "intra", "lookback")``, ``None``."""
+    if text is None:
+        return None
+    if kind == "bool":
+        return text == "true"
+    if kind == "count":
+        return int(text)
+    if kind == "list":
+        return tuple(part for part in text.split(",") if part)
+    return text
+
+
+#: (name, kind) of every setting, in the library's order.
+KINDS: Dict[str, str] = {name: kind for name, kind, _, _ in _barsmith.Settings.defaults()}
+#: Every setting's default, as Python spells it (``None``: decided at the call — ``backend``: the
+#: ``BARSMITH_BACKEND`` environment variable, else the best of this CPU; ``threads``: every core).
+DEFAULTS: Dict[str, Any] = {name: _from_text(kind, text) for name, kind, text, _ in _barsmith.Settings.defaults()}
+
+
+def backend(name: Optional[str]) -> Optional[str]:
+    """``backend=``, else ``BARSMITH_BACKEND``, else None (the automatic choice)."""
+    if name is not None:
+        return name
+    return os.environ.get("BARSMITH_BACKEND") or None
+
+
+def threshold_list(threshold_dbps: Thresholds) -> List[int]:
+    """``threshold_dbps`` as a list of ints (one int, or a sequence of them)."""
+    if isinstance(threshold_dbps, bool):
+        raise TypeError("threshold_dbps: expected an int or a list of ints, got a bool")
+    if isinstance(threshold_dbps, int):
+        return [threshold_dbps]
+    values = list(threshold_dbps)
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        raise TypeError(f"threshold_dbps: expected an int or a list of ints, got {threshold_dbps!r}")
+    return values
+
+
+def _text(name: str, value: Any) -> Optional[str]:
+    """A keyword's value as the library's text; None leaves the default."""
+    kind = KINDS[name]
+    if kind == "backend":
+        value = backend(value)
+    if value is None and kind != "list":
+        return None
+    if kind == "bool":
+        return "true" if value else "false"
+    if kind == "count":
+        if isinstance(value, bool):
+            raise TypeError(f"{name}: expected an int, got a bool")
+        return str(int(value))
+    if kind == "list":
+        parts = [] if value is None else [value] if isinstance(value, str) else list(value)
+        items = [p.strip() for part in parts for p in str(part).split(",") if p.strip()]
+        return ",".join(items) if items else "none"
+    return str(value)
+
+
+def settings(threshold_dbps: Thresholds, options: Dict[str, Any]) -> _barsmith.Settings:
+    """The library's ``Settings`` for ``threshold_dbps`` and the settings keywords in ``options``."""
+    values = {}
+    for name, value in options.items():
+        text = _text(name, value)
+        if text is not None:
+            values[name] = text
+    return _barsmith.Settings(threshold_list(threshold_dbps), values)
+
+
+def takes_settings(exclude: Iterable[str] = ()) -> Callable[[F], F]:
+    """Adds every library setting but ``exclude`` to the decorated function's signature, as a keyword-only
+    parameter with the library's default, before its ``**settings`` parameter; the function receives them all
+    (given or default) in ``settings``. An unknown keyword is a ``TypeError``, as for any Python function."""
+    excluded = set(exclude)
+    names: Tuple[str, ...] = tuple(name for name in DEFAULTS if name not in excluded)
+
+    def decorate(function: F) -> F:
+        signature = inspect.signature(function)
+        own = [p for p in signature.parameters.values() if p.kind != inspect.Parameter.VAR_KEYWORD]
+        added = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=DEFAULTS[name]) for name in names]
+        position = next((i for i, p in enumerate(own) if p.kind == inspect.Parameter.KEYWORD_ONLY), len(own))
+        parameters = own[:position] + added + own[position:]
+
+        @functools.wraps(function)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            known = {p.name for p in own}
+            for key in kwargs:
+                if key not in known and key not in names:
+                    raise TypeError(f"{function.__qualname__}() got an unexpected keyword argument {key!r}")
+            given = {name: kwargs.pop(name, DEFAULTS[name]) for name in names}
+            return function(*args, **kwargs, **given)
+
+        wrapper.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def paths(source: Any) -> Optional[List[str]]:
+    """``source`` as a list of paths (expanded ``~``), or None when it is not a path or a list of paths."""
+    if isinstance(source, (str, os.PathLike)):
+        return [os.path.expanduser(os.fspath(source))]
+    if isinstance(source, (list, tuple)) and source and all(isinstance(p, (str, os.PathLike)) for p in source):
+        return [os.path.expanduser(os.fspath(p)) for p in source]
+    if isinstance(source, (list, tuple)) and not source:
+        raise ValueError("no input given")
+    return None
