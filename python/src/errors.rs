@@ -4,7 +4,7 @@
 //! |---|---|
 //! | malformed input file or Arrow column, trades out of order | `InputError(ValueError)`: `.kind`, `.path`, `.line`, `.column`, `.text`, `.row` |
 //! | bad checkpoint | `CheckpointError(ValueError)` |
-//! | bad argument, unusable path | `ValueError` |
+//! | bad argument, unusable path or inputs, bad fetch request | `ValueError` (settings named as keywords) |
 //! | writing failed | `OutputError(OSError)` |
 
 use barsmith::ErrorKind;
@@ -33,6 +33,8 @@ pub struct InputProblem {
 pub enum Failure {
     /// From the library.
     Library(barsmith::Error),
+    /// From the Binance sources (fetch).
+    Binance(barsmith::binance::Error),
     /// A bad value in an Arrow input.
     Input(Box<InputProblem>),
     /// A bad argument found late (e.g. a missing column).
@@ -55,6 +57,18 @@ impl From<barsmith::Error> for Failure {
     }
 }
 
+impl From<barsmith::ingest::Error> for Failure {
+    fn from(error: barsmith::ingest::Error) -> Failure {
+        Failure::Library(error.into())
+    }
+}
+
+impl From<barsmith::binance::Error> for Failure {
+    fn from(error: barsmith::binance::Error) -> Failure {
+        Failure::Binance(error)
+    }
+}
+
 impl From<PyErr> for Failure {
     fn from(error: PyErr) -> Failure {
         Failure::Python(error)
@@ -72,6 +86,7 @@ impl Failure {
     pub fn into_pyerr(self, py: Python<'_>) -> PyErr {
         let raised = match self {
             Failure::Library(error) => library_error(py, &error),
+            Failure::Binance(error) => binance_error(py, &error),
             Failure::Input(problem) => input_problem(py, &problem),
             Failure::Value(message) => return PyValueError::new_err(message),
             Failure::Python(error) => return error,
@@ -90,6 +105,12 @@ pub fn to_pyerr(py: Python<'_>, error: &barsmith::Error) -> PyErr {
 fn library_error(py: Python<'_>, error: &barsmith::Error) -> PyResult<PyErr> {
     let message = error.to_string();
     match error.kind() {
+        // Inputs that name no readable file, and dates that do not parse, are bad arguments.
+        ErrorKind::Input(input)
+            if matches!(input.kind(), IngestKind::Inputs { .. } | IngestKind::InvalidPeriod { .. }) =>
+        {
+            Ok(PyValueError::new_err(message))
+        }
         ErrorKind::Input(input) => {
             let fields = PyDict::new(py);
             fields.set_item("kind", ingest_kind_name(input.kind()))?;
@@ -120,6 +141,28 @@ fn library_error(py: Python<'_>, error: &barsmith::Error) -> PyResult<PyErr> {
         }
         ErrorKind::Usage(_) => Ok(PyValueError::new_err(message)),
         _ => raise(py, "BarsmithError", &message, &PyDict::new(py)),
+    }
+}
+
+/// A fetch error, with the request's settings named as `fetch_archives`'s keywords.
+fn binance_error(py: Python<'_>, error: &barsmith::binance::Error) -> PyResult<PyErr> {
+    use barsmith::binance::{ErrorKind as BinanceKind, Setting};
+    let message = error.describe(|setting| {
+        match setting {
+            Setting::Jobs => "jobs",
+            Setting::From => "start",
+            Setting::To => "end",
+            _ => setting.name(),
+        }
+        .to_owned()
+    });
+    match error.kind() {
+        BinanceKind::Output { path, .. } => {
+            let fields = PyDict::new(py);
+            fields.set_item("path", path.to_string_lossy())?;
+            raise(py, "OutputError", &message, &fields)
+        }
+        _ => Ok(PyValueError::new_err(message)),
     }
 }
 

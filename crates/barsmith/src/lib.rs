@@ -16,11 +16,12 @@
 //! * [`output`] — writing bars: the columns and the metadata every output records, the CSV writer, bars as
 //!   Arrow record batches (cargo feature `arrow`, on with `parquet`), the Parquet writer, atomic output files.
 //! * `fetch` (cargo feature `fetch`) — Binance Vision archives to disk, verified against their checksums and
-//!   resumable (behind `barsmith fetch`).
-//! * `check` (cargo feature `check`) — completeness and integrity reports over aggTrades files: missing days,
-//!   agg_trade_id gaps and repeats, out-of-order records, time gaps, checksums (behind `barsmith check`).
-//! * [`calendar`] — UTC days, as archive names use them.
-//! * [`inputs`] — which files, which symbol: input expansion and Binance file names.
+//!   resumable (behind `barsmith fetch`); `check` (cargo feature `check`) — completeness and integrity reports
+//!   over aggTrades files (behind `barsmith check`). Both are the crate `barsmith-binance` (`binance`),
+//!   re-exported.
+//! * [`calendar`] — the one timestamp formatter, and with `check` the UTC days of archive names.
+//! * [`inputs`] — files, directories and globs to per-symbol streams of files, by their Binance names
+//!   (`barsmith-ingest`'s, re-exported).
 //! * [`error`] — the library's error.
 //! * `generate` (cargo feature `generate`) — the deterministic synthetic aggTrades generator behind
 //!   `barsmith gen`.
@@ -53,32 +54,44 @@
 //! ```
 #![forbid(unsafe_code)]
 
-pub mod calendar;
-#[cfg(feature = "check")]
-pub mod check;
 pub mod error;
-#[cfg(feature = "fetch")]
-pub mod fetch;
 #[cfg(feature = "generate")]
 pub mod generate;
-pub mod inputs;
 pub mod output;
 pub mod parallel;
 pub mod pipeline;
-pub mod progress;
 pub mod run;
 pub mod settings;
 
+#[cfg(feature = "check")]
+pub use barsmith_binance as binance;
+#[cfg(feature = "check")]
+pub use barsmith_binance::check;
+#[cfg(feature = "fetch")]
+pub use barsmith_binance::fetch;
 pub use barsmith_core as core;
 pub use barsmith_ingest as ingest;
+pub use barsmith_ingest::inputs;
+// What a run tells its front end (progress, warnings, whether to stop), and the observer that ignores
+// everything: `barsmith-ingest`'s leaf module, one pair for the workspace (the fetch of `barsmith-binance` takes
+// the same `NoProgress`).
+pub use barsmith_ingest::progress;
 pub use barsmith_kernels as kernels;
 
 pub use barsmith_core::features::{FeatureConfig, FeatureGroup, FeaturedBar, LookbackMode};
 pub use barsmith_core::{
     BuilderConfig, Checkpoint, FixedPoint, RangeBar, RangeBarBuilder, Threshold, Trade, TradeBatch,
 };
-pub use barsmith_ingest::{IngestOptions, MultiFileReader, TradeReader};
+pub use barsmith_ingest::{IngestOptions, MultiFileReader, NoProgress, Progress, TradeReader};
 pub use barsmith_kernels::{Backend, Kernels};
 pub use error::{Error, ErrorKind};
+
+/// UTC days and times: the one timestamp formatter (`format_utc_us`, barsmith-core's) always; with the `check`
+/// feature also the calendar of archive names (`Day`, barsmith-binance's).
+pub mod calendar {
+    #[cfg(feature = "check")]
+    pub use barsmith_binance::calendar::*;
+    pub use barsmith_core::format_utc_us;
+}
 pub use pipeline::{BarConsumer, BarPipeline, PipelineConfig};
 pub use settings::Settings;

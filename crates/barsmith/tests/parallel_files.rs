@@ -69,13 +69,7 @@ fn run_dir(
         commit: Default::default(),
     };
     let summary = write_bars(&config, &NoProgress).unwrap();
-    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(out)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap()))
-        .collect();
-    files.sort();
-    (summary, files)
+    (summary, barsmith_test_support::read_dir_sorted(out))
 }
 
 fn daily_files(dir: &Path, lines: &[String], cuts: &[usize]) -> Vec<PathBuf> {

@@ -5,7 +5,8 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{barsmith, fixture, read_dir_sorted, s, stderr, workspace_file, write_month};
+use barsmith_test_support::read_dir_sorted;
+use common::{barsmith, fixture, s, stderr, workspace_file, write_month};
 
 #[test]
 fn readme_fixture_command_prints_bars() {

@@ -1,15 +1,14 @@
 //! `barsmith fetch` and `barsmith check` end to end, against a local mirror on 127.0.0.1: fetch → check → bars
 //! equals bars on the same CSVs; exit codes; the findings of `check`.
 
-#[path = "../../barsmith/tests/mirror/mod.rs"]
-mod mirror;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use barsmith::calendar::Day;
 use barsmith::check::checksum::{checksum_path, format_checksum};
-use mirror::{Mirror, day_csv, zip_one};
+use barsmith_test_support::archives::{day_csv, zip_one};
+use barsmith_test_support::mirror::Mirror;
+use barsmith_test_support::read_dir_sorted;
 
 const PROXY_VARIABLES: [&str; 8] =
     ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "all_proxy", "no_proxy"];
@@ -35,7 +34,7 @@ const DAYS: [&str; 3] = ["2024-03-01", "2024-03-02", "2024-03-03"];
 fn serve_three_days(mirror: &Mirror, csv_dir: &Path) {
     for (s, symbol) in SYMBOLS.iter().enumerate() {
         for (d, day) in DAYS.iter().enumerate() {
-            let csv = day_csv(s as u64, day.parse().unwrap(), d as u64, 4_000);
+            let csv = day_csv(s as u64, day.parse::<Day>().unwrap().days_since_epoch(), d as u64, 4_000);
             let remote = format!("data/spot/daily/aggTrades/{symbol}/{symbol}-aggTrades-{day}.zip");
             mirror.put_archive(&remote, &csv, true);
             std::fs::write(csv_dir.join(format!("{symbol}-aggTrades-{day}.csv")), csv).unwrap();
@@ -62,16 +61,6 @@ fn fetch_args<'a>(mirror: &'a Mirror, output: &'a str) -> Vec<&'a str> {
         "--timeout",
         "2s",
     ]
-}
-
-fn sorted_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap()))
-        .collect();
-    files.sort();
-    files
 }
 
 #[test]
@@ -108,7 +97,7 @@ fn fetch_then_check_then_bars_equals_bars_on_the_csvs() {
         let bars = barsmith(&args);
         assert_eq!(bars.status.code(), Some(0), "{}", text(&bars.stderr));
     }
-    let (archives, csvs) = (sorted_files(&from_archives), sorted_files(&from_csvs));
+    let (archives, csvs) = (read_dir_sorted(&from_archives), read_dir_sorted(&from_csvs));
     assert_eq!(archives.len(), 4);
     assert!(archives.iter().all(|(_, bytes)| bytes.iter().filter(|&&b| b == b'\n').count() > 10));
     assert_eq!(archives, csvs);
@@ -122,7 +111,7 @@ fn fetch_exit_codes_missing_archives_and_checksum_failures() {
     let work = tempfile::tempdir().unwrap();
     serve_three_days(&mirror, work.path());
     let bad = "data/spot/daily/aggTrades/CCCUSDT/CCCUSDT-aggTrades-2024-03-02.zip";
-    mirror.put_archive(bad, &day_csv(2, "2024-03-02".parse().unwrap(), 1, 500), false);
+    mirror.put_archive(bad, &day_csv(2, "2024-03-02".parse::<Day>().unwrap().days_since_epoch(), 1, 500), false);
     let data = work.path().join("data");
     let data_text = data.to_str().unwrap();
 
@@ -151,18 +140,27 @@ fn fetch_exit_codes_missing_archives_and_checksum_failures() {
     assert!(stderr.contains("fetched 0") && stderr.contains("skipped 3") && stderr.contains("missing 1"), "{stderr}");
 
     let requests_before_usage_errors = mirror.request_count();
-    for bad_args in [
-        vec!["fetch", "AAAUSDT", "--from", "2024-02-30", "-o", data_text],
-        vec!["fetch", "AAAUSDT", "--from", "2024-03", "--to", "2024-01", "-o", data_text],
-        vec!["fetch", "AAA-USDT", "--from", "2024-03", "-o", data_text],
-        vec!["fetch", "AAAUSDT", "--from", "2024-03", "--jobs", "0", "-o", data_text],
-        vec!["fetch", "AAAUSDT", "--from", "2024-03", "--monthly", "--daily"],
-        vec!["fetch", "AAAUSDT", "--from", "2024-03", "--timeout", "soon"],
+    // The library names settings; the command names them as its flags.
+    for (bad_args, says) in [
+        (vec!["fetch", "AAAUSDT", "--from", "2024-02-30", "-o", data_text], "--from: \"2024-02-30\" is not a date"),
+        (
+            vec!["fetch", "AAAUSDT", "--from", "2024-03", "--to", "2024-01", "-o", data_text],
+            "--from 2024-03 is after --to 2024-01",
+        ),
+        (vec!["fetch", "AAA-USDT", "--from", "2024-03", "-o", data_text], "\"AAA-USDT\" is not a symbol"),
+        (
+            vec!["fetch", "AAAUSDT", "--from", "2024-03", "--jobs", "0", "-o", data_text],
+            "error: --jobs must be at least 1",
+        ),
+        (vec!["fetch", "AAAUSDT", "--from", "2024-03", "--monthly", "--daily"], "cannot be used with"),
+        (vec!["fetch", "AAAUSDT", "--from", "2024-03", "--timeout", "soon"], "is not a duration"),
     ] {
         let mut bad_args = bad_args.clone();
         bad_args.extend(["--base-url", &mirror.base_url]);
         let output = barsmith(&bad_args);
-        assert_eq!(output.status.code(), Some(2), "{bad_args:?}: {}", text(&output.stderr));
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{bad_args:?}: {stderr}");
+        assert!(stderr.contains(says), "{bad_args:?}: {stderr}");
     }
     assert_eq!(mirror.request_count(), requests_before_usage_errors, "usage errors make no request");
 }
@@ -190,7 +188,7 @@ fn to_csv(records: &[Vec<String>]) -> Vec<u8> {
 #[test]
 fn check_reports_missing_days_gaps_repeats_order_time_gaps_and_checksums() {
     let dir = tempfile::tempdir().unwrap();
-    let day = |text: &str| text.parse::<Day>().unwrap();
+    let day = |text: &str| text.parse::<Day>().unwrap().days_since_epoch();
     // Day 1: ids jump from line 20 to line 21 (two ids missing), line 31 is earlier than line 30, and line 52
     // repeats line 51. Day 2 is missing; day 3 starts about two days later, after an id gap.
     let mut first = records(&day_csv(0, day("2024-03-01"), 0, 2_000));

@@ -7,7 +7,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
-use common::{barsmith, command, csv_of, day_config, error_line, s, stderr, tree, write_daily_zip, write_zip};
+use barsmith_test_support::archives::write_zip;
+use barsmith_test_support::read_dir_sorted;
+use common::{barsmith, command, csv_of, day_config, error_line, s, stderr, tree, write_daily_zip};
 
 /// A directory with one good day in each of several spellings and places, plus files to skip.
 fn messy_directory(dir: &Path) -> PathBuf {
@@ -108,7 +110,7 @@ fn a_three_day_chain_into_one_directory_reads_back_as_one_dataset() {
     assert!(output.status.success(), "{}", stderr(&output));
     let whole_rows = complete_rows(&std::fs::read_to_string(&whole).unwrap());
     let mut chained = Vec::new();
-    for name in common::read_dir_sorted(&dir.path().join("csv-out")) {
+    for name in read_dir_sorted(&dir.path().join("csv-out")) {
         chained.extend(complete_rows(std::str::from_utf8(&name.1).unwrap()));
     }
     assert!(whole_rows.len() > 20);
@@ -122,7 +124,7 @@ fn a_three_day_chain_into_one_directory_reads_back_as_one_dataset() {
 fn parquet_complete_first_ids(dir: &Path) -> Vec<i64> {
     use arrow_array::{Array, BooleanArray, Int64Array};
     let mut ids = Vec::new();
-    for (name, _) in common::read_dir_sorted(dir) {
+    for (name, _) in read_dir_sorted(dir) {
         let file = std::fs::File::open(dir.join(&name)).unwrap();
         let reader =
             parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file).unwrap().build().unwrap();

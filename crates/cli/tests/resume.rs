@@ -6,7 +6,8 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{barsmith, csv_of, day_config, error_line, parquet_metadata, s, stderr, write_daily_zip, write_zip};
+use barsmith_test_support::archives::write_zip;
+use common::{barsmith, csv_of, day_config, error_line, parquet_metadata, s, stderr, write_daily_zip};
 
 const TRADES_PER_DAY: u64 = 8_000;
 

@@ -30,5 +30,7 @@ pub use features::{
 };
 pub use fixed_point::{FixedPoint, ParseFixedPointError, SCALE, TURNOVER_SCALE, format_scaled_i128};
 pub use threshold::Threshold;
-pub use timestamp::{MILLISECOND_CUTOFF, normalize_timestamp_us};
+pub use timestamp::{
+    DAY_US, MILLISECOND_CUTOFF, civil_from_days, days_from_civil, days_in_month, format_utc_us, normalize_timestamp_us,
+};
 pub use trades::{Trade, TradeBatch};

@@ -107,6 +107,7 @@ impl TradeBatch {
     }
 
     /// Appends one trade.
+    #[inline]
     pub fn push(&mut self, trade: &Trade) {
         self.agg_trade_id.push(trade.agg_trade_id);
         self.price.push(trade.price.0);
@@ -115,6 +116,19 @@ impl TradeBatch {
         self.last_trade_id.push(trade.last_trade_id);
         self.timestamp_us.push(trade.timestamp_us);
         self.is_buyer_maker.push(trade.is_buyer_maker);
+    }
+
+    /// Appends the trades of `from` at `range` (in order), column by column.
+    ///
+    /// Panics when `range` reaches past the end of `from`, as slicing does.
+    pub fn extend_from(&mut self, from: &TradeBatch, range: std::ops::Range<usize>) {
+        self.agg_trade_id.extend_from_slice(&from.agg_trade_id[range.clone()]);
+        self.price.extend_from_slice(&from.price[range.clone()]);
+        self.quantity.extend_from_slice(&from.quantity[range.clone()]);
+        self.first_trade_id.extend_from_slice(&from.first_trade_id[range.clone()]);
+        self.last_trade_id.extend_from_slice(&from.last_trade_id[range.clone()]);
+        self.timestamp_us.extend_from_slice(&from.timestamp_us[range.clone()]);
+        self.is_buyer_maker.extend_from_slice(&from.is_buyer_maker[range]);
     }
 
     /// The trade at `index`, or `None` past the end.
@@ -164,5 +178,39 @@ impl FromIterator<Trade> for TradeBatch {
 impl<'a> FromIterator<&'a Trade> for TradeBatch {
     fn from_iter<I: IntoIterator<Item = &'a Trade>>(iter: I) -> Self {
         iter.into_iter().copied().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn trade(id: i64) -> Trade {
+        Trade {
+            agg_trade_id: id,
+            price: FixedPoint(100 + id),
+            quantity: FixedPoint(2 * id),
+            first_trade_id: 10 * id,
+            last_trade_id: 10 * id + 1,
+            timestamp_us: 1_000 + id,
+            is_buyer_maker: id % 2 == 0,
+        }
+    }
+
+    #[test]
+    fn extend_from_appends_a_range_of_every_column() {
+        let from: TradeBatch = (1..=5).map(trade).collect();
+        let mut to: TradeBatch = [trade(0)].iter().collect();
+        to.extend_from(&from, 1..4);
+        to.extend_from(&from, 4..4);
+        assert!(to.is_consistent());
+        assert_eq!(to.iter().collect::<Vec<_>>(), [0, 2, 3, 4].map(trade));
+    }
+
+    #[test]
+    #[should_panic]
+    fn extend_from_past_the_end_panics() {
+        let from: TradeBatch = (1..=2).map(trade).collect();
+        TradeBatch::new().extend_from(&from, 1..3);
     }
 }

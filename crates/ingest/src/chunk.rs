@@ -10,7 +10,7 @@ use std::sync::atomic::Ordering;
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 use std::thread::{self, JoinHandle};
 
-use crate::source::{FileWindows, Progress};
+use crate::source::{BytesRead, FileWindows};
 
 /// Why the next chunk could not be produced.
 #[derive(Debug)]
@@ -35,11 +35,11 @@ pub(crate) struct MappedLines {
     /// File offset of the current chunk.
     start: u64,
     len: usize,
-    progress: Progress,
+    progress: BytesRead,
 }
 
 impl MappedLines {
-    pub(crate) fn new(windows: FileWindows, progress: Progress) -> MappedLines {
+    pub(crate) fn new(windows: FileWindows, progress: BytesRead) -> MappedLines {
         MappedLines { windows, start: 0, len: 0, progress }
     }
 }
@@ -219,4 +219,9 @@ impl LineChunks for ThreadedLines {
     fn chunk(&self) -> &[u8] {
         self.current.as_ref().map_or(&[], |chunk| &chunk.data[..chunk.len])
     }
+}
+
+/// A source with no chunk: what a reader holds once it has handed its chunks to another owner.
+pub(crate) fn empty() -> Box<dyn LineChunks> {
+    Box::new(StreamLines::new(Box::new(io::empty()), 1))
 }

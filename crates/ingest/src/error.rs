@@ -144,12 +144,34 @@ pub enum ErrorKind {
         /// The differing repeat.
         current: RecordRef,
     },
+    /// Text that is not a Binance archive period (`YYYY-MM` or `YYYY-MM-DD`, a date that exists).
+    InvalidPeriod {
+        /// The text.
+        text: String,
+    },
+    /// Inputs that do not name readable aggTrades files, or that cannot be grouped into per-symbol streams
+    /// (no such file, a directory without aggTrades files, a near-miss name, a pattern that matches nothing,
+    /// files of several symbols, overlapping dates). The message names the paths.
+    Inputs {
+        /// What is wrong, with the paths.
+        problem: String,
+    },
 }
 
 impl Error {
     /// An error about the whole input at `path` (no line).
     pub(crate) fn new(kind: ErrorKind, path: &Path) -> Error {
         Error { inner: Box::new(ErrorInner { kind, path: path.to_path_buf(), line: None, column: None, text: None }) }
+    }
+
+    /// An error about no one input file (a date, a set of inputs); shown without a path.
+    pub(crate) fn without_path(kind: ErrorKind) -> Error {
+        Error::new(kind, Path::new(""))
+    }
+
+    /// An error of [`ErrorKind::Inputs`].
+    pub(crate) fn inputs(problem: impl Into<String>) -> Error {
+        Error::without_path(ErrorKind::Inputs { problem: problem.into() })
     }
 
     /// An error at `line` of `path`.
@@ -181,7 +203,7 @@ impl Error {
         &self.inner.kind
     }
 
-    /// The input the error is about (`-` for standard input).
+    /// The input the error is about (`-` for standard input; empty when it is about no one input).
     pub fn path(&self) -> &Path {
         &self.inner.path
     }
@@ -204,14 +226,16 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.inner.path.display())?;
-        if let Some(line) = self.inner.line {
-            write!(f, ":{line}")?;
+        if !self.inner.path.as_os_str().is_empty() {
+            write!(f, "{}", self.inner.path.display())?;
+            if let Some(line) = self.inner.line {
+                write!(f, ":{line}")?;
+            }
+            if let Some(column) = &self.inner.column {
+                write!(f, ": column `{column}`")?;
+            }
+            f.write_str(": ")?;
         }
-        if let Some(column) = &self.inner.column {
-            write!(f, ": column `{column}`")?;
-        }
-        f.write_str(": ")?;
         describe(&self.inner.kind, f)?;
         if let Some(text) = &self.inner.text {
             write!(f, " \"{text}\"")?;
@@ -272,6 +296,10 @@ fn describe(kind: &ErrorKind, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         ErrorKind::Duplicate { previous, current } => {
             write!(f, "record {} repeats the agg_trade_id of record {}", record(current), record(previous))
         }
+        ErrorKind::InvalidPeriod { text } => {
+            write!(f, "{text:?} is not a date: expected YYYY-MM or YYYY-MM-DD (e.g. 2024-03-01)")
+        }
+        ErrorKind::Inputs { problem } => f.write_str(problem),
         ErrorKind::ConflictingDuplicate { previous, current } => write!(
             f,
             "record {} has the agg_trade_id of record {} but different content",

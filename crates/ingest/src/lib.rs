@@ -5,6 +5,9 @@
 //!   the first bytes, not the file name.
 //! * Formats: header or none; 7 (USD-M futures) or 8 (spot) columns; the header names of Binance and the
 //!   short `a,p,q,f,l,T,m` form; `True/true/False/false`; millisecond or microsecond timestamps.
+//! * Inputs ([`inputs`]): Binance file names (`SYMBOL-aggTrades-YYYY-MM[-DD].zip`, [`Period`]) and the expansion
+//!   of files, directories and glob patterns (cargo feature `glob`) into per-symbol streams in date order.
+//! * Progress ([`progress`]): the one observer of long runs over trade files, and [`NoProgress`].
 //! * Errors: every malformed record is an [`Error`] with path, 1-based line, column and offending text.
 //!   Records must come in order (agg_trade_id strictly increasing, timestamps never decreasing) unless
 //!   [`IngestOptions::sort`] is set; [`IngestOptions::dedupe`] drops exact duplicates.
@@ -26,20 +29,27 @@
 
 mod chunk;
 mod error;
+pub mod inputs;
 mod layout;
+mod lines;
 mod multi;
 mod number;
+mod open;
 mod order;
 mod parallel;
+pub mod progress;
 mod reader;
 pub mod record;
 pub mod reference;
 mod source;
 
 pub use error::{EXCERPT_LIMIT, Error, ErrorKind, RecordRef, excerpt};
+pub use inputs::{BinanceName, Period, parse_binance_name};
 pub use layout::{Column, Layout};
 pub use multi::{IdGap, IdGaps, MultiFileReader};
-pub use reader::{DetectedFormat, TimestampUnit, TradeReader, open};
+pub use open::open;
+pub use progress::{NoProgress, Progress};
+pub use reader::{DetectedFormat, TimestampUnit, TradeReader};
 pub use reference::RecordError;
 pub use source::Compression;
 
@@ -95,23 +105,5 @@ impl Default for IngestOptions {
             parse_threads: 1,
             parse_piece_size: 1024 * 1024,
         }
-    }
-}
-
-impl TradeReader {
-    /// Reads every remaining trade into one batch (for tests and small files).
-    pub fn read_to_end(&mut self) -> Result<barsmith_core::TradeBatch, Error> {
-        let mut all = barsmith_core::TradeBatch::new();
-        let mut batch = barsmith_core::TradeBatch::new();
-        while self.next_batch(&mut batch)? {
-            all.agg_trade_id.extend_from_slice(&batch.agg_trade_id);
-            all.price.extend_from_slice(&batch.price);
-            all.quantity.extend_from_slice(&batch.quantity);
-            all.first_trade_id.extend_from_slice(&batch.first_trade_id);
-            all.last_trade_id.extend_from_slice(&batch.last_trade_id);
-            all.timestamp_us.extend_from_slice(&batch.timestamp_us);
-            all.is_buyer_maker.extend_from_slice(&batch.is_buyer_maker);
-        }
-        Ok(all)
     }
 }

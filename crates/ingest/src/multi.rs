@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 use barsmith_core::TradeBatch;
 
 use crate::error::{Error, ErrorKind};
-use crate::reader::{DetectedFormat, TradeReader, open};
+use crate::open::open;
+use crate::reader::{DetectedFormat, TradeReader};
 use crate::{IngestOptions, STDIN_PATH};
 
 /// A jump in agg_trade_id between the last record of one file and the first of the next.

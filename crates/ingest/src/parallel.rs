@@ -27,10 +27,10 @@ use rayon::prelude::*;
 use crate::chunk::LineChunks;
 use crate::error::Error;
 use crate::layout::Layout;
+use crate::lines::{ChunkPlace, chunk_error, line_error, parse_lines};
 use crate::order::{LastRecord, OrderCheck};
-use crate::reader::{ChunkPlace, chunk_error, line_error, parse_lines, push_trade};
+use crate::source::BytesRead;
 use crate::source::Compression;
-use crate::source::Progress;
 
 /// What the producer takes over from the reader: the chunk source at the first unread line, and the
 /// order check as it stands.
@@ -43,7 +43,7 @@ pub(crate) struct ParseState {
     pub(crate) compression: Compression,
     pub(crate) layout: Layout,
     /// Compressed bytes read so far (named by a decompression error).
-    pub(crate) progress: Progress,
+    pub(crate) progress: BytesRead,
 }
 
 /// How to split the work.
@@ -125,7 +125,7 @@ impl ParallelBatches {
             std::mem::swap(batch, &mut self.current);
             self.current.clear();
         } else {
-            copy_range(&self.current, self.handed..end, batch);
+            batch.extend_from(&self.current, self.handed..end);
             self.handed = end;
         }
         Ok(Some(records))
@@ -139,16 +139,6 @@ impl ParallelBatches {
             Err(panic) => std::panic::resume_unwind(panic),
         }
     }
-}
-
-fn copy_range(from: &TradeBatch, range: std::ops::Range<usize>, to: &mut TradeBatch) {
-    to.agg_trade_id.extend_from_slice(&from.agg_trade_id[range.clone()]);
-    to.price.extend_from_slice(&from.price[range.clone()]);
-    to.quantity.extend_from_slice(&from.quantity[range.clone()]);
-    to.first_trade_id.extend_from_slice(&from.first_trade_id[range.clone()]);
-    to.last_trade_id.extend_from_slice(&from.last_trade_id[range.clone()]);
-    to.timestamp_us.extend_from_slice(&from.timestamp_us[range.clone()]);
-    to.is_buyer_maker.extend_from_slice(&from.is_buyer_maker[range]);
 }
 
 /// Why the producer stopped early.
@@ -263,7 +253,7 @@ fn parse_piece(text: &[u8], mut batch: TradeBatch, layout: &Layout, (dedupe, str
     let (mut position, mut lines) = (0, 0);
     let outcome = parse_lines(text, &mut position, &mut lines, layout, |trade, line| {
         if order.admit(&trade, line)? {
-            push_trade(&mut batch, &trade);
+            batch.push(&trade);
         }
         Ok(true)
     });
@@ -283,7 +273,7 @@ fn settle(
     order: &mut OrderCheck,
     line: &mut u64,
     layout: &Layout,
-) -> Result<Parsed, Box<crate::reader::LineError>> {
+) -> Result<Parsed, Box<crate::lines::LineError>> {
     if let Some(clean) = piece
         && matches!(order.admit(&clean.first, *line + 1), Ok(true))
     {
@@ -297,7 +287,7 @@ fn settle(
     parse_lines(text, &mut position, line, layout, |trade, line| {
         records += 1;
         if order.admit(&trade, line)? {
-            push_trade(&mut batch, &trade);
+            batch.push(&trade);
         }
         Ok(true)
     })?;

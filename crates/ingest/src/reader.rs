@@ -1,22 +1,20 @@
-//! [`TradeReader`]: one input (file, standard input or bytes) to trade batches.
+//! [`TradeReader`]: one opened input (see `open.rs`) to trade batches: the first line and the layout, then
+//! the batch loop, sequential, sorted or parallel (`parallel.rs`); lines are parsed by `lines.rs`.
 
-use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use barsmith_core::{MILLISECOND_CUTOFF, Trade, TradeBatch};
+use barsmith_core::{MILLISECOND_CUTOFF, TradeBatch};
 
-use crate::chunk::{ChunkError, LineChunks, MappedLines, StreamLines, ThreadedLines};
+use crate::IngestOptions;
+use crate::chunk::{self, ChunkError, LineChunks};
 use crate::error::{Error, ErrorKind};
 use crate::layout::{Column, Layout};
-use crate::order::{LastRecord, OrderCheck, OrderViolation, SortedTrades};
+use crate::lines::{ChunkPlace, LineError, chunk_error, line_error, order_error, parse_lines, split_line};
+use crate::order::{LastRecord, OrderCheck, SortedTrades};
 use crate::parallel::{ParallelBatches, ParallelSettings, ParseState};
-use crate::record::{parse_line_start, parse_record};
-use crate::reference::RecordError;
-use crate::source::{self, Compression, Progress, WindowReader};
-use crate::{IngestOptions, STDIN_PATH};
+use crate::source::{BytesRead, Compression};
 
 /// The unit of the raw timestamps, judged from the first record by the magnitude rule.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -55,7 +53,7 @@ pub struct TradeReader {
     sorted: Option<SortedTrades>,
     sort: bool,
     records: u64,
-    progress: Progress,
+    progress: BytesRead,
     total_bytes: Option<u64>,
     parallel: ParallelState,
 }
@@ -78,165 +76,25 @@ impl std::fmt::Debug for TradeReader {
 }
 
 /// An opened input before its first line is read.
-struct Opened {
-    chunks: Box<dyn LineChunks>,
-    compression: Compression,
-    zip_member: Option<String>,
-    memory_mapped: bool,
-    total_bytes: Option<u64>,
-}
-
-/// Opens `path` (`-` for standard input) and detects its format from the first bytes and the first line.
-pub fn open(path: &Path, options: &IngestOptions) -> Result<TradeReader, Error> {
-    let progress = Progress::default();
-    let opened = if path == Path::new(STDIN_PATH) {
-        open_stream(io::stdin(), path, options, &progress)?
-    } else {
-        open_file(path, options, &progress)?
-    };
-    TradeReader::start(path, opened, options, progress)
+pub(crate) struct Opened {
+    pub(crate) chunks: Box<dyn LineChunks>,
+    pub(crate) compression: Compression,
+    pub(crate) zip_member: Option<String>,
+    pub(crate) memory_mapped: bool,
+    pub(crate) total_bytes: Option<u64>,
 }
 
 /// The UTF-8 byte-order mark some editors put before the first line.
 const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
 
-/// Refuses compression formats that are not read, naming them.
-fn refuse_unread_compression(prefix: &[u8], path: &Path) -> Result<(), Error> {
-    match source::unread_compression(prefix) {
-        Some(name) => {
-            let reason =
-                format!("{name}-compressed input is not read; decompress it, or recompress it with zstd (.csv.zst)");
-            Err(Error::new(ErrorKind::Unsupported { reason }, path))
-        }
-        None => Ok(()),
-    }
-}
-
-fn open_file(path: &Path, options: &IngestOptions, progress: &Progress) -> Result<Opened, Error> {
-    let io_error = |error: io::Error| Error::io(&error, path);
-    let mut file = File::open(path).map_err(io_error)?;
-    let metadata = file.metadata().map_err(io_error)?;
-    if metadata.is_dir() {
-        return Err(Error::new(ErrorKind::Io { message: "is a directory".to_owned() }, path));
-    }
-    if !metadata.is_file() {
-        return open_stream(file, path, options, progress);
-    }
-    let file_len = metadata.len();
-    let mut prefix = Vec::with_capacity(4);
-    (&mut file).take(4).read_to_end(&mut prefix).map_err(io_error)?;
-    file.seek(SeekFrom::Start(0)).map_err(io_error)?;
-    refuse_unread_compression(&prefix, path)?;
-    let compression = source::sniff(&prefix);
-    let mut opened = Opened {
-        chunks: empty_chunks(),
-        compression,
-        zip_member: None,
-        memory_mapped: false,
-        total_bytes: Some(file_len),
-    };
-    match compression {
-        Compression::Zip => {
-            let (member, name) = source::zip_member(file, path, Arc::clone(progress))?;
-            opened.chunks = stream_chunks(member, options).map_err(io_error)?;
-            opened.zip_member = Some(name);
-        }
-        Compression::Zstd => {
-            let input: Box<dyn io::BufRead + Send> =
-                match source::open_windows(file, file_len, options.map_window_size, options.memory_map) {
-                    Ok(windows) => {
-                        opened.memory_mapped = true;
-                        Box::new(WindowReader::new(windows, Arc::clone(progress)))
-                    }
-                    Err(file) => Box::new(source::buffered(file, Arc::clone(progress))),
-                };
-            let decoder = source::zstd_decoder(input).map_err(io_error)?;
-            opened.chunks = stream_chunks(decoder, options).map_err(io_error)?;
-        }
-        Compression::None => match source::open_windows(file, file_len, options.map_window_size, options.memory_map) {
-            Ok(windows) => {
-                opened.memory_mapped = true;
-                opened.chunks = Box::new(MappedLines::new(windows, Arc::clone(progress)));
-            }
-            Err(file) => {
-                let reader = source::CountingReader::new(file, Arc::clone(progress));
-                opened.chunks = Box::new(StreamLines::new(Box::new(reader), options.chunk_size));
-            }
-        },
-    }
-    Ok(opened)
-}
-
-/// A non-seekable input (standard input, a pipe): plain text or zstd; zip needs a seekable file.
-fn open_stream<R: Read + Send + 'static>(
-    reader: R,
-    path: &Path,
-    options: &IngestOptions,
-    progress: &Progress,
-) -> Result<Opened, Error> {
-    let io_error = |error: io::Error| Error::io(&error, path);
-    let (compression, prefix, reader) =
-        source::peek(source::CountingReader::new(reader, Arc::clone(progress))).map_err(io_error)?;
-    refuse_unread_compression(&prefix, path)?;
-    let chunks = match compression {
-        Compression::Zip => {
-            let reason = "a zip archive cannot be read from a pipe or standard input; pass its path".to_owned();
-            return Err(Error::new(ErrorKind::Unsupported { reason }, path));
-        }
-        Compression::Zstd => {
-            let decoder = source::zstd_decoder(io::BufReader::with_capacity(256 * 1024, reader)).map_err(io_error)?;
-            stream_chunks(decoder, options).map_err(io_error)?
-        }
-        // Plain text from a pipe is read on the decoding thread too, overlapping the reads with the parse.
-        Compression::None => stream_chunks(Box::new(reader), options).map_err(io_error)?,
-    };
-    Ok(Opened { chunks, compression, zip_member: None, memory_mapped: false, total_bytes: None })
-}
-
-/// Chunks of a decompressed stream, decoded on a separate thread when the options say so.
-fn stream_chunks(reader: Box<dyn Read + Send>, options: &IngestOptions) -> io::Result<Box<dyn LineChunks>> {
-    Ok(if options.threaded_decode {
-        Box::new(ThreadedLines::spawn(reader, options.chunk_size)?)
-    } else {
-        Box::new(StreamLines::new(reader, options.chunk_size))
-    })
-}
-
-fn empty_chunks() -> Box<dyn LineChunks> {
-    Box::new(StreamLines::new(Box::new(io::empty()), 1))
-}
-
 impl TradeReader {
-    /// Reads an input held in memory (any format, including zip), named `name` in errors.
-    pub fn from_bytes(bytes: Vec<u8>, name: &Path, options: &IngestOptions) -> Result<TradeReader, Error> {
-        let progress = Progress::default();
-        let total_bytes = Some(bytes.len() as u64);
-        let compression = source::sniff(&bytes);
-        let cursor = io::Cursor::new(bytes);
-        let mut opened = if compression == Compression::Zip {
-            let (member, member_name) = source::zip_member(cursor, name, Arc::clone(&progress))?;
-            let chunks = stream_chunks(member, options).map_err(|error| Error::io(&error, name))?;
-            Opened { chunks, compression, zip_member: Some(member_name), memory_mapped: false, total_bytes }
-        } else {
-            open_stream(cursor, name, options, &progress)?
-        };
-        opened.total_bytes = total_bytes;
-        TradeReader::start(name, opened, options, progress)
-    }
-
-    /// Reads a stream (plain or zstd text; zip needs [`open`] or [`TradeReader::from_bytes`]).
-    pub fn from_reader<R: Read + Send + 'static>(
-        reader: R,
-        name: &Path,
-        options: &IngestOptions,
-    ) -> Result<TradeReader, Error> {
-        let progress = Progress::default();
-        let opened = open_stream(reader, name, options, &progress)?;
-        TradeReader::start(name, opened, options, progress)
-    }
-
     /// Reads the first line and detects the layout.
-    fn start(path: &Path, opened: Opened, options: &IngestOptions, progress: Progress) -> Result<TradeReader, Error> {
+    pub(crate) fn start(
+        path: &Path,
+        opened: Opened,
+        options: &IngestOptions,
+        progress: BytesRead,
+    ) -> Result<TradeReader, Error> {
         let mut reader = TradeReader {
             path: path.to_path_buf(),
             chunks: opened.chunks,
@@ -316,7 +174,7 @@ impl TradeReader {
         &self.format
     }
 
-    /// The path given to [`open`] (or the name given to the other constructors).
+    /// The path given to [`open`](crate::open) (or the name given to the other constructors).
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -365,6 +223,16 @@ impl TradeReader {
         Ok(!batch.is_empty())
     }
 
+    /// Reads every remaining trade into one batch (for tests and small files).
+    pub fn read_to_end(&mut self) -> Result<TradeBatch, Error> {
+        let mut all = TradeBatch::new();
+        let mut batch = TradeBatch::new();
+        while self.next_batch(&mut batch)? {
+            all.extend_from(&batch, 0..batch.len());
+        }
+        Ok(all)
+    }
+
     /// Parses records into `batch` until it is full or the current chunk ends; `false` at end of input.
     fn read_records(&mut self, batch: &mut TradeBatch) -> Result<bool, Error> {
         let limit = self.batch_size;
@@ -373,7 +241,7 @@ impl TradeReader {
             parse_lines(self.chunks.chunk(), &mut self.position, &mut self.line, &self.format.layout, |trade, line| {
                 self.records += 1;
                 if order.admit(&trade, line)? {
-                    push_trade(batch, &trade);
+                    batch.push(&trade);
                 }
                 Ok(batch.len() < limit)
             });
@@ -394,7 +262,7 @@ impl TradeReader {
     fn next_parallel_batch(&mut self, batch: &mut TradeBatch) -> Result<(), Error> {
         if let ParallelState::Ready(settings) = self.parallel {
             let state = ParseState {
-                chunks: std::mem::replace(&mut self.chunks, empty_chunks()),
+                chunks: std::mem::replace(&mut self.chunks, chunk::empty()),
                 position: std::mem::take(&mut self.position),
                 line: self.line,
                 order: std::mem::take(&mut self.order),
@@ -470,111 +338,4 @@ impl TradeReader {
     fn line_error(&self, error: LineError) -> Error {
         line_error(error, &self.path, &self.format.layout)
     }
-}
-
-/// Where a chunk could not be produced: the first line not yet delivered, and the compressed bytes read.
-pub(crate) struct ChunkPlace<'a> {
-    pub(crate) path: &'a Path,
-    pub(crate) compression: Compression,
-    pub(crate) line: u64,
-    pub(crate) compressed_offset: u64,
-}
-
-/// The error for a chunk that could not be produced.
-pub(crate) fn chunk_error(error: ChunkError, place: ChunkPlace<'_>) -> Error {
-    let kind = match error {
-        ChunkError::LineTooLong(limit) => ErrorKind::LineTooLong { limit },
-        ChunkError::Io(error) if place.compression == Compression::None => ErrorKind::Io { message: error.to_string() },
-        ChunkError::Io(error) => {
-            // A corrupt frame has no line: name the place in the compressed file instead.
-            let kind =
-                ErrorKind::Decompress { message: error.to_string(), compressed_offset: Some(place.compressed_offset) };
-            return Error::new(kind, place.path);
-        }
-    };
-    Error::at_line(kind, place.path, place.line)
-}
-
-/// The error for a rejected line, naming its column by the layout.
-pub(crate) fn line_error(error: LineError, path: &Path, layout: &Layout) -> Error {
-    match error {
-        LineError::Record { line, text, .. } if text.is_empty() => Error::at_line(ErrorKind::BlankLine, path, line),
-        LineError::Record { error, line, text, terminated } => {
-            let kind = if terminated { error.kind } else { ErrorKind::PartialLastLine { cause: Box::new(error.kind) } };
-            let column = match error.field {
-                Some(index) => layout.name(index).to_owned(),
-                None => format!("field {}", layout.len() + 1),
-            };
-            Error::at_line(kind, path, line).with_field(&column, &text[error.span])
-        }
-        LineError::Order { violation, line } => order_error(violation, path, line, layout),
-    }
-}
-
-fn order_error(violation: OrderViolation, path: &Path, line: u64, layout: &Layout) -> Error {
-    let index = layout.columns().iter().position(|&c| c == violation.column).expect("layout has every trade column");
-    Error::at_line(violation.kind, path, line).with_field(layout.name(index), violation.value.to_string().as_bytes())
-}
-
-/// Why a line was rejected, before the path is attached.
-pub(crate) enum LineError {
-    Record { error: Box<RecordError>, line: u64, text: Vec<u8>, terminated: bool },
-    Order { violation: OrderViolation, line: u64 },
-}
-
-/// Appends one trade to the columns (inlined, unlike `TradeBatch::push` across crates).
-#[inline(always)]
-pub(crate) fn push_trade(batch: &mut TradeBatch, trade: &Trade) {
-    batch.agg_trade_id.push(trade.agg_trade_id);
-    batch.price.push(trade.price.0);
-    batch.quantity.push(trade.quantity.0);
-    batch.first_trade_id.push(trade.first_trade_id);
-    batch.last_trade_id.push(trade.last_trade_id);
-    batch.timestamp_us.push(trade.timestamp_us);
-    batch.is_buyer_maker.push(trade.is_buyer_maker);
-}
-
-/// Splits the first line off `rest`: `(line without "\n" or "\r\n", bytes used, had a newline)`.
-#[inline(always)]
-fn split_line(rest: &[u8]) -> (&[u8], usize, bool) {
-    let (line, used, terminated) = match memchr::memchr(b'\n', rest) {
-        Some(newline) => (&rest[..newline], newline + 1, true),
-        None => (rest, rest.len(), false),
-    };
-    (line.strip_suffix(b"\r").unwrap_or(line), used, terminated)
-}
-
-/// Parses the lines of `chunk` from `position`, handing each trade and its line number to `accept`,
-/// until the chunk ends or `accept` returns `Ok(false)`.
-#[inline(always)]
-pub(crate) fn parse_lines(
-    chunk: &[u8],
-    position: &mut usize,
-    line_number: &mut u64,
-    layout: &Layout,
-    mut accept: impl FnMut(Trade, u64) -> Result<bool, OrderViolation>,
-) -> Result<(), Box<LineError>> {
-    while let Some(rest) = chunk.get(*position..).filter(|rest| !rest.is_empty()) {
-        *line_number += 1;
-        let line_no = *line_number;
-        let trade = match parse_line_start(rest, layout) {
-            Some((trade, used)) => {
-                *position += used;
-                trade
-            }
-            None => {
-                let (line, used, terminated) = split_line(rest);
-                *position += used;
-                parse_record(line, layout).map_err(|error| {
-                    Box::new(LineError::Record { error, line: line_no, text: line.to_vec(), terminated })
-                })?
-            }
-        };
-        let more =
-            accept(trade, line_no).map_err(|violation| Box::new(LineError::Order { violation, line: line_no }))?;
-        if !more {
-            break;
-        }
-    }
-    Ok(())
 }

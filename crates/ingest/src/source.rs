@@ -34,7 +34,7 @@ pub enum Compression {
 }
 
 /// Shared progress counter: bytes of the input file (compressed bytes for compressed input) consumed.
-pub(crate) type Progress = Arc<AtomicU64>;
+pub(crate) type BytesRead = Arc<AtomicU64>;
 
 /// Maps `len` bytes of `file` from `offset` (a multiple of [`WINDOW_ALIGN`]) read-only.
 ///
@@ -146,11 +146,11 @@ impl FileWindows {
 pub(crate) struct WindowReader {
     windows: FileWindows,
     offset: u64,
-    progress: Progress,
+    progress: BytesRead,
 }
 
 impl WindowReader {
-    pub(crate) fn new(windows: FileWindows, progress: Progress) -> WindowReader {
+    pub(crate) fn new(windows: FileWindows, progress: BytesRead) -> WindowReader {
         WindowReader { windows, offset: 0, progress }
     }
 }
@@ -176,15 +176,15 @@ impl BufRead for WindowReader {
     }
 }
 
-/// Counts the bytes read through it into a [`Progress`].
+/// Counts the bytes read through it into a [`BytesRead`].
 pub(crate) struct CountingReader<R> {
     inner: R,
     count: u64,
-    progress: Progress,
+    progress: BytesRead,
 }
 
 impl<R: Read> CountingReader<R> {
-    pub(crate) fn new(inner: R, progress: Progress) -> CountingReader<R> {
+    pub(crate) fn new(inner: R, progress: BytesRead) -> CountingReader<R> {
         CountingReader { inner, count: 0, progress }
     }
 }
@@ -237,7 +237,11 @@ pub(crate) fn unread_compression(prefix: &[u8]) -> Option<&'static str> {
 ///
 /// Members that are not `.csv` files (a `.CHECKSUM`, directories) are ignored; zero or several `.csv`
 /// members is [`ErrorKind::ArchiveMembers`].
-pub(crate) fn zip_member<R>(reader: R, path: &Path, progress: Progress) -> Result<(Box<dyn Read + Send>, String), Error>
+pub(crate) fn zip_member<R>(
+    reader: R,
+    path: &Path,
+    progress: BytesRead,
+) -> Result<(Box<dyn Read + Send>, String), Error>
 where
     R: Read + Seek + Send + 'static,
 {
@@ -341,6 +345,6 @@ pub(crate) fn open_windows(
 }
 
 /// A buffered reader over `file` for the fallback path.
-pub(crate) fn buffered(file: File, progress: Progress) -> BufReader<CountingReader<File>> {
+pub(crate) fn buffered(file: File, progress: BytesRead) -> BufReader<CountingReader<File>> {
     BufReader::with_capacity(256 * 1024, CountingReader::new(file, progress))
 }

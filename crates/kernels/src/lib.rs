@@ -87,15 +87,16 @@ mod arch;
 mod backend;
 mod dispatch;
 mod error;
+mod nolds;
+mod permutation;
 mod scalar;
-mod scales;
 mod simd;
 mod summary;
 
 pub use backend::{Backend, CpuReport, cpu_report};
 pub use error::{Error, ErrorKind};
+pub use nolds::{default_dfa_nvals, default_rs_nvals, expected_rs};
 pub use scalar::convert::FLOAT_TO_SCALED_LIMIT;
-pub use scales::{default_dfa_nvals, default_rs_nvals, expected_rs};
 pub use summary::{MinMax, Moments, ProductSums, SpanSums};
 
 /// Embedding dimensions accepted by [`Kernels::permutation_entropy`].

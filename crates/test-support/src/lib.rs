@@ -1,7 +1,8 @@
 //! Test helpers of the barsmith workspace, written once: the kernel backends a test must cover
 //! ([`backends`]), bar tables compared as docs/OUTPUT.md promises ([`bar_tables`]), a deterministic
-//! pseudo-random generator ([`SplitMix`]), generated trade streams ([`trades`]) and the real-data sample
-//! ([`real_data`]).
+//! pseudo-random generator ([`SplitMix`]), generated trade streams ([`trades`]), the real-data sample
+//! ([`real_data`]), folder listings ([`read_dir_sorted`]), and with the `mirror` feature a Binance Vision mirror
+//! on 127.0.0.1 (`mirror`) with generated days and zip archives (`archives`).
 //!
 //! Nothing here skips silently. libtest captures `println!`/`eprintln!` of passing tests, so a note that a
 //! test could not run part of its work would never be seen; [`not_run`] writes to the process's standard
@@ -11,8 +12,12 @@
 
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "mirror")]
+pub mod archives;
 pub mod backends;
 pub mod bar_tables;
+#[cfg(feature = "mirror")]
+pub mod mirror;
 pub mod real_data;
 mod rng;
 pub mod series;
@@ -21,10 +26,22 @@ pub mod trades;
 pub use rng::SplitMix;
 
 use std::io::Write;
+use std::path::Path;
 
 /// Says on the real standard error (not captured by libtest) that `what` was not run here, and why.
 pub fn not_run(what: &str, why: &str) {
     let mut stderr = std::io::stderr().lock();
     // A failed write to stderr leaves nothing better to do; the test itself still runs.
     let _ = writeln!(stderr, "NOT RUN: {what}: {why}");
+}
+
+/// The files directly in `dir` as (name, contents), sorted by name.
+pub fn read_dir_sorted(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap()))
+        .collect();
+    files.sort();
+    files
 }

@@ -46,7 +46,7 @@ impl TradeSource for BatchesSource<'_> {
         while let Some(next) = self.batches.get(self.next) {
             self.next += 1;
             if !next.is_empty() {
-                append_range(next, 0, next.len(), batch);
+                batch.extend_from(next, 0..next.len());
                 return Ok(true);
             }
         }
@@ -106,7 +106,7 @@ pub fn speculate(
         speculation.last = batch.get(batch.len() - 1);
         // At least two records: the join looks at the second one after a dropped duplicate.
         let room = head_limit.max(2).saturating_sub(speculation.head.len()).min(batch.len());
-        append_range(&batch, 0, room, &mut speculation.head);
+        speculation.head.extend_from(&batch, 0..room);
         for (run, closed) in runs.iter_mut().zip(&mut closed) {
             let before = run.bars.len();
             run.end.push_batch(&batch, &mut run.bars)?;
@@ -227,7 +227,7 @@ pub(crate) fn resync<'a>(
                 &batch
             } else {
                 tail.clear();
-                append_range(&batch, already as usize, batch.len(), &mut tail);
+                tail.extend_from(&batch, already as usize..batch.len());
                 &tail
             };
             replay_batch(&mut replays, rest, offset, &mut scratch)?;
@@ -357,23 +357,12 @@ impl Replay {
     }
 }
 
-/// Appends records `from..to` of `batch` to `out`.
-pub(crate) fn append_range(batch: &TradeBatch, from: usize, to: usize, out: &mut TradeBatch) {
-    out.agg_trade_id.extend_from_slice(&batch.agg_trade_id[from..to]);
-    out.price.extend_from_slice(&batch.price[from..to]);
-    out.quantity.extend_from_slice(&batch.quantity[from..to]);
-    out.first_trade_id.extend_from_slice(&batch.first_trade_id[from..to]);
-    out.last_trade_id.extend_from_slice(&batch.last_trade_id[from..to]);
-    out.timestamp_us.extend_from_slice(&batch.timestamp_us[from..to]);
-    out.is_buyer_maker.extend_from_slice(&batch.is_buyer_maker[from..to]);
-}
-
 /// Records `from..to` of `batch`: the batch itself when that is all of it, else a copy in `scratch`.
 fn sub_range<'a>(batch: &'a TradeBatch, from: usize, to: usize, scratch: &'a mut TradeBatch) -> &'a TradeBatch {
     if from == 0 && to == batch.len() {
         return batch;
     }
     scratch.clear();
-    append_range(batch, from, to, scratch);
+    scratch.extend_from(batch, from..to);
     scratch
 }

@@ -5,9 +5,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::anyhow;
-use barsmith::check::{
-    CheckOptions, CheckReport, ChecksumStatus, Findings, RecordAt, SymbolReport, check, format_timestamp_us,
-};
+use barsmith::check::{CheckOptions, CheckReport, ChecksumStatus, Findings, RecordAt, SymbolReport, check};
+use barsmith::core::format_utc_us;
 use clap::Args;
 
 use super::{Failure, parse_duration};
@@ -83,7 +82,7 @@ fn render_symbol(out: &mut String, symbol: &SymbolReport, max_gap_us: i64) {
     };
     let _ = writeln!(out, "{}: {} file(s), {range}, {} records", symbol.symbol, symbol.files.len(), symbol.records);
     if let (Some(first), Some(last)) = (symbol.first_timestamp_us, symbol.last_timestamp_us) {
-        let _ = writeln!(out, "  records from {} to {}", format_timestamp_us(first), format_timestamp_us(last));
+        let _ = writeln!(out, "  records from {} to {}", format_utc_us(first), format_utc_us(last));
     }
     if !symbol.missing_days.is_empty() {
         let days: Vec<String> = symbol.missing_days.iter().map(ToString::to_string).collect();
@@ -155,7 +154,7 @@ fn record(record: &RecordAt) -> String {
     format!(
         "id {} at {} ({}:{})",
         record.agg_trade_id,
-        format_timestamp_us(record.timestamp_us),
+        format_utc_us(record.timestamp_us),
         file_name(&record.path),
         record.line
     )

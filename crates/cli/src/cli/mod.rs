@@ -128,6 +128,27 @@ impl From<barsmith::Error> for Failure {
     }
 }
 
+impl From<barsmith::binance::Error> for Failure {
+    /// The Binance sources' errors, with their settings named as this command's flags.
+    fn from(e: barsmith::binance::Error) -> Failure {
+        let code = if e.is_bad_input() { 2 } else { 1 };
+        Failure { message: e.describe(flag_of), code, quiet: false }
+    }
+}
+
+/// The flag that sets a setting of the Binance sources (`barsmith fetch`).
+fn flag_of(setting: barsmith::binance::Setting) -> String {
+    use barsmith::binance::Setting;
+    match setting {
+        Setting::Jobs => "--jobs",
+        Setting::From => "--from",
+        Setting::To => "--to",
+        // The proxy comes from the environment (HTTPS_PROXY & co.), not from a flag.
+        _ => setting.name(),
+    }
+    .to_owned()
+}
+
 /// A duration such as `1h`, `30m`, `90s`, `500ms` or `250us` (the units of `--lookback time:…`).
 pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
     match format!("time:{text}").parse::<barsmith::LookbackMode>() {

@@ -1,11 +1,12 @@
-//! Helpers shared by the CLI tests (to move into `barsmith-test-support` once it exists on main).
+//! Helpers shared by the CLI tests: running the binary, and the January 2026 days they read (generated and
+//! zipped by `barsmith-test-support`).
 #![allow(dead_code)]
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use barsmith::generate::{GenConfig, GenFormat, write_trades};
+use barsmith_test_support::archives::write_zip;
 
 /// The `barsmith` binary. `BARSMITH_BACKEND` passes through: `.ci/run` runs these tests once per backend the
 /// machine has, each forced as the automatic choice, so that every machine's view is tested on one.
@@ -58,14 +59,9 @@ pub fn s(path: &Path) -> &str {
 
 /// Generated trades for day `day` (1-based) of January 2026, continuing the previous day's ids and times.
 pub fn day_config(seed: u64, day: u32, trades_per_day: u64) -> GenConfig {
-    GenConfig {
-        seed,
-        trades: trades_per_day,
-        start_time_us: 1_767_225_600_000_000 + i64::from(day - 1) * 86_400_000_000,
-        first_agg_trade_id: 1_000_000 + i64::from(day - 1) * trades_per_day as i64,
-        first_trade_id: 10_000_000 + i64::from(day - 1) * 10 * trades_per_day as i64,
-        ..GenConfig::default()
-    }
+    let day_index = u64::from(day - 1);
+    let day_start_us = 1_767_225_600_000_000 + day_index as i64 * 86_400_000_000;
+    barsmith_test_support::archives::day_config(seed, day_start_us, day_index, 1_000_000, trades_per_day)
 }
 
 /// Generated trades as CSV text.
@@ -81,15 +77,6 @@ pub fn write_daily_zip(dir: &Path, symbol: &str, day: u32, config: &GenConfig) -
     let path = dir.join(format!("{stem}.zip"));
     write_zip(&path, &format!("{stem}.csv"), &csv_of(config));
     path
-}
-
-/// A zip archive holding one member.
-pub fn write_zip(path: &Path, member: &str, bytes: &[u8]) {
-    let mut zip = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
-    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-    zip.start_file(member, options).unwrap();
-    zip.write_all(bytes).unwrap();
-    zip.finish().unwrap();
 }
 
 /// Daily archives for `symbols`, each day continuing the previous one's ids, prices and times.
@@ -119,16 +106,6 @@ pub fn tree(dir: &Path) -> Vec<String> {
     }
     found.sort();
     found
-}
-
-pub fn read_dir_sorted(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap()))
-        .collect();
-    files.sort();
-    files
 }
 
 /// The key-value metadata of a Parquet file.

@@ -1,6 +1,6 @@
 //! Hurst exponent by detrended fluctuation analysis (DFA-1), scalar reference.
 
-use crate::scales::{dfa_exponent, dfa_nvals};
+use crate::nolds::{dfa_exponent, dfa_nvals};
 
 /// DFA-1 exponent with half-overlapping windows, nolds' definition (see the crate docs).
 pub(crate) fn hurst_dfa(x: &[f64], nvals: Option<&[usize]>) -> Option<f64> {

@@ -1,6 +1,6 @@
 //! Permutation entropy (Bandt and Pompe), scalar reference.
 
-use crate::scales::{embedding_vectors, factorial, normalized_entropy};
+use crate::permutation::{embedding_vectors, factorial, normalized_entropy};
 
 /// Normalised permutation entropy of `x` for embedding dimension `order` and lag `delay`.
 ///

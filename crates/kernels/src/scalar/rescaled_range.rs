@@ -1,6 +1,6 @@
 //! Hurst exponent by rescaled range (R/S), scalar reference.
 
-use crate::scales::{rs_exponent, rs_nvals};
+use crate::nolds::{rs_exponent, rs_nvals};
 
 /// Corrected R/S Hurst exponent over non-overlapping blocks, nolds' definition (see the crate docs).
 pub(crate) fn hurst_rs(x: &[f64], nvals: Option<&[usize]>) -> Option<f64> {

@@ -26,7 +26,7 @@
 
 use super::reductions::{all_equal, any_non_finite, sum_f64};
 use crate::arch::Isa;
-use crate::scales::{dfa_exponent, dfa_nvals};
+use crate::nolds::{dfa_exponent, dfa_nvals};
 
 #[inline(always)]
 pub(crate) fn hurst_dfa<S: Isa>(s: S, x: &[f64], nvals: Option<&[usize]>) -> Option<f64> {

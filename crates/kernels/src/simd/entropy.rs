@@ -9,7 +9,7 @@
 //! the scalar reference uses, so the histograms are identical.
 
 use crate::arch::Isa;
-use crate::scales::{embedding_vectors, factorial, normalized_entropy};
+use crate::permutation::{embedding_vectors, factorial, normalized_entropy};
 
 /// Most pairs among 7 positions.
 const MAX_PAIRS: usize = 21;

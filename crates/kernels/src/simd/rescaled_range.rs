@@ -9,7 +9,7 @@
 
 use super::reductions::any_non_finite;
 use crate::arch::Isa;
-use crate::scales::{rs_exponent, rs_nvals};
+use crate::nolds::{rs_exponent, rs_nvals};
 
 #[inline(always)]
 pub(crate) fn hurst_rs<S: Isa>(s: S, x: &[f64], nvals: Option<&[usize]>) -> Option<f64> {

@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 
 use super::{FetchProgress, FetchRequest, ProxySetting};
 use crate::check::checksum::{hash_into, to_hex};
-use crate::error::Error;
+use crate::error::{Error, Setting};
 
 /// Longest wait between two attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
@@ -57,9 +57,10 @@ impl Client {
         let proxy = match &request.proxy {
             ProxySetting::Direct => None,
             ProxySetting::FromEnvironment => ureq::Proxy::try_from_env(),
-            ProxySetting::Url(url) => {
-                Some(ureq::Proxy::new(url).map_err(|e| Error::usage(format!("proxy {url:?} is not usable: {e}")))?)
-            }
+            ProxySetting::Url(url) => Some(
+                ureq::Proxy::new(url)
+                    .map_err(|e| Error::setting(Setting::Proxy, format!("{url:?} is not usable: {e}")))?,
+            ),
         };
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false)

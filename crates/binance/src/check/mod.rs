@@ -1,5 +1,5 @@
-//! Completeness and integrity of aggTrades files, per symbol, without building bars (cargo feature `check`;
-//! `barsmith check`).
+//! Completeness and integrity of aggTrades files, per symbol, without building bars (`barsmith check`;
+//! re-exported as `barsmith::check`).
 //!
 //! [`check`] reads every file with the ingest reader (order check off, so that order problems become
 //! findings instead of errors) and reports, per symbol:
@@ -25,10 +25,11 @@ use rayon::prelude::*;
 
 pub use scan::StreamFindings;
 
+use barsmith_ingest::IngestOptions;
+use barsmith_ingest::inputs::{Period, expand_inputs, parse_binance_name};
+
 use crate::calendar::Day;
-use crate::error::Error;
-use crate::ingest::IngestOptions;
-use crate::inputs::{Period, expand_inputs, parse_binance_name};
+use crate::error::{Error, ErrorKind};
 use scan::{FileScan, Raw, is_checksum_file, period_days, scan_file};
 
 /// How to check.
@@ -242,7 +243,7 @@ pub fn check(inputs: &[PathBuf], options: &CheckOptions) -> Result<CheckReport, 
             let before = files.len();
             collect_archives(input, &mut files)?;
             if files.len() == before {
-                return Err(Error::usage(format!("{}: no Binance aggTrades files in this directory", input.display())));
+                return Err(Error::new(ErrorKind::NoArchives { dir: input.clone() }));
             }
         } else {
             files
@@ -252,11 +253,7 @@ pub fn check(inputs: &[PathBuf], options: &CheckOptions) -> Result<CheckReport, 
     let mut by_symbol: BTreeMap<String, Vec<(Period, PathBuf)>> = BTreeMap::new();
     for file in files {
         let Some(name) = parse_binance_name(&file) else {
-            return Err(Error::usage(format!(
-                "{}: not a Binance aggTrades name (SYMBOL-aggTrades-YYYY-MM[-DD].zip|csv|csv.zst); check needs the \
-                 names to know the symbol and the dates",
-                file.display()
-            )));
+            return Err(Error::new(ErrorKind::NotBinanceName { path: file }));
         };
         by_symbol.entry(name.symbol).or_default().push((name.period, file));
     }
@@ -268,14 +265,14 @@ pub fn check(inputs: &[PathBuf], options: &CheckOptions) -> Result<CheckReport, 
         Some(threads) => rayon::ThreadPoolBuilder::new()
             .num_threads(threads.max(1))
             .build()
-            .map_err(|e| Error::usage(format!("thread pool: {e}")))?
+            .map_err(|e| Error::new(ErrorKind::ThreadPool { message: e.to_string() }))?
             .install(scan_all),
     };
     Ok(CheckReport { symbols, max_gap_us: options.max_gap_us })
 }
 
 fn check_symbol(symbol: String, mut files: Vec<(Period, PathBuf)>, options: &CheckOptions) -> SymbolReport {
-    files.sort_by_key(|(period, path)| (period.first_day(), period.last_day(), path.clone()));
+    files.sort_by_key(|(period, path)| (Day::first_of(*period), Day::last_of(*period), path.clone()));
     let scans: Vec<FileScan> = files.par_iter().map(|(period, path)| scan_file(path, Some(*period), options)).collect();
     let Coverage { first: first_day, last: last_day, missing: missing_days, overlapping: overlapping_files } =
         coverage(&files);
@@ -310,7 +307,8 @@ fn check_symbol(symbol: String, mut files: Vec<(Period, PathBuf)>, options: &Che
 
 /// Binance-named files under `dir`, recursively.
 fn collect_archives(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {
-    let entries = std::fs::read_dir(dir).map_err(|e| Error::usage(format!("{}: {e}", dir.display())))?;
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| Error::new(ErrorKind::UnreadableDirectory { dir: dir.to_path_buf(), message: e.to_string() }))?;
     let mut paths: Vec<PathBuf> = entries.filter_map(|entry| entry.ok().map(|e| e.path())).collect();
     paths.sort();
     for path in paths {
@@ -356,14 +354,6 @@ fn coverage(files: &[(Period, PathBuf)]) -> Coverage {
     Coverage { first, last, missing, overlapping }
 }
 
-/// `YYYY-MM-DDTHH:MM:SS.ffffffZ` for a timestamp in µs.
-pub fn format_timestamp_us(timestamp_us: i64) -> String {
-    let day = Day::of_timestamp_us(timestamp_us).map_or_else(|| "?".to_owned(), |d| d.to_string());
-    let in_day = timestamp_us.rem_euclid(86_400_000_000);
-    let seconds = in_day / 1_000_000;
-    format!("{day}T{:02}:{:02}:{:02}.{:06}Z", seconds / 3600, seconds / 60 % 60, seconds % 60, in_day % 1_000_000)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -380,6 +370,5 @@ mod tests {
         assert_eq!(last, Day::new(2024, 2, 3));
         assert_eq!(missing, [Day::new(2024, 2, 1).unwrap(), Day::new(2024, 2, 2).unwrap()]);
         assert_eq!(overlapping, [(PathBuf::from("m"), PathBuf::from("d31"))]);
-        assert_eq!(format_timestamp_us(1_767_225_600_000_000 + 3_723_000_042), "2026-01-01T01:02:03.000042Z");
     }
 }

@@ -1,6 +1,12 @@
 //! Binance file names: `SYMBOL-aggTrades-YYYY-MM[-DD].{zip,csv,csv.zst}`, and what to do with other names.
 
+use std::fmt;
 use std::path::Path;
+use std::str::FromStr;
+
+use barsmith_core::days_in_month;
+
+use crate::error::{Error, ErrorKind};
 
 /// The period a Binance archive covers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -18,6 +24,46 @@ impl Period {
             Period::Month(y, m) => ((y, m, 1), (y, m, 31)),
             Period::Day(y, m, d) => ((y, m, d), (y, m, d)),
         }
+    }
+
+    /// `true` when the month (and day) exist in the calendar, in the years 1970 to 9999.
+    pub fn exists(self) -> bool {
+        let (year, month, day) = match self {
+            Period::Month(year, month) => (year, month, 1),
+            Period::Day(year, month, day) => (year, month, day),
+        };
+        (1970..=9999).contains(&year) && (1..=12).contains(&month) && (1..=days_in_month(year, month)).contains(&day)
+    }
+}
+
+impl fmt::Display for Period {
+    /// `YYYY-MM` or `YYYY-MM-DD`, as in Binance file names.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Period::Month(year, month) => write!(f, "{year:04}-{month:02}"),
+            Period::Day(year, month, day) => write!(f, "{year:04}-{month:02}-{day:02}"),
+        }
+    }
+}
+
+impl FromStr for Period {
+    type Err = Error;
+
+    /// `YYYY-MM` (a month) or `YYYY-MM-DD` (a day), a date that exists (years 1970 to 9999).
+    fn from_str(text: &str) -> Result<Period, Error> {
+        let bad = || Error::without_path(ErrorKind::InvalidPeriod { text: text.to_owned() });
+        let parts: Vec<&str> = text.split('-').collect();
+        let number = |part: &str, len: usize| {
+            (part.len() == len && part.bytes().all(|b| b.is_ascii_digit())).then(|| part.parse::<u16>().ok()).flatten()
+        };
+        let year = number(parts.first().ok_or_else(bad)?, 4).ok_or_else(bad)?;
+        let month = number(parts.get(1).ok_or_else(bad)?, 2).ok_or_else(bad)? as u8;
+        let period = match parts.len() {
+            2 => Period::Month(year, month),
+            3 => Period::Day(year, month, number(parts[2], 2).ok_or_else(bad)? as u8),
+            _ => return Err(bad()),
+        };
+        period.exists().then_some(period).ok_or_else(bad)
     }
 }
 
@@ -123,6 +169,20 @@ mod tests {
         ] {
             assert_eq!(parse_binance_name(Path::new(bad)), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn periods_parse_strictly() {
+        assert_eq!("2024-03".parse::<Period>().unwrap(), Period::Month(2024, 3));
+        assert_eq!("2024-02-29".parse::<Period>().unwrap(), Period::Day(2024, 2, 29));
+        for bad in ["2024-13", "2023-02-29", "2024-3", "24-03", "2024-03-01-02", "", "2024/03", "1969-12"] {
+            assert!(bad.parse::<Period>().is_err(), "{bad}");
+        }
+        assert_eq!(Period::Day(2024, 2, 3).to_string(), "2024-02-03");
+        assert_eq!(
+            "2024-13".parse::<Period>().unwrap_err().to_string(),
+            "\"2024-13\" is not a date: expected YYYY-MM or YYYY-MM-DD (e.g. 2024-03-01)"
+        );
     }
 
     #[test]

@@ -1,15 +1,16 @@
-//! `barsmith::fetch` against a local mirror (127.0.0.1 only): verified downloads, skips, checksum mismatches,
+//! `barsmith_binance::fetch` (`barsmith::fetch`) against a local mirror (127.0.0.1 only): verified downloads, skips, checksum mismatches,
 //! missing days, broken transfers resumed with Range, slow responses, 503s.
-
-mod mirror;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use barsmith::calendar::Day;
-use barsmith::check::checksum::{checksum_path, sha256_file, sha256_reader};
-use barsmith::fetch::{ArchiveOutcome, FetchRequest, FetchSummary, Granularity, Market, NoProgress, fetch, part_path};
-use mirror::{Fault, Mirror, day_csv};
+use barsmith_binance::calendar::Day;
+use barsmith_binance::check::checksum::{checksum_path, sha256_file, sha256_reader};
+use barsmith_binance::fetch::{
+    ArchiveOutcome, FetchRequest, FetchSummary, Granularity, Market, NoProgress, fetch, part_path,
+};
+use barsmith_test_support::archives::day_csv;
+use barsmith_test_support::mirror::{Fault, Mirror};
 
 const SYMBOLS: [&str; 2] = ["AAAUSDT", "BBBUSDT"];
 const DAYS: [&str; 3] = ["2024-03-01", "2024-03-02", "2024-03-03"];
@@ -28,7 +29,8 @@ fn serve_good_mirror(mirror: &Mirror) -> Vec<(String, Vec<u8>)> {
     for (s, symbol) in SYMBOLS.iter().enumerate() {
         for (d, text) in DAYS.iter().enumerate() {
             let path = remote_path(symbol, text);
-            let bytes = mirror.put_archive(&path, &day_csv(s as u64, day(text), d as u64, 3_000), true);
+            let bytes =
+                mirror.put_archive(&path, &day_csv(s as u64, day(text).days_since_epoch(), d as u64, 3_000), true);
             served.push((path, bytes));
         }
     }
@@ -123,7 +125,7 @@ fn a_wrong_checksum_is_retried_once_then_reported_and_nothing_is_kept() {
     let mirror = Mirror::start();
     serve_good_mirror(&mirror);
     let bad = remote_path("BBBUSDT", "2024-03-02");
-    mirror.put_archive(&bad, &day_csv(1, day("2024-03-02"), 1, 3_000), false);
+    mirror.put_archive(&bad, &day_csv(1, day("2024-03-02").days_since_epoch(), 1, 3_000), false);
     let output = tempfile::tempdir().unwrap();
     let summary = fetch(&request(&mirror, output.path()), &NoProgress).unwrap();
     assert!(!summary.is_complete());
@@ -144,11 +146,11 @@ struct Watcher {
     cancel_after: usize,
 }
 
-impl barsmith::fetch::FetchProgress for Watcher {
-    fn finished(&self, _report: &barsmith::fetch::ArchiveReport) {
+impl barsmith_binance::fetch::FetchProgress for Watcher {
+    fn finished(&self, _report: &barsmith_binance::fetch::ArchiveReport) {
         self.finished.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     }
-    fn checksum_mismatch(&self, archive: &barsmith::fetch::Archive, expected: &str, actual: &str) {
+    fn checksum_mismatch(&self, archive: &barsmith_binance::fetch::Archive, expected: &str, actual: &str) {
         self.mismatches.lock().unwrap().push((archive.file_name(), expected.to_owned(), actual.to_owned()));
     }
     fn cancelled(&self) -> bool {
@@ -161,7 +163,7 @@ fn progress_hears_of_checksum_mismatches_and_can_cancel() {
     let mirror = Mirror::start();
     serve_good_mirror(&mirror);
     let bad = remote_path("AAAUSDT", "2024-03-02");
-    let served = mirror.put_archive(&bad, &day_csv(0, day("2024-03-02"), 1, 3_000), false);
+    let served = mirror.put_archive(&bad, &day_csv(0, day("2024-03-02").days_since_epoch(), 1, 3_000), false);
     let output = tempfile::tempdir().unwrap();
     let watcher = Watcher { mismatches: Default::default(), finished: Default::default(), cancel_after: usize::MAX };
     let summary = fetch(&request(&mirror, output.path()), &watcher).unwrap();
@@ -276,7 +278,7 @@ fn server_errors_are_retried_a_bounded_number_of_times_then_reported() {
 fn monthly_archives_and_bad_requests() {
     let mirror = Mirror::start();
     let monthly = "data/futures/um/monthly/aggTrades/AAAUSDT/AAAUSDT-aggTrades-2024-01.zip";
-    let bytes = mirror.put_archive(monthly, &day_csv(0, day("2024-01-01"), 0, 500), true);
+    let bytes = mirror.put_archive(monthly, &day_csv(0, day("2024-01-01").days_since_epoch(), 0, 500), true);
     let output = tempfile::tempdir().unwrap();
     let mut request = request(&mirror, output.path());
     request.symbols = vec!["aaausdt".into()];
@@ -288,7 +290,11 @@ fn monthly_archives_and_bad_requests() {
     assert_eq!(std::fs::read(output.path().join(monthly.strip_prefix("data/").unwrap())).unwrap(), bytes);
 
     let zero_jobs = FetchRequest { jobs: 0, ..request.clone() };
-    assert!(fetch(&zero_jobs, &NoProgress).unwrap_err().is_bad_input());
+    let error = fetch(&zero_jobs, &NoProgress).unwrap_err();
+    assert!(error.is_bad_input());
+    // The library names the setting, not a flag; front ends spell it their way.
+    assert_eq!(error.to_string(), "jobs must be at least 1");
+    assert_eq!(error.describe(|_| "--jobs".to_owned()), "--jobs must be at least 1");
     let future = FetchRequest { range: ("2024-04".parse().unwrap(), "2024-05".parse().unwrap()), ..request.clone() };
     assert!(fetch(&future, &NoProgress).unwrap_err().to_string().contains("published"));
 }

@@ -1,7 +1,9 @@
-//! What a run tells its front end while it works: progress, warnings, and whether to stop. A leaf, so that
-//! `run` and `parallel` both use it without importing each other.
+//! What a run tells its front end while it works: progress, warnings, and whether to stop ([`Progress`]), and
+//! [`NoProgress`], the observer that ignores everything (which also stands for "no observer" wherever the
+//! workspace takes one, e.g. `barsmith-binance`'s fetch). A leaf below every crate that runs over trade files,
+//! so that `barsmith`'s `run` and `parallel` both use it without importing each other.
 
-/// Observes a run; called from worker threads.
+/// Observes progress; called from worker threads.
 pub trait Progress: Sync {
     /// The run is about to read `total_bytes` of input (file sizes; 0 when unknown, e.g. stdin).
     fn started(&self, total_bytes: u64) {
@@ -10,18 +12,18 @@ pub trait Progress: Sync {
     /// `bytes` more input bytes and `trades` more trades were consumed.
     fn advanced(&self, bytes: u64, trades: u64);
     /// Something the user must know that does not stop the run (one line, no `warning:` prefix), e.g. a
-    /// window longer than `max_window_records` whose features are null. Ignored by default.
+    /// window longer than the `max_window_records` setting whose features are null. Ignored by default.
     fn warning(&self, message: &str) {
         let _ = message;
     }
     /// `true` when the run must stop (e.g. Ctrl-C in Python): it is asked between batches, and the run then
-    /// ends with [`crate::ErrorKind::Cancelled`], writing nothing. Never by default.
+    /// ends with an error that says so (`barsmith::ErrorKind::Cancelled`), writing nothing. Never by default.
     fn cancelled(&self) -> bool {
         false
     }
 }
 
-/// A [`Progress`] that ignores everything.
+/// An observer that ignores everything.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NoProgress;
 

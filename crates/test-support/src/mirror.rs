@@ -1,20 +1,17 @@
-//! A Binance Vision mirror for tests: a tiny_http server on 127.0.0.1 (port chosen by the OS) serving
-//! generated archives in the remote layout, with faults to inject per path.
-//!
-//! Shared by `crates/barsmith/tests/fetch.rs` and `crates/cli/tests/fetch_check.rs` (included by path until
-//! the dev-only test-support crate exists). Nothing here reaches another host.
-#![allow(dead_code)]
+//! A Binance Vision mirror for tests (cargo feature `mirror`): a tiny_http server on 127.0.0.1 (port chosen by
+//! the OS) serving generated archives in the remote layout, with faults to inject per path. Used by
+//! `crates/binance/tests/fetch.rs` and `crates/cli/tests/fetch_check.rs`. Nothing here reaches another host.
 
 use std::collections::HashMap;
-use std::io::{Cursor, Write};
+use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use barsmith::calendar::Day;
-use barsmith::check::checksum::{format_checksum, sha256_reader};
-use barsmith::generate::{GenConfig, GenFormat, TradeGenerator, write_row};
+use sha2::{Digest, Sha256};
+
+use crate::archives::zip_one;
 
 /// A fault served instead of the normal response, for the first `times` requests of a path.
 #[derive(Clone, Copy, Debug)]
@@ -85,12 +82,9 @@ impl Mirror {
     pub fn put_archive(&self, remote_path: &str, csv: &[u8], correct_checksum: bool) -> Vec<u8> {
         let name = remote_path.rsplit('/').next().unwrap();
         let archive = zip_one(&name.replace(".zip", ".csv"), csv);
-        let mut sha = sha256_reader(&archive[..]).unwrap();
-        if !correct_checksum {
-            sha = sha256_reader(&b"something else"[..]).unwrap();
-        }
+        let sha = if correct_checksum { sha256_hex(&archive) } else { sha256_hex(b"something else") };
         self.put(&format!("/{remote_path}"), archive.clone());
-        self.put(&format!("/{remote_path}.CHECKSUM"), format_checksum(&sha, name).into_bytes());
+        self.put(&format!("/{remote_path}.CHECKSUM"), format!("{sha}  {name}\n").into_bytes());
         archive
     }
 
@@ -108,6 +102,12 @@ impl Mirror {
     /// Every request so far.
     pub fn request_count(&self) -> usize {
         self.state.lock().unwrap().requests.len()
+    }
+}
+
+impl std::fmt::Debug for Mirror {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mirror").field("base_url", &self.base_url).finish_non_exhaustive()
     }
 }
 
@@ -173,39 +173,8 @@ fn serve(request: tiny_http::Request, state: &Mutex<State>) {
     let _ = request.respond(response);
 }
 
-/// A zip archive holding one deflated member.
-pub fn zip_one(member: &str, bytes: &[u8]) -> Vec<u8> {
-    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-    zip.start_file(member, options).unwrap();
-    zip.write_all(bytes).unwrap();
-    zip.finish().unwrap().into_inner()
-}
-
-/// A day of synthetic spot trades for `symbol_index` that continues the previous day's ids: the generator's
-/// prices, sizes and same-timestamp runs, with the distinct timestamps spread evenly over the whole day (so that
-/// consecutive days have no time gap longer than a day's share per record).
-pub fn day_csv(symbol_index: u64, day: Day, day_index: u64, trades_per_day: u64) -> Vec<u8> {
-    let config = GenConfig {
-        seed: 1000 * symbol_index + day_index,
-        trades: trades_per_day,
-        start_time_us: day.days_since_epoch() * 86_400_000_000,
-        first_agg_trade_id: 1_000_000 * (symbol_index as i64 + 1) + day_index as i64 * trades_per_day as i64,
-        first_trade_id: 10_000_000 + day_index as i64 * 10 * trades_per_day as i64,
-        ..GenConfig::default()
-    };
-    let day_start = config.start_time_us;
-    let step = 86_400_000_000 / trades_per_day as i64;
-    let mut csv = Vec::new();
-    let mut previous_generated = None;
-    let mut timestamp = day_start;
-    for (index, mut trade) in TradeGenerator::new(config).enumerate() {
-        if previous_generated != Some(trade.timestamp_us) {
-            timestamp = day_start + index as i64 * step;
-        }
-        previous_generated = Some(trade.timestamp_us);
-        trade.timestamp_us = timestamp;
-        write_row(&mut csv, &trade, GenFormat::Spot).unwrap();
-    }
-    csv
+/// SHA-256 of `bytes` as 64 lower-case hex digits (written here, independently of the library's hashing, so
+/// that the checksum files the mirror serves check the library rather than echo it).
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|byte| format!("{byte:02x}")).collect()
 }

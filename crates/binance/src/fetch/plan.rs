@@ -4,9 +4,10 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+use barsmith_ingest::Period;
+
 use crate::calendar::Day;
-use crate::error::Error;
-use crate::inputs::Period;
+use crate::error::{Error, ErrorKind};
 
 /// A Binance market, with its directory on the data site.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
@@ -51,7 +52,7 @@ impl FromStr for Market {
             "spot" => Ok(Market::Spot),
             "um" | "usdm" | "futures/um" => Ok(Market::UsdM),
             "cm" | "coinm" | "futures/cm" => Ok(Market::CoinM),
-            _ => Err(Error::usage(format!("unknown market {text:?} (expected spot, um or cm)"))),
+            _ => Err(Error::new(ErrorKind::UnknownMarket { text: text.to_owned() })),
         }
     }
 }
@@ -135,11 +136,7 @@ pub struct Plan {
 pub fn normalize_symbol(symbol: &str) -> Result<String, Error> {
     let upper = symbol.trim().to_ascii_uppercase();
     let valid = !upper.is_empty() && upper.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
-    if valid {
-        Ok(upper)
-    } else {
-        Err(Error::usage(format!("{symbol:?} is not a symbol (letters, digits and `_`, e.g. BTCUSDT, BTCUSD_PERP)")))
-    }
+    if valid { Ok(upper) } else { Err(Error::new(ErrorKind::InvalidSymbol { symbol: symbol.to_owned() })) }
 }
 
 /// The archives covering `from`..=`to` for each symbol, given that `today` (UTC) is not published yet.
@@ -154,14 +151,14 @@ pub fn plan(
     granularity: Granularity,
     today: Day,
 ) -> Result<Plan, Error> {
-    let invalid = |p: Period| Error::usage(format!("{p} is not a date"));
-    let first = from.first_day().ok_or_else(|| invalid(from))?;
-    let last = to.last_day().ok_or_else(|| invalid(to))?;
+    let invalid = |period: Period| Error::new(ErrorKind::NotADate { period });
+    let first = Day::first_of(from).ok_or_else(|| invalid(from))?;
+    let last = Day::last_of(to).ok_or_else(|| invalid(to))?;
     if first > last {
-        return Err(Error::usage(format!("--from {from} is after --to {to}")));
+        return Err(Error::new(ErrorKind::ReversedRange { from, to }));
     }
     if symbols.is_empty() {
-        return Err(Error::usage("no symbol given"));
+        return Err(Error::new(ErrorKind::NoSymbol));
     }
     let symbols = symbols.iter().map(|s| normalize_symbol(s)).collect::<Result<Vec<_>, _>>()?;
     let current_month = today.first_of_month();
@@ -192,10 +189,7 @@ pub fn plan(
         published_end = published_end.min(yesterday);
     }
     if periods.is_empty() {
-        return Err(Error::usage(format!(
-            "nothing from {first} to {last} is published yet (today is {today} UTC; a day's archive appears the next \
-             day, a month's after the month)"
-        )));
+        return Err(Error::new(ErrorKind::NothingPublished { first, last, today }));
     }
     let archives = symbols
         .iter()

@@ -36,7 +36,7 @@ pub fn parse_checksum(text: &str) -> Result<ChecksumLine, String> {
     let (hash, rest) = line.split_once(char::is_whitespace).ok_or("expected `<sha256>  <file name>`")?;
     let file_name = rest.trim_start().trim_start_matches('*').trim_end();
     if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(format!("\"{}\" is not a SHA-256 (64 hex digits)", crate::ingest::excerpt(hash.as_bytes())));
+        return Err(format!("\"{}\" is not a SHA-256 (64 hex digits)", barsmith_ingest::excerpt(hash.as_bytes())));
     }
     if file_name.is_empty() {
         return Err("no file name after the hash".into());

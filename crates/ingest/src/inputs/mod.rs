@@ -1,10 +1,10 @@
-//! Turning command-line inputs (files, directories, globs) into per-symbol streams of files.
+//! Turning inputs (files, directories, globs) into per-symbol streams of files: what a run reads, in order.
 //!
 //! Binance file names (`SYMBOL-aggTrades-YYYY-MM-DD.{zip,csv,csv.zst}` or `…-YYYY-MM.…`, spot, USD-M and
 //! COIN-M) give the symbol and the period; the files of one symbol form one stream in date order. Directories
 //! are searched recursively; every file skipped there is listed with the reason, and a name that looks like an
 //! aggTrades file but does not parse is an error. Other names form one stream in the order given, with the
-//! symbol from `--symbol`, or none.
+//! symbol given (the CLI's `--symbol`), or none.
 
 mod names;
 
@@ -76,10 +76,13 @@ pub fn expand_inputs(inputs: &[PathBuf]) -> Result<ExpandedInputs, Error> {
                     1 => String::new(),
                     n => format!(" ({} more such names: {})", n - 1, list(near_misses[1..].iter().map(|(p, _)| p))),
                 };
-                return Err(Error::usage(format!("{}: not a Binance aggTrades name: {reason}{more}", first.display())));
+                return Err(Error::inputs(format!(
+                    "{}: not a Binance aggTrades name: {reason}{more}",
+                    first.display()
+                )));
             }
             if found.is_empty() {
-                return Err(Error::usage(format!(
+                return Err(Error::inputs(format!(
                     "{}: no Binance aggTrades files (SYMBOL-aggTrades-YYYY-MM[-DD].zip|csv|csv.zst) in this directory",
                     input.display()
                 )));
@@ -88,7 +91,7 @@ pub fn expand_inputs(inputs: &[PathBuf]) -> Result<ExpandedInputs, Error> {
         } else if text.contains(['*', '?', '[']) {
             expanded.files.extend(expand_glob(&text)?);
         } else {
-            return Err(Error::usage(format!("{}: no such file or directory", input.display())));
+            return Err(Error::inputs(format!("{}: no such file or directory", input.display())));
         }
     }
     Ok(expanded)
@@ -112,7 +115,7 @@ fn scan_dir(
     ignored: &mut Vec<IgnoredFile>,
     near_misses: &mut Vec<(PathBuf, &'static str)>,
 ) -> Result<(), Error> {
-    let read_error = |e: std::io::Error| Error::usage(format!("{}: cannot read the directory: {e}", dir.display()));
+    let read_error = |e: std::io::Error| Error::inputs(format!("{}: cannot read the directory: {e}", dir.display()));
     let mut entries: Vec<std::fs::DirEntry> =
         std::fs::read_dir(dir).map_err(read_error)?.collect::<Result<_, _>>().map_err(read_error)?;
     entries.sort_by_key(std::fs::DirEntry::file_name);
@@ -139,10 +142,10 @@ fn scan_dir(
 /// The files a glob pattern matches, sorted.
 #[cfg(feature = "glob")]
 fn expand_glob(text: &str) -> Result<Vec<PathBuf>, Error> {
-    let pattern = glob::glob(text).map_err(|e| Error::usage(format!("bad glob {text:?}: {e}")))?;
+    let pattern = glob::glob(text).map_err(|e| Error::inputs(format!("bad glob {text:?}: {e}")))?;
     let mut found: Vec<PathBuf> = pattern.filter_map(Result::ok).filter(|p| p.is_file()).collect();
     if found.is_empty() {
-        return Err(Error::usage(format!("{text}: the pattern matches no file")));
+        return Err(Error::inputs(format!("{text}: the pattern matches no file")));
     }
     found.sort();
     Ok(found)
@@ -151,8 +154,8 @@ fn expand_glob(text: &str) -> Result<Vec<PathBuf>, Error> {
 /// Without the `glob` feature a pattern is refused, never taken as a file name.
 #[cfg(not(feature = "glob"))]
 fn expand_glob(text: &str) -> Result<Vec<PathBuf>, Error> {
-    Err(Error::usage(format!(
-        "{text}: no such file (glob patterns need barsmith's `glob` cargo feature; expand the pattern before calling)"
+    Err(Error::inputs(format!(
+        "{text}: no such file (glob patterns need the `glob` cargo feature of barsmith or barsmith-ingest; expand the pattern before calling)"
     )))
 }
 
@@ -178,7 +181,7 @@ pub fn group_by_symbol(
             .zip(&names)
             .find_map(|(f, n)| n.as_ref().filter(|n| !n.symbol.eq_ignore_ascii_case(symbol)).map(|n| (f, n)))
         {
-            return Err(Error::usage(format!(
+            return Err(Error::inputs(format!(
                 "--symbol {symbol}, but {} is a file of {}; give one symbol's files, or leave out --symbol to build each symbol on its own",
                 file.display(),
                 name.symbol
@@ -201,13 +204,13 @@ pub fn group_by_symbol(
     let symbols: BTreeSet<&str> = names.iter().flatten().map(|n| n.symbol.as_str()).collect();
     if !single_output {
         let unnamed = files.iter().zip(&names).find(|(_, n)| n.is_none()).map(|(f, _)| f).expect("some unnamed");
-        return Err(Error::usage(format!(
+        return Err(Error::inputs(format!(
             "{}: cannot tell the symbol from this name (expected SYMBOL-aggTrades-YYYY-MM[-DD].zip|csv|csv.zst), and this run writes one file per symbol; pass --symbol, or write one output with -o FILE",
             unnamed.display()
         )));
     }
     if symbols.len() > 1 {
-        return Err(Error::usage(format!(
+        return Err(Error::inputs(format!(
             "the inputs hold files of several symbols ({}) and files without a Binance name; pass the files of one symbol per run",
             symbols.into_iter().collect::<Vec<_>>().join(", ")
         )));
@@ -240,7 +243,7 @@ fn dated_stream(
     for pair in dated.windows(2) {
         let ((a, path_a), (b, path_b)) = (&pair[0], &pair[1]);
         if b.span().0 <= a.span().1 {
-            return Err(Error::usage(format!(
+            return Err(Error::inputs(format!(
                 "{} and {} cover overlapping dates of {}; give each day once (several markets of one symbol go in separate runs)",
                 path_a.display(),
                 path_b.display(),

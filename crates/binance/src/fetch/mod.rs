@@ -1,4 +1,5 @@
-//! Binance Vision archives to disk, verified and resumable (cargo feature `fetch`; `barsmith fetch`).
+//! Binance Vision archives to disk, verified and resumable (cargo feature `fetch`; `barsmith fetch`; re-exported
+//! as `barsmith::fetch`).
 //!
 //! [`fetch`] plans the archives of a [`FetchRequest`] (symbols × days or months), downloads them in parallel
 //! and keeps each one only when its SHA-256 matches the `.CHECKSUM` published beside it:
@@ -16,8 +17,8 @@
 //!   exponential backoff; other statuses fail at once.
 //!
 //! ```no_run
-//! use barsmith::fetch::{FetchRequest, Market, NoProgress, fetch};
-//! # fn main() -> Result<(), barsmith::Error> {
+//! use barsmith_binance::fetch::{FetchRequest, Market, NoProgress, fetch};
+//! # fn main() -> Result<(), barsmith_binance::Error> {
 //! let request = FetchRequest::new(
 //!     vec!["BTCUSDT".into()],
 //!     Market::Spot,
@@ -44,10 +45,12 @@ use std::time::{Duration, Instant};
 
 pub use plan::{Archive, Granularity, Market, Plan, normalize_symbol, plan};
 
+use barsmith_ingest::Period;
+pub use barsmith_ingest::progress::NoProgress;
+
 use crate::calendar::Day;
 use crate::check::checksum::{checksum_path, parse_checksum, read_checksum_of, sha256_file};
-use crate::error::Error;
-use crate::inputs::Period;
+use crate::error::{Error, ErrorKind, Setting};
 use http::Client;
 
 /// The public data site.
@@ -219,7 +222,7 @@ impl FetchSummary {
     }
 
     /// The verified archives on disk (fetched or skipped), per symbol in date order: ready for
-    /// [`crate::run::RunConfig::inputs`].
+    /// `barsmith::run::RunConfig::inputs`.
     pub fn files(&self) -> Vec<PathBuf> {
         self.archives
             .iter()
@@ -253,10 +256,7 @@ pub trait FetchProgress: Sync {
     }
 }
 
-/// A [`FetchProgress`] that ignores everything.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct NoProgress;
-
+/// The workspace's one observer that ignores everything (`barsmith_ingest::progress`) also ignores a fetch.
 impl FetchProgress for NoProgress {}
 
 /// Fetches every archive of `request` (see the module documentation).
@@ -266,11 +266,12 @@ impl FetchProgress for NoProgress {}
 pub fn fetch(request: &FetchRequest, progress: &dyn FetchProgress) -> Result<FetchSummary, Error> {
     let started = Instant::now();
     if request.jobs == 0 {
-        return Err(Error::usage("--jobs must be at least 1"));
+        return Err(Error::setting(Setting::Jobs, "must be at least 1"));
     }
     let plan = request.plan()?;
     let client = Client::new(request)?;
-    std::fs::create_dir_all(&request.output_dir).map_err(|e| Error::from_output(&request.output_dir, e))?;
+    std::fs::create_dir_all(&request.output_dir)
+        .map_err(|source| Error::new(ErrorKind::Output { path: request.output_dir.clone(), source }))?;
     progress.planned(&plan.archives);
     let next = AtomicUsize::new(0);
     let reports: Mutex<Vec<Option<ArchiveReport>>> = Mutex::new(vec![None; plan.archives.len()]);

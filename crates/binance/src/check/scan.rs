@@ -7,8 +7,9 @@ use barsmith_ingest::IngestOptions;
 
 use super::checksum::{CHECKSUM_SUFFIX, checksum_path, read_checksum_of, sha256_file};
 use super::{CheckOptions, ChecksumStatus, FileReport, Findings, RecordAt, RecordPair};
+use barsmith_ingest::Period;
+
 use crate::calendar::Day;
-use crate::inputs::Period;
 
 /// The findings of one symbol, filled file by file.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
@@ -122,7 +123,7 @@ fn read_records(
     let ingest = IngestOptions { check_order: false, sort: false, dedupe: false, ..options.ingest.clone() };
     let mut reader = barsmith_ingest::open(path, &ingest)?;
     let header_lines = u64::from(reader.format().layout.has_header());
-    let days = period.and_then(|p| Some((p.first_day()?.days_since_epoch(), p.last_day()?.days_since_epoch())));
+    let days = period.and_then(|p| Some((Day::first_of(p)?.days_since_epoch(), Day::last_of(p)?.days_since_epoch())));
     let mut batch = TradeBatch::new();
     let mut previous: Option<Raw> = None;
     let mut line = header_lines;
@@ -172,6 +173,6 @@ pub(crate) fn is_checksum_file(path: &Path) -> bool {
 
 /// The days of `period`, as day numbers.
 pub(crate) fn period_days(period: Period) -> impl Iterator<Item = Day> {
-    let (first, last) = (period.first_day(), period.last_day());
+    let (first, last) = (Day::first_of(period), Day::last_of(period));
     first.zip(last).into_iter().flat_map(|(first, last)| first.through(last))
 }

@@ -1,6 +1,6 @@
-//! Parameter helpers shared by every backend: nolds' default window sizes, the Anis-Lloyd-Peters expected
-//! R/S value and the least-squares slope of the final log-log fit. None of these touch the input series, so
-//! they are written once, in scalar code.
+//! The Hurst estimators' parameters and fits as nolds 0.6.2 defines them, shared by every backend: default and
+//! validated window sizes (DFA, R/S), the Anis-Lloyd-Peters expected R/S value, and the least-squares slope of
+//! the final log-log fit. None of these touch the input series, so they are written once, in scalar code.
 
 /// Default DFA window sizes for a series of `n` points, as `nolds.dfa` 0.6.2 chooses them:
 /// `logarithmic_n(4, 0.1 n, 1.2)` when `n > 70`, `[4, 5, 6, 7, 8, 9]` when `n > 10`, else `[n-2, n-1]`.
@@ -183,33 +183,4 @@ pub fn rs_exponent(ratios: &[(usize, Option<f64>)]) -> Option<f64> {
         })
         .collect();
     ols_slope(&points).map(|slope| slope + 0.5)
-}
-
-/// Number of embedding vectors for permutation entropy, or `None` when the parameters are outside
-/// [`crate::PE_ORDERS`] / `delay >= 1`, or the series is too short for one vector.
-pub fn embedding_vectors(len: usize, order: usize, delay: usize) -> Option<usize> {
-    if !crate::PE_ORDERS.contains(&order) || delay == 0 {
-        return None;
-    }
-    let span = (order - 1).checked_mul(delay)?;
-    len.checked_sub(span).filter(|&v| v >= 1)
-}
-
-/// `m!` for the supported orders.
-pub fn factorial(m: usize) -> usize {
-    (1..=m).product()
-}
-
-/// Normalised Shannon entropy of pattern counts: `-Σ p ln p / ln(m!)` with `p = count / total`, clamped to
-/// `[0, 1]` like antropy.
-pub fn normalized_entropy(counts: impl IntoIterator<Item = u32>, total: usize, order: usize) -> f64 {
-    let total = total as f64;
-    let mut h = 0.0;
-    for c in counts {
-        if c > 0 {
-            let p = f64::from(c) / total;
-            h -= p * p.ln();
-        }
-    }
-    (h / (factorial(order) as f64).ln()).clamp(0.0, 1.0)
 }
