@@ -101,10 +101,7 @@ fn dfa(
     nvals: Option<Vec<usize>>,
     backend: Option<&str>,
 ) -> PyResult<Option<f64>> {
-    let kernels = select(backend)?;
-    let x = series(x, "x")?;
-    let x = x.as_slice().expect("contiguous by construction");
-    Ok(run(py, x.len(), || kernels.hurst_dfa(x, nvals.as_deref())))
+    hurst(py, x, nvals, backend, Kernels::hurst_dfa)
 }
 
 /// Corrected rescaled-range (R/S) Hurst exponent, as `nolds.hurst_rs(x, nvals, fit="poly", corrected=True)`.
@@ -124,10 +121,24 @@ fn hurst_rs(
     nvals: Option<Vec<usize>>,
     backend: Option<&str>,
 ) -> PyResult<Option<f64>> {
+    hurst(py, x, nvals, backend, Kernels::hurst_rs)
+}
+
+/// A Hurst estimator of [`Kernels`]: a series and optional sizes in, one estimate out.
+type HurstEstimator = fn(&Kernels, &[f64], Option<&[usize]>) -> Option<f64>;
+
+/// The body of [`dfa`] and [`hurst_rs`].
+fn hurst(
+    py: Python<'_>,
+    x: &Bound<'_, PyAny>,
+    nvals: Option<Vec<usize>>,
+    backend: Option<&str>,
+    estimator: HurstEstimator,
+) -> PyResult<Option<f64>> {
     let kernels = select(backend)?;
     let x = series(x, "x")?;
     let x = x.as_slice().expect("contiguous by construction");
-    Ok(run(py, x.len(), || kernels.hurst_rs(x, nvals.as_deref())))
+    Ok(run(py, x.len(), || estimator(&kernels, x, nvals.as_deref())))
 }
 
 /// Kyle lambda: the least-squares slope (with intercept) of price changes `dp` on signed quantities `q`,

@@ -10,6 +10,7 @@ use barsmith_core::{
     Threshold, Trade, TradeBatch,
 };
 use barsmith_test_support::SplitMix;
+use barsmith_test_support::features::small_windows as config;
 use proptest::prelude::*;
 
 /// A deterministic stream: a tick random walk near 100.00, 0–3 ms gaps (same-timestamp runs, and a gap of
@@ -33,15 +34,6 @@ fn stream(len: usize, seed: u64) -> Vec<Trade> {
             }
         })
         .collect()
-}
-
-fn config(mode: &str) -> FeatureConfig {
-    FeatureConfig {
-        lookback_mode: mode.parse().unwrap(),
-        pe_min_records: 10,
-        hurst_min_records: 20,
-        ..Default::default()
-    }
 }
 
 fn builders(dbps: &[u32]) -> Vec<BuilderConfig> {

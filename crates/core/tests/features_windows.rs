@@ -6,20 +6,12 @@ use barsmith_core::{
     BuilderConfig, FeatureCheckpoint, FeatureConfig, FeaturePipeline, FeaturedBar, Kernels, LookbackMode, Threshold,
     Trade, TradeBatch,
 };
+use barsmith_test_support::features::small_windows as config;
 use proptest::prelude::*;
 
 /// A deterministic stream: a tick random walk near 100.00, 0–3 ms gaps (same-timestamp runs), mixed sides.
 fn stream(len: usize, seed: u64) -> Vec<Trade> {
     barsmith_test_support::trades::tick_walk(len, seed, 10_000_000_000)
-}
-
-fn config(mode: &str) -> FeatureConfig {
-    FeatureConfig {
-        lookback_mode: mode.parse().unwrap(),
-        pe_min_records: 10,
-        hurst_min_records: 20,
-        ..Default::default()
-    }
 }
 
 fn builder_config() -> BuilderConfig {

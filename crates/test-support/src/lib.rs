@@ -16,6 +16,7 @@
 pub mod archives;
 pub mod backends;
 pub mod bar_tables;
+pub mod features;
 #[cfg(feature = "mirror")]
 pub mod mirror;
 pub mod real_data;
