@@ -63,7 +63,14 @@ install_just() {
         echo "ok: $(just --version)"
         return
     fi
-    pip install --quiet rust-just || cargo install just --locked
+    pip install --quiet rust-just || true
+    hash -r
+    # pip may put `just` where PATH does not look yet (pyenv's shims need a rehash) or not at all.
+    if ! command -v just >/dev/null && command -v pyenv >/dev/null; then
+        pyenv rehash
+    fi
+    command -v just >/dev/null || cargo install just --locked
+    echo "ok: $(just --version)"
 }
 
 case "${1:-all}" in
