@@ -25,6 +25,8 @@ fn flag_values_are_echoed_under_the_flag_name() {
     assert!(line.contains("--features bar,none") && line.contains("`none` cannot be combined"), "{line}");
     let line = bars_fails(&["--features", "bar,intr"]);
     assert!(line.contains("unknown group \"intr\""), "{line}");
+    let line = bars_fails(&["--threshold-dbps", "25,25"]);
+    assert!(line.contains("--threshold-dbps: 25 is given twice"), "trial finding 25: {line}");
     let line = bars_fails(&["--threads", "0"]);
     assert!(line.contains("--threads 0"), "{line}");
     let line = bars_fails(&["--pe-order", "9"]);

@@ -143,6 +143,11 @@ fn run_config(args: &BarsArgs) -> Result<RunConfig, Failure> {
         .iter()
         .map(|&d| Threshold::from_dbps(d).map_err(|e| Failure::bad_input(format!("--threshold-dbps {d}: {e}"))))
         .collect::<Result<Vec<_>, _>>()?;
+    let given = &args.threshold_dbps;
+    if let Some(dbps) = given.iter().enumerate().find_map(|(i, d)| given[..i].contains(d).then_some(d)) {
+        // Said before the outputs are planned, which would call the repeat two colliding outputs.
+        return Err(Failure::bad_input(format!("--threshold-dbps: {dbps} is given twice")));
+    }
     if args.threads == Some(0) {
         return Err(Failure::bad_input("--threads 0: give at least 1 (or leave it out to use every core)"));
     }
