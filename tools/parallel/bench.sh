@@ -22,7 +22,7 @@ run() { # threads out
     local start end
     start=$(date +%s.%N)
     rm -rf "${work:?}/$2"
-    "$bin" bars --threshold-dbps "$dbps" --threads "$1" --format csv "$work/data" -o "$work/$2/" 2>"$work/$2.log"
+    "$bin" bars -v --threshold-dbps "$dbps" --threads "$1" --format csv "$work/data" -o "$work/$2/" 2>"$work/$2.log"
     end=$(date +%s.%N)
     echo "$end - $start" | bc
 }

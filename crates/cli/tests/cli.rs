@@ -85,7 +85,7 @@ fn zips_of_two_symbols_at_three_thresholds_are_identical_for_one_and_two_threads
             out.to_str().unwrap(),
         ]);
         assert!(output.status.success(), "{}", stderr(&output));
-        assert!(stderr(&output).contains("AAAUSDT: 60000 trades"), "{}", stderr(&output));
+        assert!(stderr(&output).contains("AAAUSDT: 60000 aggTrades records"), "{}", stderr(&output));
         outputs.push(read_dir_sorted(&out));
     }
     assert_eq!(outputs[0].len(), 6);

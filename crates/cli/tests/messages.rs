@@ -135,7 +135,7 @@ fn quiet_keeps_warnings_and_dedupe_reports_what_it_dropped() {
     let messages = stderr(&output);
     assert!(messages.contains("--dedupe dropped 1 exact duplicate record"), "{messages}");
     assert!(messages.contains("warning: DDDUSDT: 1 agg_trade_id gap(s)"), "{messages}");
-    assert!(!messages.contains("trades/s"), "no summary under -q: {messages}");
+    assert!(!messages.contains("records/s"), "no summary under -q: {messages}");
     // The same facts reach the Parquet metadata, in one pass and in shards (two files, two threads).
     for threads in ["1", "2"] {
         let out = dir.path().join(format!("bars-{threads}.parquet"));

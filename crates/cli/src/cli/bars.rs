@@ -110,6 +110,9 @@ pub struct BarsArgs {
     /// No progress bar and no summary (warnings are still printed).
     #[arg(short, long)]
     quiet: bool,
+    /// Also report how a sharded symbol ran (shards, records replayed at the joins).
+    #[arg(short, long, conflicts_with = "quiet")]
+    verbose: bool,
 }
 
 /// Rows beyond which a table written to a terminal gets a hint on stderr.
@@ -125,7 +128,7 @@ pub fn run_bars(args: BarsArgs) -> Result<(), Failure> {
     let summary = summary.map_err(run_failure)?;
     print_warnings(&summary);
     if !args.quiet {
-        print_summary(&summary);
+        print_summary(&summary, args.verbose);
         let to_terminal = args.output.as_os_str() == "-" && std::io::stdout().is_terminal();
         let rows: u64 = summary.streams.iter().flat_map(|s| s.bars.iter().map(|(_, n)| n)).sum();
         if to_terminal && rows > TERMINAL_HINT_ROWS {
@@ -264,14 +267,14 @@ fn print_warnings(summary: &RunSummary) {
     }
 }
 
-fn print_summary(summary: &RunSummary) {
+fn print_summary(summary: &RunSummary, verbose: bool) {
     let seconds = summary.elapsed.as_secs_f64().max(1e-9);
-    let trades: u64 = summary.streams.iter().map(|s| s.trades).sum();
+    let records: u64 = summary.streams.iter().map(|s| s.trades).sum();
     for stream in &summary.streams {
         let bars: Vec<String> = stream.bars.iter().map(|(t, n)| format!("{n} at {} dbps", t.dbps())).collect();
-        let symbol = stream.symbol.as_deref().unwrap_or("input");
-        eprintln!("{symbol}: {} trades; bars: {}", stream.trades, bars.join(", "));
-        if stream.shards > 1 {
+        let symbol = stream.symbol.as_deref().unwrap_or("input without a symbol");
+        eprintln!("{symbol}: {} aggTrades records; bars: {}", stream.trades, bars.join(", "));
+        if verbose && stream.shards > 1 {
             // Each threshold replays on its own, so the share is of records × thresholds.
             let work = stream.trades.saturating_mul(stream.bars.len() as u64).max(1);
             eprintln!(
@@ -283,9 +286,9 @@ fn print_summary(summary: &RunSummary) {
         }
     }
     eprintln!(
-        "{trades} trades from {} symbol(s) in {seconds:.2} s ({:.2} M trades/s, {:.1} MB/s of input), backend {}",
+        "{records} records from {} symbol(s) in {seconds:.2} s ({:.2} M records/s, {:.1} MB/s of input), backend {}",
         summary.streams.len(),
-        trades as f64 / seconds / 1e6,
+        records as f64 / seconds / 1e6,
         summary.input_bytes as f64 / seconds / 1e6,
         summary.backend
     );
@@ -320,7 +323,7 @@ impl Progress for BarProgress {
         let elapsed = self.bar.elapsed().as_secs_f64().max(1e-9);
         self.bar.inc(bytes);
         self.bar.set_message(format!(
-            "{:.1} M trades, {:.1} M trades/s",
+            "{:.1} M records, {:.1} M records/s",
             total as f64 / 1e6,
             total as f64 / elapsed / 1e6
         ));
