@@ -35,7 +35,7 @@ fn a_directory_is_searched_recursively_and_skipped_files_are_listed() {
     assert!(output.status.success(), "{}", stderr(&output));
     let messages = stderr(&output);
     assert!(messages.contains("notes.txt: not an aggTrades file name"), "{messages}");
-    assert!(messages.contains("CHECKSUM: checksum file"), "{messages}");
+    assert!(!messages.contains("checksum file"), "checksum files are not noted under -q: {messages}");
     assert_eq!(
         tree(&out),
         ["BTCUSD_PERP-10dbps-2026-01-01.csv", "XUSDT-10dbps-2026-01-01_2026-01-04.csv"],
@@ -211,4 +211,35 @@ fn corrupt_compressed_input_is_said_once_with_its_byte_offset() {
     assert!(line.contains("of the compressed file") && line.contains("fetch it again"), "{line}");
     assert_eq!(line.matches("corrupt").count(), 1, "{line}");
     assert_eq!(tree(dir.path()), ["broken.csv.zst"]);
+}
+
+/// Trial findings 9 and 17: what `fetch` leaves in a folder (`.CHECKSUM` files, and a `.zip.part` when it was
+/// interrupted) does not stop `bars`: the unfinished download is one note with the remedy, the checksum files
+/// one note in all, and none under `-q`.
+#[test]
+fn unfinished_downloads_and_checksum_files_are_skipped_with_one_line_each() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    for day in [1, 2] {
+        let zip = write_daily_zip(&data, "PUSDT", day, &day_config(4, day, 2_000));
+        std::fs::write(format!("{}.CHECKSUM", zip.display()), "0  name\n").unwrap();
+    }
+    std::fs::write(data.join("PUSDT-aggTrades-2026-01-03.zip.part"), b"PK\x03\x04 partial").unwrap();
+    let out = dir.path().join("out");
+    let output = barsmith(&["bars", "--threshold-dbps", "10", s(&data), "-o", s(&out)]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stderr(&output);
+    let notes: Vec<&str> = text.lines().filter(|l| l.starts_with("note: ignored")).collect();
+    assert_eq!(notes.len(), 2, "one line per reason: {text}");
+    assert!(
+        notes.iter().any(|l| l.contains("2026-01-03.zip.part") && l.contains("run the same fetch again")),
+        "{text}"
+    );
+    assert!(notes.iter().any(|l| l.contains("ignored 2 files (checksum file)")), "{text}");
+    let quiet = barsmith(&["bars", "-q", "--threshold-dbps", "10", s(&data), "-o", s(&dir.path().join("q"))]);
+    assert!(quiet.status.success(), "{}", stderr(&quiet));
+    let text = stderr(&quiet);
+    assert!(!text.contains("checksum file"), "no checksum note under -q: {text}");
+    assert!(text.contains(".zip.part"), "the unfinished download is still said under -q: {text}");
 }

@@ -126,7 +126,7 @@ pub fn run_bars(args: BarsArgs) -> Result<(), Failure> {
     let summary = write_bars(&config, &progress);
     progress.bar.finish_and_clear();
     let summary = summary.map_err(run_failure)?;
-    print_warnings(&summary);
+    print_warnings(&summary, args.quiet);
     if !args.quiet {
         print_summary(&summary, args.verbose);
         let to_terminal = args.output.as_os_str() == "-" && std::io::stdout().is_terminal();
@@ -245,10 +245,25 @@ fn run_failure(error: barsmith::Error) -> Failure {
     }
 }
 
-/// Warnings and notes that `-q` does not silence: skipped files, id gaps, fresh pairs on resume.
-fn print_warnings(summary: &RunSummary) {
-    for ignored in &summary.ignored {
-        eprintln!("note: ignored {}: {}", ignored.path.display(), ignored.reason);
+/// Warnings and notes that `-q` does not silence: skipped files (one line per reason; checksum files, which a
+/// fetched folder always holds, only without `-q`), id gaps, fresh pairs on resume.
+fn print_warnings(summary: &RunSummary, quiet: bool) {
+    let mut reasons: Vec<&str> = summary.ignored.iter().map(|i| i.reason).collect();
+    reasons.sort_unstable();
+    reasons.dedup();
+    for reason in reasons {
+        let files: Vec<&barsmith::inputs::IgnoredFile> =
+            summary.ignored.iter().filter(|i| i.reason == reason).collect();
+        if quiet && reason == barsmith::inputs::CHECKSUM_FILE {
+            continue;
+        }
+        match files.as_slice() {
+            [one] => eprintln!("note: ignored {}: {reason}", one.path.display()),
+            [first, ..] => {
+                eprintln!("note: ignored {} files ({reason}), e.g. {}", files.len(), first.path.display())
+            }
+            [] => {}
+        }
     }
     for note in &summary.notes {
         eprintln!("note: {note}");

@@ -11,7 +11,7 @@ mod names;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-pub use names::{BinanceName, Period, parse_binance_name};
+pub use names::{BinanceName, CHECKSUM_FILE, Period, parse_binance_name};
 use names::{NameClass, classify};
 
 use crate::error::Error;

@@ -117,6 +117,9 @@ pub(crate) enum NameClass {
     NearMiss(&'static str),
 }
 
+/// Why a `.CHECKSUM` beside an archive is skipped (front ends may say it more quietly than other skips).
+pub const CHECKSUM_FILE: &str = "checksum file";
+
 /// Classifies a file found in a directory.
 pub(crate) fn classify(path: &Path) -> NameClass {
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
@@ -128,7 +131,10 @@ pub(crate) fn classify(path: &Path) -> NameClass {
         return NameClass::Ignored("not an aggTrades file name");
     }
     if lower.ends_with(".checksum") {
-        return NameClass::Ignored("checksum file");
+        return NameClass::Ignored(CHECKSUM_FILE);
+    }
+    if lower.ends_with(".part") {
+        return NameClass::Ignored("unfinished download of `barsmith fetch`; run the same fetch again to resume it");
     }
     if let Some(name) = parse_binance_name(path) {
         return NameClass::Binance(name);
@@ -189,6 +195,9 @@ mod tests {
     fn classifies_directory_entries() {
         assert!(matches!(classify(Path::new("BTCUSDT-aggTrades-2026-01-02.zip")), NameClass::Binance(_)));
         assert!(matches!(classify(Path::new("BTCUSDT-aggTrades-2026-01-02.zip.CHECKSUM")), NameClass::Ignored(_)));
+        // Trial finding 9: what an interrupted fetch leaves is skipped with the remedy, not a near miss.
+        let part = classify(Path::new("BTCUSDT-aggTrades-2026-01-02.zip.part"));
+        assert!(matches!(part, NameClass::Ignored(reason) if reason.contains("run the same fetch again")), "{part:?}");
         assert!(matches!(classify(Path::new("notes.txt")), NameClass::Ignored(_)));
         assert!(matches!(classify(Path::new(".BTCUSDT-aggTrades-2026-01-02.zip.x.partial")), NameClass::Ignored(_)));
         assert!(matches!(classify(Path::new("BTCUSDT-aggTrades-2026-01-02 (1).csv")), NameClass::NearMiss(_)));
