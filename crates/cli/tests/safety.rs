@@ -201,3 +201,25 @@ fn sigint_removes_temporary_files_and_exits_130() {
 fn sigterm_removes_temporary_files_and_exits_143() {
     interrupt("-TERM", 143);
 }
+
+/// `-o /dev/stdout` is standard output even when the shell sent it to a regular file (`> bars.csv`): it has no
+/// extension, but it is not a directory name (and the file behind it is the shell's, written through).
+#[test]
+fn dev_stdout_redirected_to_a_file_is_written_through() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("bars.csv");
+    let output = command()
+        .args(["bars", "--threshold-dbps", "10", s(&fixture()), "-o", "/dev/stdout", "-q"])
+        .stdout(std::fs::File::create(&target).unwrap())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_golden_bars(&std::fs::read(&target).unwrap(), "-o /dev/stdout > bars.csv");
+    let parquet = command()
+        .args(["bars", "--threshold-dbps", "10", s(&fixture()), "-o", "/dev/stdout", "--format", "parquet"])
+        .stdout(std::fs::File::create(dir.path().join("p")).unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(parquet.status.code(), Some(2));
+    assert!(error_line(&parquet).contains("standard output (/dev/stdout)"), "trial finding 39: names what was given");
+}

@@ -303,7 +303,7 @@ impl OutputFile {
 
 /// `-`, `/dev/stdout`, `/dev/fd/1`, `/proc/self/fd/1`: the process's standard output (never reopened, so a
 /// shell's `>>` keeps appending).
-fn is_stdout(path: &Path) -> bool {
+pub fn is_stdout(path: &Path) -> bool {
     ["-", "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"].iter().any(|name| path.as_os_str() == *name)
 }
 

@@ -29,7 +29,7 @@ pub use super::arrow::DECIMAL_PRECISION;
 /// Standard output is refused, and so is every path when the crate is built without its `parquet` feature.
 pub fn create(path: &Path, schema: &OutputSchema, metadata: &RunMetadata) -> Result<BoxedWriter, Error> {
     if path.as_os_str() == "-" {
-        return Err(stdout_refused());
+        return Err(stdout_refused(path));
     }
     let file = OutputFile::create(path).map_err(|e| Error::from_output(path, e))?;
     open_file(file, path, schema, metadata)
@@ -43,13 +43,18 @@ pub fn open_file(
     metadata: &RunMetadata,
 ) -> Result<BoxedWriter, Error> {
     if file.is_stdout() {
-        return Err(stdout_refused());
+        return Err(stdout_refused(path));
     }
     open(file, path, schema, metadata)
 }
 
-fn stdout_refused() -> Error {
-    Error::usage("Parquet output cannot go to stdout (`-`): give a file name, or write CSV")
+/// Parquet needs a seekable file (its footer is written last): standard output, however spelled (`-`,
+/// `/dev/stdout`), is refused, naming what was given.
+fn stdout_refused(path: &Path) -> Error {
+    Error::usage(format!(
+        "Parquet output cannot go to standard output ({}): give a file name, or write CSV",
+        path.display()
+    ))
 }
 
 #[cfg(not(feature = "parquet"))]

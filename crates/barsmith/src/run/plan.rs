@@ -38,7 +38,8 @@ fn auto_is_file(path: &Path, config: &RunConfig) -> Result<bool, Error> {
     if names_directory(&config.output) {
         return Ok(false);
     }
-    if path.as_os_str() == "-" || OutputFormat::from_path(path).is_some() {
+    // Standard output however spelled (`-`, `/dev/stdout`, …) is a file, even when the shell sent it to a file.
+    if crate::output::is_stdout(path) || OutputFormat::from_path(path).is_some() {
         return Ok(true);
     }
     if path.extension().is_some() {
