@@ -139,6 +139,15 @@ fn fetch_exit_codes_missing_archives_and_checksum_failures() {
     assert_eq!(output.status.code(), Some(0), "{stderr}");
     assert!(stderr.contains("fetched 0") && stderr.contains("skipped 3") && stderr.contains("missing 1"), "{stderr}");
 
+    // Trial finding 10: a symbol with no archive at all (a typo) is a failure, and leaves no folder for it.
+    let mut args = fetch_args(&mirror, data_text);
+    args.insert(1, "AAAUSTD");
+    let output = barsmith(&args);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("none of the 3 requested archive(s) exists on the server"), "{stderr}");
+    assert!(!data.join("spot/daily/aggTrades/AAAUSTD").exists(), "no empty tree for a symbol that has nothing");
+
     let requests_before_usage_errors = mirror.request_count();
     // The library names settings; the command names them as its flags.
     for (bad_args, says) in [

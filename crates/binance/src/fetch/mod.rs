@@ -324,8 +324,6 @@ impl Context<'_> {
             }
             std::fs::remove_file(&recorded).map_err(|e| io(&recorded, e))?;
         }
-        let parent = path.parent().expect("an archive path has a directory");
-        std::fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
         let url = self.request.url_of(archive);
         let mut mismatch = None;
         for _pass in 0..2 {
@@ -341,6 +339,10 @@ impl Context<'_> {
                 write_atomically(&recorded, checksum_text.as_bytes()).map_err(|e| io(&recorded, e))?;
                 return Ok(ArchiveOutcome::Skipped { rehashed: true });
             }
+            // The archive's folder is made only once the server has the archive: a symbol with no archive
+            // (a typo) leaves no empty tree behind.
+            let parent = path.parent().expect("an archive path has a directory");
+            std::fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
             let part = part_path(path);
             let resumed = std::fs::metadata(&part).map_or(0, |m| m.len());
             self.progress.download_started(archive, resumed);

@@ -66,7 +66,8 @@ pub struct FetchArgs {
     quiet: bool,
 }
 
-/// Runs `barsmith fetch`: exit 0 when everything that exists was fetched and verified, 1 otherwise.
+/// Runs `barsmith fetch`: exit 0 when everything that exists was fetched and verified, 1 otherwise (also when
+/// no requested archive exists at all).
 pub fn run(args: FetchArgs) -> Result<(), Failure> {
     let request = request(&args)?;
     let progress = DownloadProgress::new(!args.quiet && std::io::stderr().is_terminal());
@@ -80,6 +81,14 @@ pub fn run(args: FetchArgs) -> Result<(), Failure> {
         print_summary(&summary);
     }
     let failed = summary.failed().count();
+    if !summary.archives.is_empty() && summary.missing().count() == summary.archives.len() {
+        // Nothing exists: most often a typo in the symbol or the market, never a success.
+        let message = format!(
+            "none of the {} requested archive(s) exists on the server: check the symbol and --market",
+            summary.archives.len()
+        );
+        return Err(Failure::with_code(anyhow!(message), 1));
+    }
     if failed > 0 {
         let message = format!("{failed} archive(s) could not be fetched and verified");
         return Err(Failure::with_code(anyhow!(message), 1));
