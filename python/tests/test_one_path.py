@@ -157,3 +157,19 @@ def test_threads_shard_a_symbol_as_the_cli_does(tmp_path):
         assert four[dbps].equals(one[dbps]) and four[dbps].schema.metadata == one[dbps].schema.metadata
     with pytest.raises(ValueError, match="threads 0"):
         bs.bars(str(tmp_path), threshold_dbps=10, threads=0)
+
+
+def test_threshold_dbps_takes_numpy_integers_and_refuses_what_is_not_whole() -> None:
+    """Trial finding 14: numpy integers and arrays are whole numbers of dbps; floats and bools are refused."""
+    import numpy as np
+
+    trades = bs.generate_trades(20_000, seed=3)
+    want = bs.bars(trades, threshold_dbps=[25, 50])
+    for given in (np.array([25, 50]), [np.int64(25), np.int32(50)], (25, 50)):
+        got = bs.bars(trades, threshold_dbps=given)
+        assert list(got) == [25, 50] and all(type(k) is int for k in got)
+        assert all(got[k].equals(want[k]) for k in want)
+    assert bs.bars(trades, threshold_dbps=np.int64(25)).equals(want[25])
+    for bad in (2.5, 25.0, [25, 2.5], "25", True, np.bool_(True)):
+        with pytest.raises(TypeError, match="whole number"):
+            bs.bars(trades, threshold_dbps=bad)

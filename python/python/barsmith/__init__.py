@@ -36,7 +36,7 @@ from ._options import backend as _backend
 from ._options import paths as _paths
 from ._options import settings as _settings
 from ._options import takes_settings as _takes_settings
-from ._options import threshold_list as _threshold_list
+from ._options import normalized_thresholds as _normalized_thresholds
 from ._remote import fetch_archives, get_bars
 from .errors import (BarsmithError, BarsmithWarning, CheckpointError, ChecksumError, FetchError, IdGapWarning,
                      InputError, OutputError)
@@ -93,9 +93,10 @@ def _convert(table: ArrowTable, output: str) -> Any:
 
 def _shape(tables: List[ArrowTable], threshold_dbps: Thresholds, output: str) -> Any:
     """One table for an int threshold; a dict {dbps: table} for a list."""
-    if isinstance(threshold_dbps, int):
+    thresholds = _normalized_thresholds(threshold_dbps)
+    if isinstance(thresholds, int):
         return _convert(tables[0], output)
-    return {dbps: _convert(t, output) for dbps, t in zip(_threshold_list(threshold_dbps), tables)}
+    return {dbps: _convert(t, output) for dbps, t in zip(thresholds, tables)}
 
 
 def _is_arrow(source: Any) -> bool:
@@ -229,7 +230,7 @@ class BarBuilder:
         if output not in OUTPUTS:
             raise ValueError(f"output: expected one of {', '.join(OUTPUTS)}, got {output!r}")
         self._builder = _barsmith.Builder(_settings(threshold_dbps, settings), symbol)
-        self._thresholds: Thresholds = threshold_dbps if isinstance(threshold_dbps, int) else list(threshold_dbps)
+        self._thresholds: Thresholds = _normalized_thresholds(threshold_dbps)
         self._output = output
 
     @classmethod

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import operator
 import os
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, TypeVar, Union
 
@@ -49,15 +50,38 @@ def backend(name: Optional[str]) -> Optional[str]:
 
 
 def threshold_list(threshold_dbps: Thresholds) -> List[int]:
-    """``threshold_dbps`` as a list of ints (one int, or a sequence of them)."""
-    if isinstance(threshold_dbps, bool):
-        raise TypeError("threshold_dbps: expected an int or a list of ints, got a bool")
-    if isinstance(threshold_dbps, int):
-        return [threshold_dbps]
-    values = list(threshold_dbps)
-    if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
-        raise TypeError(f"threshold_dbps: expected an int or a list of ints, got {threshold_dbps!r}")
+    """``threshold_dbps`` as a list of ints: one whole number, or an iterable of them (a list, a tuple, a numpy
+    array). Anything ``operator.index`` accepts is a whole number (numpy integers too); a float is refused, not
+    rounded."""
+    single = _whole_number(threshold_dbps)
+    if single is not None:
+        return [single]
+    if isinstance(threshold_dbps, (str, bytes)) or not hasattr(threshold_dbps, "__iter__"):
+        raise TypeError(f"threshold_dbps: expected a whole number of dbps or a list of them, got {threshold_dbps!r}")
+    values = []
+    for value in threshold_dbps:
+        whole = _whole_number(value)
+        if whole is None:
+            raise TypeError(f"threshold_dbps: expected whole numbers of dbps, got {value!r} in {threshold_dbps!r}")
+        values.append(whole)
     return values
+
+
+def normalized_thresholds(threshold_dbps: Thresholds) -> Thresholds:
+    """One int for one whole number (a numpy integer too), else the list of ints: what results are shaped by
+    (one threshold gives a table, a list gives ``{dbps: table}``)."""
+    single = _whole_number(threshold_dbps)
+    return single if single is not None else threshold_list(threshold_dbps)
+
+
+def _whole_number(value: Any) -> Optional[int]:
+    """``value`` as an int when it is a whole number (an int, a numpy integer, …), not a bool; else None."""
+    if isinstance(value, bool) or (type(value).__name__ == "bool_"):
+        raise TypeError(f"threshold_dbps: expected a whole number of dbps, got a bool ({value!r})")
+    try:
+        return operator.index(value)
+    except TypeError:
+        return None
 
 
 def _text(name: str, value: Any) -> Optional[str]:

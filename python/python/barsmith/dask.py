@@ -111,10 +111,8 @@ def bars(
         per_symbol[name] = [_combine([shard[i] for shard in pieces]) for i in range(len(thresholds))]
     if out is not None:
         per_symbol = _publish(out, per_symbol, thresholds)
-    shaped = {
-        name: tables[0] if isinstance(threshold_dbps, int) else dict(zip(thresholds, tables))
-        for name, tables in per_symbol.items()
-    }
+    single = isinstance(_options.normalized_thresholds(threshold_dbps), int)
+    shaped = {name: tables[0] if single else dict(zip(thresholds, tables)) for name, tables in per_symbol.items()}
     return shaped if by_symbol else next(iter(shaped.values()))
 
 
