@@ -98,3 +98,22 @@ def test_checkpoint_errors():
                                       b'"last": null, "pipelines": []}')
     with pytest.raises(ValueError, match="backend"):
         bs.BarBuilder.from_checkpoint(bs.BarBuilder(threshold_dbps=5).checkpoint(), backend="nonsense")
+
+
+def test_a_builder_pickles_and_the_copy_continues_exactly(trades):
+    """Trial finding 12: pickle (multiprocessing, joblib, Dask) goes through checkpoint(); a str checkpoint
+    is accepted too."""
+    import pickle
+
+    thresholds = [5, 20]
+    expected = bs.bars(trades, threshold_dbps=thresholds, features="bar")
+    builder = bs.BarBuilder(threshold_dbps=thresholds, features="bar")
+    first = builder.push(trades.slice(0, 25_000))
+    copy = pickle.loads(pickle.dumps(builder))
+    assert copy.rows == builder.rows == 25_000 and copy.thresholds == thresholds
+    rest = copy.push(trades.slice(25_000))
+    for dbps in thresholds:
+        want = without_metadata(expected[dbps])
+        assert _concat([first[dbps], rest[dbps]], want.schema).equals(want), dbps
+    from_text = bs.BarBuilder.from_checkpoint(builder.checkpoint().decode("utf-8"))
+    assert from_text.rows == 25_000

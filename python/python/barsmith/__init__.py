@@ -234,16 +234,20 @@ class BarBuilder:
         self._output = output
 
     @classmethod
-    def from_checkpoint(cls, data: bytes, *, output: str = "pyarrow", backend: Optional[str] = None) -> "BarBuilder":
+    def from_checkpoint(
+        cls, data: Union[bytes, str], *, output: str = "pyarrow", backend: Optional[str] = None
+    ) -> "BarBuilder":
         """A builder that continues exactly where the one that wrote ``data`` (:meth:`checkpoint`) stopped.
 
-        The settings come from the checkpoint; ``backend`` chooses the kernels (results agree across backends
-        to rounding). One threshold gives tables, several give ``{dbps: table}`` dicts.
+        ``data``: the bytes :meth:`checkpoint` returned (or the same JSON text as a ``str``). The settings come
+        from the checkpoint; ``backend`` chooses the kernels (results agree across backends to rounding). One
+        threshold gives tables, several give ``{dbps: table}`` dicts.
         """
         if output not in OUTPUTS:
             raise ValueError(f"output: expected one of {', '.join(OUTPUTS)}, got {output!r}")
+        raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
         self = cls.__new__(cls)
-        self._builder = _barsmith.Builder.from_checkpoint(bytes(data), _backend(backend))
+        self._builder = _barsmith.Builder.from_checkpoint(raw, _backend(backend))
         thresholds = self._builder.settings.thresholds
         self._thresholds = thresholds[0] if len(thresholds) == 1 else thresholds
         self._output = output
@@ -278,6 +282,16 @@ class BarBuilder:
 
     def __repr__(self) -> str:
         return f"BarBuilder(threshold_dbps={self._thresholds!r}, rows={self.rows}, backend={self.backend!r})"
+
+    def __reduce__(self) -> Tuple[Any, Tuple[bytes, str]]:
+        """Pickles through :meth:`checkpoint` (multiprocessing, joblib, Dask): the copy continues exactly where
+        this builder is, with the kernels a builder gets where it is unpickled (``BARSMITH_BACKEND``, else the
+        best of that CPU; results agree across backends to rounding)."""
+        return (_builder_from_pickle, (self.checkpoint(), self._output))
+
+
+def _builder_from_pickle(data: bytes, output: str) -> BarBuilder:
+    return BarBuilder.from_checkpoint(data, output=output)
 
 
 def cpu() -> Dict[str, Any]:
