@@ -210,6 +210,9 @@ pub fn ingest_kind_name(kind: &IngestKind) -> &'static str {
         IngestKind::OutOfOrder { .. } => "out_of_order",
         IngestKind::Duplicate { .. } => "duplicate",
         IngestKind::ConflictingDuplicate { .. } => "conflicting_duplicate",
+        IngestKind::BlankLine => "blank_line",
+        IngestKind::InvalidPeriod { .. } => "invalid_period",
+        IngestKind::Inputs { .. } => "inputs",
         _ => "other",
     }
 }

@@ -132,3 +132,12 @@ def test_checkpoint_error_fields():
     with pytest.raises(bs.CheckpointError) as raised:
         bs.BarBuilder.from_checkpoint(b"{}")
     assert raised.value.kind == "checkpoint" and raised.value.path == "<bytes>"
+
+
+def test_a_blank_line_has_its_own_kind(tmp_path) -> None:
+    """Trial finding 34: a blank line is kind "blank_line", not "other"."""
+    path = tmp_path / "blank.csv"
+    path.write_bytes(open(SPOT_FIXTURE, "rb").read() + b"\n")
+    with pytest.raises(bs.InputError) as caught:
+        bs.bars(str(path), threshold_dbps=10)
+    assert caught.value.kind == "blank_line", caught.value
