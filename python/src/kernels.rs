@@ -69,15 +69,18 @@ fn run<T: Send>(py: Python<'_>, len: usize, kernel: impl FnOnce() -> T + Send) -
 fn permutation_entropy(
     py: Python<'_>,
     x: &Bound<'_, PyAny>,
-    order: usize,
-    delay: usize,
+    order: i64,
+    delay: i64,
     backend: Option<&str>,
 ) -> PyResult<Option<f64>> {
-    if !barsmith::kernels::PE_ORDERS.contains(&order) || delay == 0 {
+    // Taken as signed, so that a negative value is this ValueError naming it, not an OverflowError.
+    let valid_order = usize::try_from(order).ok().filter(|o| barsmith::kernels::PE_ORDERS.contains(o));
+    let valid_delay = usize::try_from(delay).ok().filter(|&d| d >= 1);
+    let (Some(order), Some(delay)) = (valid_order, valid_delay) else {
         return Err(PyValueError::new_err(format!(
-            "order must be in 2..=7 and delay at least 1 (got {order}, {delay})"
+            "order must be in 2..=7 and delay at least 1 (got order={order}, delay={delay})"
         )));
-    }
+    };
     let kernels = select(backend)?;
     let x = series(x, "x")?;
     let x = x.as_slice().expect("contiguous by construction");

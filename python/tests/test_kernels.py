@@ -110,6 +110,15 @@ def test_inputs_and_arguments():
     assert bs.kernels.permutation_entropy(x[:2], 3) is None
     with pytest.raises(ValueError, match="order"):
         bs.kernels.permutation_entropy(x, 9)
+    # Trial finding 16: a negative delay is a ValueError naming it; NaN input gives nan, as documented.
+    with pytest.raises(ValueError, match="delay=-1"):
+        bs.kernels.permutation_entropy(x, 3, delay=-1)
+    with_nan = np.r_[x, np.nan, x]
+    assert np.isnan(bs.kernels.permutation_entropy(with_nan, 3))
+    walk = np.cumsum(np.random.default_rng(5).standard_normal(600))
+    for kernel in (bs.kernels.dfa, bs.kernels.hurst_rs):
+        assert np.isnan(kernel(np.r_[walk, np.nan])) and np.isnan(kernel(np.r_[walk, np.inf]))
+    assert np.isnan(bs.kernels.kyle_lambda(np.r_[x, np.nan], np.r_[x, 1.0]))
     with pytest.raises(ValueError, match="differ in length"):
         bs.kernels.kyle_lambda(x, x[:3])
     with pytest.raises(ValueError, match="backend"):

@@ -2,7 +2,10 @@
 
 Each function takes 1-D float64 arrays (others are converted with ``numpy.ascontiguousarray``; a contiguous
 float64 array is read in place, without a copy) and returns a float, or ``None`` when the kernel does not
-define a value for the input (too few values, a constant series). ``backend=`` picks the SIMD kernels;
+define a value for the input (too few values, a constant series). Bad arguments (``order``, ``delay``, sizes)
+are ``ValueError``s. Non-finite input is not refused: permutation entropy gives ``nan`` for any NaN (as antropy
+does) and treats ±inf as ordered values; DFA, R/S and Kyle lambda give ``nan`` for any NaN or ±inf. A null in
+a polars or pandas series arrives as NaN, so drop nulls first. ``backend=`` picks the SIMD kernels;
 default ``BARSMITH_BACKEND``, else the best of this CPU (:func:`barsmith.cpu`). Inputs of 50 000 values or
 more run with the GIL released.
 
