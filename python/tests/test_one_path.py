@@ -173,3 +173,11 @@ def test_threshold_dbps_takes_numpy_integers_and_refuses_what_is_not_whole() -> 
     for bad in (2.5, 25.0, [25, 2.5], "25", True, np.bool_(True)):
         with pytest.raises(TypeError, match="whole number"):
             bs.bars(trades, threshold_dbps=bad)
+
+
+def test_a_polars_lazyframe_is_collected() -> None:
+    """Trial finding 20: a LazyFrame (scan_parquet, scan_csv) gives the bars of the frame it collects to."""
+    import polars as pl
+
+    frame = pl.DataFrame(bs.generate_trades(20_000, seed=4))
+    assert bs.bars(frame.lazy(), threshold_dbps=25).equals(bs.bars(frame, threshold_dbps=25))

@@ -104,10 +104,13 @@ def _is_arrow(source: Any) -> bool:
 
 
 def _arrow_source(source: Any) -> Any:
-    """``source`` if it speaks the Arrow PyCapsule interface; a pandas frame through pyarrow otherwise."""
+    """``source`` if it speaks the Arrow PyCapsule interface; a pandas frame through pyarrow, a polars LazyFrame
+    collected, otherwise."""
     if _is_arrow(source):
         return source
     module = type(source).__module__ or ""
+    if module.startswith("polars") and type(source).__name__ == "LazyFrame":
+        return source.collect()
     if module.startswith("pandas"):
         import pyarrow as pa
 
