@@ -46,6 +46,8 @@ fn flag_values_are_echoed_under_the_flag_name() {
     assert!(line.contains("--max-window-records 0: must be at least 1"), "{line}");
     let line = bars_fails(&["-o", "bars.txt"]);
     assert!(line.contains("unknown output extension .txt"), "{line}");
+    let line = bars_fails(&["-o", "out.v2"]);
+    assert!(line.contains("for a directory end the path with a slash (out.v2/)"), "trial finding 22: {line}");
     let output = barsmith(&["kernel", "pe", "--order", "9", "--delay", "0", "-"]);
     assert_eq!(output.status.code(), Some(2));
     let line = error_line(&output);

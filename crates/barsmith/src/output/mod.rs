@@ -65,7 +65,7 @@ impl OutputFormat {
         match path.extension() {
             None => Ok(OutputFormat::Csv),
             Some(extension) => Err(Error::usage(format!(
-                "-o {}: unknown output extension .{}; use .csv, .csv.zst, .csv.gz or .parquet (or pass --format)",
+                "-o {0}: unknown output extension .{1}; for a file use .csv, .csv.zst, .csv.gz or .parquet (or pass --format), for a directory end the path with a slash ({0}/)",
                 path.display(),
                 extension.to_string_lossy()
             ))),

@@ -33,7 +33,8 @@ pub struct BarsArgs {
     /// file there is refused, not overwritten).
     #[arg(short, long, value_name = "PATH", default_value = "-")]
     output: PathBuf,
-    /// Output format; default: from the file extension (.csv, .csv.zst, .csv.gz, .parquet), else csv.
+    /// Output format; default: from the file extension (.csv, .csv.zst, .csv.gz, .parquet); the files of a
+    /// directory (a path without an extension, or ending in /) are csv. An unknown extension is refused.
     #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(["csv", "csv.zst", "csv.gz", "parquet"]).try_map(|s| s.parse::<OutputFormat>()))]
     format: Option<OutputFormat>,
     /// Symbol of the inputs (refused when a Binance name says otherwise); needed only to name outputs of
