@@ -27,7 +27,7 @@ use rayon::prelude::*;
 use crate::chunk::LineChunks;
 use crate::error::Error;
 use crate::layout::Layout;
-use crate::lines::{ChunkPlace, chunk_error, line_error, parse_lines};
+use crate::lines::{ChunkPlace, archive_fault_behind, chunk_error, line_error, parse_lines};
 use crate::order::{LastRecord, OrderCheck};
 use crate::source::BytesRead;
 use crate::source::Compression;
@@ -163,6 +163,14 @@ struct Producer {
 impl Producer {
     fn run(mut self) -> Finished {
         if let Err(Stop::Error(error)) = self.produce() {
+            let state = &mut self.state;
+            let place = ChunkPlace {
+                path: &state.path,
+                compression: state.compression,
+                line: state.line + 1,
+                compressed_offset: state.progress.load(std::sync::atomic::Ordering::Relaxed),
+            };
+            let error = archive_fault_behind(error, state.chunks.as_mut(), place);
             let _ = self.sender.send(Err(error));
         }
         Finished { order: self.state.order, line: self.state.line }

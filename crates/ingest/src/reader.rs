@@ -11,7 +11,9 @@ use crate::IngestOptions;
 use crate::chunk::{self, ChunkError, LineChunks};
 use crate::error::{Error, ErrorKind};
 use crate::layout::{Column, Layout};
-use crate::lines::{ChunkPlace, LineError, chunk_error, line_error, order_error, parse_lines, split_line};
+use crate::lines::{
+    ChunkPlace, LineError, archive_fault_behind, chunk_error, line_error, order_error, parse_lines, split_line,
+};
 use crate::order::{LastRecord, OrderCheck, SortedTrades};
 use crate::parallel::{ParallelBatches, ParallelSettings, ParseState};
 use crate::source::{BytesRead, Compression};
@@ -335,7 +337,15 @@ impl TradeReader {
         chunk_error(error, place)
     }
 
-    fn line_error(&self, error: LineError) -> Error {
-        line_error(error, &self.path, &self.format.layout)
+    /// A rejected line, or the archive fault behind it ([`archive_fault_behind`]).
+    fn line_error(&mut self, error: LineError) -> Error {
+        let rejected = line_error(error, &self.path, &self.format.layout);
+        let place = ChunkPlace {
+            path: &self.path,
+            compression: self.compression,
+            line: self.line + 1,
+            compressed_offset: self.progress.load(Ordering::Relaxed),
+        };
+        archive_fault_behind(rejected, self.chunks.as_mut(), place)
     }
 }

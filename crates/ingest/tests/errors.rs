@@ -287,3 +287,56 @@ fn multi_file_checks_order_across_the_boundary() {
     assert!(message.contains(&format!("line 3 of {}", paths[0].display())), "{message}");
     assert!(message.contains("reorder the inputs"), "{message}");
 }
+
+/// Trial finding 15: damaged bytes inside a zip member's deflate stream can decode into other text, which the
+/// line parser rejects first. Whatever the damage, the error must be the archive's (the member's CRC-32 or
+/// size check, or the deflate stream itself), never a CSV error that sends the user looking at the data.
+#[test]
+fn a_damaged_zip_member_is_an_archive_fault_never_a_csv_error() {
+    use std::io::Write;
+    let mut csv = String::new();
+    for i in 0..20_000i64 {
+        let price = 8_700_000 + (i * 7919) % 5_000;
+        csv.push_str(&format!(
+            "{},{}.{:02}000000,0.{:08},{},{},{},{},True\n",
+            1_000_000 + i,
+            price / 100,
+            price % 100,
+            1 + (i * 104_729) % 99_999_999,
+            2_000_000 + 2 * i,
+            2_000_001 + 2 * i,
+            1_767_225_600_000_000 + 1_000 * i,
+            if i % 3 == 0 { "True" } else { "False" },
+        ));
+    }
+    let mut zipped = std::io::Cursor::new(Vec::new());
+    let mut writer = zip::ZipWriter::new(&mut zipped);
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    writer.start_file("BTCUSDT-aggTrades-2026-01-01.csv", options).unwrap();
+    writer.write_all(csv.as_bytes()).unwrap();
+    writer.finish().unwrap();
+    let archive = zipped.into_inner();
+    let dir = tempfile::tempdir().unwrap();
+    let data_start = 30 + "BTCUSDT-aggTrades-2026-01-01.csv".len();
+    let compressed_end = archive.len() - 200;
+    let mut csv_errors = Vec::new();
+    for step in 1..40 {
+        let at = data_start + (compressed_end - data_start) * step / 40;
+        let mut damaged = archive.clone();
+        for byte in &mut damaged[at..at + 4] {
+            *byte ^= 0x5A;
+        }
+        let path = dir.path().join(format!("BTCUSDT-aggTrades-2026-01-{step:02}.zip"));
+        std::fs::write(&path, &damaged).unwrap();
+        let one_thread = IngestOptions::default();
+        let parsed_in_parallel = IngestOptions { parse_threads: 2, ..IngestOptions::default() };
+        for options in [&one_thread, &parsed_in_parallel] {
+            match open(&path, options).and_then(|mut reader| reader.read_to_end()) {
+                Err(error) if matches!(error.kind(), ErrorKind::Decompress { .. } | ErrorKind::Archive { .. }) => {}
+                Err(error) => csv_errors.push(format!("byte {at}, {} thread(s): {error}", options.parse_threads)),
+                Ok(batch) => panic!("byte {at}: damaged, yet {} records read", batch.len()),
+            }
+        }
+    }
+    assert!(csv_errors.is_empty(), "damage reported as CSV errors:\n{}", csv_errors.join("\n"));
+}
