@@ -508,3 +508,16 @@ fn every_format_and_name_bars_writes_is_plotted_alike() {
         assert!(*svg == charts[0].1, "{format}: the same chart as from the plain CSV");
     }
 }
+
+/// Trial finding 29 (in part): `max_gap_us`, the column where exchange outages and holes in the data show, can
+/// be drawn as a feature panel, from CSV and from Parquet.
+#[test]
+fn max_gap_us_can_be_drawn() {
+    let dir = tempfile::tempdir().unwrap();
+    for extension in ["csv", "parquet"] {
+        let bars = fixture_bars(dir.path(), extension);
+        let chart = dir.path().join(format!("gaps-{extension}.svg"));
+        plot_ok(&[bars.to_str().unwrap(), "-o", chart.to_str().unwrap(), "--feature", "max_gap_us"]);
+        assert!(std::fs::read_to_string(&chart).unwrap().contains("max_gap_us"), "{extension}: the panel is labelled");
+    }
+}

@@ -13,7 +13,7 @@ use arrow_array::types::{
 };
 use arrow_array::{Array, RecordBatch};
 use arrow_schema::{DataType, TimeUnit};
-use barsmith::output::metadata_keys;
+use barsmith::output::{MAX_GAP_COLUMN, metadata_keys};
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
@@ -33,7 +33,7 @@ pub fn read(path: &Path, features: &[String]) -> Result<BarTable> {
     if !missing.is_empty() {
         return Err(not_a_bar_file(path, &missing));
     }
-    check_features(path, features, &feature_columns(names.iter().map(String::as_str)))?;
+    check_features(path, features, &feature_columns(names.iter().map(String::as_str)), has(MAX_GAP_COLUMN))?;
 
     // Each value from its float companion when present (one rounding, done by the writer).
     let value_sources: Vec<String> = VALUE_COLUMNS

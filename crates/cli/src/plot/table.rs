@@ -194,10 +194,12 @@ pub fn not_a_bar_file(path: &Path, missing: &[&str]) -> anyhow::Error {
     )
 }
 
-/// Checks that every requested feature is a feature column of the file.
-pub fn check_features(path: &Path, wanted: &[String], available: &[String]) -> Result<()> {
+/// Checks that every requested column can be drawn: a feature column of the file (`available`), or
+/// `max_gap_us` when the file has it (`has_max_gap`: the longest time between two records of a bar, where
+/// exchange outages and holes in the data show).
+pub fn check_features(path: &Path, wanted: &[String], available: &[String], has_max_gap: bool) -> Result<()> {
     for name in wanted {
-        if available.iter().any(|a| a == name) {
+        if available.iter().any(|a| a == name) || (name == MAX_GAP_COLUMN && has_max_gap) {
             continue;
         }
         if available.is_empty() {
@@ -226,7 +228,7 @@ fn csv_columns(path: &Path, header: &csv::StringRecord, features: &[String]) -> 
     if !missing.is_empty() {
         return Err(not_a_bar_file(path, &missing));
     }
-    check_features(path, features, &feature_columns(header.iter()))?;
+    check_features(path, features, &feature_columns(header.iter()), position(MAX_GAP_COLUMN).is_some())?;
     let found = |name: &str| position(name).expect("checked above");
     Ok(CsvColumns {
         times: TIME_COLUMNS.map(found),
