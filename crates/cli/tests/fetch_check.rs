@@ -240,6 +240,22 @@ fn check_reports_missing_days_gaps_repeats_order_time_gaps_and_checksums() {
     assert!(boundary["after"]["path"].as_str().unwrap().ends_with("AAAUSDT-aggTrades-2024-03-03.zip"));
     assert_eq!(value["symbols"][1]["files"][0]["checksum"]["status"], "mismatch");
 
+    // Trial finding 9: an unfinished download that fetch left is a finding, named with its remedy.
+    let part = dir.path().join("BBBUSDT-aggTrades-2024-03-02.zip.part");
+    std::fs::write(&part, b"PK\x03\x04 partial").unwrap();
+    let clean_only = barsmith(&["check", "--no-checksums", part.parent().unwrap().to_str().unwrap()]);
+    let report = text(&clean_only.stdout);
+    assert_eq!(clean_only.status.code(), Some(1), "{report}");
+    assert!(
+        report.contains("unfinished download of `barsmith fetch`: ")
+            && report.contains("BBBUSDT-aggTrades-2024-03-02.zip.part (run the same fetch again to resume it)"),
+        "{report}"
+    );
+    let json = barsmith(&["check", "--json", "--no-checksums", dir.path().to_str().unwrap()]);
+    let value: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert!(value["unfinished_downloads"][0].as_str().unwrap().ends_with(".zip.part"), "{value}");
+    std::fs::remove_file(&part).unwrap();
+
     // A corrupt archive is unreadable input: exit code 2, with the other files still reported.
     std::fs::write(&third, b"PK\x03\x04 not really a zip").unwrap();
     let output = barsmith(&["check", "--no-checksums", dir.path().to_str().unwrap()]);

@@ -66,6 +66,13 @@ fn render(report: &CheckReport) -> String {
     for symbol in &report.symbols {
         render_symbol(&mut out, symbol, report.max_gap_us);
     }
+    for part in &report.unfinished_downloads {
+        let _ = writeln!(
+            out,
+            "unfinished download of `barsmith fetch`: {} (run the same fetch again to resume it)",
+            part.display()
+        );
+    }
     let (findings, unreadable) = (report.finding_count(), report.unreadable());
     if findings == 0 && unreadable == 0 {
         out.push_str("clean\n");
