@@ -158,17 +158,13 @@ pub fn name_parts(path: &Path) -> (Option<String>, Option<u32>) {
 
 /// `BTCUSDT-250dbps` from `BTCUSDT-250dbps-2026-01-01_2026-01-31`; the stem itself when it ends in no period.
 fn without_period(stem: &str) -> &str {
-    let period_start = stem.match_indices('-').map(|(i, _)| i).find(|&i| {
-        stem[..i].ends_with("dbps") && stem[i + 1..].split('_').count() <= 2 && stem[i + 1..].split('_').all(is_date)
-    });
+    // A period is one or two of the Binance periods `bars` takes from its inputs' names, joined by `_`.
+    let is_period = |text: &str| {
+        text.split('_').count() <= 2 && text.split('_').all(|p| p.parse::<barsmith::inputs::Period>().is_ok())
+    };
+    let period_start =
+        stem.match_indices('-').map(|(i, _)| i).find(|&i| stem[..i].ends_with("dbps") && is_period(&stem[i + 1..]));
     period_start.map_or(stem, |i| &stem[..i])
-}
-
-/// `2026-01-01` or `2026-01`.
-fn is_date(text: &str) -> bool {
-    let parts: Vec<&str> = text.split('-').collect();
-    let digits = |part: &str, len: usize| part.len() == len && part.bytes().all(|b| b.is_ascii_digit());
-    matches!(parts.len(), 2 | 3) && digits(parts[0], 4) && parts[1..].iter().all(|p| digits(p, 2))
 }
 
 /// Whether a column is one of the bar columns (or their Parquet float companions, `max_gap_us`, or
