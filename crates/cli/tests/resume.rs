@@ -147,9 +147,9 @@ fn a_chain_that_changes_the_output_schema_or_format_is_refused() {
     assert!(output.status.success(), "{}", stderr(&output));
     let resume = ["--checkpoint-in", s(&checkpoint)];
     for (extra, named) in [
-        (vec!["--format", "parquet"], "include_incomplete: checkpoint on, this run off"),
-        (vec!["--include-incomplete"], "format: checkpoint parquet, this run csv"),
-        (vec!["--include-incomplete", "--format", "csv.zst"], "format: checkpoint parquet, this run csv.zst"),
+        (vec!["--format", "parquet"], "--include-incomplete: checkpoint on, this run off"),
+        (vec!["--include-incomplete"], "--format: checkpoint parquet, this run csv"),
+        (vec!["--include-incomplete", "--format", "csv.zst"], "--format: checkpoint parquet, this run csv.zst"),
     ] {
         let output = run(&day2, &[&resume[..], &extra[..]].concat());
         assert_eq!(output.status.code(), Some(2), "{extra:?}: {}", stderr(&output));
