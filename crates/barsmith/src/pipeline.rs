@@ -382,7 +382,7 @@ impl Differences {
         if old == new {
             return self;
         }
-        let difference = Named::named(setting).then(format!(": checkpoint {old}, this run {new}"));
+        let difference = Named::from_setting(setting).then(format!(": checkpoint {old}, this run {new}"));
         Differences(Some(match self.0 {
             Some(before) => before.then("; ").append(difference),
             None => difference,

@@ -35,7 +35,7 @@ impl Named {
     }
 
     /// A message that starts with the setting `name`.
-    pub fn named(name: &'static str) -> Named {
+    pub fn from_setting(name: &'static str) -> Named {
         Named { parts: vec![Part::Setting(name)] }
     }
 
@@ -102,7 +102,7 @@ mod tests {
 
     #[test]
     fn settings_are_spelled_by_the_caller() {
-        let message = Named::named("sort").then(" sorts a file; ").append(Named::text("see ").setting("dedupe"));
+        let message = Named::from_setting("sort").then(" sorts a file; ").append(Named::text("see ").setting("dedupe"));
         assert_eq!(message.to_string(), "sort sorts a file; see dedupe");
         assert_eq!(message.spell(&|name| format!("--{name}")), "--sort sorts a file; see --dedupe");
         assert_eq!(message.settings().collect::<Vec<_>>(), ["sort", "dedupe"]);

@@ -351,7 +351,7 @@ fn hint(kind: &ErrorKind) -> Option<Named> {
         ErrorKind::OutOfOrder { .. } => Some(
             Named::text("input must be in (timestamp, agg_trade_id) order; ").setting("sort").then(" sorts a file"),
         ),
-        ErrorKind::Duplicate { .. } => Some(Named::named("dedupe").then(" drops exact duplicates")),
+        ErrorKind::Duplicate { .. } => Some(Named::from_setting("dedupe").then(" drops exact duplicates")),
         ErrorKind::PartialLastLine { cause } => hint(cause),
         _ => None,
     }

@@ -72,7 +72,7 @@ impl OutputFormat {
                     " {path}: unknown output extension .{extension}; for a file use .csv, .csv.zst, .csv.gz or .parquet (or pass "
                 );
                 let remedy = format!("), for a directory end the path with a slash ({path}/)");
-                Err(Error::usage(Named::named("output").then(problem).setting("format").then(remedy)))
+                Err(Error::usage(Named::from_setting("output").then(problem).setting("format").then(remedy)))
             }
         }
     }

@@ -46,7 +46,7 @@ fn auto_is_file(path: &Path, config: &RunConfig) -> Result<bool, Error> {
         return OutputFormat::for_path(path, config.format).map(|_| true);
     }
     match std::fs::metadata(path) {
-        Ok(metadata) if metadata.is_file() => Err(Error::usage(Named::named("output").then(format!(
+        Ok(metadata) if metadata.is_file() => Err(Error::usage(Named::from_setting("output").then(format!(
             " {0} has no extension, so it names a directory, but {0} is an existing file (left alone); to write one file give a name with an output extension ({0}.csv, .csv.zst, .csv.gz or .parquet), else a directory",
             path.display()
         )))),
@@ -108,7 +108,7 @@ fn collision(path: &Path, config: &RunConfig, streams: &[SymbolStream]) -> Error
         }
     }
     let shown = if outputs.len() > 6 { format!("{}, …", outputs[..6].join(", ")) } else { outputs.join(", ") };
-    Error::usage(Named::named("output").then(format!(
+    Error::usage(Named::from_setting("output").then(format!(
         " {} names one file, but this run makes {} outputs ({shown}), which would collide there; give a directory (a path without an output extension), or one symbol and one threshold",
         path.display(),
         outputs.len()
@@ -129,7 +129,7 @@ fn same_place(a: &Path, b: &Path) -> bool {
 /// Refuses, before anything is read or created, an output or checkpoint that is one of the inputs (the same
 /// file, however spelled), and two outputs at one place.
 pub(crate) fn check_paths(config: &RunConfig, inputs: &[PathBuf], outputs: &[Vec<PlannedOutput>]) -> Result<(), Error> {
-    let named = |setting: &'static str, path: &Path| Named::named(setting).then(format!(" {}", path.display()));
+    let named = |setting: &'static str, path: &Path| Named::from_setting(setting).then(format!(" {}", path.display()));
     let mut written: Vec<(&Path, Named)> =
         outputs.iter().flatten().map(|(path, _)| (path.as_path(), named("output", path))).collect();
     if let Some(path) = &config.checkpoint_out {

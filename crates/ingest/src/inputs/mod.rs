@@ -189,7 +189,7 @@ pub fn group_by_symbol(
                 name.symbol
             );
             return Err(Error::inputs(
-                Named::named("symbol").then(problem).setting("symbol").then(" to build each symbol on its own"),
+                Named::from_setting("symbol").then(problem).setting("symbol").then(" to build each symbol on its own"),
             ));
         }
         return one_stream(Some(symbol.to_string()), files, names);
