@@ -4,56 +4,54 @@
 
 mod common;
 
-use common::{barsmith, day_config, error_line, fixture, s, write_daily_zip};
+use barsmith_test_support::command::{Dir, TestCommand};
+use common::{cmd, day_config, error_line, fixture, write_daily_zip};
 
-fn refused(args: &[&str]) -> String {
-    let output = barsmith(args);
-    assert_eq!(output.status.code(), Some(2), "{args:?}");
-    error_line(&output)
+fn refused(command: TestCommand) -> String {
+    error_line(&command.assert_exit(2).output)
+}
+
+fn bars_10() -> TestCommand {
+    cmd().args(["bars", "--threshold-dbps", "10"])
 }
 
 #[test]
 fn output_paths_are_named_by_their_flag() {
-    let dir = tempfile::tempdir().unwrap();
-    let input = fixture();
-    let unknown = dir.path().join("bars.xlsx");
-    let line = refused(&["bars", "--threshold-dbps", "10", s(&input), "-o", s(&unknown)]);
-    assert!(line.starts_with(&format!("error: -o {}: unknown output extension", s(&unknown))), "{line}");
+    let dir = Dir::new();
+    let unknown = dir.join("bars.xlsx");
+    let line = refused(bars_10().arg(fixture()).arg("-o").arg(&unknown));
+    assert!(line.starts_with(&format!("error: -o {}: unknown output extension", unknown.display())), "{line}");
     assert!(line.contains("(or pass --format)"), "{line}");
 
-    let one_file = dir.path().join("bars.csv");
-    let line = refused(&["bars", "--threshold-dbps", "10,20", s(&input), "-o", s(&one_file)]);
-    assert!(line.starts_with(&format!("error: -o {} names one file", s(&one_file))), "{line}");
+    let one_file = dir.join("bars.csv");
+    let line = refused(cmd().args(["bars", "--threshold-dbps", "10,20"]).arg(fixture()).arg("-o").arg(&one_file));
+    assert!(line.starts_with(&format!("error: -o {} names one file", one_file.display())), "{line}");
 
-    let existing = dir.path().join("existing");
-    std::fs::write(&existing, "keep").unwrap();
-    let line = refused(&["bars", "--threshold-dbps", "10", s(&input), "-o", s(&existing)]);
-    assert!(line.starts_with(&format!("error: -o {0} has no extension", s(&existing))), "{line}");
+    let existing = dir.create("existing", "keep");
+    let line = refused(bars_10().arg(fixture()).arg("-o").arg(&existing));
+    assert!(line.starts_with(&format!("error: -o {0} has no extension", existing.display())), "{line}");
 }
 
 #[test]
 fn checkpoint_refusals_are_named_by_their_flags() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Dir::new();
     let day1 = write_daily_zip(dir.path(), "FLGUSDT", 1, &day_config(7, 1, 4_000));
     let day2 = write_daily_zip(dir.path(), "FLGUSDT", 2, &day_config(7, 2, 4_000));
-    let checkpoint = dir.path().join("day1.json");
-    let output =
-        barsmith(&["bars", "--threshold-dbps", "10", s(&day1), "-o", "-", "-q", "--checkpoint-out", s(&checkpoint)]);
-    assert!(output.status.success());
-    let resume = ["bars", "--threshold-dbps", "10", s(&day2), "--checkpoint-in", s(&checkpoint)];
+    let checkpoint = dir.join("day1.json");
+    bars_10().arg(&day1).args(["-o", "-", "-q", "--checkpoint-out"]).arg(&checkpoint).assert_ok();
+    let resume = || bars_10().arg(&day2).arg("--checkpoint-in").arg(&checkpoint);
 
-    let line = refused(&[&resume[..], &["-o", "-", "--pe-order", "4", "--no-hurst"]].concat());
+    let line = refused(resume().args(["-o", "-", "--pe-order", "4", "--no-hurst"]));
     assert!(line.contains("--no-hurst: checkpoint on, this run off; --pe-order: checkpoint 3, this run 4"), "{line}");
     assert!(line.ends_with("or start without --checkpoint-in"), "{line}");
 
-    let line = refused(&[&resume[..], &["-o", s(&checkpoint), "--format", "csv"]].concat());
-    assert!(line.contains(&format!("-o {} is the --checkpoint-in file", s(&checkpoint))), "{line}");
+    let line = refused(resume().arg("-o").arg(&checkpoint).args(["--format", "csv"]));
+    assert!(line.contains(&format!("-o {} is the --checkpoint-in file", checkpoint.display())), "{line}");
 
-    let line = refused(&[&resume[..], &["-o", "-", "--checkpoint-out", s(&day2)]].concat());
-    assert!(line.contains(&format!("--checkpoint-out {} is the input", s(&day2))), "{line}");
+    let line = refused(resume().args(["-o", "-", "--checkpoint-out"]).arg(&day2));
+    assert!(line.contains(&format!("--checkpoint-out {} is the input", day2.display())), "{line}");
 
-    let not_one = dir.path().join("not.json");
-    std::fs::write(&not_one, "{}").unwrap();
-    let line = refused(&["bars", "--threshold-dbps", "10", s(&day2), "-o", "-", "--checkpoint-in", s(&not_one)]);
+    let not_one = dir.create("not.json", "{}");
+    let line = refused(bars_10().arg(&day2).args(["-o", "-", "--checkpoint-in"]).arg(&not_one));
     assert!(line.contains("pass the file --checkpoint-out wrote"), "{line}");
 }
