@@ -238,19 +238,26 @@ class BarBuilder:
 
     @classmethod
     def from_checkpoint(
-        cls, data: Union[bytes, str], *, output: str = "pyarrow", backend: Optional[str] = None
+        cls,
+        data: Union[bytes, str],
+        *,
+        output: str = "pyarrow",
+        backend: Optional[str] = None,
+        symbol: Optional[str] = None,
     ) -> "BarBuilder":
-        """A builder that continues exactly where the one that wrote ``data`` (:meth:`checkpoint`) stopped.
+        """A builder that continues exactly where the one that wrote ``data`` stopped.
 
-        ``data``: the bytes :meth:`checkpoint` returned (or the same JSON text as a ``str``). The settings come
-        from the checkpoint; ``backend`` chooses the kernels (results agree across backends to rounding). One
-        threshold gives tables, several give ``{dbps: table}`` dicts.
+        ``data``: a checkpoint as bytes or text: what :meth:`checkpoint` returned, or the file
+        ``barsmith bars --checkpoint-out`` wrote (one format: a CLI daily chain continues here, and
+        :meth:`checkpoint` continues with ``--checkpoint-in``). ``symbol`` chooses the symbol of a file that
+        holds several. The settings come from the checkpoint; ``backend`` chooses the kernels (results agree
+        across backends to rounding). One threshold gives tables, several give ``{dbps: table}`` dicts.
         """
         if output not in OUTPUTS:
             raise ValueError(f"output: expected one of {', '.join(OUTPUTS)}, got {output!r}")
         raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
         self = cls.__new__(cls)
-        self._builder = _barsmith.Builder.from_checkpoint(raw, _backend(backend))
+        self._builder = _barsmith.Builder.from_checkpoint(raw, _backend(backend), symbol)
         thresholds = self._builder.settings.thresholds
         self._thresholds = thresholds[0] if len(thresholds) == 1 else thresholds
         self._output = output
@@ -265,7 +272,8 @@ class BarBuilder:
         return _shape(self._builder.incomplete(), self._thresholds, self._output)
 
     def checkpoint(self) -> bytes:
-        """The complete state as bytes (versioned JSON), for :meth:`from_checkpoint`."""
+        """The complete state as bytes: the checkpoint file of ``barsmith bars --checkpoint-out`` (JSON), for
+        :meth:`from_checkpoint` or, saved to a file, for ``barsmith bars --checkpoint-in``."""
         return bytes(self._builder.checkpoint())
 
     @property

@@ -5,7 +5,7 @@
 //! is refused, and every output file is opened (so an unwritable path fails at once). The outputs appear
 //! only when every stream succeeded and the checkpoint was written ([`CommitMode::Together`]).
 
-mod checkpoint;
+pub mod checkpoint;
 mod job;
 mod plan;
 mod resume;
