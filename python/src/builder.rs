@@ -152,7 +152,10 @@ fn restore(data: &[u8], kernels: Kernels, symbol: Option<&str>) -> Result<Builde
     let pipeline = BarPipeline::resume(&settings.pipeline(), &states)?;
     let last = first.builder.last_key().map(|(timestamp_us, agg_trade_id)| LastTrade { agg_trade_id, timestamp_us });
     let settings = Settings { settings };
-    debug_assert_eq!(settings.output_schema(), OutputSchema { features, include_incomplete: false });
+    debug_assert_eq!(
+        settings.output_schema(),
+        OutputSchema { features, include_incomplete: false, identity_columns: false }
+    );
     let rows = file.rows.unwrap_or(0);
     Ok(Builder { settings, symbol: symbol.unwrap_or_default(), pipeline, rows, last })
 }

@@ -160,7 +160,9 @@ def bars(
     kernels (``"scalar"``, ``"avx2"``, ``"avx512"``, ``"neon"``, ``"pulp"``, ``"wide"``, ``"auto"``); default
     ``BARSMITH_BACKEND``, else automatic. ``symbol``: the symbol of files whose names are not Binance names
     (all inputs then form one stream, in the order given), or of an Arrow input. ``sort``/``dedupe``: as the
-    command's ``--sort``/``--dedupe`` (files only). ``threads``: as the command's ``--threads`` (default: all
+    command's ``--sort``/``--dedupe``, on files and frames alike (a frame is sorted by ``transact_time,
+    agg_trade_id`` keeping its order of equal keys; exact duplicates next to each other are dropped and
+    counted in ``barsmith.dropped_duplicates``). ``threads``: as the command's ``--threads`` (default: all
     cores): symbols in parallel, and a symbol's files cut into shards joined exactly when there are more
     threads than symbols.
 
@@ -181,8 +183,6 @@ def bars(
     if output not in OUTPUTS:
         raise ValueError(f"output: expected one of {', '.join(OUTPUTS)}, got {output!r}")
     paths = _paths(source)
-    if paths is None and (settings["sort"] or settings["dedupe"]):
-        raise ValueError("sort/dedupe apply to files; sort or deduplicate the frame before passing it")
     checked = _settings(threshold_dbps, settings)
     if paths is None:
         tables, found = _barsmith.bars_from_arrow(checked, _arrow_source(source), symbol or "")
@@ -228,7 +228,7 @@ class BarBuilder:
     True
     """
 
-    @_takes_settings(exclude=("include_incomplete", "sort", "dedupe", "threads"))
+    @_takes_settings(exclude=("include_incomplete", "sort", "dedupe", "threads", "identity_columns"))
     def __init__(self, threshold_dbps: Thresholds, *, output: str = "pyarrow", symbol: str = "", **settings: Any) -> None:
         if output not in OUTPUTS:
             raise ValueError(f"output: expected one of {', '.join(OUTPUTS)}, got {output!r}")

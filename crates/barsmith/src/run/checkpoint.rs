@@ -86,6 +86,10 @@ pub struct ChainSettings {
     pub include_incomplete: bool,
     /// The outputs' format, as its extension (`csv`, `csv.zst`, `csv.gz`, `parquet`).
     pub format: String,
+    /// Whether the outputs begin with the identity columns (written only when on, so that the files of
+    /// earlier builds, and theirs, read alike).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub identity_columns: bool,
 }
 
 impl ChainSettings {
@@ -100,6 +104,10 @@ impl ChainSettings {
         if self.include_incomplete != run.include_incomplete {
             let (old, new) = (on(self.include_incomplete), on(run.include_incomplete));
             differences.push(format!("include_incomplete: checkpoint {old}, this run {new}"));
+        }
+        if self.identity_columns != run.identity_columns {
+            let (old, new) = (on(self.identity_columns), on(run.identity_columns));
+            differences.push(format!("identity_columns: checkpoint {old}, this run {new}"));
         }
         if self.format != run.format {
             differences.push(format!("format: checkpoint {}, this run {}", self.format, run.format));
@@ -210,7 +218,7 @@ mod tests {
     fn a_file_of_an_earlier_build_has_no_chain_settings_and_still_reads() {
         let file = CheckpointFile::from_json(r#"{"version":1,"streams":[]}"#).unwrap();
         assert!(file.chain.is_none() && file.streams.is_empty() && file.rows.is_none());
-        let chain = ChainSettings { include_incomplete: true, format: "parquet".into() };
+        let chain = ChainSettings { include_incomplete: true, format: "parquet".into(), identity_columns: false };
         let file = CheckpointFile { version: 1, streams: Vec::new(), chain: Some(chain), rows: None };
         assert_eq!(
             file.to_json(),

@@ -53,6 +53,10 @@ pub struct BarsArgs {
     /// Drop exact duplicate records (same agg_trade_id, same content); the summary says how many.
     #[arg(long)]
     dedupe: bool,
+    /// Begin every output with the columns `symbol` and `threshold_dbps`, so that files read together (a glob
+    /// over a dataset) stay self-describing.
+    #[arg(long)]
+    identity_columns: bool,
     /// Read files with plain reads instead of memory maps (maps are faster; a file truncated by another
     /// process while it is mapped kills the run with SIGBUS).
     #[arg(long)]
@@ -162,6 +166,7 @@ fn run_config(args: &BarsArgs) -> Result<RunConfig, Failure> {
     settings.stream.kernels = select_backend(args.backend.as_deref())?;
     settings.ingest.sort = args.sort;
     settings.ingest.dedupe = args.dedupe;
+    settings.identity_columns = args.identity_columns;
     settings.ingest.memory_map = !args.no_mmap;
     settings.threads = args.threads;
     Ok(RunConfig {

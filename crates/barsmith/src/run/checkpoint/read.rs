@@ -8,7 +8,7 @@ use super::{CHECKPOINT_FILE_VERSION, ChainSettings, CheckpointFile, StreamCheckp
 
 /// What the reasons suggest a checkpoint is.
 pub(super) const WHAT_IT_IS: &str =
-    "a checkpoint is the JSON file `barsmith bars --checkpoint-out` writes (or the bytes of `BarBuilder.checkpoint()`)";
+    "a checkpoint is the JSON file a run writes as its checkpoint_out, or the bytes of BarBuilder.checkpoint()";
 
 /// The layout `BarBuilder.checkpoint()` wrote before it wrote the checkpoint file format (read and converted).
 #[derive(serde::Deserialize)]
