@@ -31,9 +31,8 @@ pub struct Builder {
 impl Builder {
     #[new]
     fn new(settings: &Settings, symbol: String) -> PyResult<Builder> {
-        let mut settings = settings.clone();
-        settings.settings.stream.include_incomplete = false; // `incomplete()` gives the forming bars.
-        let pipeline = BarPipeline::new(&settings.pipeline())
+        let settings = settings.clone();
+        let pipeline = BarPipeline::new(&streaming(&settings.settings))
             .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
         Ok(Builder { settings, symbol, pipeline, rows: 0, last: None })
     }
@@ -98,10 +97,18 @@ impl Builder {
     /// A builder that continues from checkpoint bytes (of `checkpoint()` or `--checkpoint-out`): the streams of
     /// `symbol` (needed when the file holds several symbols), computing features with `backend`.
     #[staticmethod]
-    #[pyo3(signature = (data, backend=None, symbol=None))]
-    fn from_checkpoint(py: Python<'_>, data: &[u8], backend: Option<&str>, symbol: Option<&str>) -> PyResult<Builder> {
+    #[pyo3(signature = (data, backend=None, symbol=None, include_incomplete=false))]
+    fn from_checkpoint(
+        py: Python<'_>,
+        data: &[u8],
+        backend: Option<&str>,
+        symbol: Option<&str>,
+        include_incomplete: bool,
+    ) -> PyResult<Builder> {
         let kernels = kernels(backend)?;
-        restore(data, kernels, symbol).map_err(|e| to_pyerr(py, &e))
+        let mut builder = restore(data, kernels, symbol).map_err(|e| to_pyerr(py, &e))?;
+        builder.settings.settings.stream.include_incomplete = include_incomplete;
+        Ok(builder)
     }
 
     /// Rows pushed so far.
@@ -133,6 +140,14 @@ impl Builder {
     }
 }
 
+/// The pipeline's settings: `include_incomplete` is the tables' `is_complete` column here (a builder never
+/// finishes a stream; `incomplete()` gives the forming bars).
+fn streaming(settings: &barsmith::Settings) -> barsmith::pipeline::PipelineConfig {
+    let mut config = settings.pipeline();
+    config.settings.include_incomplete = false;
+    config
+}
+
 fn checkpoint_error(reason: impl Into<String>) -> barsmith::Error {
     let path = std::path::PathBuf::from("<bytes>");
     barsmith::Error::new(barsmith::ErrorKind::Checkpoint { path, reason: reason.into() })
@@ -149,7 +164,7 @@ fn restore(data: &[u8], kernels: Kernels, symbol: Option<&str>) -> Result<Builde
     }
     let mut settings = barsmith::Settings::new(states.iter().map(|p| p.builder.config.threshold).collect());
     settings.stream = StreamSettings { same_timestamp_gate: gate, include_incomplete: false, features, kernels };
-    let pipeline = BarPipeline::resume(&settings.pipeline(), &states)?;
+    let pipeline = BarPipeline::resume(&streaming(&settings), &states)?;
     let last = first.builder.last_key().map(|(timestamp_us, agg_trade_id)| LastTrade { agg_trade_id, timestamp_us });
     let settings = Settings { settings };
     debug_assert_eq!(

@@ -68,3 +68,19 @@ def test_identity_columns_come_first(trades):
         assert without_metadata(table.drop_columns(["symbol", "threshold_dbps"])).equals(without_metadata(plain))
     unnamed = bs.bars(trades, threshold_dbps=10, features="none", identity_columns=True)
     assert unnamed.column("symbol").null_count == unnamed.num_rows
+
+
+def test_bar_builder_with_include_incomplete_gives_tables_that_concatenate(trades):
+    """Trial finding 35: done and forming bars of a builder concatenate into what bars() gives."""
+    builder = bs.BarBuilder(threshold_dbps=10, features="bar", include_incomplete=True)
+    done = builder.push(trades)
+    forming = builder.incomplete()
+    assert done.column("is_complete").to_pylist() == [True] * done.num_rows
+    assert forming.column("is_complete").to_pylist() == [False]
+    expected = bs.bars(trades, threshold_dbps=10, features="bar", include_incomplete=True)
+    assert without_metadata(pa.concat_tables([done, forming])).equals(without_metadata(expected))
+    import pickle
+    copy = pickle.loads(pickle.dumps(builder))
+    assert copy.incomplete().column_names[-1] == "is_complete"
+    plain = bs.BarBuilder(threshold_dbps=10, features="bar")
+    assert "is_complete" not in plain.push(trades).column_names

@@ -228,7 +228,7 @@ class BarBuilder:
     True
     """
 
-    @_takes_settings(exclude=("include_incomplete", "sort", "dedupe", "threads", "identity_columns"))
+    @_takes_settings(exclude=("sort", "dedupe", "threads", "identity_columns"))
     def __init__(self, threshold_dbps: Thresholds, *, output: str = "pyarrow", symbol: str = "", **settings: Any) -> None:
         if output not in OUTPUTS:
             raise ValueError(f"output: expected one of {', '.join(OUTPUTS)}, got {output!r}")
@@ -244,6 +244,7 @@ class BarBuilder:
         output: str = "pyarrow",
         backend: Optional[str] = None,
         symbol: Optional[str] = None,
+        include_incomplete: bool = False,
     ) -> "BarBuilder":
         """A builder that continues exactly where the one that wrote ``data`` stopped.
 
@@ -252,12 +253,13 @@ class BarBuilder:
         :meth:`checkpoint` continues with ``--checkpoint-in``). ``symbol`` chooses the symbol of a file that
         holds several. The settings come from the checkpoint; ``backend`` chooses the kernels (results agree
         across backends to rounding). One threshold gives tables, several give ``{dbps: table}`` dicts.
+        ``include_incomplete``: as for a new builder (the checkpoint does not record it).
         """
         if output not in OUTPUTS:
             raise ValueError(f"output: expected one of {', '.join(OUTPUTS)}, got {output!r}")
         raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
         self = cls.__new__(cls)
-        self._builder = _barsmith.Builder.from_checkpoint(raw, _backend(backend), symbol)
+        self._builder = _barsmith.Builder.from_checkpoint(raw, _backend(backend), symbol, include_incomplete)
         thresholds = self._builder.settings.thresholds
         self._thresholds = thresholds[0] if len(thresholds) == 1 else thresholds
         self._output = output
@@ -268,7 +270,9 @@ class BarBuilder:
         return _shape(self._builder.push(_arrow_source(trades)), self._thresholds, self._output)
 
     def incomplete(self) -> Any:
-        """The bar still forming (a table of 0 or 1 row per threshold); the builder is unchanged."""
+        """The bar still forming (a table of 0 or 1 row per threshold); the builder is unchanged. With
+        ``include_incomplete=True`` it has ``is_complete`` (false) and :meth:`push`'s tables have it (true), so
+        that done and forming bars concatenate as ``bars(include_incomplete=True)`` gives them."""
         return _shape(self._builder.incomplete(), self._thresholds, self._output)
 
     def checkpoint(self) -> bytes:
@@ -298,11 +302,12 @@ class BarBuilder:
         """Pickles through :meth:`checkpoint` (multiprocessing, joblib, Dask): the copy continues exactly where
         this builder is, with the kernels a builder gets where it is unpickled (``BARSMITH_BACKEND``, else the
         best of that CPU; results agree across backends to rounding)."""
-        return (_builder_from_pickle, (self.checkpoint(), self._output))
+        complete = self._builder.settings.values()["include_incomplete"] == "true"
+        return (_builder_from_pickle, (self.checkpoint(), self._output, complete))
 
 
-def _builder_from_pickle(data: bytes, output: str) -> BarBuilder:
-    return BarBuilder.from_checkpoint(data, output=output)
+def _builder_from_pickle(data: bytes, output: str, include_incomplete: bool = False) -> BarBuilder:
+    return BarBuilder.from_checkpoint(data, output=output, include_incomplete=include_incomplete)
 
 
 def cpu() -> Dict[str, Any]:
