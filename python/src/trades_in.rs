@@ -146,7 +146,7 @@ impl Converter {
         values::integers(k, column(4).as_ref(), &mut out.last_trade_id, place(4))?;
         values::timestamps(k, column(5).as_ref(), &mut out.timestamp_us, place(5))?;
         values::booleans(column(6).as_ref(), &mut out.is_buyer_maker, place(6))?;
-        self.check_records(out, &place)?;
+        self.check_records(out, &place).map_err(|f| time_units(f, column(5).as_ref(), self.rows))?;
         self.rows += range.len() as u64;
         if let Some(last) = out.len().checked_sub(1) {
             self.last = Some(LastTrade { agg_trade_id: out.agg_trade_id[last], timestamp_us: out.timestamp_us[last] });
@@ -214,6 +214,34 @@ pub(crate) fn order_problem<'a>(
     );
     let text = if slot == 0 { current.agg_trade_id } else { current.timestamp_us };
     place(slot).problem(i, kind, &message, text.to_string())
+}
+
+/// A timestamp out of range, said with the value the frame holds (not the µs value it became) and, for a whole
+/// number that looks like seconds or nanoseconds since the epoch, what it looks like (trial finding 36).
+fn time_units(failure: Failure, column: &dyn Array, first_row: u64) -> Failure {
+    let Failure::Input(mut problem) = failure else { return failure };
+    if problem.kind != "timestamp_out_of_range" {
+        return Failure::Input(problem);
+    }
+    let Some(ints) = column.as_any().downcast_ref::<arrow_array::Int64Array>() else {
+        return Failure::Input(problem);
+    };
+    let index = problem.row.checked_sub(first_row).and_then(|i| usize::try_from(i).ok());
+    let Some(value) = index.filter(|&i| i < ints.len()).map(|i| ints.value(i)) else {
+        return Failure::Input(problem);
+    };
+    let looks = if (1_000_000_000..10_000_000_000).contains(&value) {
+        "; it looks like seconds since the epoch: give milliseconds or microseconds (× 1000)"
+    } else if value >= 100_000_000_000_000_000 {
+        "; it looks like nanoseconds since the epoch: give microseconds (÷ 1000) or a timestamp column"
+    } else {
+        ""
+    };
+    problem.message = format!(
+        "timestamp {value} is outside 2009-01-01..2100-01-01 (integers below 10^13 are read as milliseconds, others as microseconds){looks}"
+    );
+    problem.text = value.to_string();
+    Failure::Input(problem)
 }
 
 /// `true` when every value of `array` is valid (no null).

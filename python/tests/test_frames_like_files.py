@@ -84,3 +84,28 @@ def test_bar_builder_with_include_incomplete_gives_tables_that_concatenate(trade
     assert copy.incomplete().column_names[-1] == "is_complete"
     plain = bs.BarBuilder(threshold_dbps=10, features="bar")
     assert "is_complete" not in plain.push(trades).column_names
+
+
+@pytest.mark.parametrize("factor,words", [(1 / 1_000_000, "looks like seconds"), (1000, "looks like nanoseconds")])
+def test_a_time_in_other_units_is_said_with_the_value_given(trades, factor, words):
+    """Trial finding 36: the message quotes the frame's value and says what unit it looks like."""
+    times = pc.cast(trades.column("transact_time"), pa.int64()).to_pylist()
+    given = [int(t * factor) for t in times]
+    frame = trades.set_column(trades.schema.get_field_index("transact_time"), "transact_time", pa.array(given))
+    with pytest.raises(bs.InputError, match=words) as raised:
+        bs.bars(frame, threshold_dbps=10, features="none")
+    assert str(given[0]) in str(raised.value)
+
+
+def test_a_nan_price_is_no_csv_wording(trades):
+    prices = pc.cast(trades.column("price"), pa.float64()).to_pylist()
+    prices[5] = float("nan")
+    frame = trades.set_column(trades.schema.get_field_index("price"), "price", pa.array(prices))
+    with pytest.raises(bs.InputError, match="not a finite number") as raised:
+        bs.bars(frame, threshold_dbps=10, features="none")
+    assert "expected digits" not in str(raised.value)
+
+
+def test_kernel_names_agree_with_the_columns_and_the_cli():
+    """Trial finding 37: `hurst_dfa` is a name of `dfa` in Python, as in the columns and the CLI."""
+    assert bs.kernels.hurst_dfa is bs.kernels.dfa and "hurst_dfa" in bs.kernels.__all__

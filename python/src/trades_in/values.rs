@@ -315,6 +315,15 @@ fn slow_float(x: f64) -> Result<i64, ParseFixedPointError> {
 
 #[cold]
 fn float_problem(place: Place<'_>, i: usize, kind: ParseFixedPointError, x: f64) -> Failure {
+    if !x.is_finite() {
+        // A float column: the CSV wording ("expected digits") would not fit.
+        return place.problem(
+            i,
+            "invalid_number",
+            "not a finite number (a price or quantity is a number)",
+            format!("{x}"),
+        );
+    }
     if kind == ParseFixedPointError::TooManyDecimals {
         let message = "more than 8 decimal places (this float is no decimal with at most 8 places; \
                        pass the prices as text or decimals)";
