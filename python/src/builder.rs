@@ -70,7 +70,7 @@ impl Builder {
         let forming: Result<Vec<ArrowTable>, Failure> = (|| {
             for index in 0..self.settings.settings.thresholds.len() {
                 if let Some(bar) = pipeline.incomplete(index) {
-                    barsmith::pipeline::BarConsumer::bar(&mut collector, index, &bar, true)?;
+                    barsmith::pipeline::BarConsumer::bar(&mut collector, index, &bar, false)?;
                 }
             }
             collector.take_tables()
