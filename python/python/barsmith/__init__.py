@@ -298,7 +298,7 @@ class BarBuilder:
     def __repr__(self) -> str:
         return f"BarBuilder(threshold_dbps={self._thresholds!r}, rows={self.rows}, backend={self.backend!r})"
 
-    def __reduce__(self) -> Tuple[Any, Tuple[bytes, str]]:
+    def __reduce__(self) -> Tuple[Any, Tuple[bytes, str, bool]]:
         """Pickles through :meth:`checkpoint` (multiprocessing, joblib, Dask): the copy continues exactly where
         this builder is, with the kernels a builder gets where it is unpickled (``BARSMITH_BACKEND``, else the
         best of that CPU; results agree across backends to rounding)."""
