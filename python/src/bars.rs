@@ -9,8 +9,8 @@ use arrow_array::{BooleanArray, Decimal128Array, Int64Array, RecordBatch};
 use arrow_schema::{DataType, Field, Schema};
 use barsmith::generate::{GenConfig, TradeGenerator};
 use barsmith::inputs::SymbolStream;
-use barsmith::output::OutputSchema;
 use barsmith::output::arrow::BarRows;
+use barsmith::output::{Identity, OutputSchema, metadata_keys};
 use barsmith::pipeline::BarConsumer;
 use barsmith::run::{ConsumerFactory, Job, Progress, RunSummary};
 use barsmith::{FeaturedBar, TradeBatch};
@@ -20,7 +20,7 @@ use crate::arrow_ffi::{self, ArrowTable, BatchStream};
 use crate::errors::Failure;
 use crate::interrupt::{Cancel, run_supervised};
 use crate::options::Settings;
-use crate::trades_in::Converter;
+use crate::trades_in::{Converter, reorder};
 
 /// Most rows per output record batch, and most trades handed to the pipeline at once (from files and from
 /// Arrow inputs): the work between two checks for Ctrl-C.
@@ -46,10 +46,20 @@ impl Collector {
         count: usize,
         metadata: impl Fn(usize) -> Vec<(String, String)>,
     ) -> Collector {
+        let metadata: Vec<Vec<(String, String)>> = (0..count).map(metadata).collect();
         Collector {
-            rows: (0..count).map(|_| BarRows::new(schema)).collect(),
+            rows: metadata.iter().map(|pairs| BarRows::new(schema).identified(identity(pairs))).collect(),
             batches: vec![Vec::new(); count],
-            metadata: (0..count).map(metadata).collect(),
+            metadata,
+        }
+    }
+
+    /// Sets the annotation `key` of every table to `value` (replacing the run's).
+    pub fn replace_annotation(&mut self, key: &str, value: &str) {
+        let key = barsmith::output::annotation_key(key);
+        for metadata in &mut self.metadata {
+            metadata.retain(|(k, _)| *k != key);
+            metadata.push((key.clone(), value.to_string()));
         }
     }
 
@@ -69,6 +79,15 @@ impl Collector {
             tables.push(ArrowTable::new(schema, batches));
         }
         Ok(tables)
+    }
+}
+
+/// The identity columns' values of a table, from its metadata pairs (its symbol and threshold).
+fn identity(pairs: &[(String, String)]) -> Identity {
+    let get = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+    Identity {
+        symbol: get(metadata_keys::SYMBOL).filter(|s| !s.is_empty()).map(str::to_string),
+        threshold_dbps: get(metadata_keys::THRESHOLD_DBPS).and_then(|v| v.parse().ok()).unwrap_or_default(),
     }
 }
 
@@ -191,6 +210,21 @@ pub fn bars_from_arrow(
         let mut converter = Converter::new(&schema, 0, None, settings.settings.stream.kernels)?;
         let mut batches = Batches::new(stream);
         let watch = Watch { cancel, warnings: Mutex::new(Vec::new()) };
+        let ingest = &settings.settings.ingest;
+        if ingest.sort || ingest.dedupe {
+            let mut converter = converter.unordered();
+            let next = |c: &mut Converter, trades: &mut TradeBatch| batches.next(c, trades);
+            let (all, dropped) = reorder::reordered(&mut converter, next, ingest.sort, ingest.dedupe)?;
+            // The reordered frame in one batch (the pipeline takes batches of any size).
+            let mut pending = Some(all);
+            let next = |trades: &mut TradeBatch| -> Result<bool, Failure> {
+                Ok(pending.take().map(|all| *trades = all).is_some())
+            };
+            let output = job.run_batches(&Collectors { settings }, &watch, next)?;
+            let mut collector = output.consumers.into_iter().next().expect("one stream");
+            collector.replace_annotation("dropped_duplicates", &dropped.to_string());
+            return Ok((collector.take_tables()?, watch.warnings(&output.summary)));
+        }
         let next = |trades: &mut TradeBatch| batches.next(&mut converter, trades);
         let output = job.run_batches(&Collectors { settings }, &watch, next)?;
         let mut collector = output.consumers.into_iter().next().expect("one stream");

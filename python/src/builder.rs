@@ -1,6 +1,7 @@
 //! The streaming builder: trades pushed in batches of any size, completed bars out, checkpoints as bytes. It is
 //! the library's [`BarPipeline`] (one record history shared by every threshold, as in `bs.bars` and the CLI).
 
+use barsmith::checkpoint::{CHECKPOINT_FILE_VERSION, CheckpointFile, StreamCheckpoint};
 use barsmith::core::features::FeatureCheckpoint;
 use barsmith::output::{OutputSchema, RunMetadata};
 use barsmith::pipeline::{BarPipeline, StreamSettings};
@@ -14,24 +15,6 @@ use crate::errors::{Failure, to_pyerr};
 use crate::interrupt::run_inline;
 use crate::options::{Settings, kernels};
 use crate::trades_in::{Converter, LastTrade};
-
-/// Identifies the checkpoint bytes of this class.
-const FORMAT: &str = "barsmith.BarBuilder";
-/// Version of the checkpoint layout.
-const VERSION: u32 = 1;
-
-/// What `checkpoint()` writes: every threshold's feature pipeline plus the input position.
-#[derive(serde::Serialize, serde::Deserialize)]
-struct BuilderState {
-    format: String,
-    version: u32,
-    symbol: String,
-    /// Rows pushed so far (row numbers in errors continue from here).
-    rows: u64,
-    /// The last trade pushed, for the order check across pushes.
-    last: Option<LastTrade>,
-    pipelines: Vec<FeatureCheckpoint>,
-}
 
 /// Every threshold's pipeline over one record history, fed by pushes of Arrow trades.
 #[pyclass(module = "barsmith._barsmith")]
@@ -48,9 +31,8 @@ pub struct Builder {
 impl Builder {
     #[new]
     fn new(settings: &Settings, symbol: String) -> PyResult<Builder> {
-        let mut settings = settings.clone();
-        settings.settings.stream.include_incomplete = false; // `incomplete()` gives the forming bars.
-        let pipeline = BarPipeline::new(&settings.pipeline())
+        let settings = settings.clone();
+        let pipeline = BarPipeline::new(&streaming(&settings.settings))
             .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
         Ok(Builder { settings, symbol, pipeline, rows: 0, last: None })
     }
@@ -88,7 +70,7 @@ impl Builder {
         let forming: Result<Vec<ArrowTable>, Failure> = (|| {
             for index in 0..self.settings.settings.thresholds.len() {
                 if let Some(bar) = pipeline.incomplete(index) {
-                    barsmith::pipeline::BarConsumer::bar(&mut collector, index, &bar, true)?;
+                    barsmith::pipeline::BarConsumer::bar(&mut collector, index, &bar, false)?;
                 }
             }
             collector.take_tables()
@@ -96,26 +78,37 @@ impl Builder {
         forming.map_err(|f| f.into_pyerr(py))
     }
 
-    /// The complete state as bytes (versioned JSON): `BarBuilder.from_checkpoint(b)` continues exactly here.
+    /// The complete state as bytes: the checkpoint file of `barsmith bars --checkpoint-out` (one symbol, every
+    /// threshold, plus the rows pushed). `BarBuilder.from_checkpoint(b)` and `--checkpoint-in` continue from it.
     fn checkpoint<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        let state = BuilderState {
-            format: FORMAT.to_string(),
-            version: VERSION,
-            symbol: self.symbol.clone(),
-            rows: self.rows,
-            last: self.last,
-            pipelines: self.pipeline.checkpoints(),
-        };
-        let bytes = serde_json::to_vec(&state).map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))?;
-        Ok(PyBytes::new(py, &bytes))
+        let symbol = Some(self.symbol.clone()).filter(|s| !s.is_empty());
+        let thresholds = &self.settings.settings.thresholds;
+        let streams = self
+            .pipeline
+            .checkpoints()
+            .into_iter()
+            .zip(thresholds)
+            .map(|(state, t)| StreamCheckpoint { symbol: symbol.clone(), threshold_dbps: t.dbps(), state })
+            .collect();
+        let file = CheckpointFile { version: CHECKPOINT_FILE_VERSION, streams, chain: None, rows: Some(self.rows) };
+        Ok(PyBytes::new(py, file.to_json().as_bytes()))
     }
 
-    /// A builder that continues from `checkpoint()` bytes, computing features with `backend`.
+    /// A builder that continues from checkpoint bytes (of `checkpoint()` or `--checkpoint-out`): the streams of
+    /// `symbol` (needed when the file holds several symbols), computing features with `backend`.
     #[staticmethod]
-    #[pyo3(signature = (data, backend=None))]
-    fn from_checkpoint(py: Python<'_>, data: &[u8], backend: Option<&str>) -> PyResult<Builder> {
+    #[pyo3(signature = (data, backend=None, symbol=None, include_incomplete=false))]
+    fn from_checkpoint(
+        py: Python<'_>,
+        data: &[u8],
+        backend: Option<&str>,
+        symbol: Option<&str>,
+        include_incomplete: bool,
+    ) -> PyResult<Builder> {
         let kernels = kernels(backend)?;
-        restore(data, kernels).map_err(|e| to_pyerr(py, &e))
+        let mut builder = restore(data, kernels, symbol).map_err(|e| to_pyerr(py, &e))?;
+        builder.settings.settings.stream.include_incomplete = include_incomplete;
+        Ok(builder)
     }
 
     /// Rows pushed so far.
@@ -147,31 +140,68 @@ impl Builder {
     }
 }
 
+/// The pipeline's settings: `include_incomplete` is the tables' `is_complete` column here (a builder never
+/// finishes a stream; `incomplete()` gives the forming bars).
+fn streaming(settings: &barsmith::Settings) -> barsmith::pipeline::PipelineConfig {
+    let mut config = settings.pipeline();
+    config.settings.include_incomplete = false;
+    config
+}
+
 fn checkpoint_error(reason: impl Into<barsmith::core::Named>) -> barsmith::Error {
     let path = std::path::PathBuf::from("<bytes>");
     barsmith::Error::new(barsmith::ErrorKind::Checkpoint { path, reason: reason.into() })
 }
 
-fn restore(data: &[u8], kernels: Kernels) -> Result<Builder, barsmith::Error> {
-    let state: BuilderState = serde_json::from_slice(data).map_err(|e| checkpoint_error(e.to_string()))?;
-    if state.format != FORMAT || state.version != VERSION {
-        return Err(checkpoint_error(format!(
-            "not a {FORMAT} checkpoint of version {VERSION} (format {:?}, version {})",
-            state.format, state.version
-        )));
-    }
-    let Some(first) = state.pipelines.first() else {
-        return Err(checkpoint_error("the checkpoint holds no threshold"));
-    };
+fn restore(data: &[u8], kernels: Kernels, symbol: Option<&str>) -> Result<Builder, barsmith::Error> {
+    let file = CheckpointFile::from_bytes(data).map_err(checkpoint_error)?;
+    let (symbol, states) = pick_symbol(&file, symbol)?;
+    let first = &states[0];
     let features = first.config;
     let gate = first.builder.config.same_timestamp_gate;
-    if state.pipelines.iter().any(|p| p.config != features || p.builder.config.same_timestamp_gate != gate) {
+    if states.iter().any(|p| p.config != features || p.builder.config.same_timestamp_gate != gate) {
         return Err(checkpoint_error("the thresholds' settings differ"));
     }
-    let mut settings = barsmith::Settings::new(state.pipelines.iter().map(|p| p.builder.config.threshold).collect());
+    let mut settings = barsmith::Settings::new(states.iter().map(|p| p.builder.config.threshold).collect());
     settings.stream = StreamSettings { same_timestamp_gate: gate, include_incomplete: false, features, kernels };
-    let pipeline = BarPipeline::resume(&settings.pipeline(), &state.pipelines)?;
+    let pipeline = BarPipeline::resume(&streaming(&settings), &states)?;
+    let last = first.builder.last_key().map(|(timestamp_us, agg_trade_id)| LastTrade { agg_trade_id, timestamp_us });
     let settings = Settings { settings };
-    debug_assert_eq!(settings.output_schema(), OutputSchema { features, include_incomplete: false });
-    Ok(Builder { settings, symbol: state.symbol, pipeline, rows: state.rows, last: state.last })
+    debug_assert_eq!(
+        settings.output_schema(),
+        OutputSchema { features, include_incomplete: false, identity_columns: false }
+    );
+    let rows = file.rows.unwrap_or(0);
+    Ok(Builder { settings, symbol: symbol.unwrap_or_default(), pipeline, rows, last })
+}
+
+/// The states of one symbol of the file: `wanted`, or the only one the file holds.
+fn pick_symbol(
+    file: &CheckpointFile,
+    wanted: Option<&str>,
+) -> Result<(Option<String>, Vec<FeatureCheckpoint>), barsmith::Error> {
+    let symbols = file.symbols();
+    let symbol = match (wanted, symbols.as_slice()) {
+        (_, []) => return Err(checkpoint_error("holds no stream, so nothing to continue")),
+        (Some(wanted), _) => {
+            let wanted = Some(wanted).filter(|s| !s.is_empty());
+            if !symbols.contains(&wanted) {
+                return Err(checkpoint_error(format!(
+                    "holds {}, not symbol={:?}",
+                    file.describe(),
+                    wanted.unwrap_or_default()
+                )));
+            }
+            wanted
+        }
+        (None, [only]) => *only,
+        (None, _) => {
+            return Err(checkpoint_error(format!(
+                "holds several symbols ({}): pass symbol= to choose the one to continue",
+                file.describe()
+            )));
+        }
+    };
+    let states = file.streams.iter().filter(|s| s.symbol.as_deref() == symbol).map(|s| s.state.clone()).collect();
+    Ok((symbol.map(str::to_string), states))
 }

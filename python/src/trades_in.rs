@@ -7,6 +7,7 @@
 //! `agg_trade_id` strictly increasing and timestamps never decreasing, across batches too. A bad value is an
 //! [`InputProblem`] naming its row (0-based, counted over everything given so far) and column.
 
+pub mod reorder;
 mod values;
 
 use std::ops::Range;
@@ -81,6 +82,8 @@ pub struct Converter {
     last: Option<LastTrade>,
     /// The backend of the column kernels that convert and check.
     kernels: Kernels,
+    /// `false`: record order is not checked (a frame to be sorted or deduplicated first, see [`reorder`]).
+    ordered: bool,
 }
 
 /// Where the rows being converted are: the batch's first row in the stream and the column names.
@@ -107,7 +110,13 @@ impl Converter {
     /// A converter for batches of `schema`, continuing after `rows` rows whose last trade was `last`, whose
     /// column kernels run on `kernels` (the run's backend).
     pub fn new(schema: &Schema, rows: u64, last: Option<LastTrade>, kernels: Kernels) -> Result<Converter, Failure> {
-        Ok(Converter { columns: ColumnMap::new(schema)?, rows, last, kernels })
+        Ok(Converter { columns: ColumnMap::new(schema)?, rows, last, kernels, ordered: true })
+    }
+
+    /// The converter without the record-order check (each record is still checked on its own).
+    pub fn unordered(mut self) -> Converter {
+        self.ordered = false;
+        self
     }
 
     /// Rows converted so far.
@@ -137,7 +146,7 @@ impl Converter {
         values::integers(k, column(4).as_ref(), &mut out.last_trade_id, place(4))?;
         values::timestamps(k, column(5).as_ref(), &mut out.timestamp_us, place(5))?;
         values::booleans(column(6).as_ref(), &mut out.is_buyer_maker, place(6))?;
-        self.check_records(out, &place)?;
+        self.check_records(out, &place).map_err(|f| time_units(f, column(5).as_ref(), self.rows))?;
         self.rows += range.len() as u64;
         if let Some(last) = out.len().checked_sub(1) {
             self.last = Some(LastTrade { agg_trade_id: out.agg_trade_id[last], timestamp_us: out.timestamp_us[last] });
@@ -150,7 +159,9 @@ impl Converter {
         let previous = self.last.map(|p| (p.agg_trade_id, p.timestamp_us));
         let (ids, times) = (&trades.agg_trade_id, &trades.timestamp_us);
         let range = MIN_TIMESTAMP_US..END_TIMESTAMP_US;
-        if self.kernels.records_ok(ids, times, &trades.first_trade_id, &trades.last_trade_id, previous, range) {
+        let checks = self.kernels;
+        if self.ordered && checks.records_ok(ids, times, &trades.first_trade_id, &trades.last_trade_id, previous, range)
+        {
             return Ok(());
         }
         if let Some(i) = trades.timestamp_us.iter().position(|t| !(MIN_TIMESTAMP_US..END_TIMESTAMP_US).contains(t)) {
@@ -160,6 +171,9 @@ impl Converter {
         if let Some(i) = trades.first_trade_id.iter().zip(&trades.last_trade_id).position(|(f, l)| l < f) {
             let message = format!("last_trade_id is below first_trade_id {}", trades.first_trade_id[i]);
             return Err(place(4).problem(i, "trade_ids_reversed", &message, trades.last_trade_id[i].to_string()));
+        }
+        if !self.ordered {
+            return Ok(());
         }
         let mut previous = self.last;
         for (i, (&id, &ts)) in trades.agg_trade_id.iter().zip(&trades.timestamp_us).enumerate() {
@@ -175,7 +189,7 @@ impl Converter {
 }
 
 #[cold]
-fn order_problem<'a>(
+pub(crate) fn order_problem<'a>(
     previous: LastTrade,
     current: LastTrade,
     i: usize,
@@ -188,13 +202,46 @@ fn order_problem<'a>(
     } else {
         ("out_of_order", 5)
     };
+    // `bs.bars` takes sort= and dedupe= for frames too; a sorted duplicate is still a duplicate.
+    let remedy = match kind {
+        "duplicate" => "dedupe=True drops exact duplicates",
+        _ => "sort=True sorts the frame by transact_time, agg_trade_id",
+    };
     let message = format!(
         "record (agg_trade_id {}, {} µs) does not follow (agg_trade_id {}, {} µs): trades must have strictly \
-         increasing agg_trade_id and non-decreasing timestamps (sort the frame by transact_time, agg_trade_id)",
+         increasing agg_trade_id and non-decreasing timestamps ({remedy})",
         current.agg_trade_id, current.timestamp_us, previous.agg_trade_id, previous.timestamp_us
     );
     let text = if slot == 0 { current.agg_trade_id } else { current.timestamp_us };
     place(slot).problem(i, kind, &message, text.to_string())
+}
+
+/// A timestamp out of range, said with the value the frame holds (not the µs value it became) and, for a whole
+/// number that looks like seconds or nanoseconds since the epoch, what it looks like (trial finding 36).
+fn time_units(failure: Failure, column: &dyn Array, first_row: u64) -> Failure {
+    let Failure::Input(mut problem) = failure else { return failure };
+    if problem.kind != "timestamp_out_of_range" {
+        return Failure::Input(problem);
+    }
+    let Some(ints) = column.as_any().downcast_ref::<arrow_array::Int64Array>() else {
+        return Failure::Input(problem);
+    };
+    let index = problem.row.checked_sub(first_row).and_then(|i| usize::try_from(i).ok());
+    let Some(value) = index.filter(|&i| i < ints.len()).map(|i| ints.value(i)) else {
+        return Failure::Input(problem);
+    };
+    let looks = if (1_000_000_000..10_000_000_000).contains(&value) {
+        "; it looks like seconds since the epoch: give milliseconds or microseconds (× 1000)"
+    } else if value >= 100_000_000_000_000_000 {
+        "; it looks like nanoseconds since the epoch: give microseconds (÷ 1000) or a timestamp column"
+    } else {
+        ""
+    };
+    problem.message = format!(
+        "timestamp {value} is outside 2009-01-01..2100-01-01 (integers below 10^13 are read as milliseconds, others as microseconds){looks}"
+    );
+    problem.text = value.to_string();
+    Failure::Input(problem)
 }
 
 /// `true` when every value of `array` is valid (no null).

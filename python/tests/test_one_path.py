@@ -57,7 +57,7 @@ def test_every_cli_setting_is_a_keyword_with_the_cli_default():
     entry_points = {
         "bars": (bs.bars, set()),
         "get_bars": (bs.get_bars, set()),
-        "BarBuilder": (bs.BarBuilder, {"include_incomplete", "sort", "dedupe", "threads"}),
+        "BarBuilder": (bs.BarBuilder, {"sort", "dedupe", "threads", "identity_columns"}),
     }
     try:
         import barsmith.dask as bsd

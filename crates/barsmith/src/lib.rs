@@ -94,4 +94,6 @@ pub mod calendar {
     pub use barsmith_core::format_utc_us;
 }
 pub use pipeline::{BarConsumer, BarPipeline, PipelineConfig};
+/// The checkpoint file, the one checkpoint format of the CLI and Python.
+pub use run::checkpoint;
 pub use settings::Settings;

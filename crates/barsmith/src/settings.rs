@@ -41,6 +41,9 @@ pub struct Settings {
     /// Worker threads, at least 1; `None`: every core. Symbols run in parallel; with more threads than
     /// symbols, a symbol's files are cut into shards joined exactly (`crate::parallel`).
     pub threads: Option<usize>,
+    /// Outputs begin with the columns `symbol` and `threshold_dbps` (`crate::output::IDENTITY_COLUMNS`), so
+    /// that files read together (a glob over a dataset) stay self-describing. Off by default.
+    pub identity_columns: bool,
 }
 
 /// How a setting is spelled on the command line.
@@ -73,7 +76,7 @@ pub struct SettingInfo {
 
 /// Every setting with a default, in the order outputs record them. Adding a setting: an entry here, its arm in
 /// [`Settings::set`] and [`Settings::value`], and its flag in the CLI; the Python keywords follow from this list.
-pub const SETTINGS: [SettingInfo; 14] = {
+pub const SETTINGS: [SettingInfo; 15] = {
     const fn info(name: &'static str, flag: Flag, kind: &'static str, recorded: Option<&'static str>) -> SettingInfo {
         SettingInfo { name, flag, kind, recorded }
     }
@@ -88,6 +91,7 @@ pub const SETTINGS: [SettingInfo; 14] = {
         info("include_incomplete", Flag::On("--include-incomplete"), "bool", Some("include_incomplete")),
         info("sort", Flag::On("--sort"), "bool", Some("sort")),
         info("dedupe", Flag::On("--dedupe"), "bool", Some("dedupe")),
+        info("identity_columns", Flag::On("--identity-columns"), "bool", None),
         info("gate", Flag::Off("--no-gate"), "bool", None),
         info("lookback", Flag::Value("--lookback"), "text", None),
         info("backend", Flag::Value("--backend"), "backend", None),
@@ -131,6 +135,7 @@ impl Settings {
             },
             ingest: IngestOptions::default(),
             threads: None,
+            identity_columns: false,
         }
     }
 
@@ -161,6 +166,7 @@ impl Settings {
             "include_incomplete" => self.stream.include_incomplete.to_string(),
             "sort" => self.ingest.sort.to_string(),
             "dedupe" => self.ingest.dedupe.to_string(),
+            "identity_columns" => self.identity_columns.to_string(),
             "features" => feature_groups(features),
             "lookback" => features.lookback_mode.to_string(),
             "pe" => features.permutation_entropy.to_string(),
@@ -188,6 +194,7 @@ impl Settings {
             "include_incomplete" => self.stream.include_incomplete = flag()?,
             "sort" => self.ingest.sort = flag()?,
             "dedupe" => self.ingest.dedupe = flag()?,
+            "identity_columns" => self.identity_columns = flag()?,
             "features" => *features = features.with_groups(&parse_groups(value).map_err(|e| bad(&e))?),
             "lookback" => {
                 features.lookback_mode = value
@@ -261,6 +268,7 @@ mod tests {
             ("include_incomplete", "true"),
             ("sort", "true"),
             ("dedupe", "true"),
+            ("identity_columns", "true"),
             ("features", "bar,lookback"),
             ("lookback", "time:30s"),
             ("pe", "false"),

@@ -48,8 +48,9 @@ fn settings(mode: LookbackMode) -> StreamSettings {
 }
 
 fn job(thresholds: Vec<Threshold>, ingest: IngestOptions, threads: usize) -> Job {
-    let settings = Settings { thresholds, stream: settings(LookbackMode::Count(500)), ingest, threads: Some(threads) };
-    Job::new(settings)
+    let mut all = Settings::new(thresholds);
+    (all.stream, all.ingest, all.threads) = (settings(LookbackMode::Count(500)), ingest, Some(threads));
+    Job::new(all)
 }
 
 /// Runs `inputs` into `out` with `threads` threads; returns the summary and every output file's bytes.

@@ -12,7 +12,8 @@ fn without_the_feature_parquet_output_is_a_usage_error() {
     use barsmith_core::Threshold;
     use barsmith_core::features::FeatureConfig;
 
-    let schema = OutputSchema { features: FeatureConfig::default(), include_incomplete: false };
+    let schema =
+        OutputSchema { features: FeatureConfig::default(), include_incomplete: false, identity_columns: false };
     let run = RunMetadata {
         symbol: "BTCUSDT".to_string(),
         threshold: Threshold::from_dbps(250).unwrap(),
@@ -240,7 +241,7 @@ mod read_back {
         assert!(!rows.last().unwrap().1, "the last row is the incomplete bar");
         // More rows than one write batch: the same bars again (the writer does not look at the order).
         let many = repeated(&rows, 2 * BATCH_ROWS + 1);
-        let groups = round_trip(&many, OutputSchema { features, include_incomplete: true }, 2);
+        let groups = round_trip(&many, OutputSchema { features, include_incomplete: true, identity_columns: false }, 2);
         // Every column on: the encoder's buffers reach ROW_GROUP_MEMORY before ROW_GROUP_ROWS rows.
         assert!(groups >= 2, "{groups} row groups");
     }
@@ -250,7 +251,7 @@ mod read_back {
         let features = FeatureConfig { bar: false, intra: false, lookback: false, ..FeatureConfig::default() };
         let rows = bars(60_000, 1, features, true);
         let many = repeated(&rows, ROW_GROUP_ROWS + 1);
-        let groups = round_trip(&many, OutputSchema { features, include_incomplete: true }, 1);
+        let groups = round_trip(&many, OutputSchema { features, include_incomplete: true, identity_columns: false }, 1);
         assert!(groups >= 2, "{groups} row groups");
     }
 
@@ -269,7 +270,10 @@ mod read_back {
         };
         let rows = bars(30_000, 25, features, false);
         assert!(rows.iter().all(|(_, complete)| *complete));
-        assert_eq!(round_trip(&rows, OutputSchema { features, include_incomplete: false }, 25), 1);
+        assert_eq!(
+            round_trip(&rows, OutputSchema { features, include_incomplete: false, identity_columns: false }, 25),
+            1
+        );
     }
 
     /// Entries of `dir`, names only.
@@ -283,7 +287,7 @@ mod read_back {
         let rows = bars(20_000, 10, features, false);
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("bars.parquet");
-        let schema = OutputSchema { features, include_incomplete: false };
+        let schema = OutputSchema { features, include_incomplete: false, identity_columns: false };
         let writer = parquet_output::create(&path, &schema, &run_metadata(10)).unwrap();
         (rows, dir, path, writer)
     }
@@ -319,7 +323,8 @@ mod read_back {
 
     #[test]
     fn stdout_is_a_usage_error() {
-        let schema = OutputSchema { features: FeatureConfig::default(), include_incomplete: false };
+        let schema =
+            OutputSchema { features: FeatureConfig::default(), include_incomplete: false, identity_columns: false };
         let Err(error) = parquet_output::create(Path::new("-"), &schema, &run_metadata(10)) else {
             panic!("Parquet to stdout was accepted");
         };

@@ -40,6 +40,11 @@ impl Checkpoint {
         }
         Ok(checkpoint)
     }
+
+    /// The (timestamp µs, agg_trade_id) of the last record the builder took, if any.
+    pub fn last_key(&self) -> Option<(i64, i64)> {
+        self.last_key
+    }
 }
 
 impl RangeBarBuilder {

@@ -160,7 +160,9 @@ def bars(
     kernels (``"scalar"``, ``"avx2"``, ``"avx512"``, ``"neon"``, ``"pulp"``, ``"wide"``, ``"auto"``); default
     ``BARSMITH_BACKEND``, else automatic. ``symbol``: the symbol of files whose names are not Binance names
     (all inputs then form one stream, in the order given), or of an Arrow input. ``sort``/``dedupe``: as the
-    command's ``--sort``/``--dedupe`` (files only). ``threads``: as the command's ``--threads`` (default: all
+    command's ``--sort``/``--dedupe``, on files and frames alike (a frame is sorted by ``transact_time,
+    agg_trade_id`` keeping its order of equal keys; exact duplicates next to each other are dropped and
+    counted in ``barsmith.dropped_duplicates``). ``threads``: as the command's ``--threads`` (default: all
     cores): symbols in parallel, and a symbol's files cut into shards joined exactly when there are more
     threads than symbols.
 
@@ -181,8 +183,6 @@ def bars(
     if output not in OUTPUTS:
         raise ValueError(f"output: expected one of {', '.join(OUTPUTS)}, got {output!r}")
     paths = _paths(source)
-    if paths is None and (settings["sort"] or settings["dedupe"]):
-        raise ValueError("sort/dedupe apply to files; sort or deduplicate the frame before passing it")
     checked = _settings(threshold_dbps, settings)
     if paths is None:
         tables, found = _barsmith.bars_from_arrow(checked, _arrow_source(source), symbol or "")
@@ -228,7 +228,7 @@ class BarBuilder:
     True
     """
 
-    @_takes_settings(exclude=("include_incomplete", "sort", "dedupe", "threads"))
+    @_takes_settings(exclude=("sort", "dedupe", "threads", "identity_columns"))
     def __init__(self, threshold_dbps: Thresholds, *, output: str = "pyarrow", symbol: str = "", **settings: Any) -> None:
         if output not in OUTPUTS:
             raise ValueError(f"output: expected one of {', '.join(OUTPUTS)}, got {output!r}")
@@ -238,19 +238,28 @@ class BarBuilder:
 
     @classmethod
     def from_checkpoint(
-        cls, data: Union[bytes, str], *, output: str = "pyarrow", backend: Optional[str] = None
+        cls,
+        data: Union[bytes, str],
+        *,
+        output: str = "pyarrow",
+        backend: Optional[str] = None,
+        symbol: Optional[str] = None,
+        include_incomplete: bool = False,
     ) -> "BarBuilder":
-        """A builder that continues exactly where the one that wrote ``data`` (:meth:`checkpoint`) stopped.
+        """A builder that continues exactly where the one that wrote ``data`` stopped.
 
-        ``data``: the bytes :meth:`checkpoint` returned (or the same JSON text as a ``str``). The settings come
-        from the checkpoint; ``backend`` chooses the kernels (results agree across backends to rounding). One
-        threshold gives tables, several give ``{dbps: table}`` dicts.
+        ``data``: a checkpoint as bytes or text: what :meth:`checkpoint` returned, or the file
+        ``barsmith bars --checkpoint-out`` wrote (one format: a CLI daily chain continues here, and
+        :meth:`checkpoint` continues with ``--checkpoint-in``). ``symbol`` chooses the symbol of a file that
+        holds several. The settings come from the checkpoint; ``backend`` chooses the kernels (results agree
+        across backends to rounding). One threshold gives tables, several give ``{dbps: table}`` dicts.
+        ``include_incomplete``: as for a new builder (the checkpoint does not record it).
         """
         if output not in OUTPUTS:
             raise ValueError(f"output: expected one of {', '.join(OUTPUTS)}, got {output!r}")
         raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
         self = cls.__new__(cls)
-        self._builder = _barsmith.Builder.from_checkpoint(raw, _backend(backend))
+        self._builder = _barsmith.Builder.from_checkpoint(raw, _backend(backend), symbol, include_incomplete)
         thresholds = self._builder.settings.thresholds
         self._thresholds = thresholds[0] if len(thresholds) == 1 else thresholds
         self._output = output
@@ -261,11 +270,14 @@ class BarBuilder:
         return _shape(self._builder.push(_arrow_source(trades)), self._thresholds, self._output)
 
     def incomplete(self) -> Any:
-        """The bar still forming (a table of 0 or 1 row per threshold); the builder is unchanged."""
+        """The bar still forming (a table of 0 or 1 row per threshold); the builder is unchanged. With
+        ``include_incomplete=True`` it has ``is_complete`` (false) and :meth:`push`'s tables have it (true), so
+        that done and forming bars concatenate as ``bars(include_incomplete=True)`` gives them."""
         return _shape(self._builder.incomplete(), self._thresholds, self._output)
 
     def checkpoint(self) -> bytes:
-        """The complete state as bytes (versioned JSON), for :meth:`from_checkpoint`."""
+        """The complete state as bytes: the checkpoint file of ``barsmith bars --checkpoint-out`` (JSON), for
+        :meth:`from_checkpoint` or, saved to a file, for ``barsmith bars --checkpoint-in``."""
         return bytes(self._builder.checkpoint())
 
     @property
@@ -286,15 +298,16 @@ class BarBuilder:
     def __repr__(self) -> str:
         return f"BarBuilder(threshold_dbps={self._thresholds!r}, rows={self.rows}, backend={self.backend!r})"
 
-    def __reduce__(self) -> Tuple[Any, Tuple[bytes, str]]:
+    def __reduce__(self) -> Tuple[Any, Tuple[bytes, str, bool]]:
         """Pickles through :meth:`checkpoint` (multiprocessing, joblib, Dask): the copy continues exactly where
         this builder is, with the kernels a builder gets where it is unpickled (``BARSMITH_BACKEND``, else the
         best of that CPU; results agree across backends to rounding)."""
-        return (_builder_from_pickle, (self.checkpoint(), self._output))
+        complete = self._builder.settings.values()["include_incomplete"] == "true"
+        return (_builder_from_pickle, (self.checkpoint(), self._output, complete))
 
 
-def _builder_from_pickle(data: bytes, output: str) -> BarBuilder:
-    return BarBuilder.from_checkpoint(data, output=output)
+def _builder_from_pickle(data: bytes, output: str, include_incomplete: bool = False) -> BarBuilder:
+    return BarBuilder.from_checkpoint(data, output=output, include_incomplete=include_incomplete)
 
 
 def cpu() -> Dict[str, Any]:

@@ -10,7 +10,8 @@ default ``BARSMITH_BACKEND``, else the best of this CPU (:func:`barsmith.cpu`). 
 more run with the GIL released.
 
 * :func:`permutation_entropy` — normalised permutation entropy (antropy's ``perm_entropy``);
-* :func:`dfa` — Hurst exponent by DFA-1 (nolds' ``dfa``);
+* :func:`dfa` — Hurst exponent by DFA-1 (nolds' ``dfa``); also :func:`hurst_dfa`, the name of its feature
+  columns (``*_hurst_dfa``) and of ``barsmith kernel hurst_dfa``;
 * :func:`hurst_rs` — corrected R/S Hurst exponent (nolds' ``hurst_rs``);
 * :func:`kyle_lambda` — OLS slope of price changes on signed quantities (``numpy.polyfit(q, dp, 1)[0]``).
 
@@ -21,4 +22,7 @@ more run with the GIL released.
 
 from ._barsmith import dfa, hurst_rs, kyle_lambda, permutation_entropy
 
-__all__ = ["dfa", "hurst_rs", "kyle_lambda", "permutation_entropy"]
+#: :func:`dfa` under the name of its feature columns (``intra_hurst_dfa``) and of ``barsmith kernel hurst_dfa``.
+hurst_dfa = dfa
+
+__all__ = ["dfa", "hurst_dfa", "hurst_rs", "kyle_lambda", "permutation_entropy"]

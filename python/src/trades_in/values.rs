@@ -165,7 +165,30 @@ pub(crate) fn booleans(array: &dyn Array, out: &mut Vec<bool>, place: Place<'_>)
                 });
             }
         }
+        DataType::Dictionary(_, _) => dictionary_booleans(array, out, place)?,
         _ => return Err(unsupported(array, place, "bool or text True/False")),
+    }
+    Ok(())
+}
+
+/// A categorical column (polars `Categorical`, pandas `category`): each row's dictionary value read as a bool.
+fn dictionary_booleans(array: &dyn Array, out: &mut Vec<bool>, place: Place<'_>) -> Result<(), Failure> {
+    let dictionary = array.as_any_dictionary();
+    let values = dictionary.values();
+    let texts: Vec<Option<String>> = match values.data_type() {
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
+            strings(values.as_ref()).enumerate().map(|(i, t)| values.is_valid(i).then(|| t.to_string())).collect()
+        }
+        DataType::Boolean => values.as_boolean().iter().map(|v| v.map(|v| v.to_string())).collect(),
+        _ => return Err(unsupported(array, place, "bool or text True/False")),
+    };
+    for (i, key) in dictionary.normalized_keys().into_iter().enumerate() {
+        let text = texts.get(key).cloned().flatten().unwrap_or_default();
+        out.push(match text.as_str() {
+            "True" | "true" => true,
+            "False" | "false" => false,
+            _ => return Err(place.problem(i, "invalid_boolean", "invalid boolean", text)),
+        });
     }
     Ok(())
 }
@@ -292,6 +315,15 @@ fn slow_float(x: f64) -> Result<i64, ParseFixedPointError> {
 
 #[cold]
 fn float_problem(place: Place<'_>, i: usize, kind: ParseFixedPointError, x: f64) -> Failure {
+    if !x.is_finite() {
+        // A float column: the CSV wording ("expected digits") would not fit.
+        return place.problem(
+            i,
+            "invalid_number",
+            "not a finite number (a price or quantity is a number)",
+            format!("{x}"),
+        );
+    }
     if kind == ParseFixedPointError::TooManyDecimals {
         let message = "more than 8 decimal places (this float is no decimal with at most 8 places; \
                        pass the prices as text or decimals)";

@@ -8,7 +8,9 @@
 //! * `max_gap_us` (`Int64`, nullable): the longest time between consecutive records of the bar;
 //! * a `Float64` companion `NAME_f64` for each decimal column, holding the `f64` nearest to the exact value;
 //! * the feature columns as nullable `Float64` (`Int64` for the whole-number ones);
-//! * `is_complete` (`Boolean`) when incomplete bars are included.
+//! * `is_complete` (`Boolean`) when incomplete bars are included;
+//! * first of all, `symbol` (`Utf8`, null for input without one) and `threshold_dbps` (`Int64`) with the
+//!   `identity_columns` setting.
 //!
 //! [`BarRows`] buffers bars column by column and hands them out as [`RecordBatch`]es.
 //!
@@ -17,7 +19,8 @@
 //! use barsmith::output::OutputSchema;
 //! use barsmith::FeatureConfig;
 //!
-//! let mut rows = BarRows::new(&OutputSchema { features: FeatureConfig::default(), include_incomplete: false });
+//! let schema = OutputSchema { features: FeatureConfig::default(), include_incomplete: false, identity_columns: false };
+//! let mut rows = BarRows::new(&schema);
 //! assert_eq!(rows.schema().field(0).name(), "open_time");
 //! let batch = rows.take_batch().unwrap(); // no bar pushed: an empty batch with the full schema
 //! assert_eq!(batch.num_rows(), 0);
@@ -27,13 +30,14 @@ use std::io;
 use std::sync::Arc;
 
 use arrow_array::{
-    ArrayRef, BooleanArray, Decimal128Array, Float64Array, Int64Array, RecordBatch, TimestampMicrosecondArray,
+    ArrayRef, BooleanArray, Decimal128Array, Float64Array, Int64Array, RecordBatch, StringArray,
+    TimestampMicrosecondArray,
 };
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use barsmith_core::features::{FeatureColumn, FeaturedBar};
 use barsmith_core::format_scaled_i128;
 
-use super::columns::{BAR_COLUMNS, ColumnKind, MAX_GAP_COLUMN, OutputSchema};
+use super::columns::{BAR_COLUMNS, ColumnKind, IDENTITY_COLUMNS, Identity, MAX_GAP_COLUMN, OutputSchema};
 
 /// Precision of every decimal column (the largest a `Decimal128` holds).
 pub const DECIMAL_PRECISION: u8 = 38;
@@ -71,6 +75,10 @@ fn nearest_f64(raw: i128, scale: i8) -> f64 {
 /// The Arrow schema of an output: bar columns, float companions, features, `is_complete`.
 pub fn arrow_schema(schema: &OutputSchema) -> Schema {
     let mut fields = Vec::new();
+    if schema.identity_columns {
+        fields.push(Field::new(IDENTITY_COLUMNS[0], DataType::Utf8, true));
+        fields.push(Field::new(IDENTITY_COLUMNS[1], DataType::Int64, false));
+    }
     for field in &BAR_COLUMNS {
         let data_type = match (field.kind, field.kind.decimals()) {
             (ColumnKind::Timestamp, _) => DataType::Timestamp(TimeUnit::Microsecond, Some(UTC.into())),
@@ -109,6 +117,8 @@ pub struct BarRows {
     complete: Vec<bool>,
     /// Scratch for one bar's feature values.
     values: Vec<Option<f64>>,
+    /// The identity columns' values (written when the schema has them).
+    identity: Identity,
 }
 
 impl BarRows {
@@ -124,7 +134,14 @@ impl BarRows {
             complete: Vec::new(),
             values: Vec::new(),
             columns,
+            identity: Identity::default(),
         }
+    }
+
+    /// The buffer with `identity` as the values of the identity columns (when the schema has them).
+    pub fn identified(mut self, identity: Identity) -> BarRows {
+        self.identity = identity;
+        self
     }
 
     /// The schema of every batch this buffer hands out.
@@ -173,6 +190,11 @@ impl BarRows {
     /// Builds the record batch of the buffered bars and empties the buffer (keeping its capacity).
     pub fn take_batch(&mut self) -> io::Result<RecordBatch> {
         let mut arrays: Vec<ArrayRef> = Vec::with_capacity(self.schema.fields().len());
+        if self.output.identity_columns {
+            let (rows, symbol) = (self.len(), self.identity.symbol.as_deref());
+            arrays.push(Arc::new(std::iter::repeat_n(symbol, rows).collect::<StringArray>()));
+            arrays.push(Arc::new(Int64Array::from_value(i64::from(self.identity.threshold_dbps), rows)));
+        }
         for (field, raw) in BAR_COLUMNS.iter().zip(&self.bar) {
             arrays.push(exact_array(field.kind, raw)?);
         }

@@ -90,12 +90,42 @@ pub struct OutputSchema {
     pub features: barsmith_core::features::FeatureConfig,
     /// Whether an `is_complete` column is written (incomplete bars included).
     pub include_incomplete: bool,
+    /// Whether the [`IDENTITY_COLUMNS`] (`symbol`, `threshold_dbps`) come first (the `identity_columns`
+    /// setting), so that files read together stay self-describing.
+    pub identity_columns: bool,
+}
+
+/// The columns the `identity_columns` setting puts first: the output's symbol (null for input without one)
+/// and its threshold in dbps, the same in every row.
+pub const IDENTITY_COLUMNS: [&str; 2] = ["symbol", "threshold_dbps"];
+
+/// The values of the [`IDENTITY_COLUMNS`] of one output.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Identity {
+    /// The symbol; `None` (null) for input without one.
+    pub symbol: Option<String>,
+    /// The threshold in decimal basis points.
+    pub threshold_dbps: u32,
+}
+
+impl Identity {
+    /// The identity of the output `metadata` describes.
+    pub fn of(metadata: &RunMetadata) -> Identity {
+        Identity {
+            symbol: Some(metadata.symbol.clone()).filter(|s| !s.is_empty()),
+            threshold_dbps: metadata.threshold.dbps(),
+        }
+    }
 }
 
 impl OutputSchema {
     /// The columns of outputs built with `settings`.
     pub fn of(settings: &Settings) -> OutputSchema {
-        OutputSchema { features: settings.stream.features, include_incomplete: settings.stream.include_incomplete }
+        OutputSchema {
+            features: settings.stream.features,
+            include_incomplete: settings.stream.include_incomplete,
+            identity_columns: settings.identity_columns,
+        }
     }
 
     /// The feature columns, in output order.

@@ -7,7 +7,7 @@ use barsmith_core::features::{FeatureColumn, FeaturedBar};
 use barsmith_core::{RangeBar, SCALE, TURNOVER_SCALE, format_scaled_i128};
 
 use super::OutputFormat;
-use super::columns::{BAR_COLUMNS, MAX_GAP_COLUMN, OutputSchema};
+use super::columns::{BAR_COLUMNS, IDENTITY_COLUMNS, Identity, MAX_GAP_COLUMN, OutputSchema};
 use super::file::OutputFile;
 use crate::error::Error;
 use crate::pipeline::BarConsumer;
@@ -55,6 +55,8 @@ pub struct CsvWriter {
     schema: OutputSchema,
     columns: Vec<FeatureColumn>,
     values: Vec<Option<f64>>,
+    /// The identity columns' fields and their comma, written before each row (empty without them).
+    prefix: Vec<u8>,
 }
 
 impl std::fmt::Debug for CsvWriter {
@@ -123,7 +125,23 @@ impl CsvWriter {
     /// Writes CSV (compressed for [`OutputFormat::CsvZstd`] and [`OutputFormat::CsvGzip`]) into `file`, named
     /// `path` in errors, and writes the header.
     pub fn new(file: OutputFile, path: &Path, format: OutputFormat, schema: &OutputSchema) -> Result<CsvWriter, Error> {
+        CsvWriter::identified(file, path, format, schema, Identity::default())
+    }
+
+    /// [`CsvWriter::new`], with `identity` as the values of the identity columns when `schema` has them.
+    pub fn identified(
+        file: OutputFile,
+        path: &Path,
+        format: OutputFormat,
+        schema: &OutputSchema,
+        identity: Identity,
+    ) -> Result<CsvWriter, Error> {
         let io_error = |e| Error::from_output(path, e);
+        let prefix = match schema.identity_columns {
+            // Symbols are letters and digits (checked where they are read), so no field needs quoting.
+            true => format!("{},{},", identity.symbol.unwrap_or_default(), identity.threshold_dbps).into_bytes(),
+            false => Vec::new(),
+        };
         let encoder = Encoder::new(file.writer().map_err(io_error)?, format).map_err(io_error)?;
         let columns = schema.feature_columns();
         let mut writer = CsvWriter {
@@ -133,9 +151,14 @@ impl CsvWriter {
             schema: *schema,
             columns,
             values: Vec::new(),
+            prefix,
         };
         let names: Vec<&str> = writer.columns.iter().map(|c| c.name).collect();
-        write_csv_header(writer.out().map_err(io_error)?, schema.include_incomplete, &names).map_err(io_error)?;
+        let out = writer.out().map_err(io_error)?;
+        if schema.identity_columns {
+            write!(out, "{},", IDENTITY_COLUMNS.join(",")).map_err(io_error)?;
+        }
+        write_csv_header(out, schema.include_incomplete, &names).map_err(io_error)?;
         Ok(writer)
     }
 
@@ -148,6 +171,7 @@ impl CsvWriter {
         self.values.clear();
         bar.features.push_values(&self.schema.features, &mut self.values);
         let out = self.out.as_mut().ok_or_else(|| io::Error::other("the CSV file was already finished"))?;
+        out.write_all(&self.prefix)?;
         write_csv_bar_fields(out, &bar.bar)?;
         match bar.max_gap_us {
             Some(gap) => write!(out, ",{gap}")?,

@@ -14,7 +14,8 @@ mod file;
 pub mod parquet;
 
 pub use columns::{
-    BAR_COLUMNS, BarColumn, ColumnKind, MAX_GAP_COLUMN, OutputSchema, RunMetadata, annotation_key, metadata_keys,
+    BAR_COLUMNS, BarColumn, ColumnKind, IDENTITY_COLUMNS, Identity, MAX_GAP_COLUMN, OutputSchema, RunMetadata,
+    annotation_key, metadata_keys,
 };
 pub use csv::{CsvWriter, write_csv_bar_fields, write_csv_header};
 pub use file::{AtomicFile, OutputFile, Transaction, abandon_uncommitted, is_stdout, same_file};
@@ -139,6 +140,6 @@ pub fn open_writer(
 ) -> Result<BoxedWriter, Error> {
     match format {
         OutputFormat::Parquet => parquet::open_file(file, path, schema, metadata),
-        csv => Ok(Box::new(CsvWriter::new(file, path, csv, schema)?)),
+        csv => Ok(Box::new(CsvWriter::identified(file, path, csv, schema, Identity::of(metadata))?)),
     }
 }

@@ -85,7 +85,7 @@ mod writer {
     use super::{BATCH_ROWS, ROW_GROUP_MEMORY, ROW_GROUP_ROWS};
     use crate::error::Error;
     use crate::output::arrow::BarRows;
-    use crate::output::columns::{OutputSchema, RunMetadata, annotation_key};
+    use crate::output::columns::{Identity, OutputSchema, RunMetadata, annotation_key};
     use crate::output::file::OutputFile;
     use crate::pipeline::BarConsumer;
 
@@ -130,7 +130,7 @@ mod writer {
             metadata: &RunMetadata,
         ) -> Result<ParquetWriter, Error> {
             let io_error = |e| Error::from_output(path, e);
-            let rows = BarRows::new(output);
+            let rows = BarRows::new(output).identified(Identity::of(metadata));
             let properties = writer_properties(metadata).map_err(io_error)?;
             let sink = file.writer().map_err(io_error)?;
             let writer = ArrowWriter::try_new(sink, rows.schema(), Some(properties))

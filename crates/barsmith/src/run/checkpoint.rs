@@ -1,4 +1,14 @@
-//! The checkpoint file of a run: every (symbol, threshold)'s state, as versioned JSON.
+//! The checkpoint file: every (symbol, threshold)'s state, as versioned JSON. It is the one checkpoint format
+//! of barsmith: `barsmith bars --checkpoint-out` writes it, `--checkpoint-in` reads it, and Python's
+//! `BarBuilder.checkpoint()` / `from_checkpoint()` write and read the same bytes, so a chain can move between
+//! them (docs/OUTPUT.md, "Checkpoint files").
+//!
+//! Extending it: a reader ignores the fields it does not know, so a later barsmith may add an optional field
+//! that an earlier one can safely ignore (as `chain` and `rows` were added) without a new version. A change
+//! an earlier reader must not ignore raises [`CHECKPOINT_FILE_VERSION`]; a reader refuses every version but its
+//! own, saying whether the file is newer (upgrade) or older.
+
+mod read;
 
 use std::io::Write;
 use std::path::Path;
@@ -11,32 +21,89 @@ use crate::inputs::SymbolStream;
 use crate::output::AtomicFile;
 use crate::pipeline::Differences;
 
-/// Checkpoint file layout (versioned JSON).
-#[derive(serde::Serialize, serde::Deserialize)]
-struct CheckpointFile {
-    version: u32,
-    streams: Vec<StreamCheckpoint>,
-    /// The output settings of the run that wrote it (absent in files of earlier builds: then not checked).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    chain: Option<ChainSettings>,
+/// The version of the checkpoint file layout written and read by this build.
+pub const CHECKPOINT_FILE_VERSION: u32 = 1;
+
+/// A checkpoint file (versioned JSON).
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct CheckpointFile {
+    /// [`CHECKPOINT_FILE_VERSION`].
+    pub version: u32,
+    /// Every (symbol, threshold)'s state.
+    pub streams: Vec<StreamCheckpoint>,
+    /// The output settings of the run that wrote it: written by runs that write files (`bars`), absent from
+    /// `BarBuilder`'s checkpoints and from files of earlier builds (then not checked).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chain: Option<ChainSettings>,
+    /// Rows a `BarBuilder` was pushed before this checkpoint (its error row numbers continue from here);
+    /// absent from the files of `bars`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rows: Option<u64>,
+}
+
+impl CheckpointFile {
+    /// The file's JSON text.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("a checkpoint serialises")
+    }
+
+    /// Reads checkpoint text (also the layout `BarBuilder` wrote before this one, converted). The error is
+    /// what is wrong, in words: text that is not JSON or is cut short, JSON that is not a checkpoint, a version
+    /// this build does not read (newer: upgrade), a stream whose state is damaged, naming the stream.
+    pub fn from_json(text: &str) -> Result<CheckpointFile, String> {
+        read::parse(text)
+    }
+
+    /// [`CheckpointFile::from_json`] of bytes (bytes that are not UTF-8 text are refused in words).
+    pub fn from_bytes(bytes: &[u8]) -> Result<CheckpointFile, String> {
+        let text = std::str::from_utf8(bytes)
+            .map_err(|_| format!("is not text, so not a barsmith checkpoint; {}", read::WHAT_IT_IS))?;
+        read::parse(text)
+    }
+
+    /// The symbols of its streams, in order, each once (`None`: streams without a symbol).
+    pub fn symbols(&self) -> Vec<Option<&str>> {
+        let mut symbols: Vec<Option<&str>> = Vec::new();
+        for stream in &self.streams {
+            if !symbols.contains(&stream.symbol.as_deref()) {
+                symbols.push(stream.symbol.as_deref());
+            }
+        }
+        symbols
+    }
+
+    /// What it holds, for messages: `BTCUSDT at 250, 500 dbps; ETHUSDT at 250 dbps`.
+    pub fn describe(&self) -> String {
+        describe(&self.streams)
+    }
 }
 
 /// The output settings a chain of runs must keep so that its files read back as one dataset: the same
 /// columns (`include_incomplete` adds `is_complete`) in the same format. The bar and feature settings are
 /// in each stream's state and checked there.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub(crate) struct ChainSettings {
-    pub(crate) include_incomplete: bool,
+pub struct ChainSettings {
+    /// Whether the outputs have the `is_complete` column and the forming bar.
+    pub include_incomplete: bool,
     /// The outputs' format, as its extension (`csv`, `csv.zst`, `csv.gz`, `parquet`).
-    pub(crate) format: String,
+    pub format: String,
+    /// Whether the outputs begin with the identity columns (written only when on, so that the files of
+    /// earlier builds, and theirs, read alike).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub identity_columns: bool,
 }
 
 impl ChainSettings {
+    fn deserialize_from(value: &serde_json::Value) -> Result<ChainSettings, serde_json::Error> {
+        serde_json::from_value(value.clone())
+    }
+
     /// Refuses a run that resumes from `path` (written with `self`) with other output settings, naming each.
     pub(crate) fn check_same(&self, run: &ChainSettings, path: &Path) -> Result<(), Error> {
         let on = |flag: bool| if flag { "on" } else { "off" };
         let differences = Differences::default()
             .compare("include_incomplete", on(self.include_incomplete), on(run.include_incomplete))
+            .compare("identity_columns", on(self.identity_columns), on(run.identity_columns))
             .compare("format", &self.format, &run.format);
         let Some(differences) = differences.0 else { return Ok(()) };
         let remedy = "; the chain's files would not read back as one dataset. Run with the checkpoint's settings, or start a new chain without this checkpoint";
@@ -47,41 +114,25 @@ impl ChainSettings {
     }
 }
 
-/// What a checkpoint file holds.
-pub(crate) struct Resumed {
-    pub(crate) streams: Vec<StreamCheckpoint>,
-    pub(crate) chain: Option<ChainSettings>,
-}
-
 /// One (symbol, threshold)'s state.
-#[derive(Clone, serde::Serialize, serde::Deserialize)]
-pub(crate) struct StreamCheckpoint {
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct StreamCheckpoint {
     /// The symbol; `null` for a stream without one.
-    pub(crate) symbol: Option<String>,
-    pub(crate) threshold_dbps: u32,
-    pub(crate) state: FeatureCheckpoint,
+    pub symbol: Option<String>,
+    /// The threshold in decimal basis points.
+    pub threshold_dbps: u32,
+    /// The threshold's builder and feature state.
+    pub state: FeatureCheckpoint,
 }
-
-const CHECKPOINT_FILE_VERSION: u32 = 1;
 
 fn failure(path: &Path, reason: impl Into<Named>) -> Error {
     Error::new(ErrorKind::Checkpoint { path: path.to_path_buf(), reason: reason.into() })
 }
 
 /// Reads a checkpoint file.
-pub(crate) fn read_checkpoints(path: &Path) -> Result<Resumed, Error> {
-    let text = std::fs::read_to_string(path).map_err(|e| failure(path, e.to_string()))?;
-    let file: CheckpointFile = serde_json::from_str(&text).map_err(|e| {
-        let remedy = format!("not a barsmith checkpoint file ({e}); pass the file ");
-        failure(path, Named::text(remedy).setting("checkpoint_out").then(" wrote"))
-    })?;
-    if file.version != CHECKPOINT_FILE_VERSION {
-        return Err(failure(
-            path,
-            format!("version {} is not supported (this build reads {CHECKPOINT_FILE_VERSION})", file.version),
-        ));
-    }
-    Ok(Resumed { streams: file.streams, chain: file.chain })
+pub(crate) fn read_checkpoints(path: &Path) -> Result<CheckpointFile, Error> {
+    let bytes = std::fs::read(path).map_err(|e| failure(path, e.to_string()))?;
+    CheckpointFile::from_bytes(&bytes).map_err(|reason| failure(path, reason))
 }
 
 /// What a checkpoint file holds, for messages: `BTCUSDT at 250, 500 dbps; ETHUSDT at 250 dbps`.
@@ -138,8 +189,8 @@ pub(crate) fn write_checkpoints(
     streams: Vec<StreamCheckpoint>,
     chain: ChainSettings,
 ) -> Result<(), Error> {
-    let checkpoint = CheckpointFile { version: CHECKPOINT_FILE_VERSION, streams, chain: Some(chain) };
-    let text = serde_json::to_string(&checkpoint).map_err(|e| failure(path, e.to_string()))?;
+    let checkpoint = CheckpointFile { version: CHECKPOINT_FILE_VERSION, streams, chain: Some(chain), rows: None };
+    let text = checkpoint.to_json();
     let output_error = |e| Error::from_output(path, e);
     let mut writer = file.writer().map_err(output_error)?;
     writer.write_all(text.as_bytes()).map_err(output_error)?;
@@ -154,13 +205,42 @@ mod tests {
 
     #[test]
     fn a_file_of_an_earlier_build_has_no_chain_settings_and_still_reads() {
-        let file: CheckpointFile = serde_json::from_str(r#"{"version":1,"streams":[]}"#).unwrap();
-        assert!(file.chain.is_none() && file.streams.is_empty());
-        let chain = ChainSettings { include_incomplete: true, format: "parquet".into() };
-        let text = serde_json::to_string(&CheckpointFile { version: 1, streams: Vec::new(), chain: Some(chain) });
+        let file = CheckpointFile::from_json(r#"{"version":1,"streams":[]}"#).unwrap();
+        assert!(file.chain.is_none() && file.streams.is_empty() && file.rows.is_none());
+        let chain = ChainSettings { include_incomplete: true, format: "parquet".into(), identity_columns: false };
+        let file = CheckpointFile { version: 1, streams: Vec::new(), chain: Some(chain), rows: None };
         assert_eq!(
-            text.unwrap(),
+            file.to_json(),
             r#"{"version":1,"streams":[],"chain":{"include_incomplete":true,"format":"parquet"}}"#
         );
+    }
+
+    #[test]
+    fn unknown_fields_are_ignored_so_that_later_builds_can_add_optional_ones() {
+        let file = CheckpointFile::from_json(r#"{"version":1,"streams":[],"cursor":{"next_id":7},"rows":3}"#).unwrap();
+        assert_eq!(file.rows, Some(3));
+    }
+
+    #[test]
+    fn what_is_wrong_is_said_in_words_without_a_parser_position() {
+        let cases = [
+            ("", "is empty"),
+            ("{\"version\": 1, \"streams\": [", "cut short"),
+            ("hello", "not JSON text"),
+            ("[1, 2]", "not a checkpoint"),
+            (r#"{"streams": []}"#, "has no `version`"),
+            (r#"{"version": 2, "streams": []}"#, "newer barsmith"),
+            (r#"{"version": 1}"#, "has no `streams` list"),
+            (r#"{"version": 1, "streams": [{"symbol": "X", "threshold_dbps": 25}]}"#, "(X at 25 dbps) has no state"),
+            (
+                r#"{"version": 1, "streams": [{"symbol": "X", "threshold_dbps": 25, "state": {"version": 2}}]}"#,
+                "X at 25 dbps: its state has version 2",
+            ),
+        ];
+        for (text, expected) in cases {
+            let reason = CheckpointFile::from_json(text).unwrap_err();
+            assert!(reason.contains(expected), "{text:?}: {reason}");
+            assert!(!reason.contains("line ") && !reason.contains("column"), "{text:?}: {reason}");
+        }
     }
 }

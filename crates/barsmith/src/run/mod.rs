@@ -5,7 +5,7 @@
 //! is refused, and every output file is opened (so an unwritable path fails at once). The outputs appear
 //! only when every stream succeeded and the checkpoint was written ([`CommitMode::Together`]).
 
-mod checkpoint;
+pub mod checkpoint;
 mod job;
 mod plan;
 mod resume;
@@ -154,6 +154,7 @@ pub fn write_bars(config: &RunConfig, progress: &dyn Progress) -> Result<RunSumm
     // What a chain of runs must keep for its files to read back as one dataset (checked on resume, recorded).
     let chain = ChainSettings {
         include_incomplete: job.settings.stream.include_incomplete,
+        identity_columns: job.settings.identity_columns,
         format: outputs.iter().flatten().next().map_or(OutputFormat::Csv, |(_, f)| *f).extension().to_string(),
     };
     let output = job.run_chain(plan, &files, progress, Some(&chain))?;

@@ -90,7 +90,8 @@ impl Client {
                 Attempt::Done(value) => return Ok(value),
                 Attempt::Fatal(reason) => return Err(format!("{url}: {reason}")),
                 Attempt::Retry(reason) if number > self.retries => {
-                    return Err(format!("{url}: {reason} (gave up after {number} attempts)"));
+                    let attempts = if number == 1 { "1 attempt".to_owned() } else { format!("{number} attempts") };
+                    return Err(format!("{url}: {reason} (gave up after {attempts})"));
                 }
                 Attempt::Retry(_) => {
                     let resume = std::time::Instant::now() + pause;

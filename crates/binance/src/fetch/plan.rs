@@ -13,10 +13,13 @@ use crate::error::{Error, ErrorKind};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 pub enum Market {
     /// Spot (`data/spot/…`).
+    #[serde(rename = "spot")]
     Spot,
     /// USD-M futures (`data/futures/um/…`).
+    #[serde(rename = "um")]
     UsdM,
     /// COIN-M futures (`data/futures/cm/…`; symbols like `BTCUSD_PERP`).
+    #[serde(rename = "cm")]
     CoinM,
 }
 

@@ -21,7 +21,7 @@ pub struct BarsArgs {
     /// Input files, directories (searched recursively) or glob patterns (.csv, .csv.zst, .zip; `-` for stdin).
     /// Binance names (SYMBOL-aggTrades-YYYY-MM[-DD].…) give the symbol and date; one symbol's files form one
     /// stream in date order.
-    #[arg(required = true)]
+    #[arg(value_name = "PATH", required = true)]
     inputs: Vec<PathBuf>,
     /// Thresholds in decimal basis points, comma-separated (1 dbps = 0.001 %; 250 = 0.25 %): the distance
     /// from a bar's open to each of its two closing levels. One pass builds all.
@@ -53,6 +53,10 @@ pub struct BarsArgs {
     /// Drop exact duplicate records (same agg_trade_id, same content); the summary says how many.
     #[arg(long)]
     dedupe: bool,
+    /// Begin every output with the columns `symbol` and `threshold_dbps`, so that files read together (a glob
+    /// over a dataset) stay self-describing.
+    #[arg(long)]
+    identity_columns: bool,
     /// Read files with plain reads instead of memory maps (maps are faster; a file truncated by another
     /// process while it is mapped kills the run with SIGBUS).
     #[arg(long)]
@@ -70,7 +74,7 @@ pub struct BarsArgs {
     #[arg(long)]
     no_hurst: bool,
     /// Permutation-entropy order (2..=7).
-    #[arg(long, default_value_t = FeatureConfig::default().pe_order)]
+    #[arg(value_name = "N", long, default_value_t = FeatureConfig::default().pe_order)]
     pe_order: usize,
     /// Fewest records a window needs for permutation entropy (null below; at least --pe-order).
     #[arg(long, value_name = "N", default_value_t = FeatureConfig::default().pe_min_records)]
@@ -90,11 +94,11 @@ pub struct BarsArgs {
     /// Worker threads, at least 1; default: all cores. Symbols run in parallel; with more threads than symbols,
     /// a symbol's files are cut into shards that run in parallel and are joined exactly (or, for input that
     /// cannot be cut, its thresholds run in parallel and spare threads parse its text in parallel).
-    #[arg(long)]
+    #[arg(value_name = "N", long)]
     threads: Option<usize>,
     /// Resume every (symbol, threshold) from this checkpoint file; pairs it does not hold start fresh (a
     /// checkpoint that holds none of the run's pairs is refused).
-    #[arg(long)]
+    #[arg(value_name = "PATH", long)]
     checkpoint_in: Option<PathBuf>,
     /// With --checkpoint-in: build bars across a hole between the checkpoint and the input. Ids missing over
     /// more than 1 h, or more than 1,000,000 missing ids, are refused without it (a file is missing); any hole
@@ -102,7 +106,7 @@ pub struct BarsArgs {
     #[arg(long)]
     allow_resume_gap: bool,
     /// Save every (symbol, threshold)'s state to this file, committed with the outputs.
-    #[arg(long)]
+    #[arg(value_name = "PATH", long)]
     checkpoint_out: Option<PathBuf>,
     /// Commit each symbol's outputs as soon as that symbol is done, instead of all outputs together at the
     /// end: a failure later in the run keeps the symbols already done (the checkpoint still needs the whole run).
@@ -162,6 +166,7 @@ fn run_config(args: &BarsArgs) -> Result<RunConfig, Failure> {
     settings.stream.kernels = select_backend(args.backend.as_deref())?;
     settings.ingest.sort = args.sort;
     settings.ingest.dedupe = args.dedupe;
+    settings.identity_columns = args.identity_columns;
     settings.ingest.memory_map = !args.no_mmap;
     settings.threads = args.threads;
     Ok(RunConfig {

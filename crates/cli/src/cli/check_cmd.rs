@@ -16,23 +16,26 @@ use super::{Failure, parse_duration};
 pub struct CheckArgs {
     /// aggTrades files or directories (searched recursively), with Binance names
     /// (SYMBOL-aggTrades-YYYY-MM[-DD].zip|csv|csv.zst).
-    #[arg(required = true)]
+    #[arg(value_name = "PATH", required = true)]
     inputs: Vec<PathBuf>,
     /// Report consecutive records further apart than this (us, ms, s, m, h).
-    #[arg(long, default_value = "1h", value_parser = parse_duration)]
+    #[arg(value_name = "DURATION", long, default_value = "1h", value_parser = parse_duration)]
     max_gap: Duration,
     /// Do not hash archives against the `.CHECKSUM` files beside them.
     #[arg(long)]
     no_checksums: bool,
     /// Findings listed per kind and symbol (all are counted).
-    #[arg(long, default_value_t = 20)]
+    #[arg(value_name = "N", long, default_value_t = 20)]
     max_listed: usize,
     /// Files read at once; default: all cores.
-    #[arg(long)]
+    #[arg(value_name = "N", long)]
     threads: Option<usize>,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
+    /// Print nothing: the exit code is the answer (0 clean, 1 something reported, 2 unreadable input).
+    #[arg(short, long, conflicts_with = "json")]
+    quiet: bool,
 }
 
 /// Runs `barsmith check`: exit 0 when clean, 1 when anything is reported, 2 on unreadable input.
@@ -48,7 +51,7 @@ pub fn run(args: CheckArgs) -> Result<(), Failure> {
     if args.json {
         let text = serde_json::to_string_pretty(&report).map_err(|e| Failure::with_code(anyhow!(e), 1))?;
         println!("{text}");
-    } else {
+    } else if !args.quiet {
         print!("{}", render(&report));
     }
     if report.unreadable() > 0 {

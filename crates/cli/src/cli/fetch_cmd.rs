@@ -38,25 +38,25 @@ pub struct FetchArgs {
     #[arg(long)]
     daily: bool,
     /// Directory that receives the mirrored tree, e.g. OUT/spot/daily/aggTrades/BTCUSDT/….
-    #[arg(short, long, default_value = "data")]
+    #[arg(value_name = "PATH", short, long, default_value = "data")]
     output: PathBuf,
     /// Downloads at once.
-    #[arg(long, default_value_t = 4)]
+    #[arg(value_name = "N", long, default_value_t = 4)]
     jobs: usize,
     /// Re-hash archives already present instead of trusting their recorded checksum.
     #[arg(long)]
     verify: bool,
     /// The server (a mirror, a proxy or a test server); archives are under BASE/data/….
-    #[arg(long, default_value = DEFAULT_BASE_URL)]
+    #[arg(value_name = "URL", long, default_value = DEFAULT_BASE_URL)]
     base_url: String,
     /// Retries of a timed-out, dropped or 5xx/429 request.
-    #[arg(long, default_value_t = 5)]
+    #[arg(value_name = "N", long, default_value_t = 5)]
     retries: u32,
     /// Pause before the first retry (doubles each time, at most 30s).
-    #[arg(long, default_value = "1s", value_parser = parse_duration)]
+    #[arg(value_name = "DURATION", long, default_value = "1s", value_parser = parse_duration)]
     retry_wait: Duration,
     /// Connect timeout, and the longest wait for a response or for more bytes of a transfer.
-    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    #[arg(value_name = "DURATION", long, default_value = "30s", value_parser = parse_duration)]
     timeout: Duration,
     /// Print the summary as JSON on stdout (one object per archive).
     #[arg(long)]

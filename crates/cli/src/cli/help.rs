@@ -44,6 +44,16 @@ pub const PLOT_EXAMPLE: &str = "\
 Example:
   barsmith plot out/BTCUSDT-250dbps-2026-01-01.parquet -o chart.png --last 300 --feature intra_ofi";
 
+/// After `barsmith fetch --help`.
+pub const FETCH_EXAMPLE: &str = "\
+Example:
+  barsmith fetch BTCUSDT --market spot --from 2024-03-01 --to 2024-03-03 -o data/";
+
+/// After `barsmith check --help`.
+pub const CHECK_EXAMPLE: &str = "\
+Example:
+  barsmith check data/spot/daily/aggTrades/BTCUSDT/    # exit 0 clean, 1 something reported, 2 unreadable";
+
 /// After `barsmith cpu --help`.
 pub const CPU_EXAMPLE: &str = "\
 Example:

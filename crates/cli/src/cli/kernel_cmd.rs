@@ -10,14 +10,20 @@ use clap::{Args, ValueEnum};
 use super::{Failure, select_backend};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
+/// The names of Python's `bs.kernels` functions and of the feature columns (`*_hurst_dfa`) are aliases.
 enum KernelName {
-    /// Normalised permutation entropy.
+    /// Normalised permutation entropy (also `permutation_entropy`).
+    #[value(alias = "permutation_entropy", alias = "permutation-entropy")]
     Pe,
-    /// DFA-1 Hurst exponent of a series of increments (returns, not prices; the kernel integrates them).
+    /// DFA-1 Hurst exponent of a series of increments (returns, not prices; the kernel integrates them). Also
+    /// `hurst_dfa`.
+    #[value(alias = "hurst_dfa", alias = "hurst-dfa")]
     Dfa,
-    /// Corrected R/S Hurst exponent of a series of increments (returns, not prices).
+    /// Corrected R/S Hurst exponent of a series of increments (returns, not prices). Also `hurst_rs`.
+    #[value(alias = "hurst_rs", alias = "hurst-rs")]
     Rs,
-    /// Kyle lambda (two columns: dp q).
+    /// Kyle lambda (two columns: dp q). Also `kyle_lambda`.
+    #[value(alias = "kyle_lambda", alias = "kyle-lambda")]
     Kyle,
 }
 
@@ -29,12 +35,13 @@ pub struct KernelArgs {
     kernel: KernelName,
     /// File of whitespace-separated numbers, or `-` for stdin: for `pe` a series, for `dfa` and `rs` its
     /// increments (returns, not prices), for `kyle` pairs `dp q`.
+    #[arg(value_name = "PATH")]
     file: PathBuf,
     /// Permutation-entropy order (2..=7).
-    #[arg(long, default_value_t = 3)]
+    #[arg(value_name = "N", long, default_value_t = 3)]
     order: usize,
     /// Permutation-entropy delay (≥ 1).
-    #[arg(long, default_value_t = 1)]
+    #[arg(value_name = "N", long, default_value_t = 1)]
     delay: usize,
     /// Kernel backend (scalar, avx2, avx512, neon, pulp, wide, auto); default: BARSMITH_BACKEND or auto.
     #[arg(long)]

@@ -27,8 +27,10 @@ enum Command {
     #[command(after_help = help::BARS_AFTER_HELP)]
     Bars(bars::BarsArgs),
     /// Download Binance Vision aggTrades archives, verified against their checksums, resumable.
+    #[command(after_help = help::FETCH_EXAMPLE)]
     Fetch(fetch_cmd::FetchArgs),
     /// Report missing days, id gaps and repeats, out-of-order records, time gaps and checksums, per symbol.
+    #[command(after_help = help::CHECK_EXAMPLE)]
     Check(check_cmd::CheckArgs),
     /// Write deterministic synthetic aggTrades.
     #[command(after_help = help::GEN_EXAMPLE)]

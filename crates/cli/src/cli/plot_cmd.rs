@@ -18,9 +18,10 @@ const MAX_FEATURES: usize = 2;
 #[derive(Debug, Args)]
 pub struct PlotArgs {
     /// A bar file written by `barsmith bars` (CSV or Parquet).
+    #[arg(value_name = "PATH")]
     input: PathBuf,
     /// The image to write: `.png` or `.svg` (the format follows the extension).
-    #[arg(short, long)]
+    #[arg(value_name = "PATH", short, long)]
     output: PathBuf,
     /// Draw only the last N bars (of the --from/--to window, when given).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]

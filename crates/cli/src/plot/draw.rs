@@ -34,6 +34,8 @@ const GRID: RGBColor = RGBColor(0xE3, 0xE6, 0xEB);
 const BUY_TEXT: RGBColor = RGBColor(0x1B, 0x7F, 0x74);
 const SELL_TEXT: RGBColor = RGBColor(0xC6, 0x28, 0x28);
 const FONT: &str = "sans-serif";
+/// The dashed lines and labels of holes in the data.
+const HOLE: RGBColor = RGBColor(0x8E, 0x44, 0xAD);
 
 /// The output image formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -170,16 +172,19 @@ fn draw_chart<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, plan: &ChartPla
     let mut price = panel(&areas[0], plan, geometry, price_range(&plan.candles), 0 == last)?;
     mesh(&mut price, plan, geometry, "price", 0 == last)?;
     draw_candles(root, &price, plan, geometry)?;
+    draw_holes(root, &price, plan, geometry, true)?;
 
     let mut volume = panel(&areas[1], plan, geometry, volume_range(&plan.candles), 1 == last)?;
     mesh(&mut volume, plan, geometry, "volume", 1 == last)?;
     draw_volumes(root, &volume, plan, geometry)?;
+    draw_holes(root, &volume, plan, geometry, false)?;
 
     for (i, feature) in plan.features.iter().enumerate() {
         let index = i + 2;
         let mut chart = panel(&areas[index], plan, geometry, feature_range(feature), index == last)?;
         mesh(&mut chart, plan, geometry, &feature.name, index == last)?;
         draw_feature(root, &chart, feature, FEATURE_COLOURS[i % 2], plan, geometry)?;
+        draw_holes(root, &chart, plan, geometry, false)?;
     }
     Ok(())
 }
@@ -315,6 +320,35 @@ fn draw_candles<DB: DrawingBackend>(
         // A forming bar (`is_complete` false) is drawn hollow.
         let style = if candle.complete { colour.filled() } else { colour.stroke_width(1) };
         root.draw(&Rectangle::new([(left, top), (left + width, bottom)], style)).map_err(drawing_error)?;
+    }
+    Ok(())
+}
+
+/// Each hole in the data as a dashed vertical line across the panel; on the price panel (`label`) with its length.
+fn draw_holes<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    chart: &Panel<'_, DB>,
+    plan: &ChartPlan,
+    geometry: Geometry,
+    label: bool,
+) -> Result<()> {
+    let range = chart.y_range();
+    let dash = geometry.px(5.0).max(2) as i32;
+    for hole in &plan.holes {
+        let (x, top) = chart.backend_coord(&(hole.x, range.end));
+        let (_, bottom) = chart.backend_coord(&(hole.x, range.start));
+        let mut y = top;
+        while y < bottom {
+            let end = (y + dash).min(bottom);
+            root.draw(&PathElement::new(vec![(x, y), (x, end)], HOLE.stroke_width(1))).map_err(drawing_error)?;
+            y += 2 * dash;
+        }
+        if label {
+            let text = format!("{:.1} h without records", hole.hours);
+            let style = geometry.font(12.0).color(&HOLE);
+            root.draw(&Text::new(text, (x + geometry.px(4.0) as i32, top + geometry.px(2.0) as i32), style))
+                .map_err(drawing_error)?;
+        }
     }
     Ok(())
 }

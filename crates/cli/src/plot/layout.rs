@@ -156,6 +156,41 @@ pub struct ChartPlan {
     pub subtitle: String,
     /// How much of a time the axis labels show.
     pub time_style: TimeStyle,
+    /// Holes in the data among the selected bars, marked on the time axis.
+    pub holes: Vec<Hole>,
+}
+
+/// The shortest time without a record that the chart marks as a hole: 1 hour (an outage, an exchange halt, a
+/// missing file), far above the quiet spells of a liquid market. The bar-number axis would hide it.
+pub const HOLE_US: f64 = 3_600_000_000.0;
+
+/// A hole in the data: at least [`HOLE_US`] without a record, inside a bar (its `max_gap_us`, at the bar) or
+/// between two bars (the previous bar's close to the next one's open, between them).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Hole {
+    /// Where on the bar-index axis.
+    pub x: f64,
+    /// How long, in hours.
+    pub hours: f64,
+}
+
+/// The holes among `bars`.
+fn holes(table: &BarTable, bars: &Range<usize>) -> Vec<Hole> {
+    let mut found = Vec::new();
+    for i in bars.clone() {
+        if i > bars.start {
+            let between = (table.open_time[i] - table.close_time[i - 1]) as f64;
+            if between >= HOLE_US {
+                found.push(Hole { x: i as f64 - 0.5, hours: between / 3_600_000_000.0 });
+            }
+        }
+        if let Some(Some(gap)) = table.max_gap_us.get(i)
+            && *gap >= HOLE_US
+        {
+            found.push(Hole { x: i as f64, hours: gap / 3_600_000_000.0 });
+        }
+    }
+    found
 }
 
 /// Names the chart's symbol and threshold when the file does not say them.
@@ -188,12 +223,21 @@ impl ChartPlan {
         let last_close = table.close_time[bars.end - 1];
         let time_style =
             if last_close - first_open >= 86_400_000_000 { TimeStyle::DayMinute } else { TimeStyle::Second };
+        let holes = holes(table, &bars);
+        let mut subtitle = subtitle(&bars, table.len(), group);
+        if !holes.is_empty() {
+            subtitle.push_str(&format!(
+                " · {} hole(s) of 1 h or more without records, marked by dashed lines",
+                holes.len()
+            ));
+        }
         ChartPlan {
             candles,
             group,
             features,
+            holes,
             title: title(table, labels, first_open, last_close),
-            subtitle: subtitle(&bars, table.len(), group),
+            subtitle,
             open_times: table.open_time[bars.clone()].to_vec(),
             bars,
             time_style,

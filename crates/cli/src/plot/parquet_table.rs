@@ -41,11 +41,13 @@ pub fn read(path: &Path, features: &[String]) -> Result<BarTable> {
         .map(|c| if has(&format!("{c}_f64")) { format!("{c}_f64") } else { (*c).to_owned() })
         .collect();
     let complete_column = has("is_complete").then(|| "is_complete".to_owned());
+    let gap_column = has(MAX_GAP_COLUMN).then_some(MAX_GAP_COLUMN);
     let wanted: Vec<&str> = TIME_COLUMNS
         .iter()
         .copied()
         .chain(value_sources.iter().map(String::as_str))
         .chain(complete_column.as_deref())
+        .chain(gap_column)
         .chain(features.iter().map(String::as_str))
         .collect();
     let indices = names.iter().enumerate().filter(|(_, n)| wanted.contains(&n.as_str())).map(|(i, _)| i);
@@ -115,6 +117,9 @@ fn append_batch(path: &Path, batch: &RecordBatch, value_sources: &[String], tabl
     }
     for series in &mut table.features {
         series.values.extend(numbers(path, &series.name, column(&series.name)?.as_ref(), first_row)?);
+    }
+    if let Some(array) = batch.column_by_name(MAX_GAP_COLUMN) {
+        table.max_gap_us.extend(numbers(path, MAX_GAP_COLUMN, array.as_ref(), first_row)?);
     }
     Ok(())
 }

@@ -34,6 +34,9 @@ pub struct BarTable {
     pub is_complete: Option<Vec<bool>>,
     /// The requested feature columns, in the order asked for; `None` is a null.
     pub features: Vec<FeatureSeries>,
+    /// `max_gap_us` per bar (µs, `None`: null), for the holes marked on the time axis; empty when the file has
+    /// no such column (files of earlier builds).
+    pub max_gap_us: Vec<Option<f64>>,
 }
 
 /// One feature column.
@@ -215,6 +218,7 @@ struct CsvColumns {
     values: [usize; 7],
     is_complete: Option<usize>,
     features: Vec<usize>,
+    max_gap: Option<usize>,
 }
 
 fn csv_columns(path: &Path, header: &csv::StringRecord, features: &[String]) -> Result<CsvColumns> {
@@ -231,6 +235,7 @@ fn csv_columns(path: &Path, header: &csv::StringRecord, features: &[String]) -> 
         values: VALUE_COLUMNS.map(found),
         is_complete: position("is_complete"),
         features: features.iter().map(|f| found(f)).collect(),
+        max_gap: position(MAX_GAP_COLUMN),
     })
 }
 
@@ -265,6 +270,9 @@ fn read_csv(path: &Path, text: impl Read, features: &[String]) -> Result<BarTabl
         }
         for (series, &index) in table.features.iter_mut().zip(&columns.features) {
             series.values.push(cell.optional_number(index)?);
+        }
+        if let Some(index) = columns.max_gap {
+            table.max_gap_us.push(cell.optional_number(index)?);
         }
     }
     Ok(table)

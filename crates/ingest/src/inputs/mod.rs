@@ -206,7 +206,16 @@ pub fn group_by_symbol(
             .map(|(symbol, (files, names))| dated_stream(Some(symbol), files, names))
             .collect();
     }
-    let symbols: BTreeSet<&str> = names.iter().flatten().map(|n| n.symbol.as_str()).collect();
+    // Names that begin like Binance names give their symbol too (a renamed copy such as `….head5000.csv`).
+    let near: Vec<Option<String>> =
+        files.iter().zip(&names).map(|(f, n)| n.is_none().then(|| names::symbol_of_near_miss(f)).flatten()).collect();
+    let mut symbols: BTreeSet<&str> = names.iter().flatten().map(|n| n.symbol.as_str()).collect();
+    symbols.extend(near.iter().flatten().map(String::as_str));
+    let every_file_named = names.iter().zip(&near).all(|(n, s)| n.is_some() || s.is_some());
+    if !single_output && every_file_named && symbols.len() == 1 {
+        let symbol = symbols.into_iter().next().map(str::to_string);
+        return one_stream(symbol, files, names);
+    }
     if !single_output {
         let unnamed = files.iter().zip(&names).find(|(_, n)| n.is_none()).map(|(f, _)| f).expect("some unnamed");
         let problem = format!(

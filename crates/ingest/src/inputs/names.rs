@@ -82,6 +82,16 @@ const INPUT_EXTENSIONS: [&str; 4] = [".csv.zstd", ".csv.zst", ".csv", ".zip"];
 /// The separator between symbol and date, compared without regard to case.
 const AGG_TRADES: &str = "-aggtrades-";
 
+/// The symbol of a name that is not a Binance name but begins like one (`BTCUSDT-aggTrades-2026-01-01.head5000.csv`,
+/// a renamed copy): what comes before `-aggTrades-`, when it is a symbol. Given by name, such a file keeps its
+/// symbol (trial finding 31); in a directory it is a near miss, an error.
+pub fn symbol_of_near_miss(path: &Path) -> Option<String> {
+    let lower = path.file_name()?.to_str()?.to_ascii_lowercase();
+    let symbol = &lower[..lower.find(AGG_TRADES)?];
+    let symbol_ok = !symbol.is_empty() && symbol.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    symbol_ok.then(|| symbol.to_ascii_uppercase())
+}
+
 /// Parses `SYMBOL-aggTrades-YYYY-MM[-DD].{zip,csv,csv.zst}`: the spot, USD-M and COIN-M names of Binance
 /// Vision. Extension, symbol and `aggTrades` are matched without regard to case; the symbol is upper-cased.
 pub fn parse_binance_name(path: &Path) -> Option<BinanceName> {
