@@ -65,7 +65,7 @@ fn parquet_has_the_columns_first_and_input_without_a_symbol_gives_nulls() {
 }
 
 #[test]
-fn a_chain_that_turns_the_columns_on_is_refused_naming_the_setting() {
+fn a_chain_that_turns_the_columns_on_is_refused_naming_the_flag() {
     let dir = tempfile::tempdir().unwrap();
     let day1 = write_daily_zip(dir.path(), "EEEUSDT", 1, &day_config(5, 1, 4_000));
     let day2 = write_daily_zip(dir.path(), "EEEUSDT", 2, &day_config(5, 2, 4_000));
@@ -75,6 +75,6 @@ fn a_chain_that_turns_the_columns_on_is_refused_naming_the_setting() {
     let args = ["bars", "-q", "--threshold-dbps", "10", s(&day2), "-o", s(&out), "--checkpoint-in", s(&state)];
     let refused = barsmith(&[&args[..], &["--identity-columns"]].concat());
     assert_eq!(refused.status.code(), Some(2));
-    assert!(error_line(&refused).contains("identity_columns: checkpoint off, this run on"), "{}", stderr(&refused));
+    assert!(error_line(&refused).contains("--identity-columns: checkpoint off, this run on"), "{}", stderr(&refused));
     run(&args);
 }
