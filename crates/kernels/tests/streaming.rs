@@ -19,6 +19,12 @@ fn relative(got: Option<f64>, want: Option<f64>) -> f64 {
 fn dfa_stream(x: &[f64], announced: bool) -> Option<f64> {
     let mut s = if announced { DfaStream::for_length(x.len()) } else { DfaStream::new() };
     x.iter().for_each(|&v| s.push(v));
+    // Pushed in slices of any length, the result is the same bit for bit.
+    for chunk in [3, 64, 1_000] {
+        let mut by_slices = if announced { DfaStream::for_length(x.len()) } else { DfaStream::new() };
+        x.chunks(chunk).for_each(|c| by_slices.push_slice(c));
+        assert_eq!(by_slices.finish().map(f64::to_bits), s.finish().map(f64::to_bits), "slices of {chunk}");
+    }
     s.finish()
 }
 
@@ -130,10 +136,26 @@ fn rescaled_range_blocks_equal_the_scalar_reference() {
         for (name, x) in stress_series(n) {
             let mut s = RescaledRangeBlocks::new(n);
             x.iter().for_each(|&v| s.push(v));
+            let mut by_slices = RescaledRangeBlocks::new(n);
+            x.chunks(777).for_each(|c| by_slices.push_slice(c));
+            assert_eq!(by_slices.finish().map(f64::to_bits), s.finish().map(f64::to_bits), "{name} n={n}");
             let (got, want) = (s.finish(), reference.hurst_rs(&x, None));
             let same = got.map(f64::to_bits) == want.map(f64::to_bits)
                 || got.zip(want).is_some_and(|(g, w)| g.is_nan() && w.is_nan());
             assert!(same, "{name} n={n}: {got:?} vs {want:?}");
+        }
+    }
+}
+
+#[test]
+fn chunked_moments_equal_the_scalar_reference() {
+    let reference = backends::scalar();
+    let x: Vec<i64> = stress_series(5_000).swap_remove(4).1.iter().map(|&v| (v * 1e8) as i64).collect();
+    for n in [0, 1, 2, 3, 100, 5_000] {
+        for chunk in [1, 7, 64, 4_096] {
+            let got = barsmith_kernels::streaming::moments_i64_chunks(|| x[..n].chunks(chunk));
+            let want = reference.moments_i64(&x[..n]);
+            assert_eq!(format!("{got:?}"), format!("{want:?}"), "n={n} chunk={chunk}");
         }
     }
 }

@@ -35,17 +35,24 @@ impl Block {
         Block { c, points: 1, ..Block::default() }
     }
 
-    fn add(&mut self, x: f64) {
-        if self.points == 0 {
+    /// Adds the values `xs`, in order (one loop per run: the state stays in registers).
+    fn add_run(&mut self, xs: &[f64]) {
+        let mut xs = xs;
+        if self.points == 0 && !xs.is_empty() {
             self.points = 1;
-            return;
+            xs = &xs[1..];
         }
-        self.u += x - self.c;
-        let t = self.points as f64;
-        self.s0 += self.u;
-        self.s1 += t * self.u;
-        self.s2 += self.u * self.u;
-        self.points += 1;
+        let (c, mut u, mut t) = (self.c, self.u, self.points as f64);
+        let (mut s0, mut s1, mut s2) = (self.s0, self.s1, self.s2);
+        for &x in xs {
+            u += x - c;
+            s0 += u;
+            s1 += t * u;
+            s2 += u * u;
+            t += 1.0;
+        }
+        (self.u, self.s0, self.s1, self.s2) = (u, s0, s1, s2);
+        self.points += xs.len();
     }
 
     /// The same points about the line through the first point with slope `c` instead.
@@ -108,15 +115,28 @@ struct HalfSize {
 }
 
 impl HalfSize {
-    fn push(&mut self, x: f64) {
+    /// Adds the values `xs`: runs inside the current block in one loop, a block boundary per `h` values.
+    fn push_all(&mut self, xs: &[f64]) {
+        let mut rest = xs;
+        while let Some(&x) = rest.first() {
+            if let Some(sums) = self.odd_pending.take() {
+                self.odd.add(2 * self.h + 1, sums);
+            }
+            let room = self.h - self.current.points;
+            if room == 0 {
+                self.close_block(x);
+                rest = &rest[1..];
+            } else {
+                let (run, later) = rest.split_at(room.min(rest.len()));
+                self.current.add_run(run);
+                rest = later;
+            }
+        }
+    }
+
+    /// `x` is the first value after a full block: the window it ends is final.
+    fn close_block(&mut self, x: f64) {
         let h = self.h;
-        if let Some(sums) = self.odd_pending.take() {
-            self.odd.add(2 * h + 1, sums);
-        }
-        if self.current.points < h {
-            self.current.add(x);
-            return;
-        }
         let (a, b) = (self.previous, self.current.close(x));
         let (even, odd) = window_sums(h, &a, &b);
         self.even.add(2 * h, even);
@@ -191,25 +211,48 @@ impl DfaStream {
 
     /// Adds the next value.
     pub fn push(&mut self, x: f64) {
-        let p = self.len;
-        self.len += 1;
-        if p == 0 {
-            self.first = x;
-            // The prefix's first frame: slope x_0, so a large common level cancels exactly (Sterbenz).
-            self.prefix.c = x;
+        self.push_slice(std::slice::from_ref(&x));
+    }
+
+    /// Adds the values `xs`, in order (the same result as pushing them one by one, and faster: each size
+    /// runs through them in one loop).
+    pub fn push_slice(&mut self, xs: &[f64]) {
+        let mut rest = xs;
+        while let Some(&x) = rest.first() {
+            if self.len == 0 {
+                self.first = x;
+                // The prefix's first frame: slope x_0, so a large common level cancels exactly (Sterbenz).
+                self.prefix.c = x;
+            }
+            let starts = self.next_h <= self.max_h;
+            if starts && self.len == self.next_h {
+                self.take(std::slice::from_ref(&x));
+                self.start_size(x);
+                self.prefix.add_run(std::slice::from_ref(&x));
+                self.len += 1;
+                rest = &rest[1..];
+                continue;
+            }
+            let room = if starts { self.next_h - self.len } else { usize::MAX };
+            let (run, later) = rest.split_at(room.min(rest.len()));
+            self.take(run);
+            self.prefix.add_run(run);
+            self.len += run.len();
+            rest = later;
         }
-        self.constant &= x == self.first;
-        self.finite &= x.is_finite();
-        if self.head.len() <= SHORT {
-            self.head.push(x);
+    }
+
+    /// The checks and every started size, for a run of values.
+    fn take(&mut self, run: &[f64]) {
+        for &x in run {
+            self.constant &= x == self.first;
+            self.finite &= x.is_finite();
         }
+        let keep = (SHORT + 1).saturating_sub(self.head.len()).min(run.len());
+        self.head.extend_from_slice(&run[..keep]);
         for size in &mut self.sizes {
-            size.push(x);
+            size.push_all(run);
         }
-        if p == self.next_h && p <= self.max_h {
-            self.start_size(x);
-        }
-        self.prefix.add(x);
     }
 
     /// Starts following half size `h = p`: the prefix `[0, h)` is its first block and `x` opens the second.

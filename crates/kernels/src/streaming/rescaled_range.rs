@@ -23,6 +23,15 @@ struct SizeBlocks {
     used: usize,
 }
 
+impl SizeBlocks {
+    fn add(&mut self, block: &[f64]) {
+        if let Some(ratio) = rs_block(block) {
+            self.total += ratio;
+            self.used += 1;
+        }
+    }
+}
+
 impl RescaledRangeBlocks {
     /// For a series of exactly `n` values with nolds' default sizes (`None` at the end when they are
     /// invalid for `n`, as the block kernel).
@@ -37,16 +46,32 @@ impl RescaledRangeBlocks {
 
     /// Adds the next value.
     pub fn push(&mut self, x: f64) {
-        self.len += 1;
-        self.finite &= x.is_finite();
+        self.push_slice(std::slice::from_ref(&x));
+    }
+
+    /// Adds the values `xs`, in order; whole blocks inside `xs` are read in place.
+    pub fn push_slice(&mut self, xs: &[f64]) {
+        self.len += xs.len();
+        self.finite &= xs.iter().all(|x| x.is_finite());
         for s in &mut self.sizes {
-            s.block.push(x);
-            if s.block.len() == s.size {
-                if let Some(ratio) = rs_block(&s.block) {
-                    s.total += ratio;
-                    s.used += 1;
+            let mut rest = xs;
+            while !rest.is_empty() {
+                let room = s.size - s.block.len();
+                if s.block.is_empty() && rest.len() >= s.size {
+                    let (block, later) = rest.split_at(s.size);
+                    s.add(block);
+                    rest = later;
+                } else {
+                    let (part, later) = rest.split_at(room.min(rest.len()));
+                    s.block.extend_from_slice(part);
+                    rest = later;
+                    if s.block.len() == s.size {
+                        let block = std::mem::take(&mut s.block);
+                        s.add(&block);
+                        s.block = block;
+                        s.block.clear();
+                    }
                 }
-                s.block.clear();
             }
         }
     }
