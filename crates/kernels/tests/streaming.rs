@@ -159,3 +159,25 @@ fn chunked_moments_equal_the_scalar_reference() {
         }
     }
 }
+
+/// The adversarial case of the streaming DFA's bound (docs/SIMD.md): a jump of ~1e6 σ inside the block just
+/// before quiet windows tilts the predicted slope; the residuals must still agree within the oracle tolerance.
+#[test]
+fn dfa_stream_after_large_jumps() {
+    let (_, white) = stress_series(20_000).swap_remove(0);
+    let reference = backends::scalar();
+    let mut worst = 0.0f64;
+    for period in [5, 13, 37, 101, 997] {
+        for jump in [1e3, 1e6] {
+            let x: Vec<f64> =
+                white.iter().enumerate().map(|(i, v)| if i % period == period / 2 { jump } else { 1e-3 * v }).collect();
+            for n in [100, 2_000, 20_000] {
+                let (got, want) = (dfa_stream(&x[..n], false), reference.hurst_dfa(&x[..n], None));
+                let rel = relative(got, want);
+                assert!(rel <= 1e-9, "period {period} jump {jump} n={n}: {got:?} vs {want:?}");
+                worst = worst.max(rel);
+            }
+        }
+    }
+    eprintln!("jumps: worst relative difference {worst:.2e}");
+}
