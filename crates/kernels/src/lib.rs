@@ -91,6 +91,7 @@ mod nolds;
 mod permutation;
 mod scalar;
 mod simd;
+pub mod streaming;
 mod summary;
 
 pub use backend::{Backend, CpuReport, cpu_report};

@@ -32,6 +32,12 @@ fn logarithmic_n(min_n: usize, max_n: f64, factor: f64) -> Vec<usize> {
     out
 }
 
+/// The `i`-th candidate of nolds' default DFA sizes, `floor(4 · 1.2^i)` (the default sizes for `n > 70` are
+/// the strictly increasing ones among these up to `0.1 n`).
+pub(crate) fn dfa_default_step(i: usize) -> usize {
+    if i < DFA_POWERS { dfa_powers()[i] } else { power_step(4, 1.2, i as i32) }
+}
+
 /// `floor(min_n * factor^i)`, with `powf` as Python's `**`.
 fn power_step(min_n: usize, factor: f64, i: i32) -> usize {
     (min_n as f64 * factor.powf(f64::from(i))).floor() as usize

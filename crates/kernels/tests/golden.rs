@@ -254,3 +254,56 @@ fn i64_reductions_match_exact_arithmetic() {
         assert_checked(k.backend(), "i64 reduction", checked);
     }
 }
+
+/// The streaming forms (`barsmith_kernels::streaming`) against the same oracles, on the cases with nolds'
+/// default sizes (the only ones the streams compute), PE and Kyle on every case; pushed in slices of 7.
+#[test]
+fn streaming_forms_match_the_oracles() {
+    use barsmith_kernels::streaming::{DfaStream, KyleStream, PermutationStream, RescaledRangeBlocks};
+    let series = series();
+    let mut checked = [0usize; 4];
+    for (file, slot) in [("hurst_dfa.json", 0), ("hurst_rs.json", 1)] {
+        for case in golden(file)["cases"].as_array().unwrap() {
+            let Some(x) = lookup(&series, case["series"].as_str().unwrap()) else { continue };
+            if nvals(case).is_some() {
+                continue;
+            }
+            let got = if slot == 0 {
+                let mut s = DfaStream::new();
+                x.chunks(7).for_each(|c| s.push_slice(c));
+                s.finish()
+            } else {
+                let mut s = RescaledRangeBlocks::new(x.len());
+                x.chunks(7).for_each(|c| s.push_slice(c));
+                s.finish()
+            };
+            let want = expected(case);
+            assert!(close_opt(got, want, 1e-9, 0.0), "stream {file} {}: got {got:?}, oracle {want:?}", case["series"]);
+            checked[slot] += 1;
+        }
+    }
+    for case in golden("permutation_entropy.json")["cases"].as_array().unwrap() {
+        let Some(x) = lookup(&series, case["series"].as_str().unwrap()) else { continue };
+        let (m, tau) = (case["order"].as_u64().unwrap() as usize, case["delay"].as_u64().unwrap() as usize);
+        let mut s = PermutationStream::new(m, tau);
+        x.iter().for_each(|&v| s.push(v));
+        let (got, want) = (s.finish(), expected(case));
+        let ok = match (got, want) {
+            (Some(g), Some(w)) => (g - w).abs() <= 1e-12,
+            (g, w) => g == w,
+        };
+        assert!(ok, "stream PE {} m={m} τ={tau}: got {got:?}, antropy {want:?}", case["series"]);
+        checked[2] += 1;
+    }
+    for case in golden("kyle_lambda.json")["cases"].as_array().unwrap() {
+        let Some(dp) = lookup(&series, case["dp"].as_str().unwrap()) else { continue };
+        let Some(q) = lookup(&series, case["q"].as_str().unwrap()) else { continue };
+        let n = case["len"].as_u64().unwrap() as usize;
+        let mut s = KyleStream::new();
+        dp[..n].iter().zip(&q[..n]).for_each(|(&p, &v)| s.push(p, v));
+        let got = s.finish();
+        assert!(close_opt(got, case["exact"].as_f64(), 1e-12, 0.0), "stream kyle {case}: got {got:?}");
+        checked[3] += 1;
+    }
+    assert!(checked.iter().all(|&c| c > 0), "cases checked: {checked:?}");
+}

@@ -20,6 +20,7 @@ mod output;
 mod parallel;
 mod pipeline;
 mod window;
+mod window_stream;
 
 pub use bar_level::BarLevelFeatures;
 pub use barsmith_kernels::{Backend, Kernels};

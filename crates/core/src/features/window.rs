@@ -7,6 +7,7 @@
 
 use crate::features::config::FeatureConfig;
 use crate::features::history::{RecordHistory, Segment, is_buy};
+use crate::features::window_stream::{STREAM_FROM, streamed_estimators, streamed_moments};
 use barsmith_kernels::Kernels;
 
 /// A run of records as parallel columns (raw fixed-point prices and quantities, µs timestamps).
@@ -197,6 +198,14 @@ pub(crate) fn compute_window(
     let summary = IntegerSummary::of(history, from, to);
     let mut features = exact_features(n, &summary);
     let positive = summary.low > 0;
+    if n > STREAM_FROM {
+        if let Some(moments) = streamed_moments(history, (from, to)).filter(|m| m.count >= 2 && m.m2 > 0.0) {
+            features.volume_skew = finite(moments.skewness());
+            features.volume_kurt = finite(moments.excess_kurtosis());
+        }
+        streamed_estimators(history, (from, to), config, positive, &mut features);
+        return features;
+    }
     let moments = match single_segment(history, from, to) {
         Some(segment) => kernels.moments_i64(segment.quantity),
         None => {

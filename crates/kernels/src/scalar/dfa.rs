@@ -60,7 +60,7 @@ fn dfa_window_rss(y: &[f64]) -> f64 {
 }
 
 /// `RSS = Σz² - (Σz)²/w - (Σ t_c z)² / Σ t_c²` with `t_c = r - (w-1)/2`, from `Σz`, `Σ r z`, `Σz²`.
-fn window_rss_from_sums(w: usize, s0: f64, s1: f64, s2: f64) -> f64 {
+pub(crate) fn window_rss_from_sums(w: usize, s0: f64, s1: f64, s2: f64) -> f64 {
     let wf = w as f64;
     let centre = (wf - 1.0) * 0.5;
     let stt = wf * (wf * wf - 1.0) / 12.0;

@@ -28,7 +28,7 @@ fn mean_rescaled_range(x: &[f64], w: usize) -> Option<f64> {
 /// deviation (ddof = 1). `None` when all values are equal (the range is zero by definition) or the block has
 /// a single value. Values are shifted by the block's first value before the mean is taken, so an offset
 /// (prices near 1e5) costs no accuracy.
-fn rs_block(block: &[f64]) -> Option<f64> {
+pub(crate) fn rs_block(block: &[f64]) -> Option<f64> {
     let first = block[0];
     if block.len() < 2 || block.iter().all(|&v| v == first) {
         return None;

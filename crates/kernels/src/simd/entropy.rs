@@ -38,7 +38,10 @@ fn entropy_of_order<S: Isa, const M: usize>(s: S, x: &[f64], delay: usize, vecto
         large.resize(factorial(M), 0);
         &mut large
     };
-    let nan = pattern_counts::<S, M>(s, x, delay, vectors, counts);
+    // The loads see positions `0..vectors` and `(M-1)τ..n`; a short series with a long delay leaves the
+    // positions between them in no embedding vector, and a NaN there must still give NaN.
+    let uncovered = x.get(vectors..(M - 1) * delay).unwrap_or_default();
+    let nan = pattern_counts::<S, M>(s, x, delay, vectors, counts) | uncovered.iter().any(|v| v.is_nan());
     Some(if nan { f64::NAN } else { normalized_entropy(counts.iter().copied(), vectors, M) })
 }
 
