@@ -146,7 +146,7 @@ fn an_aging_connection_is_replaced_with_overlap() {
     let (script, list) = script(3_000, Vec::new());
     let (got, events, _) = collect(script, |c| c.max_connection_age = Duration::from_millis(40));
     assert_eq!(got, list);
-    assert!(events.iter().filter(|e| matches!(e, LiveEvent::Connected { .. })).count() >= 3, "{events:?}");
+    assert!(events.iter().filter(|e| matches!(e, LiveEvent::Connected { .. })).count() >= 2, "{events:?}");
 }
 
 #[test]

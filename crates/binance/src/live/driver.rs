@@ -172,11 +172,7 @@ impl<S: LiveSink> Driver<'_, S> {
                     self.waiter.report(&LiveEvent::Connected { number: self.connections });
                     // The hand-off: the socket is open (the server's messages wait in its buffers) while REST
                     // pages from every cursor up to now; the drain then skips what REST covered.
-                    for symbol in 0..self.feeds.len() {
-                        if self.feeds[symbol].next_id.is_some() {
-                            self.fill(symbol, None)?;
-                        }
-                    }
+                    self.catch_up()?;
                     self.read_connection(socket, &url)?
                 }
                 Err(reason) => (reason, false),
@@ -275,8 +271,20 @@ impl<S: LiveSink> Driver<'_, S> {
             self.after_read()?;
         }
         old.close();
+        // As after any reconnect: what neither socket delivered is fetched from REST before the stream goes on.
+        self.catch_up()?;
         self.after_read()?;
         Ok(Ok(new))
+    }
+
+    /// REST from every known cursor up to now.
+    fn catch_up(&mut self) -> Result<(), LiveFailure<S::Error>> {
+        for symbol in 0..self.feeds.len() {
+            if self.feeds[symbol].next_id.is_some() {
+                self.fill(symbol, None)?;
+            }
+        }
+        Ok(())
     }
 
     /// One message: a trade goes to its symbol's window. `true` for a `serverShutdown` event.
