@@ -37,6 +37,9 @@ pub enum ErrorKind {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// The live source failed (its settings, the exchange, the network beyond the retries).
+    #[cfg(feature = "live")]
+    Live(barsmith_binance::live::LiveError),
 }
 
 impl Error {
@@ -52,6 +55,10 @@ impl Error {
 
     /// `true` for errors caused by the input or the invocation (the CLI exits with code 2).
     pub fn is_bad_input(&self) -> bool {
+        #[cfg(feature = "live")]
+        if let ErrorKind::Live(e) = &self.kind {
+            return e.is_bad_input();
+        }
         matches!(
             self.kind,
             ErrorKind::Input(_)
@@ -87,6 +94,8 @@ impl fmt::Display for Error {
             ErrorKind::Checkpoint { path, reason } => write!(f, "checkpoint {}: {reason}", path.display()),
             ErrorKind::ResumeGap(gap) => write!(f, "{gap}"),
             ErrorKind::Output { path, source } => write!(f, "writing {}: {source}", path.display()),
+            #[cfg(feature = "live")]
+            ErrorKind::Live(e) => write!(f, "{e}"),
         }
     }
 }

@@ -18,6 +18,45 @@ struct CheckpointFile {
     /// The output settings of the run that wrote it (absent in files of earlier builds: then not checked).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     chain: Option<ChainSettings>,
+    /// What a live run adds: each symbol's trade-id cursor and its outputs' committed lengths (absent in a
+    /// batch run's file; a batch run reading a live run's file ignores it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    live: Option<LiveCheckpoint>,
+}
+
+/// The live part of a checkpoint file (docs/LIVE.md, "The output/checkpoint protocol").
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LiveCheckpoint {
+    /// Per symbol, the next agg_trade_id the run needs.
+    pub cursors: Vec<LiveCursor>,
+    /// Per (symbol, threshold), the output file being appended and its length when the checkpoint was taken.
+    pub outputs: Vec<LiveOutputLength>,
+}
+
+/// One symbol's cursor.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LiveCursor {
+    /// The symbol.
+    pub symbol: String,
+    /// The next agg_trade_id the run needs.
+    pub next_id: i64,
+    /// Exchange gaps met so far (runs of ids never published), and the ids in them.
+    pub exchange_gaps: u64,
+    /// Ids in those gaps.
+    pub missing_ids: u64,
+}
+
+/// One output's committed length.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LiveOutputLength {
+    /// The symbol.
+    pub symbol: String,
+    /// The threshold.
+    pub threshold_dbps: u32,
+    /// The file's name in the output directory.
+    pub file: String,
+    /// Its length in bytes.
+    pub bytes: u64,
 }
 
 /// The output settings a chain of runs must keep so that its files read back as one dataset: the same
@@ -59,6 +98,7 @@ impl ChainSettings {
 pub(crate) struct Resumed {
     pub(crate) streams: Vec<StreamCheckpoint>,
     pub(crate) chain: Option<ChainSettings>,
+    pub(crate) live: Option<LiveCheckpoint>,
 }
 
 /// One (symbol, threshold)'s state.
@@ -88,7 +128,7 @@ pub(crate) fn read_checkpoints(path: &Path) -> Result<Resumed, Error> {
             format!("version {} is not supported (this build reads {CHECKPOINT_FILE_VERSION})", file.version),
         ));
     }
-    Ok(Resumed { streams: file.streams, chain: file.chain })
+    Ok(Resumed { streams: file.streams, chain: file.chain, live: file.live })
 }
 
 /// What a checkpoint file holds, for messages: `BTCUSDT at 250, 500 dbps; ETHUSDT at 250 dbps`.
@@ -145,7 +185,18 @@ pub(crate) fn write_checkpoints(
     streams: Vec<StreamCheckpoint>,
     chain: ChainSettings,
 ) -> Result<(), Error> {
-    let checkpoint = CheckpointFile { version: CHECKPOINT_FILE_VERSION, streams, chain: Some(chain) };
+    write_checkpoint_file(file, path, streams, chain, None)
+}
+
+/// [`write_checkpoints`] with the live part.
+pub(crate) fn write_checkpoint_file(
+    file: AtomicFile,
+    path: &Path,
+    streams: Vec<StreamCheckpoint>,
+    chain: ChainSettings,
+    live: Option<LiveCheckpoint>,
+) -> Result<(), Error> {
+    let checkpoint = CheckpointFile { version: CHECKPOINT_FILE_VERSION, streams, chain: Some(chain), live };
     let text = serde_json::to_string(&checkpoint).map_err(|e| failure(path, e.to_string()))?;
     let output_error = |e| Error::from_output(path, e);
     let mut writer = file.writer().map_err(output_error)?;
@@ -164,7 +215,8 @@ mod tests {
         let file: CheckpointFile = serde_json::from_str(r#"{"version":1,"streams":[]}"#).unwrap();
         assert!(file.chain.is_none() && file.streams.is_empty());
         let chain = ChainSettings { include_incomplete: true, format: "parquet".into() };
-        let text = serde_json::to_string(&CheckpointFile { version: 1, streams: Vec::new(), chain: Some(chain) });
+        let text =
+            serde_json::to_string(&CheckpointFile { version: 1, streams: Vec::new(), chain: Some(chain), live: None });
         assert_eq!(
             text.unwrap(),
             r#"{"version":1,"streams":[],"chain":{"include_incomplete":true,"format":"parquet"}}"#

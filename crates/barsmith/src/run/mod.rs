@@ -5,7 +5,7 @@
 //! is refused, and every output file is opened (so an unwritable path fails at once). The outputs appear
 //! only when every stream succeeded and the checkpoint was written ([`CommitMode::Together`]).
 
-mod checkpoint;
+pub(crate) mod checkpoint;
 mod job;
 mod plan;
 mod resume;
@@ -25,6 +25,7 @@ use crate::output::{AtomicFile, BoxedWriter, OutputFile, OutputFormat, OutputSch
 use crate::pipeline::BarConsumer;
 pub use crate::progress::{NoProgress, Progress};
 use checkpoint::{ChainSettings, write_checkpoints};
+pub use checkpoint::{LiveCheckpoint, LiveCursor, LiveOutputLength};
 pub use job::{ConsumerFactory, Job, JobOutput};
 use plan::{PlannedOutput, allows_single_output, check_paths, output_paths};
 pub use resume::{MAX_RESUME_GAP_IDS, MAX_RESUME_GAP_US, ResumeGap};
