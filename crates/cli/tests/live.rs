@@ -293,3 +293,37 @@ fn stdout_gets_a_flushed_csv_and_plain_remote_urls_warn() {
     assert!(stderr.contains("warning: --ws-url ws://example.invalid is not encrypted"), "{stderr}");
     assert!(stderr.contains("\"BTC-USDT\" is not a Binance symbol") && output.status.code() == Some(2), "{stderr}");
 }
+
+#[test]
+fn a_checkpoint_that_does_not_fit_is_refused_naming_what_differs() {
+    let setup = Setup::new(&[]);
+    let refused = |args: &[&str]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_barsmith")).args(args).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+    let day1 = setup.path("day1.json");
+    // Other feature settings than the checkpoint's (nothing is connected: ws://127.0.0.1:9 is never reached).
+    let base = ["live", SYMBOL, "--ws-url", "ws://127.0.0.1:9", "--rest-url", "http://127.0.0.1:9"];
+    let stderr = refused(
+        &[&base[..], &["--threshold-dbps", THRESHOLDS, "--features", "bar", "--checkpoint-in", &day1]].concat(),
+    );
+    assert!(stderr.contains("--features: checkpoint bar,intra,lookback, this run bar"), "{stderr}");
+    // Another symbol than the checkpoint holds.
+    let other =
+        ["live", "ETHUSDT", "--ws-url", "ws://127.0.0.1:9", "--threshold-dbps", THRESHOLDS, "--checkpoint-in", &day1];
+    let stderr = refused(&other);
+    assert!(stderr.contains("holds BTCUSDT at 3, 10 dbps, none of this run's ETHUSDT"), "{stderr}");
+    // A checkpoint and --from-id together.
+    let stderr =
+        refused(&[&base[..], &["--threshold-dbps", THRESHOLDS, "--checkpoint-in", &day1, "--from-id", "5"]].concat());
+    assert!(stderr.contains("--from-id is given but the checkpoint already says where BTCUSDT continues"), "{stderr}");
+    // A live cursor behind its own bar state (a stale or edited file) would rebuild written bars.
+    let text = std::fs::read_to_string(&day1).unwrap();
+    let stale = text.trim_end().strip_suffix('}').unwrap().to_string()
+        + r#","live":{"cursors":[{"symbol":"BTCUSDT","next_id":5,"exchange_gaps":0,"missing_ids":0}],"outputs":[]}}"#;
+    std::fs::write(setup.path("stale.json"), stale).unwrap();
+    let stderr =
+        refused(&[&base[..], &["--threshold-dbps", THRESHOLDS, "--checkpoint-in", &setup.path("stale.json")]].concat());
+    assert!(stderr.contains("the trade-id cursor (5) is at or before the bar state's last trade"), "{stderr}");
+}

@@ -254,6 +254,7 @@ fn serve_connection(stream: TcpStream, state: Arc<State>) {
     let _ = stream.set_write_timeout(Some(Duration::from_secs(2)));
     let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
     let mut path = String::new();
+    #[allow(clippy::result_large_err)] // tungstenite's callback type: its error is an HTTP response
     let callback = |request: &tungstenite::handshake::server::Request, response| {
         path = request.uri().to_string();
         Ok(response)
@@ -369,10 +370,8 @@ impl Connection<'_> {
                     let ok = self.send(index + 1) && self.send(index);
                     return if ok { Step::Next(index + 2) } else { Step::Cut };
                 }
-                Fault::Duplicate { at } if at == index && self.state.fire(number) => {
-                    if !self.send(index) {
-                        return Step::Cut;
-                    }
+                Fault::Duplicate { at } if at == index && self.state.fire(number) && !self.send(index) => {
+                    return Step::Cut;
                 }
                 _ => {}
             }

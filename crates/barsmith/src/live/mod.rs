@@ -150,14 +150,17 @@ pub fn run_live(run: &LiveRun, observer: &dyn LiveObserver) -> Result<Vec<LiveSy
         last_checkpoint: Instant::now(),
     };
     let result = barsmith_binance::live::run(&run.source, &starts, (run.until_id, run.until_time_us), &mut sink);
-    // The state matches what has been written whatever happened, so it is saved either way.
-    let saved = sink.checkpoint();
+    // A failure of the source comes between two batches: the state matches what has been written, so it is
+    // saved. A failure of the outputs may leave a bar half written: the last checkpoint stays.
     let stats = match result {
         Ok(stats) => stats,
-        Err(barsmith_binance::live::LiveFailure::Live(e)) => return Err(live_error(e)),
+        Err(barsmith_binance::live::LiveFailure::Live(e)) => {
+            sink.checkpoint()?;
+            return Err(live_error(e));
+        }
         Err(barsmith_binance::live::LiveFailure::Sink(e)) => return Err(e),
     };
-    saved?;
+    sink.checkpoint()?;
     Ok(sink
         .symbols
         .iter()

@@ -369,11 +369,6 @@ impl<S: LiveSink> Driver<'_, S> {
         self.feeds[symbol].release();
         self.deliver()
     }
-
-    #[allow(dead_code)]
-    fn held(&self) -> usize {
-        self.feeds.iter().map(Feed::held).sum()
-    }
 }
 
 fn report_gap<S: LiveSink>(waiter: &mut Waiter<'_, S>, symbol: &str, first: i64, last: i64) {

@@ -169,11 +169,6 @@ impl Feed {
         let waited = self.hole_since.is_some_and(|since| since.elapsed() >= hole_wait);
         (self.pending.len() >= window || waited).then_some(first)
     }
-
-    /// Trades held in the window.
-    pub(crate) fn held(&self) -> usize {
-        self.pending.len()
-    }
 }
 
 #[cfg(test)]
