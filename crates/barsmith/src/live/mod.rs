@@ -54,6 +54,25 @@ pub trait LiveObserver {
     fn event(&self, event: &LiveEvent);
     /// `true` stops the run cleanly (output flushed, checkpoint saved).
     fn stop_requested(&self) -> bool;
+    /// About once a second: where the run is (for a status line).
+    fn status(&self, status: &LiveStatus) {
+        let _ = status;
+    }
+}
+
+/// Where a run is, summed over its symbols.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct LiveStatus {
+    /// Trades handed to the pipelines so far.
+    pub trades: u64,
+    /// Exchange time of the newest trade minus the wall clock's time, in ms (`None` before the first trade).
+    pub lag_ms: Option<i64>,
+    /// Connections opened so far (the first included).
+    pub connections: u64,
+    /// Trades REST supplied (catch-up, holes).
+    pub from_rest: u64,
+    /// Exchange gaps met.
+    pub exchange_gaps: u64,
 }
 
 /// What one symbol's run did.
@@ -148,6 +167,7 @@ pub fn run_live(run: &LiveRun, observer: &dyn LiveObserver) -> Result<Vec<LiveSy
         carried,
         chain,
         last_checkpoint: Instant::now(),
+        newest_time_us: None,
     };
     let result = barsmith_binance::live::run(&run.source, &starts, (run.until_id, run.until_time_us), &mut sink);
     // A failure of the source comes between two batches: the state matches what has been written, so it is
@@ -240,6 +260,7 @@ struct Sink<'a> {
     carried: Vec<StreamCheckpoint>,
     chain: ChainSettings,
     last_checkpoint: Instant,
+    newest_time_us: Option<i64>,
 }
 
 impl Sink<'_> {
@@ -291,6 +312,7 @@ impl barsmith_binance::live::LiveSink for Sink<'_> {
         self.pipelines[symbol].push_batch(&self.batch, &mut consumer)?;
         if let Some(last) = trades.last() {
             self.cursors[symbol] = Some(last.agg_trade_id + 1);
+            self.newest_time_us = Some(self.newest_time_us.map_or(last.timestamp_us, |t| t.max(last.timestamp_us)));
         }
         self.outputs.flush()
     }
@@ -304,6 +326,19 @@ impl barsmith_binance::live::LiveSink for Sink<'_> {
             self.cursors[index] = Some(self.cursors[index].map_or(last + 1, |c| c.max(last + 1)));
         }
         self.observer.event(event);
+    }
+
+    fn progress(&mut self, stats: &[FeedStats], connections: u64) {
+        let now_us =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_micros() as i64);
+        let status = LiveStatus {
+            trades: stats.iter().map(|s| s.trades).sum(),
+            lag_ms: self.newest_time_us.map(|t| (now_us - t) / 1000),
+            connections,
+            from_rest: stats.iter().map(|s| s.from_rest).sum(),
+            exchange_gaps: self.gaps.iter().map(|g| g.0).sum(),
+        };
+        self.observer.status(&status);
     }
 
     fn tick(&mut self) -> Result<bool, Error> {

@@ -14,6 +14,9 @@ use super::{LiveConfig, LiveError, LiveEvent, LiveSink};
 /// Longest single wait on the socket, so that holes, stops and checkpoints are looked at often.
 const POLL: Duration = Duration::from_millis(20);
 
+/// How often the sink hears the counters ([`LiveSink::progress`]).
+const PROGRESS_EVERY: Duration = Duration::from_secs(1);
+
 /// Empty REST answers for a hole that the socket has shown to be followed by trades, before it is declared an
 /// exchange gap (REST may lag the stream by a moment).
 const EMPTY_ANSWERS_FOR_GAP: u32 = 3;
@@ -71,6 +74,7 @@ pub fn run<S: LiveSink>(
         waiter: Waiter { sink, stop: false, failure: None },
         connections: 0,
         jitter: Jitter::new(),
+        last_progress: Instant::now(),
     };
     let result = driver.run();
     if let Some(e) = driver.waiter.failure.take() {
@@ -131,6 +135,7 @@ struct Driver<'a, S: LiveSink> {
     waiter: Waiter<'a, S>,
     connections: u64,
     jitter: Jitter,
+    last_progress: Instant,
 }
 
 /// A small xorshift for the jitter of reconnect pauses (not for anything that needs real randomness).
@@ -315,6 +320,11 @@ impl<S: LiveSink> Driver<'_, S> {
         }
         self.deliver()?;
         self.waiter.tick();
+        if self.last_progress.elapsed() >= PROGRESS_EVERY {
+            self.last_progress = Instant::now();
+            let stats: Vec<FeedStats> = self.feeds.iter().map(|f| f.stats).collect();
+            self.waiter.sink.progress(&stats, self.connections);
+        }
         Ok(())
     }
 

@@ -242,6 +242,10 @@ pub trait LiveSink {
     fn event(&mut self, event: &LiveEvent);
     /// Called between reads (at least every 50 ms): a place to checkpoint. `true` stops the run cleanly.
     fn tick(&mut self) -> Result<bool, Self::Error>;
+    /// Every symbol's counters so far, about once a second, and the connections opened.
+    fn progress(&mut self, stats: &[FeedStats], connections: u64) {
+        let _ = (stats, connections);
+    }
 }
 
 /// An error of the live source, naming settings (never flags).

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicI32, Ordering};
 use std::time::Duration;
 
 use barsmith::core::Threshold;
-use barsmith::live::{LiveConfig, LiveEvent, LiveObserver, LiveOutput, LiveRun, Market, run_live};
+use barsmith::live::{LiveConfig, LiveEvent, LiveObserver, LiveOutput, LiveRun, LiveStatus, Market, run_live};
 use barsmith::settings::Settings;
 use clap::Args;
 
@@ -90,7 +90,9 @@ pub fn run(args: LiveArgs) -> Result<(), Failure> {
         let warning = warning.replace("ws_url", "--ws-url").replace("rest_url", "--rest-url");
         eprintln!("warning: {warning}");
     }
-    let observer = Observer { quiet: args.quiet };
+    let status_line = !args.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let observer =
+        Observer { quiet: args.quiet, status_line, last_status: std::sync::Mutex::new((std::time::Instant::now(), 0)) };
     let result = run_live(&run, &observer);
     let summary = result.map_err(|e| {
         let mut failure = Failure::from(e);
@@ -206,8 +208,15 @@ fn parse_time(text: &str) -> Result<i64, Failure> {
     Ok(days * barsmith::core::DAY_US + seconds * 1_000_000)
 }
 
+/// How often the status line is printed (on a terminal).
+const STATUS_EVERY: Duration = Duration::from_secs(5);
+
 struct Observer {
     quiet: bool,
+    /// Print a status line (stderr is a terminal and not --quiet).
+    status_line: bool,
+    /// When the last one was printed, and the trades then.
+    last_status: std::sync::Mutex<(std::time::Instant, u64)>,
 }
 
 impl LiveObserver for Observer {
@@ -227,6 +236,23 @@ impl LiveObserver for Observer {
                 eprintln!("live: REST rate limited ({reason}); waiting {} ms", wait.as_millis())
             }
         }
+    }
+
+    fn status(&self, status: &LiveStatus) {
+        let mut last = self.last_status.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if !self.status_line || last.0.elapsed() < STATUS_EVERY {
+            return;
+        }
+        let seconds = last.0.elapsed().as_secs_f64();
+        let rate = (status.trades - last.1) as f64 / seconds;
+        *last = (std::time::Instant::now(), status.trades);
+        let lag = status.lag_ms.map_or_else(|| "-".to_string(), |ms| format!("{ms} ms"));
+        eprintln!(
+            "live: {rate:.0} trades/s, lag {lag} behind exchange time, {} reconnects, {} ids from REST, {} exchange gaps",
+            status.connections.saturating_sub(1),
+            status.from_rest,
+            status.exchange_gaps
+        );
     }
 
     fn stop_requested(&self) -> bool {
