@@ -20,7 +20,8 @@ use crate::inputs::SymbolStream;
 use crate::output::OutputSchema;
 use crate::pipeline::{BarConsumer, BarPipeline};
 use crate::run::checkpoint::{
-    ChainSettings, LiveCheckpoint, LiveCursor, StreamCheckpoint, holds_none, read_checkpoints, write_checkpoint_file,
+    ChainSettings, LiveCheckpoint, LiveCursor, Resumed, StreamCheckpoint, holds_none, read_checkpoints,
+    write_checkpoint_file,
 };
 use crate::settings::Settings;
 use output::Outputs;
@@ -91,84 +92,7 @@ pub struct LiveSymbolSummary {
 /// Runs `run` until its stop (`until_id`, `until_time_us`) or the observer's; the checkpoint is saved at the
 /// end, also when the source fails.
 pub fn run_live(run: &LiveRun, observer: &dyn LiveObserver) -> Result<Vec<LiveSymbolSummary>, Error> {
-    run.settings.check()?;
-    if run.settings.stream.include_incomplete {
-        return Err(Error::usage("include_incomplete: a live run emits completed bars only"));
-    }
-    run.source.check().map_err(live_error)?;
-    let symbols: Vec<String> = run.source.symbols.iter().map(|s| s.to_ascii_uppercase()).collect();
-    let resumed = match &run.checkpoint_in {
-        Some(path) => Some(read_checkpoints(path)?),
-        None => None,
-    };
-    let chain = ChainSettings { include_incomplete: false, format: "csv".into() };
-    let mut starts = Vec::with_capacity(symbols.len());
-    let mut pipelines = Vec::with_capacity(symbols.len());
-    let mut carried = Vec::new();
-    if let (Some(resumed), Some(path)) = (&resumed, &run.checkpoint_in) {
-        if let Some(old) = &resumed.chain {
-            old.check_same(&chain, path)?;
-        }
-        let held = |s: &String| resumed.streams.iter().any(|c| c.symbol.as_deref() == Some(s));
-        if !symbols.iter().any(held) {
-            let streams: Vec<SymbolStream> = symbols
-                .iter()
-                .map(|s| SymbolStream { symbol: Some(s.clone()), files: Vec::new(), periods: None })
-                .collect();
-            return Err(holds_none(path, &resumed.streams, &streams, &run.settings.thresholds));
-        }
-        carried = resumed
-            .streams
-            .iter()
-            .filter(|c| !c.symbol.as_ref().is_some_and(|s| symbols.contains(s)))
-            .cloned()
-            .collect();
-    }
-    for symbol in &symbols {
-        let states: Vec<Option<&FeatureCheckpoint>> = run
-            .settings
-            .thresholds
-            .iter()
-            .map(|t| {
-                let all = resumed.as_ref().map(|r| r.streams.as_slice()).unwrap_or_default();
-                all.iter()
-                    .find(|c| c.symbol.as_deref() == Some(symbol) && c.threshold_dbps == t.dbps())
-                    .map(|c| &c.state)
-            })
-            .collect();
-        let cursor =
-            resumed.as_ref().and_then(|r| r.live.as_ref()).and_then(|l| l.cursors.iter().find(|c| c.symbol == *symbol));
-        starts.push(start_id(symbol, &states, cursor, run.from_id, run.checkpoint_in.as_deref())?);
-        let pipeline = BarPipeline::resume_some(&run.settings.pipeline(), &states)
-            .map_err(|e| Error::usage(format!("{symbol}: {e}")))?;
-        pipelines.push(pipeline);
-    }
-    let schema = OutputSchema::of(&run.settings);
-    let dbps: Vec<u32> = run.settings.thresholds.iter().map(|t| t.dbps()).collect();
-    let live_resumed = resumed.as_ref().and_then(|r| r.live.as_ref());
-    let outputs = Outputs::open(&run.output, &schema, &symbols, &dbps, live_resumed)?;
-    let gaps = symbols
-        .iter()
-        .map(|s| {
-            live_resumed
-                .and_then(|l| l.cursors.iter().find(|c| c.symbol == *s))
-                .map_or((0, 0), |c| (c.exchange_gaps, c.missing_ids))
-        })
-        .collect();
-    let mut sink = Sink {
-        run,
-        observer,
-        symbols,
-        pipelines,
-        outputs,
-        batch: TradeBatch::new(),
-        cursors: starts.clone(),
-        gaps,
-        carried,
-        chain,
-        last_checkpoint: Instant::now(),
-        newest_time_us: None,
-    };
+    let (mut sink, starts) = open_sink(run, observer)?;
     let result = barsmith_binance::live::run(&run.source, &starts, (run.until_id, run.until_time_us), &mut sink);
     // A failure of the source comes between two batches: the state matches what has been written, so it is
     // saved. A failure of the outputs may leave a bar half written: the last checkpoint stays.
@@ -192,6 +116,100 @@ pub fn run_live(run: &LiveRun, observer: &dyn LiveObserver) -> Result<Vec<LiveSy
             next_id: sink.cursors[i],
         })
         .collect())
+}
+
+/// Checks the run, resumes every symbol's pipeline and cursor, and opens the outputs.
+fn open_sink<'a>(run: &'a LiveRun, observer: &'a dyn LiveObserver) -> Result<(Sink<'a>, Vec<Option<i64>>), Error> {
+    run.settings.check()?;
+    if run.settings.stream.include_incomplete {
+        return Err(Error::usage("include_incomplete: a live run emits completed bars only"));
+    }
+    run.source.check().map_err(live_error)?;
+    let symbols: Vec<String> = run.source.symbols.iter().map(|s| s.to_ascii_uppercase()).collect();
+    let resumed = match &run.checkpoint_in {
+        Some(path) => Some(read_checkpoints(path)?),
+        None => None,
+    };
+    let chain = ChainSettings { include_incomplete: false, format: "csv".into() };
+    let carried = match (&resumed, &run.checkpoint_in) {
+        (Some(resumed), Some(path)) => check_resumed(run, resumed, path, &symbols, &chain)?,
+        _ => Vec::new(),
+    };
+    let (mut starts, mut pipelines) = (Vec::with_capacity(symbols.len()), Vec::with_capacity(symbols.len()));
+    for symbol in &symbols {
+        let (start, pipeline) = resume_symbol(run, resumed.as_ref(), symbol)?;
+        starts.push(start);
+        pipelines.push(pipeline);
+    }
+    let schema = OutputSchema::of(&run.settings);
+    let dbps: Vec<u32> = run.settings.thresholds.iter().map(|t| t.dbps()).collect();
+    let live_resumed = resumed.as_ref().and_then(|r| r.live.as_ref());
+    let outputs = Outputs::open(&run.output, &schema, &symbols, &dbps, live_resumed)?;
+    let gaps = symbols
+        .iter()
+        .map(|s| {
+            live_resumed
+                .and_then(|l| l.cursors.iter().find(|c| c.symbol == *s))
+                .map_or((0, 0), |c| (c.exchange_gaps, c.missing_ids))
+        })
+        .collect();
+    let sink = Sink {
+        run,
+        observer,
+        symbols,
+        pipelines,
+        outputs,
+        batch: TradeBatch::new(),
+        cursors: starts.clone(),
+        gaps,
+        carried,
+        chain,
+        last_checkpoint: Instant::now(),
+        newest_time_us: None,
+    };
+    Ok((sink, starts))
+}
+
+/// Refuses a checkpoint of a chain with other output settings or holding none of the run's symbols; returns
+/// the states of the symbols this run does not have (kept in its checkpoints).
+fn check_resumed(
+    run: &LiveRun,
+    resumed: &Resumed,
+    path: &Path,
+    symbols: &[String],
+    chain: &ChainSettings,
+) -> Result<Vec<StreamCheckpoint>, Error> {
+    if let Some(old) = &resumed.chain {
+        old.check_same(chain, path)?;
+    }
+    let held = |s: &String| resumed.streams.iter().any(|c| c.symbol.as_deref() == Some(s));
+    if !symbols.iter().any(held) {
+        let streams: Vec<SymbolStream> = symbols
+            .iter()
+            .map(|s| SymbolStream { symbol: Some(s.clone()), files: Vec::new(), periods: None })
+            .collect();
+        return Err(holds_none(path, &resumed.streams, &streams, &run.settings.thresholds));
+    }
+    let other = |c: &&StreamCheckpoint| !c.symbol.as_ref().is_some_and(|s| symbols.contains(s));
+    Ok(resumed.streams.iter().filter(other).cloned().collect())
+}
+
+/// One symbol's start id and pipeline, from the checkpoint where it holds the symbol.
+fn resume_symbol(run: &LiveRun, resumed: Option<&Resumed>, symbol: &str) -> Result<(Option<i64>, BarPipeline), Error> {
+    let all = resumed.map(|r| r.streams.as_slice()).unwrap_or_default();
+    let states: Vec<Option<&FeatureCheckpoint>> = run
+        .settings
+        .thresholds
+        .iter()
+        .map(|t| {
+            all.iter().find(|c| c.symbol.as_deref() == Some(symbol) && c.threshold_dbps == t.dbps()).map(|c| &c.state)
+        })
+        .collect();
+    let cursor = resumed.and_then(|r| r.live.as_ref()).and_then(|l| l.cursors.iter().find(|c| c.symbol == symbol));
+    let start = start_id(symbol, &states, cursor, run.from_id, run.checkpoint_in.as_deref())?;
+    let pipeline = BarPipeline::resume_some(&run.settings.pipeline(), &states)
+        .map_err(|e| Error::usage(format!("{symbol}: {e}")))?;
+    Ok((start, pipeline))
 }
 
 fn live_error(e: LiveError) -> Error {

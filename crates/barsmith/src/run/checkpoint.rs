@@ -98,6 +98,7 @@ impl ChainSettings {
 pub(crate) struct Resumed {
     pub(crate) streams: Vec<StreamCheckpoint>,
     pub(crate) chain: Option<ChainSettings>,
+    #[cfg_attr(not(feature = "live"), allow(dead_code))]
     pub(crate) live: Option<LiveCheckpoint>,
 }
 
