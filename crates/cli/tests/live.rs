@@ -115,12 +115,16 @@ impl Setup {
     }
 
     fn live_command(&self, server: &StandIn, checkpoint_in: &str) -> Command {
+        self.live_command_until(server, checkpoint_in, self.last_id())
+    }
+
+    fn live_command_until(&self, server: &StandIn, checkpoint_in: &str, until_id: i64) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_barsmith"));
         command.args(["live", SYMBOL, "--market", "spot", "--threshold-dbps", THRESHOLDS]);
         command.args(["--ws-url", &server.ws_url, "--rest-url", &server.rest_url]);
         command.args(["--checkpoint-in", checkpoint_in, "--checkpoint-out", &self.path("live.json")]);
         command.args(["--checkpoint-every", "20ms", "--stall-timeout", "300ms"]);
-        command.args(["--until-id", &self.last_id().to_string(), "-o", &format!("{}/", self.path("live"))]);
+        command.args(["--until-id", &until_id.to_string(), "-o", &format!("{}/", self.path("live"))]);
         command
     }
 
@@ -326,4 +330,44 @@ fn a_checkpoint_that_does_not_fit_is_refused_naming_what_differs() {
     let stderr =
         refused(&[&base[..], &["--threshold-dbps", THRESHOLDS, "--checkpoint-in", &setup.path("stale.json")]].concat());
     assert!(stderr.contains("the trade-id cursor (5) is at or before the bar state's last trade"), "{stderr}");
+}
+
+#[test]
+fn a_live_checkpoint_resumes_bars_the_other_way_round() {
+    let setup = Setup::new(&[]);
+    let trades = trades_from_csv(SYMBOL, &setup.day2);
+    let stop = trades[1_800].1.agg_trade_id;
+    let server = StandIn::start(setup.script(Vec::new(), 20_000.0));
+    let output = setup.live_command_until(&server, &setup.path("day1.json"), stop).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    // The rest of day 2 as a file, from the live run's cursor on, built by `bars` from the live checkpoint.
+    let rest_dir = setup.dir.path().join("rest-input");
+    std::fs::create_dir_all(&rest_dir).unwrap();
+    let rest: String = String::from_utf8(setup.day2.clone())
+        .unwrap()
+        .lines()
+        .filter(|line| line.split(',').next().unwrap().parse::<i64>().unwrap() > stop)
+        .map(|line| format!("{line}\n"))
+        .collect();
+    let rest_file = rest_dir.join(format!("{SYMBOL}-aggTrades-2026-01-02.csv"));
+    std::fs::write(&rest_file, rest).unwrap();
+    let out = format!("{}/", setup.path("rest"));
+    barsmith(&[
+        "bars",
+        "--threshold-dbps",
+        THRESHOLDS,
+        rest_file.to_str().unwrap(),
+        "-o",
+        &out,
+        "--checkpoint-in",
+        &setup.path("live.json"),
+        "-q",
+    ]);
+    let all = rows_per_threshold(&setup.dir.path().join("all"));
+    let parts: Vec<Vec<(String, Vec<String>)>> =
+        ["hist", "live", "rest"].iter().map(|d| rows_per_threshold(&setup.dir.path().join(d))).collect();
+    for (index, (dbps, all)) in all.iter().enumerate() {
+        let joined: Vec<&String> = parts.iter().flat_map(|p| &p[index].1).collect();
+        assert_eq!(joined, all.iter().collect::<Vec<_>>(), "{dbps} dbps");
+    }
 }
