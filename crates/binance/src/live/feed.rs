@@ -203,6 +203,17 @@ mod tests {
     }
 
     #[test]
+    fn the_time_stop_hands_on_only_trades_before_it() {
+        let until = trade(3).timestamp_us;
+        let mut feed = Feed::new("X", Some(1), None, Some(until));
+        for id in 1..=5 {
+            feed.accept(trade(id));
+        }
+        assert_eq!(ids(&mut feed), [1, 2]);
+        assert!(feed.done);
+    }
+
+    #[test]
     fn a_hole_waits_then_rest_fills_it_and_a_gap_moves_on() {
         let mut feed = Feed::new("X", Some(1), Some(8), None);
         feed.accept(trade(1));

@@ -259,3 +259,17 @@ impl LiveObserver for Observer {
         STOP_SIGNAL.load(Ordering::Relaxed) != 0
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn until_reads_a_day_a_utc_time_or_microseconds() {
+        let day = 20_455 * barsmith::core::DAY_US;
+        assert_eq!(parse_time("2026-01-02").unwrap(), day);
+        assert_eq!(parse_time("2026-01-02T06:30:01Z").unwrap(), day + (6 * 3600 + 30 * 60 + 1) * 1_000_000);
+        assert_eq!(parse_time("1767312000000000").unwrap(), 1_767_312_000_000_000);
+        assert!(parse_time("2026-13-01").is_err() && parse_time("yesterday").is_err());
+    }
+}
