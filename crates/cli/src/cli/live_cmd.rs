@@ -78,7 +78,7 @@ pub struct LiveArgs {
     /// Kernel backend for features; default BARSMITH_BACKEND or auto.
     #[arg(long)]
     backend: Option<String>,
-    /// No connection or gap reports on stderr.
+    /// No connection reports, status line or summary on stderr (exchange gaps are always reported).
     #[arg(short, long)]
     quiet: bool,
 }

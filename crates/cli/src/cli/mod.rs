@@ -40,11 +40,11 @@ enum Command {
     /// Draw a bar file (CSV or Parquet) as a PNG or SVG chart: candles, volume, features.
     #[command(after_help = help::PLOT_EXAMPLE)]
     Plot(plot_cmd::PlotArgs),
-    /// Show the compiled SIMD backends, the CPU's features and the automatic choice.
     /// Bars from Binance's live aggTrade streams, continuing a batch run's checkpoint byte for byte
     /// (docs/LIVE.md).
     #[command(after_help = help::LIVE_EXAMPLE)]
     Live(live_cmd::LiveArgs),
+    /// Show the compiled SIMD backends, the CPU's features and the automatic choice.
     #[command(after_help = help::CPU_EXAMPLE)]
     Cpu(kernel_cmd::CpuArgs),
 }
