@@ -70,11 +70,14 @@ release-pgo:
 pgo-clean:
     tools/pgo/pgo.sh clean
 
-# Fuzz the record parser, then whole-file parsing, for SECS seconds each (needs nightly and `cargo install cargo-fuzz --locked`).
+# Fuzz the record parser, whole-file parsing, then the live message and REST page parsers, for SECS seconds each
+# (needs nightly and `cargo install cargo-fuzz --locked`).
 fuzz secs="600":
-    cd fuzz && mkdir -p corpus/record corpus/file && \
+    cd fuzz && mkdir -p corpus/record corpus/file corpus/live_message corpus/live_rest_page && \
       cargo +nightly fuzz run record corpus/record ../fixtures/ingest -- -max_total_time={{secs}} -max_len=512 && \
-      cargo +nightly fuzz run file corpus/file ../fixtures/ingest -- -max_total_time={{secs}} -max_len=4096 -rss_limit_mb=2048
+      cargo +nightly fuzz run file corpus/file ../fixtures/ingest -- -max_total_time={{secs}} -max_len=4096 -rss_limit_mb=2048 && \
+      cargo +nightly fuzz run live_message corpus/live_message -- -max_total_time={{secs}} -max_len=1024 && \
+      cargo +nightly fuzz run live_rest_page corpus/live_rest_page -- -max_total_time={{secs}} -max_len=8192
 
 # The embedding example: bars with features from an embedding crate's own trades.
 example:

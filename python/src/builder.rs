@@ -90,7 +90,13 @@ impl Builder {
             .zip(thresholds)
             .map(|(state, t)| StreamCheckpoint { symbol: symbol.clone(), threshold_dbps: t.dbps(), state })
             .collect();
-        let file = CheckpointFile { version: CHECKPOINT_FILE_VERSION, streams, chain: None, rows: Some(self.rows) };
+        let file = CheckpointFile {
+            version: CHECKPOINT_FILE_VERSION,
+            streams,
+            chain: None,
+            rows: Some(self.rows),
+            live: None,
+        };
         Ok(PyBytes::new(py, file.to_json().as_bytes()))
     }
 

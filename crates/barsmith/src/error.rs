@@ -40,6 +40,9 @@ pub enum ErrorKind {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// The live source failed (its settings, the exchange, the network beyond the retries).
+    #[cfg(feature = "live")]
+    Live(barsmith_binance::live::LiveError),
 }
 
 impl Error {
@@ -55,6 +58,10 @@ impl Error {
 
     /// `true` for errors caused by the input or the invocation (the CLI exits with code 2).
     pub fn is_bad_input(&self) -> bool {
+        #[cfg(feature = "live")]
+        if let ErrorKind::Live(e) = &self.kind {
+            return e.is_bad_input();
+        }
         matches!(
             self.kind,
             ErrorKind::Input(_)
@@ -100,6 +107,8 @@ impl Error {
             ErrorKind::Checkpoint { path, reason } => format!("checkpoint {}: {}", path.display(), reason.spell(name)),
             ErrorKind::ResumeGap(gap) => gap.to_string(),
             ErrorKind::Output { path, source } => format!("writing {}: {source}", path.display()),
+            #[cfg(feature = "live")]
+            ErrorKind::Live(e) => e.to_string(),
         }
     }
 }

@@ -57,6 +57,8 @@
 pub mod error;
 #[cfg(feature = "generate")]
 pub mod generate;
+#[cfg(feature = "live")]
+pub mod live;
 pub mod output;
 pub mod parallel;
 pub mod pipeline;

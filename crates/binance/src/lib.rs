@@ -1,7 +1,7 @@
 //! `barsmith-binance`: the Binance sources of barsmith. Binance Vision archives are named by day or month
 //! ([`calendar`]); [`fetch`] downloads them, verified against their checksums and resumable; [`check`] reports
-//! the completeness and integrity of aggTrades files without building bars. The live streams will come here
-//! too.
+//! the completeness and integrity of aggTrades files without building bars. The live aggTrade streams
+//! ([`live`], cargo feature `live`) are an ordered, complete source of trades for `barsmith live`.
 //!
 //! * [`fetch`] (cargo feature `fetch`, on by default: HTTPS through ureq and rustls) — behind `barsmith fetch`
 //!   and Python's `get_bars`.
@@ -21,6 +21,8 @@ pub mod check;
 mod error;
 #[cfg(feature = "fetch")]
 pub mod fetch;
+#[cfg(feature = "live")]
+pub mod live;
 
 pub use barsmith_ingest::Period;
 pub use calendar::Day;

@@ -53,5 +53,5 @@ fn checkpoint_refusals_are_named_by_their_flags() {
 
     let not_one = dir.create("not.json", "{}");
     let line = refused(bars_10().arg(&day2).args(["-o", "-", "--checkpoint-in"]).arg(&not_one));
-    assert!(line.contains("pass the file --checkpoint-out wrote"), "{line}");
+    assert!(line.contains("a checkpoint is the JSON file a run writes as its --checkpoint-out"), "{line}");
 }

@@ -47,14 +47,73 @@ pub fn write_csv_bar_fields(out: &mut impl Write, bar: &RangeBar) -> io::Result<
     Ok(())
 }
 
-/// Bars as CSV rows: exact bar fields, `max_gap_us`, then feature columns (empty = null), then `is_complete`.
+/// The CSV layout of one output, for any writer: the header, and each bar's row (exact bar fields,
+/// `max_gap_us`, feature columns with empty = null, then `is_complete` when incomplete bars are included).
+/// [`CsvWriter`] writes files with it; the live outputs append rows to day files with it.
+#[derive(Debug, Clone)]
+pub struct CsvRows {
+    schema: OutputSchema,
+    columns: Vec<FeatureColumn>,
+    values: Vec<Option<f64>>,
+}
+
+impl CsvRows {
+    /// The layout of `schema`.
+    pub fn new(schema: &OutputSchema) -> CsvRows {
+        CsvRows { schema: *schema, columns: schema.feature_columns(), values: Vec::new() }
+    }
+
+    /// The fields of the identity columns and their comma, written before each row of `identity`'s output
+    /// when `schema` has them (empty without them).
+    pub fn prefix(schema: &OutputSchema, identity: &Identity) -> Vec<u8> {
+        match schema.identity_columns {
+            // Symbols are letters and digits (checked where they are read), so no field needs quoting.
+            true => {
+                format!("{},{},", identity.symbol.as_deref().unwrap_or_default(), identity.threshold_dbps).into_bytes()
+            }
+            false => Vec::new(),
+        }
+    }
+
+    /// Writes the header row (the identity columns first when the schema has them).
+    pub fn header(&self, out: &mut impl Write) -> io::Result<()> {
+        if self.schema.identity_columns {
+            write!(out, "{},", IDENTITY_COLUMNS.join(","))?;
+        }
+        let names: Vec<&str> = self.columns.iter().map(|c| c.name).collect();
+        write_csv_header(out, self.schema.include_incomplete, &names)
+    }
+
+    /// Writes one bar's row, newline included, after `prefix` (its [`CsvRows::prefix`]).
+    pub fn row(&mut self, out: &mut impl Write, prefix: &[u8], bar: &FeaturedBar, complete: bool) -> io::Result<()> {
+        self.values.clear();
+        bar.features.push_values(&self.schema.features, &mut self.values);
+        out.write_all(prefix)?;
+        write_csv_bar_fields(out, &bar.bar)?;
+        match bar.max_gap_us {
+            Some(gap) => write!(out, ",{gap}")?,
+            None => out.write_all(b",")?,
+        }
+        for (column, value) in self.columns.iter().zip(&self.values) {
+            match value {
+                None => out.write_all(b",")?,
+                Some(v) if column.integer => write!(out, ",{}", *v as i64)?,
+                Some(v) => write!(out, ",{v}")?,
+            }
+        }
+        if self.schema.include_incomplete {
+            write!(out, ",{complete}")?;
+        }
+        out.write_all(b"\n")
+    }
+}
+
+/// Bars as CSV rows ([`CsvRows`]) into a file or stdout, plain or compressed.
 pub struct CsvWriter {
     out: Option<BufWriter<Encoder>>,
     file: Option<OutputFile>,
     path: PathBuf,
-    schema: OutputSchema,
-    columns: Vec<FeatureColumn>,
-    values: Vec<Option<f64>>,
+    rows: CsvRows,
     /// The identity columns' fields and their comma, written before each row (empty without them).
     prefix: Vec<u8>,
 }
@@ -137,57 +196,23 @@ impl CsvWriter {
         identity: Identity,
     ) -> Result<CsvWriter, Error> {
         let io_error = |e| Error::from_output(path, e);
-        let prefix = match schema.identity_columns {
-            // Symbols are letters and digits (checked where they are read), so no field needs quoting.
-            true => format!("{},{},", identity.symbol.unwrap_or_default(), identity.threshold_dbps).into_bytes(),
-            false => Vec::new(),
-        };
+        let prefix = CsvRows::prefix(schema, &identity);
         let encoder = Encoder::new(file.writer().map_err(io_error)?, format).map_err(io_error)?;
-        let columns = schema.feature_columns();
         let mut writer = CsvWriter {
             out: Some(BufWriter::with_capacity(1 << 16, encoder)),
             file: Some(file),
             path: path.to_path_buf(),
-            schema: *schema,
-            columns,
-            values: Vec::new(),
+            rows: CsvRows::new(schema),
             prefix,
         };
-        let names: Vec<&str> = writer.columns.iter().map(|c| c.name).collect();
-        let out = writer.out().map_err(io_error)?;
-        if schema.identity_columns {
-            write!(out, "{},", IDENTITY_COLUMNS.join(",")).map_err(io_error)?;
-        }
-        write_csv_header(out, schema.include_incomplete, &names).map_err(io_error)?;
+        let out = writer.out.as_mut().ok_or_else(|| io::Error::other("the CSV file was already finished"));
+        writer.rows.header(out.map_err(io_error)?).map_err(io_error)?;
         Ok(writer)
     }
 
-    /// The open writer; an error once finished.
-    fn out(&mut self) -> io::Result<&mut BufWriter<Encoder>> {
-        self.out.as_mut().ok_or_else(|| io::Error::other("the CSV file was already finished"))
-    }
-
     fn write_row(&mut self, bar: &FeaturedBar, complete: bool) -> io::Result<()> {
-        self.values.clear();
-        bar.features.push_values(&self.schema.features, &mut self.values);
         let out = self.out.as_mut().ok_or_else(|| io::Error::other("the CSV file was already finished"))?;
-        out.write_all(&self.prefix)?;
-        write_csv_bar_fields(out, &bar.bar)?;
-        match bar.max_gap_us {
-            Some(gap) => write!(out, ",{gap}")?,
-            None => out.write_all(b",")?,
-        }
-        for (column, value) in self.columns.iter().zip(&self.values) {
-            match value {
-                None => out.write_all(b",")?,
-                Some(v) if column.integer => write!(out, ",{}", *v as i64)?,
-                Some(v) => write!(out, ",{v}")?,
-            }
-        }
-        if self.schema.include_incomplete {
-            write!(out, ",{complete}")?;
-        }
-        out.write_all(b"\n")
+        self.rows.row(out, &self.prefix, bar, complete)
     }
 }
 

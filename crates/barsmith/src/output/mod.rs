@@ -17,7 +17,7 @@ pub use columns::{
     BAR_COLUMNS, BarColumn, ColumnKind, IDENTITY_COLUMNS, Identity, MAX_GAP_COLUMN, OutputSchema, RunMetadata,
     annotation_key, metadata_keys,
 };
-pub use csv::{CsvWriter, write_csv_bar_fields, write_csv_header};
+pub use csv::{CsvRows, CsvWriter, write_csv_bar_fields, write_csv_header};
 pub use file::{AtomicFile, OutputFile, Transaction, abandon_uncommitted, is_stdout, same_file};
 
 use std::path::Path;

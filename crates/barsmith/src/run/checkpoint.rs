@@ -39,6 +39,10 @@ pub struct CheckpointFile {
     /// absent from the files of `bars`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rows: Option<u64>,
+    /// What a live run adds: each symbol's trade-id cursor and its outputs' committed lengths (absent in a
+    /// batch run's file; a batch run reading a live run's file ignores it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub live: Option<LiveCheckpoint>,
 }
 
 impl CheckpointFile {
@@ -76,6 +80,41 @@ impl CheckpointFile {
     pub fn describe(&self) -> String {
         describe(&self.streams)
     }
+}
+
+/// The live part of a checkpoint file (docs/LIVE.md, "The output/checkpoint protocol").
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LiveCheckpoint {
+    /// Per symbol, the next agg_trade_id the run needs.
+    pub cursors: Vec<LiveCursor>,
+    /// Per (symbol, threshold), the output file being appended and its length when the checkpoint was taken.
+    pub outputs: Vec<LiveOutputLength>,
+}
+
+/// One symbol's cursor.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LiveCursor {
+    /// The symbol.
+    pub symbol: String,
+    /// The next agg_trade_id the run needs.
+    pub next_id: i64,
+    /// Exchange gaps met so far (runs of ids never published), and the ids in them.
+    pub exchange_gaps: u64,
+    /// Ids in those gaps.
+    pub missing_ids: u64,
+}
+
+/// One output's committed length.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LiveOutputLength {
+    /// The symbol.
+    pub symbol: String,
+    /// The threshold.
+    pub threshold_dbps: u32,
+    /// The file's name in the output directory.
+    pub file: String,
+    /// Its length in bytes.
+    pub bytes: u64,
 }
 
 /// The output settings a chain of runs must keep so that its files read back as one dataset: the same
@@ -132,7 +171,19 @@ fn failure(path: &Path, reason: impl Into<Named>) -> Error {
 /// Reads a checkpoint file.
 pub(crate) fn read_checkpoints(path: &Path) -> Result<CheckpointFile, Error> {
     let bytes = std::fs::read(path).map_err(|e| failure(path, e.to_string()))?;
-    CheckpointFile::from_bytes(&bytes).map_err(|reason| failure(path, reason))
+    CheckpointFile::from_bytes(&bytes).map_err(|reason| failure(path, named_reason(reason)))
+}
+
+/// A reading failure's reason with the setting its remedy names marked as one (front ends spell it: the CLI
+/// as `--checkpoint-out`, Python as `checkpoint_out`).
+fn named_reason(reason: String) -> Named {
+    match reason.strip_suffix(read::WHAT_IT_IS) {
+        Some(what) => Named::text(what)
+            .then("a checkpoint is the JSON file a run writes as its ")
+            .setting("checkpoint_out")
+            .then(", or the bytes of BarBuilder.checkpoint()"),
+        None => Named::text(reason),
+    }
 }
 
 /// What a checkpoint file holds, for messages: `BTCUSDT at 250, 500 dbps; ETHUSDT at 250 dbps`.
@@ -189,8 +240,19 @@ pub(crate) fn write_checkpoints(
     streams: Vec<StreamCheckpoint>,
     chain: ChainSettings,
 ) -> Result<(), Error> {
-    let checkpoint = CheckpointFile { version: CHECKPOINT_FILE_VERSION, streams, chain: Some(chain), rows: None };
-    let text = checkpoint.to_json();
+    write_checkpoint_file(file, path, streams, chain, None)
+}
+
+/// [`write_checkpoints`] with the live part.
+pub(crate) fn write_checkpoint_file(
+    file: AtomicFile,
+    path: &Path,
+    streams: Vec<StreamCheckpoint>,
+    chain: ChainSettings,
+    live: Option<LiveCheckpoint>,
+) -> Result<(), Error> {
+    let checkpoint = CheckpointFile { version: CHECKPOINT_FILE_VERSION, streams, chain: Some(chain), rows: None, live };
+    let text = serde_json::to_string(&checkpoint).map_err(|e| failure(path, e.to_string()))?;
     let output_error = |e| Error::from_output(path, e);
     let mut writer = file.writer().map_err(output_error)?;
     writer.write_all(text.as_bytes()).map_err(output_error)?;
@@ -208,7 +270,7 @@ mod tests {
         let file = CheckpointFile::from_json(r#"{"version":1,"streams":[]}"#).unwrap();
         assert!(file.chain.is_none() && file.streams.is_empty() && file.rows.is_none());
         let chain = ChainSettings { include_incomplete: true, format: "parquet".into(), identity_columns: false };
-        let file = CheckpointFile { version: 1, streams: Vec::new(), chain: Some(chain), rows: None };
+        let file = CheckpointFile { version: 1, streams: Vec::new(), chain: Some(chain), rows: None, live: None };
         assert_eq!(
             file.to_json(),
             r#"{"version":1,"streams":[],"chain":{"include_incomplete":true,"format":"parquet"}}"#

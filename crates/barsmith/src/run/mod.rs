@@ -25,6 +25,7 @@ use crate::output::{AtomicFile, BoxedWriter, OutputFile, OutputFormat, OutputSch
 use crate::pipeline::BarConsumer;
 pub use crate::progress::{NoProgress, Progress};
 use checkpoint::{ChainSettings, write_checkpoints};
+pub use checkpoint::{LiveCheckpoint, LiveCursor, LiveOutputLength};
 pub use job::{ConsumerFactory, Job, JobOutput};
 use plan::{PlannedOutput, allows_single_output, check_paths, output_paths};
 pub use resume::{MAX_RESUME_GAP_IDS, MAX_RESUME_GAP_US, ResumeGap};

@@ -78,3 +78,13 @@ pub fn long_version() -> String {
         report.automatic.name()
     )
 }
+
+/// After `barsmith live --help`.
+pub const LIVE_EXAMPLE: &str = "\
+Example (history, then live from where it ends; the two folders read as one dataset):
+  barsmith bars --threshold-dbps 250 BTCUSDT-aggTrades-2026-01-01.zip -o hist/ --checkpoint-out day1.json
+  barsmith live BTCUSDT --threshold-dbps 250 --checkpoint-in day1.json --checkpoint-out live.json -o live/
+  # after a crash or kill -9, the same command with --checkpoint-in live.json continues exactly
+
+Each closed bar is written once, in order; SIGINT/SIGTERM flush, save the checkpoint and exit 130/143.
+Hand-off, faults and guarantees: docs/LIVE.md.";

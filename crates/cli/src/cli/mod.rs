@@ -6,6 +6,7 @@ mod fetch_cmd;
 mod gen_cmd;
 mod help;
 mod kernel_cmd;
+mod live_cmd;
 mod plot_cmd;
 
 use std::process::ExitCode;
@@ -41,6 +42,10 @@ enum Command {
     /// Draw a bar file (CSV or Parquet) as a PNG or SVG chart: candles, volume, features.
     #[command(after_help = help::PLOT_EXAMPLE)]
     Plot(plot_cmd::PlotArgs),
+    /// Bars from Binance's live aggTrade streams, continuing a batch run's checkpoint byte for byte
+    /// (docs/LIVE.md).
+    #[command(after_help = help::LIVE_EXAMPLE)]
+    Live(live_cmd::LiveArgs),
     /// Show the compiled SIMD backends, the CPU's features and the automatic choice.
     #[command(after_help = help::CPU_EXAMPLE)]
     Cpu(kernel_cmd::CpuArgs),
@@ -64,6 +69,10 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Kernel(args) => kernel_cmd::run(args),
         Command::Plot(args) => plot_cmd::run(args),
         Command::Cpu(args) => kernel_cmd::cpu(args),
+        Command::Live(args) => {
+            LIVE_RUNNING.store(true, std::sync::atomic::Ordering::Relaxed);
+            live_cmd::run(args)
+        }
     }
 }
 
@@ -74,7 +83,12 @@ pub fn watch_signals() {
         return; // the default action (terminate) stays; temporary files may then remain
     };
     std::thread::spawn(move || {
-        if let Some(signal) = signals.forever().next() {
+        for signal in signals.forever() {
+            // A live run stops cleanly (flush, checkpoint, exit 130/143); a second signal does not wait.
+            let graceful = LIVE_RUNNING.load(std::sync::atomic::Ordering::Relaxed);
+            if graceful && live_cmd::STOP_SIGNAL.swap(signal, std::sync::atomic::Ordering::Relaxed) == 0 {
+                continue;
+            }
             barsmith::output::abandon_uncommitted();
             std::process::exit(128 + signal);
         }
@@ -82,6 +96,9 @@ pub fn watch_signals() {
 }
 
 /// A failed command: the error and its exit code (2 for bad input or usage, 1 otherwise).
+/// `barsmith live` is running: SIGINT/SIGTERM ask it to stop instead of exiting at once.
+static LIVE_RUNNING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 #[derive(Debug)]
 pub struct Failure {
     message: String,

@@ -4,7 +4,9 @@
 use barsmith_core::features::{FEATURE_CHECKPOINT_VERSION, FeatureCheckpoint};
 use serde_json::{Map, Value};
 
-use super::{CHECKPOINT_FILE_VERSION, ChainSettings, CheckpointFile, StreamCheckpoint};
+use serde::Deserialize;
+
+use super::{CHECKPOINT_FILE_VERSION, ChainSettings, CheckpointFile, LiveCheckpoint, StreamCheckpoint};
 
 /// What the reasons suggest a checkpoint is.
 pub(super) const WHAT_IT_IS: &str =
@@ -59,7 +61,14 @@ pub(super) fn parse(text: &str) -> Result<CheckpointFile, String> {
         None | Some(Value::Null) => None,
         Some(v) => Some(v.as_u64().ok_or_else(|| format!("its `rows` is {v}, not a count"))?),
     };
-    Ok(CheckpointFile { version: CHECKPOINT_FILE_VERSION, streams, chain, rows })
+    let live = match object.get("live") {
+        None | Some(Value::Null) => None,
+        Some(live) => Some(
+            LiveCheckpoint::deserialize(live)
+                .map_err(|e| format!("its live part (trade-id cursors and output lengths) does not read: {e}"))?,
+        ),
+    };
+    Ok(CheckpointFile { version: CHECKPOINT_FILE_VERSION, streams, chain, rows, live })
 }
 
 fn unsupported_version(version: u64) -> String {
@@ -132,5 +141,5 @@ fn legacy_builder(object: Map<String, Value>) -> Result<CheckpointFile, String> 
             state: p,
         })
         .collect();
-    Ok(CheckpointFile { version: CHECKPOINT_FILE_VERSION, streams, chain: None, rows: Some(state.rows) })
+    Ok(CheckpointFile { version: CHECKPOINT_FILE_VERSION, streams, chain: None, rows: Some(state.rows), live: None })
 }

@@ -1,0 +1,382 @@
+//! Bars from Binance's live aggTrade streams (cargo feature `live`): the trades of
+//! [`barsmith_binance::live`] (every id once, in order, holes filled by REST) go through the same
+//! [`BarPipeline`] as a batch run, with the same settings, features, checkpoint file and CSV writer, so the bars
+//! are byte for byte those of a batch run over the same trades. docs/LIVE.md has the hand-off, the fault model
+//! and the output/checkpoint protocol.
+
+mod output;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use barsmith_core::features::{FeatureCheckpoint, FeaturedBar};
+use barsmith_core::{Named, RangeBarBuilder, Trade, TradeBatch};
+
+pub use barsmith_binance::live::{FeedStats, LiveConfig, LiveError, LiveEvent, Market};
+pub use output::LiveOutput;
+
+use crate::error::{Error, ErrorKind};
+use crate::inputs::SymbolStream;
+use crate::output::OutputSchema;
+use crate::pipeline::{BarConsumer, BarPipeline};
+use crate::run::checkpoint::{
+    ChainSettings, CheckpointFile, LiveCheckpoint, LiveCursor, StreamCheckpoint, holds_none, read_checkpoints,
+    write_checkpoint_file,
+};
+use crate::settings::Settings;
+use output::Outputs;
+
+/// A live run: the bar settings, the source, where it starts and stops, its checkpoints and its output.
+#[derive(Clone, Debug)]
+pub struct LiveRun {
+    /// Thresholds and stream settings (the same as the batch run it continues).
+    pub settings: Settings,
+    /// Market, symbols, endpoints, timeouts.
+    pub source: LiveConfig,
+    /// Without a checkpoint: the first agg_trade_id (every symbol); `None`: the first trade received.
+    pub from_id: Option<i64>,
+    /// Stop after this agg_trade_id (every symbol).
+    pub until_id: Option<i64>,
+    /// Stop before the first trade at or after this exchange time (µs).
+    pub until_time_us: Option<i64>,
+    /// Continue exactly where this checkpoint file ends.
+    pub checkpoint_in: Option<PathBuf>,
+    /// Save the state here, atomically with what has been written.
+    pub checkpoint_out: Option<PathBuf>,
+    /// How often to save it (and always at the end).
+    pub checkpoint_every: Duration,
+    /// Where bars go.
+    pub output: LiveOutput,
+}
+
+/// Operators' side of a run: events as they happen, and whether to stop.
+pub trait LiveObserver {
+    /// Something happened (connections, rate limits, exchange gaps).
+    fn event(&self, event: &LiveEvent);
+    /// `true` stops the run cleanly (output flushed, checkpoint saved).
+    fn stop_requested(&self) -> bool;
+    /// About once a second: where the run is (for a status line).
+    fn status(&self, status: &LiveStatus) {
+        let _ = status;
+    }
+}
+
+/// Where a run is, summed over its symbols.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct LiveStatus {
+    /// Trades handed to the pipelines so far.
+    pub trades: u64,
+    /// Exchange time of the newest trade minus the wall clock's time, in ms (`None` before the first trade).
+    pub lag_ms: Option<i64>,
+    /// Connections opened so far (the first included).
+    pub connections: u64,
+    /// Trades REST supplied (catch-up, holes).
+    pub from_rest: u64,
+    /// Exchange gaps met.
+    pub exchange_gaps: u64,
+}
+
+/// What one symbol's run did.
+#[derive(Clone, Debug)]
+pub struct LiveSymbolSummary {
+    /// The symbol.
+    pub symbol: String,
+    /// Completed bars per threshold, in the configured order.
+    pub bars: Vec<u64>,
+    /// The source's counters (trades, duplicates, out of order, from REST, exchange gaps).
+    pub stats: FeedStats,
+    /// The next agg_trade_id it needs.
+    pub next_id: Option<i64>,
+}
+
+/// Runs `run` until its stop (`until_id`, `until_time_us`) or the observer's; the checkpoint is saved at the
+/// end, also when the source fails.
+pub fn run_live(run: &LiveRun, observer: &dyn LiveObserver) -> Result<Vec<LiveSymbolSummary>, Error> {
+    let (mut sink, starts) = open_sink(run, observer)?;
+    let result = barsmith_binance::live::run(&run.source, &starts, (run.until_id, run.until_time_us), &mut sink);
+    // A failure of the source comes between two batches: the state matches what has been written, so it is
+    // saved. A failure of the outputs may leave a bar half written: the last checkpoint stays.
+    let stats = match result {
+        Ok(stats) => stats,
+        Err(barsmith_binance::live::LiveFailure::Live(e)) => {
+            sink.checkpoint()?;
+            return Err(live_error(e));
+        }
+        Err(barsmith_binance::live::LiveFailure::Sink(e)) => return Err(e),
+    };
+    sink.checkpoint()?;
+    Ok(sink
+        .symbols
+        .iter()
+        .enumerate()
+        .map(|(i, symbol)| LiveSymbolSummary {
+            symbol: symbol.clone(),
+            bars: sink.pipelines[i].bar_counts().to_vec(),
+            stats: stats[i],
+            next_id: sink.cursors[i],
+        })
+        .collect())
+}
+
+/// Checks the run, resumes every symbol's pipeline and cursor, and opens the outputs.
+fn open_sink<'a>(run: &'a LiveRun, observer: &'a dyn LiveObserver) -> Result<(Sink<'a>, Vec<Option<i64>>), Error> {
+    run.settings.check()?;
+    if run.settings.stream.include_incomplete {
+        return Err(Error::usage("include_incomplete: a live run emits completed bars only"));
+    }
+    run.source.check().map_err(live_error)?;
+    let symbols: Vec<String> = run.source.symbols.iter().map(|s| s.to_ascii_uppercase()).collect();
+    let resumed = match &run.checkpoint_in {
+        Some(path) => Some(read_checkpoints(path)?),
+        None => None,
+    };
+    let chain = ChainSettings {
+        include_incomplete: false,
+        format: "csv".into(),
+        identity_columns: run.settings.identity_columns,
+    };
+    let carried = match (&resumed, &run.checkpoint_in) {
+        (Some(resumed), Some(path)) => check_resumed(run, resumed, path, &symbols, &chain)?,
+        _ => Vec::new(),
+    };
+    let (mut starts, mut pipelines) = (Vec::with_capacity(symbols.len()), Vec::with_capacity(symbols.len()));
+    for symbol in &symbols {
+        let (start, pipeline) = resume_symbol(run, resumed.as_ref(), symbol)?;
+        starts.push(start);
+        pipelines.push(pipeline);
+    }
+    let schema = OutputSchema::of(&run.settings);
+    let dbps: Vec<u32> = run.settings.thresholds.iter().map(|t| t.dbps()).collect();
+    let live_resumed = resumed.as_ref().and_then(|r| r.live.as_ref());
+    let outputs = Outputs::open(&run.output, &schema, &symbols, &dbps, live_resumed)?;
+    let gaps = symbols
+        .iter()
+        .map(|s| {
+            live_resumed
+                .and_then(|l| l.cursors.iter().find(|c| c.symbol == *s))
+                .map_or((0, 0), |c| (c.exchange_gaps, c.missing_ids))
+        })
+        .collect();
+    let sink = Sink {
+        run,
+        observer,
+        symbols,
+        pipelines,
+        outputs,
+        batch: TradeBatch::new(),
+        cursors: starts.clone(),
+        gaps,
+        carried,
+        chain,
+        last_checkpoint: Instant::now(),
+        newest_time_us: None,
+    };
+    Ok((sink, starts))
+}
+
+/// Refuses a checkpoint of a chain with other output settings or holding none of the run's symbols; returns
+/// the states of the symbols this run does not have (kept in its checkpoints).
+fn check_resumed(
+    run: &LiveRun,
+    resumed: &CheckpointFile,
+    path: &Path,
+    symbols: &[String],
+    chain: &ChainSettings,
+) -> Result<Vec<StreamCheckpoint>, Error> {
+    if let Some(old) = &resumed.chain {
+        old.check_same(chain, path)?;
+    }
+    let held = |s: &String| resumed.streams.iter().any(|c| c.symbol.as_deref() == Some(s));
+    if !symbols.iter().any(held) {
+        let streams: Vec<SymbolStream> = symbols
+            .iter()
+            .map(|s| SymbolStream { symbol: Some(s.clone()), files: Vec::new(), periods: None })
+            .collect();
+        return Err(holds_none(path, &resumed.streams, &streams, &run.settings.thresholds));
+    }
+    let other = |c: &&StreamCheckpoint| !c.symbol.as_ref().is_some_and(|s| symbols.contains(s));
+    Ok(resumed.streams.iter().filter(other).cloned().collect())
+}
+
+/// One symbol's start id and pipeline, from the checkpoint where it holds the symbol.
+fn resume_symbol(
+    run: &LiveRun,
+    resumed: Option<&CheckpointFile>,
+    symbol: &str,
+) -> Result<(Option<i64>, BarPipeline), Error> {
+    let all = resumed.map(|r| r.streams.as_slice()).unwrap_or_default();
+    let states: Vec<Option<&FeatureCheckpoint>> = run
+        .settings
+        .thresholds
+        .iter()
+        .map(|t| {
+            all.iter().find(|c| c.symbol.as_deref() == Some(symbol) && c.threshold_dbps == t.dbps()).map(|c| &c.state)
+        })
+        .collect();
+    let cursor = resumed.and_then(|r| r.live.as_ref()).and_then(|l| l.cursors.iter().find(|c| c.symbol == symbol));
+    let start = start_id(symbol, &states, cursor, run.from_id, run.checkpoint_in.as_deref())?;
+    let pipeline = BarPipeline::resume_some(&run.settings.pipeline(), &states).map_err(|e| match e.kind() {
+        ErrorKind::Usage(message) => Error::usage(Named::text(format!("{symbol}: ")).append(message.clone())),
+        _ => e,
+    })?;
+    Ok((start, pipeline))
+}
+
+fn live_error(e: LiveError) -> Error {
+    Error::new(ErrorKind::Live(e))
+}
+
+/// Where a symbol starts: the checkpoint's cursor, else the id after its state's last trade, else `from_id`.
+/// A cursor behind the state (a stale checkpoint, which would rebuild bars already written) is refused.
+fn start_id(
+    symbol: &str,
+    states: &[Option<&FeatureCheckpoint>],
+    cursor: Option<&LiveCursor>,
+    from_id: Option<i64>,
+    path: Option<&Path>,
+) -> Result<Option<i64>, Error> {
+    let last = states
+        .iter()
+        .flatten()
+        .filter_map(|s| RangeBarBuilder::from_checkpoint(&s.builder).ok()?.last_key().map(|(_, id)| id))
+        .max();
+    if (last.is_some() || cursor.is_some()) && from_id.is_some() {
+        return Err(Error::usage(format!(
+            "{symbol}: from_id is given but the checkpoint already says where {symbol} continues; give one of them"
+        )));
+    }
+    let describe = || path.map_or_else(String::new, |p| p.display().to_string());
+    if let (Some(cursor), Some(last)) = (cursor, last)
+        && cursor.next_id <= last
+    {
+        return Err(Error::new(ErrorKind::Checkpoint {
+            path: path.map(Path::to_path_buf).unwrap_or_default(),
+            reason: format!(
+                "{symbol}: the trade-id cursor ({}) is at or before the bar state's last trade ({last}): the file is inconsistent; use the file the run wrote ({})",
+                cursor.next_id,
+                describe()
+            )
+            .into(),
+        }));
+    }
+    Ok(cursor.map(|c| c.next_id).or(last.map(|l| l + 1)).or(from_id))
+}
+
+/// The bars of one symbol to the outputs.
+struct SymbolOutputs<'a> {
+    outputs: &'a mut Outputs,
+    symbol: usize,
+}
+
+impl BarConsumer for SymbolOutputs<'_> {
+    fn bar(&mut self, threshold: usize, bar: &FeaturedBar, _complete: bool) -> Result<(), Error> {
+        self.outputs.bar(self.symbol, threshold, bar)
+    }
+}
+
+/// The run's side of the source: trades into the pipelines, bars to the outputs, checkpoints on time.
+struct Sink<'a> {
+    run: &'a LiveRun,
+    observer: &'a dyn LiveObserver,
+    symbols: Vec<String>,
+    pipelines: Vec<BarPipeline>,
+    outputs: Outputs,
+    batch: TradeBatch,
+    cursors: Vec<Option<i64>>,
+    /// Exchange gaps and their missing ids, per symbol.
+    gaps: Vec<(u64, u64)>,
+    /// States of the resumed checkpoint for symbols this run does not have, kept.
+    carried: Vec<StreamCheckpoint>,
+    chain: ChainSettings,
+    last_checkpoint: Instant,
+    newest_time_us: Option<i64>,
+}
+
+impl Sink<'_> {
+    /// Commits the outputs (flushed, synced) and then writes the checkpoint file atomically.
+    fn checkpoint(&mut self) -> Result<(), Error> {
+        let outputs = self.outputs.commit()?;
+        self.last_checkpoint = Instant::now();
+        let Some(path) = &self.run.checkpoint_out else { return Ok(()) };
+        let mut streams = Vec::new();
+        for (symbol, pipeline) in self.symbols.iter().zip(&self.pipelines) {
+            for (threshold, state) in self.run.settings.thresholds.iter().zip(pipeline.checkpoints()) {
+                streams.push(StreamCheckpoint {
+                    symbol: Some(symbol.clone()),
+                    threshold_dbps: threshold.dbps(),
+                    state,
+                });
+            }
+        }
+        streams.extend(self.carried.iter().cloned());
+        let cursors = self
+            .symbols
+            .iter()
+            .zip(&self.cursors)
+            .zip(&self.gaps)
+            .filter_map(|((symbol, cursor), gaps)| {
+                Some(LiveCursor {
+                    symbol: symbol.clone(),
+                    next_id: (*cursor)?,
+                    exchange_gaps: gaps.0,
+                    missing_ids: gaps.1,
+                })
+            })
+            .collect();
+        let live = LiveCheckpoint { cursors, outputs };
+        let file = crate::output::AtomicFile::create(path).map_err(|e| Error::from_output(path, e))?;
+        write_checkpoint_file(file, path, streams, self.chain.clone(), Some(live))
+    }
+}
+
+impl barsmith_binance::live::LiveSink for Sink<'_> {
+    type Error = Error;
+
+    fn trades(&mut self, symbol: usize, trades: &[Trade]) -> Result<(), Error> {
+        self.batch.clear();
+        for trade in trades {
+            self.batch.push(trade);
+        }
+        let mut consumer = SymbolOutputs { outputs: &mut self.outputs, symbol };
+        self.pipelines[symbol].push_batch(&self.batch, &mut consumer)?;
+        if let Some(last) = trades.last() {
+            self.cursors[symbol] = Some(last.agg_trade_id + 1);
+            self.newest_time_us = Some(self.newest_time_us.map_or(last.timestamp_us, |t| t.max(last.timestamp_us)));
+        }
+        self.outputs.flush()
+    }
+
+    fn event(&mut self, event: &LiveEvent) {
+        if let LiveEvent::ExchangeGap { symbol, first, last } = event
+            && let Some(index) = self.symbols.iter().position(|s| s == symbol)
+        {
+            self.gaps[index].0 += 1;
+            self.gaps[index].1 += (last - first + 1) as u64;
+            self.cursors[index] = Some(self.cursors[index].map_or(last + 1, |c| c.max(last + 1)));
+        }
+        self.observer.event(event);
+    }
+
+    fn progress(&mut self, stats: &[FeedStats], connections: u64) {
+        let now_us =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_micros() as i64);
+        let status = LiveStatus {
+            trades: stats.iter().map(|s| s.trades).sum(),
+            lag_ms: self.newest_time_us.map(|t| (now_us - t) / 1000),
+            connections,
+            from_rest: stats.iter().map(|s| s.from_rest).sum(),
+            exchange_gaps: self.gaps.iter().map(|g| g.0).sum(),
+        };
+        self.observer.status(&status);
+    }
+
+    fn tick(&mut self) -> Result<bool, Error> {
+        if self.observer.stop_requested() {
+            return Ok(true);
+        }
+        if self.last_checkpoint.elapsed() >= self.run.checkpoint_every {
+            self.checkpoint()?;
+        }
+        Ok(false)
+    }
+}
