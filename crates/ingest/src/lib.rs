@@ -42,6 +42,7 @@ mod reader;
 pub mod record;
 pub mod reference;
 mod source;
+mod structural;
 
 pub use error::{EXCERPT_LIMIT, Error, ErrorKind, RecordRef, excerpt};
 pub use inputs::{BinanceName, Period, parse_binance_name};
