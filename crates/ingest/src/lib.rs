@@ -41,8 +41,8 @@ pub mod progress;
 mod reader;
 pub mod record;
 pub mod reference;
+mod shaped;
 mod source;
-mod structural;
 
 pub use error::{EXCERPT_LIMIT, Error, ErrorKind, RecordRef, excerpt};
 pub use inputs::{BinanceName, Period, parse_binance_name};

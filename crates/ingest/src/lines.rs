@@ -12,8 +12,8 @@ use crate::layout::{Layout, Standard};
 use crate::order::OrderViolation;
 use crate::record::{parse_line_start, parse_record};
 use crate::reference::RecordError;
+use crate::shaped::{Shape, parse_shaped};
 use crate::source::Compression;
-use crate::structural::{Shape, parse_shaped};
 
 /// Where a chunk could not be produced: the first line not yet delivered, and the compressed bytes read.
 pub(crate) struct ChunkPlace<'a> {
