@@ -1,6 +1,7 @@
 //! Ingestion throughput on a generated spot file of ~225 MB (2.6 M rows), each figure beside its
 //! baseline in the same run:
-//! * `csv`: the hand-written parser over the mapped file vs a `csv::ByteRecord` parse with the same checks;
+//! * `csv`: the hand-written parser over the mapped file vs a `csv::ByteRecord` parse and a `simd_csv`
+//!   zero-copy parse, both with the same checks;
 //! * `csv_zst`: a zstd-only decode of the same file vs the reader end to end on one thread and with the
 //!   decoding on a second thread.
 //!
@@ -67,37 +68,60 @@ fn ingest(path: &Path, options: &IngestOptions) -> usize {
     trades
 }
 
-/// The same parse and checks through `csv::ByteRecord`: exact decimals, ms/µs, price > 0, ids in order.
+/// The same parse and checks as the hand-written parser, on the fields of one record: exact decimals, ms/µs,
+/// price > 0, ids in order; `last_id` is the previous record's id.
+fn push_fields<'a>(batch: &mut TradeBatch, last_id: &mut i64, fields: usize, field: impl Fn(usize) -> &'a [u8]) {
+    let integer = |field: &[u8]| -> i64 { std::str::from_utf8(field).expect("utf8").parse().expect("integer") };
+    assert_eq!(fields, 8);
+    let agg_trade_id = integer(field(0));
+    let price = FixedPoint::parse(field(1)).expect("price");
+    let quantity = FixedPoint::parse(field(2)).expect("quantity");
+    let (first, last) = (integer(field(3)), integer(field(4)));
+    let timestamp_us = normalize_timestamp_us(integer(field(5)));
+    let maker = match field(6) {
+        b"True" | b"true" => true,
+        b"False" | b"false" => false,
+        _ => panic!("boolean"),
+    };
+    assert!(matches!(field(7), b"True" | b"true" | b"False" | b"false"));
+    assert!(price.0 > 0 && last >= first && agg_trade_id > *last_id);
+    *last_id = agg_trade_id;
+    batch.agg_trade_id.push(agg_trade_id);
+    batch.price.push(price.0);
+    batch.quantity.push(quantity.0);
+    batch.first_trade_id.push(first);
+    batch.last_trade_id.push(last);
+    batch.timestamp_us.push(timestamp_us);
+    batch.is_buyer_maker.push(maker);
+}
+
+/// The same parse and checks through `csv::ByteRecord`.
 fn parse_with_csv_crate(path: &Path) -> usize {
     let mut reader =
         csv::ReaderBuilder::new().has_headers(false).buffer_capacity(1 << 20).from_path(path).expect("open");
     let mut record = csv::ByteRecord::new();
     let mut batch = TradeBatch::with_capacity(64 * 1024);
-    let mut trades = 0;
-    let integer = |field: &[u8]| -> i64 { std::str::from_utf8(field).expect("utf8").parse().expect("integer") };
-    let mut last_id = i64::MIN;
+    let (mut trades, mut last_id) = (0, i64::MIN);
     while reader.read_byte_record(&mut record).expect("csv record") {
-        assert_eq!(record.len(), 8);
-        let agg_trade_id = integer(&record[0]);
-        let price = FixedPoint::parse(&record[1]).expect("price");
-        let quantity = FixedPoint::parse(&record[2]).expect("quantity");
-        let (first, last) = (integer(&record[3]), integer(&record[4]));
-        let timestamp_us = normalize_timestamp_us(integer(&record[5]));
-        let maker = match &record[6] {
-            b"True" | b"true" => true,
-            b"False" | b"false" => false,
-            _ => panic!("boolean"),
-        };
-        assert!(matches!(&record[7], b"True" | b"true" | b"False" | b"false"));
-        assert!(price.0 > 0 && last >= first && agg_trade_id > last_id);
-        last_id = agg_trade_id;
-        batch.agg_trade_id.push(agg_trade_id);
-        batch.price.push(price.0);
-        batch.quantity.push(quantity.0);
-        batch.first_trade_id.push(first);
-        batch.last_trade_id.push(last);
-        batch.timestamp_us.push(timestamp_us);
-        batch.is_buyer_maker.push(maker);
+        push_fields(&mut batch, &mut last_id, record.len(), |i| &record[i]);
+        if batch.len() == 64 * 1024 {
+            trades += batch.len();
+            batch.clear();
+        }
+    }
+    trades + batch.len()
+}
+
+/// The same parse and checks through `simd_csv::ZeroCopyReader` (SIMD search for separators, fields borrowed
+/// from its buffer).
+fn parse_with_simd_csv(path: &Path) -> usize {
+    let file = File::open(path).expect("open");
+    let mut reader =
+        simd_csv::ZeroCopyReaderBuilder::new().has_headers(false).buffer_capacity(1 << 20).from_reader(file);
+    let mut batch = TradeBatch::with_capacity(64 * 1024);
+    let (mut trades, mut last_id) = (0, i64::MIN);
+    while let Some(record) = reader.read_byte_record().expect("simd-csv record") {
+        push_fields(&mut batch, &mut last_id, record.len(), |i| &record[i]);
         if batch.len() == 64 * 1024 {
             trades += batch.len();
             batch.clear();
@@ -132,6 +156,7 @@ fn ingest_benches(c: &mut Criterion) {
         b.iter(|| assert_eq!(ingest(&csv, &IngestOptions { memory_map: true, ..IngestOptions::default() }), rows))
     });
     group.bench_function("csv_byte_record", |b| b.iter(|| assert_eq!(parse_with_csv_crate(&csv), rows)));
+    group.bench_function("simd_csv_zero_copy", |b| b.iter(|| assert_eq!(parse_with_simd_csv(&csv), rows)));
     group.finish();
 
     let compressed = std::fs::read(&zst).expect("read zst");

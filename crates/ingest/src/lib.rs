@@ -41,6 +41,7 @@ pub mod progress;
 mod reader;
 pub mod record;
 pub mod reference;
+mod shaped;
 mod source;
 
 pub use error::{EXCERPT_LIMIT, Error, ErrorKind, RecordRef, excerpt};

@@ -8,10 +8,11 @@ use barsmith_core::Trade;
 
 use crate::chunk::{ChunkError, LineChunks};
 use crate::error::{Error, ErrorKind};
-use crate::layout::Layout;
+use crate::layout::{Layout, Standard};
 use crate::order::OrderViolation;
 use crate::record::{parse_line_start, parse_record};
 use crate::reference::RecordError;
+use crate::shaped::{Shape, parse_shaped};
 use crate::source::Compression;
 
 /// Where a chunk could not be produced: the first line not yet delivered, and the compressed bytes read.
@@ -101,21 +102,37 @@ pub(crate) fn parse_lines(
     layout: &Layout,
     mut accept: impl FnMut(Trade, u64) -> Result<bool, OrderViolation>,
 ) -> Result<(), Box<LineError>> {
+    let standard = layout.standard();
+    let mut shape = None;
     while let Some(rest) = chunk.get(*position..).filter(|rest| !rest.is_empty()) {
         *line_number += 1;
         let line_no = *line_number;
-        let trade = match parse_line_start(rest, layout) {
+        let shaped = match (standard, &shape) {
+            (Some(Standard::Spot), Some(shape)) => parse_shaped::<true>(shape, chunk, *position),
+            (Some(Standard::Futures), Some(shape)) => parse_shaped::<false>(shape, chunk, *position),
+            _ => None,
+        };
+        let trade = match shaped {
             Some((trade, used)) => {
                 *position += used;
                 trade
             }
-            None => {
-                let (line, used, terminated) = split_line(rest);
-                *position += used;
-                parse_record(line, layout).map_err(|error| {
-                    Box::new(LineError::Record { error, line: line_no, text: line.to_vec(), terminated })
-                })?
-            }
+            None => match parse_line_start(rest, layout) {
+                Some((trade, used)) => {
+                    *position += used;
+                    if standard.is_some() {
+                        shape = Shape::learn(&rest[..used]);
+                    }
+                    trade
+                }
+                None => {
+                    let (line, used, terminated) = split_line(rest);
+                    *position += used;
+                    parse_record(line, layout).map_err(|error| {
+                        Box::new(LineError::Record { error, line: line_no, text: line.to_vec(), terminated })
+                    })?
+                }
+            },
         };
         let more =
             accept(trade, line_no).map_err(|violation| Box::new(LineError::Order { violation, line: line_no }))?;

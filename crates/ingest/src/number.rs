@@ -26,7 +26,7 @@ fn all_digits(word: u64) -> bool {
 
 /// The value of eight ASCII digits loaded little-endian (first character in the lowest byte).
 #[inline(always)]
-fn eight_digits_value(word: u64) -> u64 {
+pub(crate) fn eight_digits_value(word: u64) -> u64 {
     let digits = word.wrapping_sub(0x3030_3030_3030_3030);
     // Pairs: each even byte becomes 10 * d[i] + d[i + 1].
     let pairs = digits.wrapping_mul(10).wrapping_add(digits >> 8);
@@ -42,7 +42,7 @@ const POWERS_OF_TEN: [u64; 9] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 
 /// Per byte of `word`: zero where the byte is an ASCII digit, non-zero elsewhere. A byte >= 0xfa carries
 /// into the next byte, which only matters after the first non-digit, where nobody looks.
 #[inline(always)]
-fn non_digit_bytes(word: u64) -> u64 {
+pub(crate) fn non_digit_bytes(word: u64) -> u64 {
     let high = word & 0xf0f0_f0f0_f0f0_f0f0;
     let shifted = (word.wrapping_add(0x0606_0606_0606_0606) & 0xf0f0_f0f0_f0f0_f0f0) >> 4;
     (high | shifted) ^ 0x3333_3333_3333_3333
