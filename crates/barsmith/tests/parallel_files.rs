@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 
 use barsmith::core::features::{FeatureConfig, LookbackMode};
 use barsmith::generate::{GenConfig, GenFormat, write_trades};
-use barsmith::parallel::{DEFAULT_HEAD_RECORDS, FileBoundaries, FileShards, ShardOptions, plan_shards, run_sharded};
+use barsmith::parallel::{
+    DEFAULT_HEAD_RECORDS, FileBoundaries, FileShards, ShardOptions, Sharding, plan_shards, run_sharded,
+};
 use barsmith::pipeline::{BarPipeline, CollectBars, PipelineConfig, StreamSettings};
 use barsmith::run::{Job, NoProgress, OutputTarget, RunConfig, RunSummary, write_bars};
 use barsmith::settings::Settings;
@@ -48,7 +50,14 @@ fn settings(mode: LookbackMode) -> StreamSettings {
 }
 
 fn job(thresholds: Vec<Threshold>, ingest: IngestOptions, threads: usize) -> Job {
-    let settings = Settings { thresholds, stream: settings(LookbackMode::Count(500)), ingest, threads: Some(threads) };
+    // Shards whatever the probe would measure: these tests are about the shards' exactness.
+    let settings = Settings {
+        thresholds,
+        stream: settings(LookbackMode::Count(500)),
+        ingest,
+        threads: Some(threads),
+        sharding: Sharding::Always,
+    };
     Job::new(settings)
 }
 

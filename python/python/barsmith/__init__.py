@@ -162,7 +162,8 @@ def bars(
     (all inputs then form one stream, in the order given), or of an Arrow input. ``sort``/``dedupe``: as the
     command's ``--sort``/``--dedupe`` (files only). ``threads``: as the command's ``--threads`` (default: all
     cores): symbols in parallel, and a symbol's files cut into shards joined exactly when there are more
-    threads than symbols.
+    threads than symbols. ``sharding``: as the command's ``--sharding`` (``"auto"``: shards when a probe of
+    the first file measures that they pay, else one pass; ``"always"``).
 
     Gaps in ``agg_trade_id`` between files are reported as the command reports them: an
     :class:`IdGapWarning` (``warnings``), or with ``strict=True`` an :class:`InputError` (``kind="id_gaps"``).
@@ -228,7 +229,7 @@ class BarBuilder:
     True
     """
 
-    @_takes_settings(exclude=("include_incomplete", "sort", "dedupe", "threads"))
+    @_takes_settings(exclude=("include_incomplete", "sort", "dedupe", "threads", "sharding"))
     def __init__(self, threshold_dbps: Thresholds, *, output: str = "pyarrow", symbol: str = "", **settings: Any) -> None:
         if output not in OUTPUTS:
             raise ValueError(f"output: expected one of {', '.join(OUTPUTS)}, got {output!r}")

@@ -92,6 +92,11 @@ pub struct BarsArgs {
     /// cannot be cut, its thresholds run in parallel and spare threads parse its text in parallel).
     #[arg(long)]
     threads: Option<usize>,
+    /// Shards for a symbol's files when threads are spare: `auto` when a probe of the first file measures that
+    /// the joins would replay little (else one pass, the threads on parsing and thresholds), `always` whatever
+    /// they replay. Outputs are the same either way.
+    #[arg(long, default_value = "auto", value_parser = ["auto", "always"])]
+    sharding: String,
     /// Resume every (symbol, threshold) from this checkpoint file; pairs it does not hold start fresh (a
     /// checkpoint that holds none of the run's pairs is refused).
     #[arg(long)]
@@ -164,6 +169,7 @@ fn run_config(args: &BarsArgs) -> Result<RunConfig, Failure> {
     settings.ingest.dedupe = args.dedupe;
     settings.ingest.memory_map = !args.no_mmap;
     settings.threads = args.threads;
+    settings.set("sharding", &args.sharding)?;
     Ok(RunConfig {
         inputs: args.inputs.clone(),
         job: Job {
@@ -298,6 +304,17 @@ fn print_summary(summary: &RunSummary, verbose: bool) {
                 stream.shards,
                 stream.replayed_records,
                 stream.replayed_records as f64 * 100.0 / work as f64
+            );
+        }
+        if let (true, Some(choice)) = (verbose, &stream.shard_choice) {
+            let replay: Vec<String> = (choice.replay_records.iter().zip(&stream.bars))
+                .map(|(r, (t, _))| format!("{} dbps {}", t.dbps(), r.map_or("no meeting".into(), |r| r.to_string())))
+                .collect();
+            eprintln!(
+                "{symbol}: one pass, not shards: the joins would replay about {} records of ~{} per shard ({} records probed)",
+                replay.join(", "),
+                choice.shard_records,
+                choice.probe_records
             );
         }
     }
