@@ -4,7 +4,8 @@
 # the same machine load. Data: DAYS days of TRADES records a day, one stream cut into daily files
 # (`gen -o DIR/ --days`), once at the default volatility (2.5 %/day) and once calm (0.5 %/day). Prints per set and
 # threshold: bars made, bars per day, best wall time, peak RSS (GNU time), the ratios; fails when the two
-# outputs differ. Usage: tools/parallel/threads.sh [DAYS] [TRADES] [REPS] [DBPS...]
+# outputs differ. SHARDING=always passes `--sharding always` to both runs (default: auto, measured per run).
+# Usage: tools/parallel/threads.sh [DAYS] [TRADES] [REPS] [DBPS...]
 set -euo pipefail
 days=${1:-8}
 trades=${2:-500000}
@@ -24,7 +25,7 @@ done
 run() { # data dbps threads out -> "seconds kilobytes"
     rm -rf "${work:?}/$4"
     /usr/bin/time -f "%e %M" -o "$work/$4.time" \
-        "$bin" bars -q --threshold-dbps "$2" --threads "$3" --format csv "$1/" -o "$work/$4/"
+        "$bin" bars -q --threshold-dbps "$2" --threads "$3" --sharding "${SHARDING:-auto}" --format csv "$1/" -o "$work/$4/"
     cat "$work/$4.time"
 }
 best() { sort -g | head -1; }

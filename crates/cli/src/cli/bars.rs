@@ -308,7 +308,10 @@ fn print_summary(summary: &RunSummary, verbose: bool) {
         }
         if let (true, Some(choice)) = (verbose, &stream.shard_choice) {
             let replay: Vec<String> = (choice.replay_records.iter().zip(&stream.bars))
-                .map(|(r, (t, _))| format!("{} dbps {}", t.dbps(), r.map_or("no meeting".into(), |r| r.to_string())))
+                .map(|(r, (t, _))| match r {
+                    Some(records) => format!("{} dbps: {records}", t.dbps()),
+                    None => format!("{} dbps: all (no meeting in the probe)", t.dbps()),
+                })
                 .collect();
             eprintln!(
                 "{symbol}: one pass, not shards: the joins would replay about {} records of ~{} per shard ({} records probed)",
