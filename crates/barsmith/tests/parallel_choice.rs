@@ -90,3 +90,26 @@ fn sharding_takes_auto_or_always_and_names_itself_otherwise() {
     let error = settings.set("sharding", "sometimes").unwrap_err().to_string();
     assert!(error.starts_with("sharding sometimes: expected auto or always"), "{error}");
 }
+
+#[test]
+fn a_malformed_first_file_is_reported_as_one_pass_reports_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = days(dir.path());
+    let text = std::fs::read_to_string(&inputs[0]).unwrap();
+    let broken = text.replacen(",False,True", ",maybe,True", 1);
+    std::fs::write(&inputs[0], broken).unwrap();
+    let error = |threads: usize| {
+        let mut settings = Settings::new(vec![Threshold::from_dbps(1000).unwrap()]);
+        settings.set("threads", &threads.to_string()).unwrap();
+        let config = RunConfig {
+            inputs: inputs.clone(),
+            job: Job::new(settings),
+            output: OutputTarget::Directory(dir.path().join(format!("out{threads}"))),
+            format: None,
+            checkpoint_out: None,
+            commit: Default::default(),
+        };
+        write_bars(&config, &NoProgress).unwrap_err().to_string()
+    };
+    assert_eq!(error(2), error(1));
+}

@@ -114,7 +114,8 @@ impl std::str::FromStr for Sharding {
 /// Why one symbol's stream ran in one pass although it has threads to spare.
 #[derive(Debug)]
 pub(crate) enum OnePass {
-    /// The stream cannot be cut (standard input, one compressed file) or has one file.
+    /// The stream cannot be cut (standard input, one compressed file), has one file, or its first file fails
+    /// to read (the one pass reports the error).
     Uncut,
     /// The probe measured that shards would replay too much ([`probe::choose`]).
     Measured(probe::ShardChoice),
@@ -147,9 +148,11 @@ pub(crate) fn feed_stream<C: BarConsumer + Send>(
     }
     if sharding == Sharding::Auto {
         let bytes: u64 = plan.iter().map(shard_bytes).sum();
-        let choice = probe::choose(&plan[0].path, ingest, bytes / plan.len() as u64, &pipeline.take_pipelines()?)?;
-        if !choice.shard {
-            return Ok(Err(OnePass::Measured(choice)));
+        // A first file the probe cannot read goes to the one pass, which reports it as it always does.
+        match probe::choose(&plan[0].path, ingest, bytes / plan.len() as u64, &pipeline.take_pipelines()?) {
+            Ok(choice) if choice.shard => {}
+            Ok(choice) => return Ok(Err(OnePass::Measured(choice))),
+            Err(_) => return Ok(Err(OnePass::Uncut)),
         }
     }
     let inputs = FileShards::new(&plan, ingest, progress);
