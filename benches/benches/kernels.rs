@@ -6,6 +6,7 @@
 
 use std::hint::black_box;
 
+use barsmith_kernels::Kernels;
 use barsmith_test_support::SplitMix;
 use barsmith_test_support::backends::for_bench as backends;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
@@ -38,86 +39,39 @@ fn data(n: usize) -> Data {
     Data { prices, returns, signed_volume, prices_e8 }
 }
 
-fn bench_kernels(c: &mut Criterion) {
-    let kernels = backends();
-    let inputs: Vec<(usize, Data)> = SIZES.iter().map(|&n| (n, data(n))).collect();
-    let mut group = c.benchmark_group("pe_m3");
-    for k in &kernels {
-        for (n, d) in &inputs {
-            group.bench_with_input(BenchmarkId::new(k.backend().name(), n), d, |b, d| {
-                b.iter(|| k.permutation_entropy(black_box(&d.prices), 3, 1))
-            });
-        }
-    }
-    group.finish();
-    let mut group = c.benchmark_group("dfa");
-    for k in &kernels {
-        for (n, d) in &inputs {
-            group.bench_with_input(BenchmarkId::new(k.backend().name(), n), d, |b, d| {
-                b.iter(|| k.hurst_dfa(black_box(&d.returns), None))
-            });
-        }
-    }
-    group.finish();
-    let mut group = c.benchmark_group("rs");
-    for k in &kernels {
-        for (n, d) in &inputs {
-            group.bench_with_input(BenchmarkId::new(k.backend().name(), n), d, |b, d| {
-                b.iter(|| k.hurst_rs(black_box(&d.returns), None))
-            });
-        }
-    }
-    group.finish();
-    let mut group = c.benchmark_group("kyle");
-    for k in &kernels {
-        for (n, d) in &inputs {
-            group.bench_with_input(BenchmarkId::new(k.backend().name(), n), d, |b, d| {
-                b.iter(|| k.kyle_lambda(black_box(&d.returns), black_box(&d.signed_volume)))
-            });
+/// The group `name`: `run` on every backend and size.
+fn bench_group<R>(
+    c: &mut Criterion,
+    name: &str,
+    kernels: &[Kernels],
+    inputs: &[(usize, Data)],
+    run: impl Fn(&Kernels, &Data) -> R,
+) {
+    let mut group = c.benchmark_group(name);
+    for k in kernels {
+        for (n, d) in inputs {
+            group.bench_with_input(BenchmarkId::new(k.backend().name(), n), d, |b, d| b.iter(|| run(k, d)));
         }
     }
     group.finish();
 }
 
+fn bench_kernels(c: &mut Criterion) {
+    let kernels = backends();
+    let inputs: Vec<(usize, Data)> = SIZES.iter().map(|&n| (n, data(n))).collect();
+    bench_group(c, "pe_m3", &kernels, &inputs, |k, d| k.permutation_entropy(black_box(&d.prices), 3, 1));
+    bench_group(c, "dfa", &kernels, &inputs, |k, d| k.hurst_dfa(black_box(&d.returns), None));
+    bench_group(c, "rs", &kernels, &inputs, |k, d| k.hurst_rs(black_box(&d.returns), None));
+    bench_group(c, "kyle", &kernels, &inputs, |k, d| k.kyle_lambda(black_box(&d.returns), black_box(&d.signed_volume)));
+}
+
 fn bench_reductions(c: &mut Criterion) {
     let kernels = backends();
     let inputs: Vec<(usize, Data)> = SIZES.iter().map(|&n| (n, data(n))).collect();
-    let mut group = c.benchmark_group("moments_f64");
-    for k in &kernels {
-        for (n, d) in &inputs {
-            group.bench_with_input(BenchmarkId::new(k.backend().name(), n), d, |b, d| {
-                b.iter(|| k.moments_f64(black_box(&d.prices)))
-            });
-        }
-    }
-    group.finish();
-    let mut group = c.benchmark_group("min_max_f64");
-    for k in &kernels {
-        for (n, d) in &inputs {
-            group.bench_with_input(BenchmarkId::new(k.backend().name(), n), d, |b, d| {
-                b.iter(|| k.min_max_f64(black_box(&d.prices)))
-            });
-        }
-    }
-    group.finish();
-    let mut group = c.benchmark_group("abs_diff_sum_f64");
-    for k in &kernels {
-        for (n, d) in &inputs {
-            group.bench_with_input(BenchmarkId::new(k.backend().name(), n), d, |b, d| {
-                b.iter(|| k.abs_diff_sum_f64(black_box(&d.prices)))
-            });
-        }
-    }
-    group.finish();
-    let mut group = c.benchmark_group("diff_moments_i64");
-    for k in &kernels {
-        for (n, d) in &inputs {
-            group.bench_with_input(BenchmarkId::new(k.backend().name(), n), d, |b, d| {
-                b.iter(|| k.diff_moments_i64(black_box(&d.prices_e8)))
-            });
-        }
-    }
-    group.finish();
+    bench_group(c, "moments_f64", &kernels, &inputs, |k, d| k.moments_f64(black_box(&d.prices)));
+    bench_group(c, "min_max_f64", &kernels, &inputs, |k, d| k.min_max_f64(black_box(&d.prices)));
+    bench_group(c, "abs_diff_sum_f64", &kernels, &inputs, |k, d| k.abs_diff_sum_f64(black_box(&d.prices)));
+    bench_group(c, "diff_moments_i64", &kernels, &inputs, |k, d| k.diff_moments_i64(black_box(&d.prices_e8)));
 }
 
 criterion_group!(benches, bench_kernels, bench_reductions);

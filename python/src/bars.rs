@@ -117,8 +117,9 @@ struct Watch<'a> {
 impl Progress for Watch<'_> {
     fn advanced(&self, _bytes: u64, _trades: u64) {}
 
-    fn warning(&self, message: &str) {
-        self.warnings.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push(message.to_string());
+    fn warning(&self, message: &barsmith::core::Named) {
+        let message = message.spell(&crate::errors::keyword);
+        self.warnings.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push(message);
     }
 
     fn cancelled(&self) -> bool {

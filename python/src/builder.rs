@@ -147,7 +147,7 @@ impl Builder {
     }
 }
 
-fn checkpoint_error(reason: impl Into<String>) -> barsmith::Error {
+fn checkpoint_error(reason: impl Into<barsmith::core::Named>) -> barsmith::Error {
     let path = std::path::PathBuf::from("<bytes>");
     barsmith::Error::new(barsmith::ErrorKind::Checkpoint { path, reason: reason.into() })
 }

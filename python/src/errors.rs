@@ -102,8 +102,14 @@ pub fn to_pyerr(py: Python<'_>, error: &barsmith::Error) -> PyErr {
     library_error(py, error).unwrap_or_else(|e| e)
 }
 
+/// The keyword of a library setting named in a message: Python's keywords are the settings' names
+/// (`barsmith.settings::SETTINGS`, checked by `test_every_cli_setting_is_a_keyword_with_the_cli_default`).
+pub fn keyword(name: &'static str) -> String {
+    name.to_owned()
+}
+
 fn library_error(py: Python<'_>, error: &barsmith::Error) -> PyResult<PyErr> {
-    let message = error.to_string();
+    let message = error.describe(&keyword);
     match error.kind() {
         // Inputs that name no readable file, and dates that do not parse, are bad arguments.
         ErrorKind::Input(input)

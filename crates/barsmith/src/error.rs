@@ -3,6 +3,8 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use barsmith_core::Named;
+
 /// An error from the `barsmith` pipeline, with its [`ErrorKind`].
 #[derive(Debug)]
 pub struct Error {
@@ -17,14 +19,15 @@ pub enum ErrorKind {
     Input(barsmith_ingest::Error),
     /// Trades out of order, or another violation of the builder's contract.
     Bars(barsmith_core::Error),
-    /// A usage problem: bad configuration, unusable paths or names.
-    Usage(String),
+    /// A usage problem: bad configuration, unusable paths or names (the settings to change marked, see
+    /// [`Error::describe`]).
+    Usage(Named),
     /// A checkpoint file that cannot be read or written.
     Checkpoint {
         /// The checkpoint file.
         path: PathBuf,
         /// Why.
-        reason: String,
+        reason: Named,
     },
     /// The run stopped because its front end asked it to ([`crate::progress::Progress::cancelled`]).
     Cancelled,
@@ -72,22 +75,38 @@ impl Error {
         Error::new(ErrorKind::Output { path: path.into(), source })
     }
 
-    pub(crate) fn usage(message: impl Into<String>) -> Error {
+    pub(crate) fn usage(message: impl Into<Named>) -> Error {
         Error::new(ErrorKind::Usage(message.into()))
+    }
+
+    /// A usage error: `prefix` (e.g. the stream it is about) and this error's message, its settings still
+    /// marked.
+    pub(crate) fn prefixed(self, prefix: String) -> Error {
+        match self.kind {
+            ErrorKind::Usage(message) => Error::usage(Named::text(prefix).append(message)),
+            _ => Error::usage(format!("{prefix}{self}")),
+        }
+    }
+
+    /// The message with each setting it names written by `name`: a front end's flag (`--max-window-records`)
+    /// or keyword. The names are those of [`crate::settings::SETTINGS`] and [`crate::settings::RUN_SETTINGS`];
+    /// `Display` writes them as they are.
+    pub fn describe(&self, name: &dyn Fn(&'static str) -> String) -> String {
+        match &self.kind {
+            ErrorKind::Input(e) => e.describe(name),
+            ErrorKind::Bars(e) => e.to_string(),
+            ErrorKind::Usage(message) => message.spell(name),
+            ErrorKind::Cancelled => "cancelled".to_owned(),
+            ErrorKind::Checkpoint { path, reason } => format!("checkpoint {}: {}", path.display(), reason.spell(name)),
+            ErrorKind::ResumeGap(gap) => gap.to_string(),
+            ErrorKind::Output { path, source } => format!("writing {}: {source}", path.display()),
+        }
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.kind {
-            ErrorKind::Input(e) => write!(f, "{e}"),
-            ErrorKind::Bars(e) => write!(f, "{e}"),
-            ErrorKind::Usage(message) => write!(f, "{message}"),
-            ErrorKind::Cancelled => write!(f, "cancelled"),
-            ErrorKind::Checkpoint { path, reason } => write!(f, "checkpoint {}: {reason}", path.display()),
-            ErrorKind::ResumeGap(gap) => write!(f, "{gap}"),
-            ErrorKind::Output { path, source } => write!(f, "writing {}: {source}", path.display()),
-        }
+        f.write_str(&self.describe(&|name| name.to_owned()))
     }
 }
 

@@ -14,10 +14,12 @@
 //! assert!(!bars.completed.is_empty());
 //! ```
 
+use std::fmt;
+
 use barsmith_core::features::{
     FeatureCheckpoint, FeatureConfig, FeaturePipeline, FeaturedBar, Kernels, SymbolPipeline, WindowOverflow,
 };
-use barsmith_core::{BuilderConfig, Threshold, TradeBatch};
+use barsmith_core::{BuilderConfig, Named, Threshold, TradeBatch};
 
 use crate::error::Error;
 
@@ -191,13 +193,11 @@ impl BarPipeline {
                 fresh.push(index);
                 continue;
             };
-            let differences = setting_differences(checkpoint, &builder_of(threshold), &settings.features);
-            if !differences.is_empty() {
-                return Err(Error::usage(format!(
-                    "the checkpoint for {} dbps was written with other settings: {}; run with the checkpoint's settings, or start without --checkpoint-in",
-                    threshold.dbps(),
-                    differences.join("; ")
-                )));
+            if let Some(differences) = setting_differences(checkpoint, &builder_of(threshold), &settings.features) {
+                let message = format!("the checkpoint for {} dbps was written with other settings: ", threshold.dbps());
+                let remedy = "; run with the checkpoint's settings, or start without ";
+                let message = Named::text(message).append(differences).then(remedy).setting("checkpoint_in");
+                return Err(Error::usage(message));
             }
             resumed.push((index, (*checkpoint).clone()));
         }
@@ -346,36 +346,48 @@ impl BarPipeline {
     }
 }
 
-/// Every setting in which `checkpoint` differs from this run, as `name: checkpoint X, this run Y` (CLI flag
-/// names).
+/// Every setting in which `checkpoint` differs from this run, as `name: checkpoint X, this run Y`, joined by
+/// `; ` (`None`: none differs).
 fn setting_differences(
     checkpoint: &FeatureCheckpoint,
     builder: &BuilderConfig,
     features: &FeatureConfig,
-) -> Vec<String> {
-    let mut differences = Vec::new();
-    let mut compare = |name: &str, old: String, new: String| {
-        if old != new {
-            differences.push(format!("{name}: checkpoint {old}, this run {new}"));
-        }
-    };
+) -> Option<Named> {
     let (old_builder, old) = (&checkpoint.builder.config, &checkpoint.config);
-    compare("--threshold-dbps", old_builder.threshold.dbps().to_string(), builder.threshold.dbps().to_string());
-    let gate = |on: bool| if on { "gate on" } else { "--no-gate" }.to_string();
-    compare("same-timestamp gate", gate(old_builder.same_timestamp_gate), gate(builder.same_timestamp_gate));
-    compare("--features", feature_groups(old), feature_groups(features));
-    compare("--lookback", old.lookback_mode.to_string(), features.lookback_mode.to_string());
     let on = |flag: bool| if flag { "on" } else { "off" }.to_string();
-    compare("permutation entropy (--no-pe)", on(old.permutation_entropy), on(features.permutation_entropy));
-    compare("Hurst (--no-hurst)", on(old.hurst), on(features.hurst));
-    compare("--pe-order", old.pe_order.to_string(), features.pe_order.to_string());
-    compare("--pe-min-records", old.pe_min_records.to_string(), features.pe_min_records.to_string());
-    compare("--hurst-min-records", old.hurst_min_records.to_string(), features.hurst_min_records.to_string());
-    compare("--max-window-records", old.max_window_records.to_string(), features.max_window_records.to_string());
-    if differences.is_empty() && old != features {
-        differences.push("feature settings differ".to_string());
+    let differences = Differences::default()
+        .compare("threshold_dbps", old_builder.threshold.dbps(), builder.threshold.dbps())
+        .compare("gate", on(old_builder.same_timestamp_gate), on(builder.same_timestamp_gate))
+        .compare("features", feature_groups(old), feature_groups(features))
+        .compare("lookback", old.lookback_mode, features.lookback_mode)
+        .compare("pe", on(old.permutation_entropy), on(features.permutation_entropy))
+        .compare("hurst", on(old.hurst), on(features.hurst))
+        .compare("pe_order", old.pe_order, features.pe_order)
+        .compare("pe_min_records", old.pe_min_records, features.pe_min_records)
+        .compare("hurst_min_records", old.hurst_min_records, features.hurst_min_records)
+        .compare("max_window_records", old.max_window_records, features.max_window_records);
+    match differences.0 {
+        None if old != features => Some(Named::text("feature settings differ")),
+        named => named,
     }
-    differences
+}
+
+/// The settings that differ so far, for messages: `name: checkpoint X, this run Y; …`.
+#[derive(Default)]
+pub(crate) struct Differences(pub(crate) Option<Named>);
+
+impl Differences {
+    /// Adds `setting` when `old` (the checkpoint's) and `new` (this run's) differ.
+    pub(crate) fn compare<T: PartialEq + fmt::Display>(self, setting: &'static str, old: T, new: T) -> Differences {
+        if old == new {
+            return self;
+        }
+        let difference = Named::from_setting(setting).then(format!(": checkpoint {old}, this run {new}"));
+        Differences(Some(match self.0 {
+            Some(before) => before.then("; ").append(difference),
+            None => difference,
+        }))
+    }
 }
 
 /// The feature groups turned on, as `--features` spells them (`none` for none).

@@ -99,6 +99,28 @@ pub const SETTINGS: [SettingInfo; 15] = {
     ]
 };
 
+/// What a run is given besides [`SETTINGS`] (the thresholds, and where output goes), by the names messages
+/// use for them, with their command-line spelling. Messages name settings of either list
+/// ([`barsmith_core::Named`]); [`flag`] spells them for the command line.
+pub const RUN_SETTINGS: [(&str, &str); 6] = [
+    ("threshold_dbps", "--threshold-dbps"),
+    ("symbol", "--symbol"),
+    ("output", "-o"),
+    ("format", "--format"),
+    ("checkpoint_in", "--checkpoint-in"),
+    ("checkpoint_out", "--checkpoint-out"),
+];
+
+/// The command-line flag of the setting `name` (of [`SETTINGS`] or [`RUN_SETTINGS`]): the flag that sets a
+/// value, or the one that turns it on or off (`--sort`, `--no-pe`); `None` for another name.
+pub fn flag(name: &str) -> Option<&'static str> {
+    if let Some(info) = SETTINGS.iter().find(|info| info.name == name) {
+        let (Flag::Value(flag) | Flag::On(flag) | Flag::Off(flag)) = info.flag;
+        return Some(flag);
+    }
+    RUN_SETTINGS.iter().find(|(run, _)| *run == name).map(|(_, flag)| *flag)
+}
+
 impl Settings {
     /// The defaults: gate on, completed bars only, every feature ([`FeatureConfig::default`]), the best
     /// kernels of this CPU, inputs read as given, every core.

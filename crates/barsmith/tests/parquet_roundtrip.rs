@@ -277,15 +277,20 @@ mod read_back {
         std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect()
     }
 
-    #[test]
-    fn a_value_beyond_38_digits_fails_and_leaves_no_file() {
+    /// Bars at 10 dbps, and a Parquet writer for them at `DIR/bars.parquet`.
+    fn bars_and_writer() -> (Vec<(FeaturedBar, bool)>, tempfile::TempDir, PathBuf, BoxedWriter) {
         let features = FeatureConfig::default();
         let rows = bars(20_000, 10, features, false);
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("bars.parquet");
-        let mut writer =
-            parquet_output::create(&path, &OutputSchema { features, include_incomplete: false }, &run_metadata(10))
-                .unwrap();
+        let schema = OutputSchema { features, include_incomplete: false };
+        let writer = parquet_output::create(&path, &schema, &run_metadata(10)).unwrap();
+        (rows, dir, path, writer)
+    }
+
+    #[test]
+    fn a_value_beyond_38_digits_fails_and_leaves_no_file() {
+        let (rows, dir, _, mut writer) = bars_and_writer();
         for (bar, complete) in &rows {
             writer.bar(0, bar, *complete).unwrap();
         }
@@ -300,13 +305,7 @@ mod read_back {
 
     #[test]
     fn a_failed_rename_leaves_no_file() {
-        let features = FeatureConfig::default();
-        let rows = bars(20_000, 10, features, false);
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("bars.parquet");
-        let mut writer =
-            parquet_output::create(&path, &OutputSchema { features, include_incomplete: false }, &run_metadata(10))
-                .unwrap();
+        let (rows, dir, path, mut writer) = bars_and_writer();
         // The target becomes a non-empty directory while the file is written, so the final rename fails.
         std::fs::create_dir(&path).unwrap();
         std::fs::write(path.join("keep"), b"x").unwrap();

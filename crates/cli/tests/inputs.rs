@@ -8,8 +8,14 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
 use barsmith_test_support::archives::write_zip;
+use barsmith_test_support::command::TestCommand;
 use barsmith_test_support::read_dir_sorted;
-use common::{barsmith, command, csv_of, day_config, error_line, s, stderr, tree, write_daily_zip};
+use common::{cmd, command, csv_of, day_config, error_line, s, stderr, tree, write_daily_zip};
+
+/// `barsmith bars --threshold-dbps DBPS`.
+fn bars(dbps: &str) -> TestCommand {
+    cmd().args(["bars", "--threshold-dbps", dbps])
+}
 
 /// A directory with one good day in each of several spellings and places, plus files to skip.
 fn messy_directory(dir: &Path) -> PathBuf {
@@ -31,9 +37,8 @@ fn a_directory_is_searched_recursively_and_skipped_files_are_listed() {
     let dir = tempfile::tempdir().unwrap();
     let data = messy_directory(dir.path());
     let out = dir.path().join("out");
-    let output = barsmith(&["bars", "--threshold-dbps", "10", "--features", "none", s(&data), "-o", s(&out), "-q"]);
-    assert!(output.status.success(), "{}", stderr(&output));
-    let messages = stderr(&output);
+    let messages =
+        bars("10").args(["--features", "none"]).arg(&data).arg("-o").arg(&out).arg("-q").assert_ok().stderr_text();
     assert!(messages.contains("notes.txt: not an aggTrades file name"), "{messages}");
     assert!(!messages.contains("checksum file"), "checksum files are not noted under -q: {messages}");
     assert_eq!(
@@ -49,9 +54,7 @@ fn a_near_miss_name_in_a_directory_is_an_error() {
     let data = messy_directory(dir.path());
     std::fs::write(data.join("XUSDT-aggTrades-2026-01-02 (1).csv"), csv_of(&day_config(1, 2, 3_000))).unwrap();
     let out = dir.path().join("out");
-    let output = barsmith(&["bars", "--threshold-dbps", "10", s(&data), "-o", s(&out)]);
-    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
-    let line = error_line(&output);
+    let line = error_line(&bars("10").arg(&data).arg("-o").arg(&out).assert_exit(2).output);
     assert!(line.contains("XUSDT-aggTrades-2026-01-02 (1).csv") && line.contains("second copy"), "{line}");
     assert!(!out.exists());
 }
@@ -61,14 +64,12 @@ fn symbol_refuses_files_of_another_symbol() {
     let dir = tempfile::tempdir().unwrap();
     let btc = write_daily_zip(dir.path(), "BTCUSDT", 1, &day_config(1, 1, 2_000));
     let eth = write_daily_zip(dir.path(), "ETHUSDT", 2, &day_config(2, 2, 2_000));
-    let output = barsmith(&["bars", "--threshold-dbps", "10", "--symbol", "BTCUSDT", s(&btc), s(&eth), "-o", "-"]);
-    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let output = bars("10").args(["--symbol", "BTCUSDT"]).arg(&btc).arg(&eth).args(["-o", "-"]).assert_exit(2).output;
     let line = error_line(&output);
     assert!(line.contains("--symbol BTCUSDT") && line.contains("ETHUSDT-aggTrades-2026-01-02.zip"), "{line}");
     assert!(output.stdout.is_empty());
     // Without --symbol, one output file cannot take two symbols either.
-    let output = barsmith(&["bars", "--threshold-dbps", "10", s(&btc), s(&eth), "-o", "-"]);
-    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let output = bars("10").arg(&btc).arg(&eth).args(["-o", "-"]).assert_exit(2).output;
     assert!(error_line(&output).contains("BTCUSDT at 10 dbps, ETHUSDT at 10 dbps"));
 }
 
@@ -90,13 +91,12 @@ fn a_three_day_chain_into_one_directory_reads_back_as_one_dataset() {
         let mut previous: Option<PathBuf> = None;
         for (day, file) in days.iter().enumerate() {
             let checkpoint = dir.path().join(format!("{format}-day{day}.json"));
-            let mut args = vec!["bars", s(file), "-o", s(&out), "--format", format, "--checkpoint-out", s(&checkpoint)];
-            args.extend(common);
+            let run = cmd().arg("bars").arg(file).arg("-o").arg(&out).args(["--format", format, "--checkpoint-out"]);
+            let mut run = run.arg(&checkpoint).args(common);
             if let Some(previous) = &previous {
-                args.extend(["--checkpoint-in", s(previous)]);
+                run = run.arg("--checkpoint-in").arg(previous);
             }
-            let output = barsmith(&args);
-            assert!(output.status.success(), "{format} day {day}: {}", stderr(&output));
+            run.assert_ok();
             previous = Some(checkpoint);
         }
         let names: Vec<String> = (1..=3).map(|d| format!("CCCUSDT-10dbps-2026-01-0{d}.{format}")).collect();
@@ -104,10 +104,7 @@ fn a_three_day_chain_into_one_directory_reads_back_as_one_dataset() {
     }
     // The same three days in one run: its complete bars are the chain's complete bars, in order.
     let whole = dir.path().join("whole.csv");
-    let mut args = vec!["bars", s(&days[0]), s(&days[1]), s(&days[2]), "-o", s(&whole)];
-    args.extend(common);
-    let output = barsmith(&args);
-    assert!(output.status.success(), "{}", stderr(&output));
+    cmd().arg("bars").args(&days).arg("-o").arg(&whole).args(common).assert_ok();
     let whole_rows = complete_rows(&std::fs::read_to_string(&whole).unwrap());
     let mut chained = Vec::new();
     for name in read_dir_sorted(&dir.path().join("csv-out")) {
@@ -153,8 +150,7 @@ fn one_stream_to_one_output_needs_no_symbol() {
     write_zip(&zipped, "sample.csv", &csv);
     let bars_of = |input: &Path| {
         let out = dir.path().join("bars.csv");
-        let output = barsmith(&["bars", "--threshold-dbps", "10", s(input), "-o", s(&out)]);
-        assert!(output.status.success(), "{}: {}", input.display(), stderr(&output));
+        bars("10").arg(input).arg("-o").arg(&out).assert_ok();
         std::fs::read(&out).unwrap()
     };
     let expected = bars_of(&plain);
@@ -183,13 +179,10 @@ fn several_outputs_go_to_a_directory_unless_the_path_has_an_output_extension() {
         write_daily_zip(&data, symbol, 1, &day_config(seed, 1, 4_000));
     }
     let out = dir.path().join("results/today");
-    let output = barsmith(&["bars", "--threshold-dbps", "5,10,25", "--features", "none", s(&data), "-o", s(&out)]);
-    assert!(output.status.success(), "{}", stderr(&output));
+    bars("5,10,25").args(["--features", "none"]).arg(&data).arg("-o").arg(&out).assert_ok();
     assert_eq!(tree(&out).len(), 6, "{:?}", tree(&out));
     let single = dir.path().join("bars.parquet");
-    let output = barsmith(&["bars", "--threshold-dbps", "5,10,25", s(&data), "-o", s(&single)]);
-    assert_eq!(output.status.code(), Some(2));
-    let line = error_line(&output);
+    let line = error_line(&bars("5,10,25").arg(&data).arg("-o").arg(&single).assert_exit(2).output);
     assert!(line.contains("6 outputs") && line.contains("AAAUSDT at 5 dbps") && line.contains("collide"), "{line}");
 }
 
@@ -201,9 +194,7 @@ fn corrupt_compressed_input_is_said_once_with_its_byte_offset() {
     let packed = zstd::encode_all(&csv_of(&day_config(5, 1, 20_000))[..], 3).unwrap();
     std::fs::write(&broken, &packed[..packed.len() / 2]).unwrap();
     let out = dir.path().join("bars.csv");
-    let output = barsmith(&["bars", "--threshold-dbps", "10", s(&broken), "-o", s(&out)]);
-    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
-    let line = error_line(&output);
+    let line = error_line(&bars("10").arg(&broken).arg("-o").arg(&out).assert_exit(2).output);
     assert!(
         line.starts_with(&format!("error: {}: corrupt or truncated compressed data near byte ", s(&broken))),
         "{line}"
@@ -227,9 +218,7 @@ fn unfinished_downloads_and_checksum_files_are_skipped_with_one_line_each() {
     }
     std::fs::write(data.join("PUSDT-aggTrades-2026-01-03.zip.part"), b"PK\x03\x04 partial").unwrap();
     let out = dir.path().join("out");
-    let output = barsmith(&["bars", "--threshold-dbps", "10", s(&data), "-o", s(&out)]);
-    assert!(output.status.success(), "{}", stderr(&output));
-    let text = stderr(&output);
+    let text = bars("10").arg(&data).arg("-o").arg(&out).assert_ok().stderr_text();
     let notes: Vec<&str> = text.lines().filter(|l| l.starts_with("note: ignored")).collect();
     assert_eq!(notes.len(), 2, "one line per reason: {text}");
     assert!(
@@ -237,9 +226,8 @@ fn unfinished_downloads_and_checksum_files_are_skipped_with_one_line_each() {
         "{text}"
     );
     assert!(notes.iter().any(|l| l.contains("ignored 2 files (checksum file)")), "{text}");
-    let quiet = barsmith(&["bars", "-q", "--threshold-dbps", "10", s(&data), "-o", s(&dir.path().join("q"))]);
-    assert!(quiet.status.success(), "{}", stderr(&quiet));
-    let text = stderr(&quiet);
+    let quiet = cmd().args(["bars", "-q", "--threshold-dbps", "10"]).arg(&data).arg("-o").arg(dir.path().join("q"));
+    let text = quiet.assert_ok().stderr_text();
     assert!(!text.contains("checksum file"), "no checksum note under -q: {text}");
     assert!(text.contains(".zip.part"), "the unfinished download is still said under -q: {text}");
 }

@@ -7,50 +7,46 @@ use std::io::Write;
 use std::path::Path;
 use std::process::Stdio;
 
+use barsmith_test_support::command::{Dir, TestCommand};
 use common::{
-    barsmith, command, csv_of, day_config, error_line, fixture, parquet_metadata, s, stderr, tree, write_daily_zip,
+    cmd, command, csv_of, day_config, error_line, fixture, parquet_metadata, s, stderr, tree, write_daily_zip,
 };
 
+/// `barsmith bars --threshold-dbps 10`.
+fn bars_10() -> TestCommand {
+    cmd().args(["bars", "--threshold-dbps", "10"])
+}
+
 fn bars_fails(extra: &[&str]) -> String {
-    let mut args = vec!["bars", "--threshold-dbps", "10", s(&fixture()).to_owned().leak()];
-    args.extend(extra);
-    let output = barsmith(&args);
-    assert_eq!(output.status.code(), Some(2), "{extra:?}: {}", stderr(&output));
-    error_line(&output)
+    error_line(&bars_10().arg(fixture()).args(extra).assert_exit(2).output)
 }
 
 #[test]
 fn flag_values_are_echoed_under_the_flag_name() {
-    let line = bars_fails(&["--features", "bar,none"]);
-    assert!(line.contains("--features bar,none") && line.contains("`none` cannot be combined"), "{line}");
-    let line = bars_fails(&["--features", "bar,intr"]);
-    assert!(line.contains("unknown group \"intr\""), "{line}");
-    let line = bars_fails(&["--threshold-dbps", "25,25"]);
-    assert!(line.contains("--threshold-dbps: 25 is given twice"), "trial finding 25: {line}");
-    let line = bars_fails(&["--threads", "0"]);
-    assert!(line.contains("--threads 0"), "{line}");
-    let line = bars_fails(&["--pe-order", "9"]);
-    assert!(line.contains("--pe-order 9") && !line.contains("pe_order"), "{line}");
-    let line = bars_fails(&["--lookback", "count:0"]);
-    assert!(line.contains("--lookback count:0"), "{line}");
+    // Each refusal: the flags given, and every part the line must hold (the flag and the value it echoes).
+    for (flags, parts) in [
+        (&["--features", "bar,none"][..], &["--features bar,none", "`none` cannot be combined"][..]),
+        (&["--features", "bar,intr"], &["unknown group \"intr\""]),
+        (&["--threshold-dbps", "25,25"], &["--threshold-dbps: 25 is given twice"]), // trial finding 25
+        (&["--threads", "0"], &["--threads 0"]),
+        (&["--pe-order", "9"], &["--pe-order 9"]),
+        (&["--lookback", "count:0"], &["--lookback count:0"]),
+        (&["--pe-min-records", "2"], &["--pe-min-records 2: must be at least 3", "--pe-order"]),
+        (&["--hurst-min-records", "8"], &["--hurst-min-records 8: must be at least 16"]),
+        (&["--max-window-records", "0"], &["--max-window-records 0: must be at least 1"]),
+        (&["-o", "bars.txt"], &["unknown output extension .txt"]),
+        (&["-o", "out.v2"], &["for a directory end the path with a slash (out.v2/)"]), // trial finding 22
+    ] {
+        let line = bars_fails(flags);
+        assert!(parts.iter().all(|part| line.contains(part)), "{parts:?} in {line}");
+        assert!(!line.contains("pe_order"), "a setting named as the library names it: {line}");
+    }
     for lookback in ["count:0", "500", "time:0s", "time:1d", "bars:0"] {
         let line = bars_fails(&["--lookback", lookback]);
         assert_eq!(line.matches("(expected").count(), 1, "the hint is said once: {line}");
         assert_eq!(line.matches(lookback).count(), 1, "the value is echoed once: {line}");
     }
-    let line = bars_fails(&["--pe-min-records", "2"]);
-    assert!(line.contains("--pe-min-records 2: must be at least 3") && line.contains("--pe-order"), "{line}");
-    let line = bars_fails(&["--hurst-min-records", "8"]);
-    assert!(line.contains("--hurst-min-records 8: must be at least 16"), "{line}");
-    let line = bars_fails(&["--max-window-records", "0"]);
-    assert!(line.contains("--max-window-records 0: must be at least 1"), "{line}");
-    let line = bars_fails(&["-o", "bars.txt"]);
-    assert!(line.contains("unknown output extension .txt"), "{line}");
-    let line = bars_fails(&["-o", "out.v2"]);
-    assert!(line.contains("for a directory end the path with a slash (out.v2/)"), "trial finding 22: {line}");
-    let output = barsmith(&["kernel", "pe", "--order", "9", "--delay", "0", "-"]);
-    assert_eq!(output.status.code(), Some(2));
-    let line = error_line(&output);
+    let line = error_line(&cmd().args(["kernel", "pe", "--order", "9", "--delay", "0", "-"]).assert_exit(2).output);
     assert!(
         line.contains("--order 9 must be between 2 and 7") && line.contains("--delay 0 must be at least 1"),
         "{line}"
@@ -59,11 +55,10 @@ fn flag_values_are_echoed_under_the_flag_name() {
 
 #[test]
 fn compressed_and_upper_case_csv_outputs() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Dir::new();
     for name in ["bars.csv.zst", "BARS.CSV", "bars.csv.gz"] {
-        let out = dir.path().join(name);
-        let output = barsmith(&["bars", "--threshold-dbps", "10", s(&fixture()), "-o", s(&out), "-q"]);
-        assert!(output.status.success(), "{name}: {}", stderr(&output));
+        let out = dir.join(name);
+        bars_10().arg(fixture()).arg("-o").arg(&out).arg("-q").assert_ok();
         let bytes = std::fs::read(&out).unwrap();
         let text = match name {
             "bars.csv.zst" => zstd::decode_all(&bytes[..]).unwrap(),
@@ -76,9 +71,8 @@ fn compressed_and_upper_case_csv_outputs() {
         };
         common::assert_golden_bars(&text, name);
     }
-    let output = barsmith(&["gen", "--trades", "10", "-o", s(&dir.path().join("trades.json"))]);
-    assert_eq!(output.status.code(), Some(2));
-    assert!(error_line(&output).contains("unknown extension"));
+    let ran = cmd().args(["gen", "--trades", "10", "-o"]).arg(dir.join("trades.json")).assert_exit(2);
+    assert!(error_line(&ran.output).contains("unknown extension"));
 }
 
 #[test]
@@ -87,36 +81,18 @@ fn checkpoint_refusals_name_the_setting_and_covered_input() {
     let day1 = write_daily_zip(dir.path(), "CCCUSDT", 1, &day_config(3, 1, 8_000));
     let day2 = write_daily_zip(dir.path(), "CCCUSDT", 2, &day_config(3, 2, 8_000));
     let checkpoint = dir.path().join("day1.json");
-    let output =
-        barsmith(&["bars", "--threshold-dbps", "10", s(&day1), "-o", "-", "-q", "--checkpoint-out", s(&checkpoint)]);
-    assert!(output.status.success(), "{}", stderr(&output));
+    bars_10().arg(&day1).args(["-o", "-", "-q", "--checkpoint-out"]).arg(&checkpoint).assert_ok();
     let resume = |extra: &[&str], input: &Path| {
-        let mut args = vec!["bars", "--threshold-dbps", "10", s(input), "-o", "-", "--checkpoint-in", s(&checkpoint)];
-        args.extend(extra);
-        barsmith(&args)
+        bars_10().arg(input).args(["-o", "-", "--checkpoint-in"]).arg(&checkpoint).args(extra).assert_exit(2).output
     };
-    let output = resume(&["--lookback", "time:30s"], &day2);
-    assert_eq!(output.status.code(), Some(2));
-    let line = error_line(&output);
+    let line = error_line(&resume(&["--lookback", "time:30s"], &day2));
     assert!(line.contains("--lookback: checkpoint count:500, this run time:30s"), "{line}");
-    let output = resume(&[], &day1);
-    assert_eq!(output.status.code(), Some(2));
-    let line = error_line(&output);
+    let line = error_line(&resume(&[], &day1));
     assert!(line.contains("at or before the checkpoint's last record") && line.contains("processed already"), "{line}");
     // A threshold the checkpoint does not hold starts fresh, with a note (also under -q).
-    let output = barsmith(&[
-        "bars",
-        "--threshold-dbps",
-        "10,20",
-        s(&day2),
-        "-o",
-        s(&dir.path().join("out")),
-        "-q",
-        "--checkpoint-in",
-        s(&checkpoint),
-    ]);
-    assert!(output.status.success(), "{}", stderr(&output));
-    assert!(stderr(&output).contains("CCCUSDT at 20 dbps: not in"), "{}", stderr(&output));
+    let ran = cmd().args(["bars", "--threshold-dbps", "10,20"]).arg(&day2).arg("-o").arg(dir.path().join("out"));
+    let messages = ran.arg("-q").arg("--checkpoint-in").arg(&checkpoint).assert_ok().stderr_text();
+    assert!(messages.contains("CCCUSDT at 20 dbps: not in"), "{messages}");
 }
 
 #[test]
@@ -132,19 +108,14 @@ fn quiet_keeps_warnings_and_dedupe_reports_what_it_dropped() {
     // Day 3 follows day 1: the ids of day 2 are missing.
     let day3 = dir.path().join("DDDUSDT-aggTrades-2026-01-03.csv");
     std::fs::write(&day3, csv_of(&day_config(4, 3, 3_000))).unwrap();
-    let output = barsmith(&["bars", "--threshold-dbps", "10", "--dedupe", s(&day1), s(&day3), "-o", "-", "-q"]);
-    assert!(output.status.success(), "{}", stderr(&output));
-    let messages = stderr(&output);
+    let messages = bars_10().arg("--dedupe").arg(&day1).arg(&day3).args(["-o", "-", "-q"]).assert_ok().stderr_text();
     assert!(messages.contains("--dedupe dropped 1 exact duplicate record"), "{messages}");
     assert!(messages.contains("warning: DDDUSDT: 1 agg_trade_id gap(s)"), "{messages}");
     assert!(!messages.contains("records/s"), "no summary under -q: {messages}");
     // The same facts reach the Parquet metadata, in one pass and in shards (two files, two threads).
     for threads in ["1", "2"] {
         let out = dir.path().join(format!("bars-{threads}.parquet"));
-        let args =
-            ["bars", "--threshold-dbps", "10", "--dedupe", "--threads", threads, s(&day1), s(&day3), "-o", s(&out)];
-        let output = barsmith(&args);
-        assert!(output.status.success(), "{}", stderr(&output));
+        bars_10().args(["--dedupe", "--threads", threads]).arg(&day1).arg(&day3).arg("-o").arg(&out).assert_ok();
         let pairs = parquet_metadata(&out);
         assert_eq!(pairs["barsmith.id_gaps"], "1", "{threads} threads");
         assert_eq!(pairs["barsmith.dropped_duplicates"], "1", "{threads} threads");
@@ -162,25 +133,21 @@ fn help_has_an_example_everywhere_and_bars_help_lists_groups_and_lookbacks() {
         vec!["plot", "--help"],
         vec!["cpu", "--help"],
     ] {
-        let output = barsmith(&args);
-        assert!(output.status.success());
-        let text = String::from_utf8(output.stdout).unwrap();
+        let text = cmd().args(&args).assert_ok().stdout_text();
         assert!(text.contains("Example:\n  barsmith "), "{args:?}: {text}");
         assert!(!text.contains("width"), "{args:?}: the threshold is not a width");
     }
-    let text = String::from_utf8(barsmith(&["bars", "--help"]).stdout).unwrap();
+    let text = cmd().args(["bars", "--help"]).assert_ok().stdout_text();
     for needle in ["bar,intra,lookback", "intra  ", "count:N", "time:D", "bars:K", "default count:500"] {
         assert!(text.contains(needle), "{needle}: {text}");
     }
-    let text = String::from_utf8(barsmith(&["kernel", "--help"]).stdout).unwrap();
+    let text = cmd().args(["kernel", "--help"]).assert_ok().stdout_text();
     assert!(text.contains("increments (returns, not prices)"), "{text}");
 }
 
 #[test]
 fn version_names_the_commit_and_the_backends() {
-    let output = barsmith(&["--version"]);
-    assert!(output.status.success());
-    let text = String::from_utf8(output.stdout).unwrap();
+    let text = cmd().arg("--version").assert_ok().stdout_text();
     assert!(text.starts_with(&format!("barsmith {} (commit ", env!("CARGO_PKG_VERSION"))), "{text}");
     assert!(text.contains("backends: scalar") && text.contains("automatic: "), "{text}");
     assert!(text.contains("selected: "), "{text}");
@@ -223,8 +190,7 @@ fn kernel_input_must_be_numbers_and_output_is_the_bars_format() {
 fn gen_days_bounds_the_file_to_its_date_and_tick_sets_the_grid() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("SYNTHUSDT-aggTrades-2026-01-01.csv");
-    let output = barsmith(&["gen", "--days", "1", "--tick", "0.5", "--seed", "2", "-o", s(&out)]);
-    assert!(output.status.success(), "{}", stderr(&output));
+    cmd().args(["gen", "--days", "1", "--tick", "0.5", "--seed", "2", "-o"]).arg(&out).assert_ok();
     let text = std::fs::read_to_string(&out).unwrap();
     let start = 1_767_225_600_000_000i64;
     let rows: Vec<Vec<&str>> = text.lines().map(|l| l.split(',').collect()).collect();
@@ -249,9 +215,8 @@ fn a_long_table_on_a_terminal_gets_a_hint_on_stderr_and_a_pipe_does_not() {
     assert!(output.status.success(), "{}", stderr(&output));
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(text.contains("rows went to the terminal; the columns are described in docs/OUTPUT.md"), "{text}");
-    let piped = barsmith(&["bars", "--threshold-dbps", "10", s(&fixture()), "-o", "-"]);
-    assert!(piped.status.success());
-    assert!(!stderr(&piped).contains("docs/OUTPUT.md"), "{}", stderr(&piped));
+    let piped = bars_10().arg(fixture()).args(["-o", "-"]).assert_ok().stderr_text();
+    assert!(!piped.contains("docs/OUTPUT.md"), "{piped}");
 }
 
 /// `--max-window-records`: a bar whose window is longer gets null window columns and one warning naming its
@@ -260,12 +225,8 @@ fn a_long_table_on_a_terminal_gets_a_hint_on_stderr_and_a_pipe_does_not() {
 fn the_window_guard_warns_once_per_bar_and_nulls_only_that_group() {
     let input = fixture();
     let run = |extra: &[&str]| {
-        let mut args = vec!["bars", "--threshold-dbps", "10", "--features", "bar,intra", s(&input), "-o", "-"];
-        args.extend(extra);
-        let output = barsmith(&args);
-        assert!(output.status.success(), "{}", stderr(&output));
-        let warnings = stderr(&output);
-        (String::from_utf8(output.stdout).unwrap(), warnings)
+        let ran = bars_10().args(["--features", "bar,intra"]).arg(&input).args(["-o", "-"]).args(extra).assert_ok();
+        (ran.stdout_text(), ran.stderr_text())
     };
     let (free, _) = run(&[]);
     let (guarded, warnings) = run(&["--max-window-records", "40"]);
@@ -301,10 +262,7 @@ fn parquet_metadata_records_the_settings_that_shaped_the_output() {
     let out = dir.path().join("bars.parquet");
     let args = ["--pe-min-records", "80", "--hurst-min-records", "100", "--max-window-records", "5000", "--dedupe"];
     let input = fixture();
-    let mut all = vec!["bars", "--threshold-dbps", "10", s(&input), "-o", s(&out), "-q"];
-    all.extend(args);
-    let output = barsmith(&all);
-    assert!(output.status.success(), "{}", stderr(&output));
+    bars_10().arg(&input).arg("-o").arg(&out).arg("-q").args(args).assert_ok();
     let pairs = parquet_metadata(&out);
     for (key, value) in [
         ("barsmith.pe_min_records", "80"),

@@ -6,6 +6,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use barsmith_test_support::command::TestCommand;
+
 /// Colours of docs/PLOT.md (crates/cli/src/plot/draw.rs).
 const UP: &str = "#26A69A";
 const DOWN: &str = "#EF5350";
@@ -16,6 +18,11 @@ const FEATURE: &str = "#2962FF";
 
 fn barsmith(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_barsmith")).args(args).output().expect("run barsmith")
+}
+
+/// `barsmith bars --threshold-dbps DBPS -q` (the input and `-o` follow).
+fn bars_cmd(dbps: &str) -> TestCommand {
+    TestCommand::new(env!("CARGO_BIN_EXE_barsmith")).args(["bars", "--threshold-dbps", dbps, "-q"])
 }
 
 fn fixture() -> PathBuf {
@@ -29,10 +36,7 @@ fn fixture_bars(dir: &Path, extension: &str) -> PathBuf {
 
 fn fixture_bars_at(dir: &Path, dbps: u32, extension: &str) -> PathBuf {
     let out = dir.join(format!("SYNTHUSDT-{dbps}dbps.{extension}"));
-    let dbps = dbps.to_string();
-    let run =
-        barsmith(&["bars", "--threshold-dbps", &dbps, "-q", "-o", out.to_str().unwrap(), fixture().to_str().unwrap()]);
-    assert!(run.status.success(), "bars: {}", String::from_utf8_lossy(&run.stderr));
+    bars_cmd(&dbps.to_string()).arg("-o").arg(&out).arg(fixture()).assert_ok();
     out
 }
 
@@ -148,17 +152,7 @@ fn svg_has_one_candle_per_bar_in_its_colour() {
 fn forming_bar_is_hollow_and_a_csv_without_a_telling_name_takes_symbol_and_threshold() {
     let dir = tempfile::tempdir().unwrap();
     let bars_path = dir.path().join("bars.csv");
-    let run = barsmith(&[
-        "bars",
-        "--threshold-dbps",
-        "10",
-        "--include-incomplete",
-        "-q",
-        "-o",
-        bars_path.to_str().unwrap(),
-        fixture().to_str().unwrap(),
-    ]);
-    assert!(run.status.success());
+    bars_cmd("10").arg("--include-incomplete").arg("-o").arg(&bars_path).arg(fixture()).assert_ok();
     let bars = read_bars(&bars_path);
     assert_eq!(bars.last().unwrap()["is_complete"], "false");
     let svg_path = dir.path().join("forming.svg");
@@ -446,18 +440,7 @@ fn bad_input_is_refused_with_one_line_and_no_file() {
 
     // Bars without features: the error says so.
     let bare = dir.path().join("SYNTHUSDT-10dbps-bare.parquet");
-    let run = barsmith(&[
-        "bars",
-        "--threshold-dbps",
-        "10",
-        "--features",
-        "none",
-        "-q",
-        "-o",
-        bare.to_str().unwrap(),
-        fixture().to_str().unwrap(),
-    ]);
-    assert!(run.status.success());
+    bars_cmd("10").args(["--features", "none", "-o"]).arg(&bare).arg(fixture()).assert_ok();
     check_refused(&[bare.to_str().unwrap(), "-o", o, "--feature", "ofi"], &out, "has no feature columns");
 
     // Never written over: the input itself, or something that is not a regular file.
@@ -484,18 +467,7 @@ fn every_format_and_name_bars_writes_is_plotted_alike() {
     let mut charts = Vec::new();
     for format in ["csv", "csv.gz", "csv.zst", "parquet"] {
         let out = dir.path().join(format.replace('.', "-"));
-        let run = barsmith(&[
-            "bars",
-            "--threshold-dbps",
-            "10",
-            "--format",
-            format,
-            "-q",
-            "-o",
-            out.to_str().unwrap(),
-            fixture().to_str().unwrap(),
-        ]);
-        assert!(run.status.success(), "bars: {}", String::from_utf8_lossy(&run.stderr));
+        bars_cmd("10").args(["--format", format, "-o"]).arg(&out).arg(fixture()).assert_ok();
         let written = out.join(format!("SYNTHUSDT-10dbps-2026-01-01.{format}"));
         assert!(written.is_file(), "bars names a directory run's output with the period: {written:?}");
         let chart = dir.path().join(format!("{}.svg", format.replace('.', "-")));

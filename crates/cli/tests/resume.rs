@@ -7,7 +7,8 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use barsmith_test_support::archives::write_zip;
-use common::{barsmith, csv_of, day_config, error_line, parquet_metadata, s, stderr, write_daily_zip};
+use barsmith_test_support::command::TestCommand;
+use common::{cmd, csv_of, day_config, error_line, parquet_metadata, write_daily_zip};
 
 const TRADES_PER_DAY: u64 = 8_000;
 
@@ -15,12 +16,14 @@ const TRADES_PER_DAY: u64 = 8_000;
 fn day1_checkpoint(dir: &Path, day1: &Path, extra: &[&str]) -> PathBuf {
     let checkpoint = dir.join("day1.json");
     let out = dir.join("out1");
-    let mut args = vec!["bars", "--threshold-dbps", "10,20", s(day1), "-o", s(&out), "-q"];
-    args.extend(["--checkpoint-out", s(&checkpoint)]);
-    args.extend(extra);
-    let output = barsmith(&args);
-    assert!(output.status.success(), "{}", stderr(&output));
+    let run = cmd().args(["bars", "--threshold-dbps", "10,20"]).arg(day1).arg("-o").arg(&out).arg("-q");
+    run.arg("--checkpoint-out").arg(&checkpoint).args(extra).assert_ok();
     checkpoint
+}
+
+/// `barsmith bars --threshold-dbps 10 INPUT`.
+fn bars_10(input: &Path) -> TestCommand {
+    cmd().args(["bars", "--threshold-dbps", "10"]).arg(input)
 }
 
 /// Generated trades for day 1, as a Binance daily zip.
@@ -36,22 +39,16 @@ fn a_resumed_run_that_skips_a_day_is_refused_and_the_hole_is_counted_when_allowe
     let day3 = write_daily_zip(dir.path(), "EEEUSDT", 3, &day_config(5, 3, TRADES_PER_DAY));
     let out = dir.path().join("out3");
     let resume = |extra: &[&str]| {
-        let mut args = vec!["bars", "--threshold-dbps", "10,20", s(&day3), "-o", s(&out), "--format", "parquet"];
-        args.extend(["-q", "--checkpoint-in", s(&checkpoint)]);
-        args.extend(extra);
-        barsmith(&args)
+        let run = cmd().args(["bars", "--threshold-dbps", "10,20"]).arg(&day3).arg("-o").arg(&out);
+        run.args(["--format", "parquet", "-q", "--checkpoint-in"]).arg(&checkpoint).args(extra)
     };
-    let output = resume(&[]);
-    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
-    let line = error_line(&output);
+    let line = error_line(&resume(&[]).assert_exit(2).output);
     for part in ["day1.json", "EEEUSDT-aggTrades-2026-01-03.zip", "8000 ids missing", "--allow-resume-gap"] {
         assert!(line.contains(part), "{part:?} in {line}");
     }
     assert!(!out.exists(), "no output on refusal");
 
-    let output = resume(&["--allow-resume-gap"]);
-    assert!(output.status.success(), "{}", stderr(&output));
-    let messages = stderr(&output);
+    let messages = resume(&["--allow-resume-gap"]).assert_ok().stderr_text();
     assert!(
         messages.contains("warning: EEEUSDT: 1 agg_trade_id gap(s) between files (8000 ids missing)"),
         "{messages}"
@@ -76,10 +73,8 @@ fn a_small_hole_after_a_checkpoint_is_warned_about_and_counted() {
     write_zip(&day2, "EEEUSDT-aggTrades-2026-01-02.csv", &lines[cut + 40..].concat());
     let checkpoint = day1_checkpoint(dir.path(), &day1, &["--format", "parquet"]);
     let out = dir.path().join("bars.parquet");
-    let output =
-        barsmith(&["bars", "--threshold-dbps", "10", s(&day2), "-o", s(&out), "-q", "--checkpoint-in", s(&checkpoint)]);
-    assert!(output.status.success(), "{}", stderr(&output));
-    let messages = stderr(&output);
+    let ran = bars_10(&day2).arg("-o").arg(&out).arg("-q").arg("--checkpoint-in").arg(&checkpoint).assert_ok();
+    let messages = ran.stderr_text();
     let expected = "warning: EEEUSDT: 1 agg_trade_id gap(s) between files (40 ids missing); first after id 1007999 in ";
     assert!(messages.contains(expected), "{messages}");
     let pairs = parquet_metadata(&out);
@@ -96,10 +91,8 @@ fn a_small_hole_after_a_checkpoint_is_warned_about_and_counted() {
         .collect();
     write_zip(&day2, "EEEUSDT-aggTrades-2026-01-02.csv", &shifted);
     std::fs::remove_file(&out).unwrap();
-    let output =
-        barsmith(&["bars", "--threshold-dbps", "10", s(&day2), "-o", s(&out), "--checkpoint-in", s(&checkpoint)]);
-    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
-    let line = error_line(&output);
+    let ran = bars_10(&day2).arg("-o").arg(&out).arg("--checkpoint-in").arg(&checkpoint).assert_exit(2);
+    let line = error_line(&ran.output);
     assert!(line.contains("2000000 ids missing over 0.0 h") && line.contains("--allow-resume-gap"), "{line}");
     assert!(!out.exists());
 }
@@ -113,22 +106,15 @@ fn a_checkpoint_that_holds_none_of_the_runs_streams_is_refused() {
     std::fs::write(&day2, csv_of(&day_config(5, 2, TRADES_PER_DAY))).unwrap();
     let out = dir.path().join("bars.csv");
     let run = |extra: &[&str]| {
-        let mut args = vec!["bars", "--threshold-dbps", "10", s(&day2), "-o", s(&out), "-q"];
-        args.extend(["--checkpoint-in", s(&checkpoint)]);
-        args.extend(extra);
-        barsmith(&args)
+        bars_10(&day2).arg("-o").arg(&out).arg("-q").arg("--checkpoint-in").arg(&checkpoint).args(extra)
     };
-    let output = run(&[]);
-    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
-    let line = error_line(&output);
+    let line = error_line(&run(&[]).assert_exit(2).output);
     for part in ["day1.json", "holds EEEUSDT at 10, 20 dbps", "input at 10 dbps", "nothing would resume", "EEEUSDT"] {
         assert!(line.contains(part), "{part:?} in {line}");
     }
     assert!(!out.exists());
     // Its symbol given, day 2 resumes.
-    let output = run(&["--symbol", "EEEUSDT"]);
-    assert!(output.status.success(), "{}", stderr(&output));
-    assert_eq!(stderr(&output), "");
+    assert_eq!(run(&["--symbol", "EEEUSDT"]).assert_ok().stderr_text(), "");
 }
 
 #[test]
@@ -138,25 +124,17 @@ fn a_chain_that_changes_the_output_schema_or_format_is_refused() {
     let day1 = day1(dir.path(), "EEEUSDT");
     let checkpoint = dir.path().join("day1.json");
     let day2 = write_daily_zip(dir.path(), "EEEUSDT", 2, &day_config(5, 2, TRADES_PER_DAY));
-    let run = |input: &Path, extra: &[&str]| {
-        let mut args = vec!["bars", "--threshold-dbps", "10", s(input), "-o", s(&out), "-q"];
-        args.extend(extra);
-        barsmith(&args)
-    };
-    let output = run(&day1, &["--include-incomplete", "--format", "parquet", "--checkpoint-out", s(&checkpoint)]);
-    assert!(output.status.success(), "{}", stderr(&output));
-    let resume = ["--checkpoint-in", s(&checkpoint)];
+    let run = |input: &Path| bars_10(input).arg("-o").arg(&out).arg("-q");
+    run(&day1).args(["--include-incomplete", "--format", "parquet", "--checkpoint-out"]).arg(&checkpoint).assert_ok();
+    let resume = |extra: &[&str]| run(&day2).arg("--checkpoint-in").arg(&checkpoint).args(extra);
     for (extra, named) in [
-        (vec!["--format", "parquet"], "include_incomplete: checkpoint on, this run off"),
-        (vec!["--include-incomplete"], "format: checkpoint parquet, this run csv"),
-        (vec!["--include-incomplete", "--format", "csv.zst"], "format: checkpoint parquet, this run csv.zst"),
+        (vec!["--format", "parquet"], "--include-incomplete: checkpoint on, this run off"),
+        (vec!["--include-incomplete"], "--format: checkpoint parquet, this run csv"),
+        (vec!["--include-incomplete", "--format", "csv.zst"], "--format: checkpoint parquet, this run csv.zst"),
     ] {
-        let output = run(&day2, &[&resume[..], &extra[..]].concat());
-        assert_eq!(output.status.code(), Some(2), "{extra:?}: {}", stderr(&output));
-        let line = error_line(&output);
+        let line = error_line(&resume(&extra).assert_exit(2).output);
         assert!(line.contains(named) && line.contains("one dataset"), "{named:?} in {line}");
     }
     assert_eq!(std::fs::read_dir(&out).unwrap().count(), 1, "nothing written on refusal");
-    let output = run(&day2, &[&resume[..], &["--include-incomplete", "--format", "parquet"]].concat());
-    assert!(output.status.success(), "{}", stderr(&output));
+    resume(&["--include-incomplete", "--format", "parquet"]).assert_ok();
 }

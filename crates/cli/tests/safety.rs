@@ -8,10 +8,15 @@ use std::os::unix::fs::FileTypeExt;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::{assert_golden_bars, barsmith, command, error_line, fixture, s, stderr, tree, write_month};
+use barsmith_test_support::command::{Ran, TestCommand};
+use common::{assert_golden_bars, cmd, command, error_line, fixture, s, stderr, tree, write_month};
 
-fn bars_to(output: &Path) -> std::process::Output {
-    barsmith(&["bars", "--threshold-dbps", "10", s(&fixture()), "-o", s(output), "-q"])
+fn bars_10() -> TestCommand {
+    cmd().args(["bars", "--threshold-dbps", "10"])
+}
+
+fn bars_to(output: &Path) -> Ran {
+    bars_10().arg(fixture()).arg("-o").arg(output).arg("-q").assert_ok()
 }
 
 #[test]
@@ -20,8 +25,7 @@ fn a_device_is_written_through_not_replaced() {
     let device = dir.path().join("null");
     let made = std::process::Command::new("mknod").args([s(&device), "c", "1", "3"]).status().unwrap();
     assert!(made.success(), "mknod needs root (CI runs as root)");
-    let output = bars_to(&device);
-    assert!(output.status.success(), "{}", stderr(&output));
+    bars_to(&device);
     assert!(std::fs::symlink_metadata(&device).unwrap().file_type().is_char_device(), "the device was replaced");
     assert_eq!(tree(dir.path()), ["null"], "no temporary file left");
 }
@@ -35,8 +39,7 @@ fn a_fifo_is_written_through_not_replaced() {
         let fifo = fifo.clone();
         std::thread::spawn(move || std::fs::read(fifo).unwrap())
     };
-    let output = bars_to(&fifo);
-    assert!(output.status.success(), "{}", stderr(&output));
+    bars_to(&fifo);
     assert_golden_bars(&reader.join().unwrap(), "the reader got the bars");
     assert!(std::fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo(), "the FIFO was replaced");
 }
@@ -49,8 +52,7 @@ fn a_symlink_is_followed_and_kept() {
     std::fs::write(&target, "yesterday").unwrap();
     let link = dir.path().join("bars.csv");
     std::os::unix::fs::symlink("real/bars.csv", &link).unwrap();
-    let output = bars_to(&link);
-    assert!(output.status.success(), "{}", stderr(&output));
+    bars_to(&link);
     assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink(), "the link was replaced");
     assert_golden_bars(&std::fs::read(&target).unwrap(), "the link's target holds the bars");
     assert_eq!(tree(dir.path()), ["bars.csv", "real", "real/bars.csv"]);
@@ -60,8 +62,7 @@ fn a_symlink_is_followed_and_kept() {
 fn a_path_without_an_extension_is_a_directory_and_a_file_there_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     // A new path becomes a directory of outputs.
-    let output = bars_to(&dir.path().join("mybars"));
-    assert!(output.status.success(), "{}", stderr(&output));
+    bars_to(&dir.path().join("mybars"));
     assert_eq!(tree(&dir.path().join("mybars")), ["SYNTHUSDT-10dbps-2026-01-01.csv"]);
     // An existing regular file there (also through a symlink) is left alone, with one or several outputs.
     std::fs::write(dir.path().join("notes"), "precious").unwrap();
@@ -69,14 +70,13 @@ fn a_path_without_an_extension_is_a_directory_and_a_file_there_is_refused() {
     let input = fixture();
     for (name, thresholds) in [("notes", "10"), ("link", "10"), ("notes", "10,20")] {
         let path = dir.path().join(name);
-        let output = barsmith(&["bars", "--threshold-dbps", thresholds, s(&input), "-o", s(&path), "-q"]);
-        assert_eq!(output.status.code(), Some(2), "{name}: {}", stderr(&output));
-        let line = error_line(&output);
+        let ran = cmd().args(["bars", "--threshold-dbps", thresholds]).arg(&input).arg("-o").arg(&path).arg("-q");
+        let line = error_line(&ran.assert_exit(2).output);
         assert!(line.contains("has no extension, so it names a directory") && line.contains(".csv"), "{line}");
         assert_eq!(std::fs::read_to_string(dir.path().join("notes")).unwrap(), "precious");
     }
     // The --output help states the rule.
-    let help = String::from_utf8(barsmith(&["bars", "--help"]).stdout).unwrap();
+    let help = cmd().args(["bars", "--help"]).assert_ok().stdout_text();
     assert!(help.contains("without an extension is a directory"), "{help}");
 }
 
@@ -96,10 +96,7 @@ fn an_output_or_checkpoint_that_is_an_input_is_refused_before_reading() {
         vec!["-o", s(&other_spelling)],
         vec!["-o", "-", "--checkpoint-out", s(&alias)],
     ] {
-        let mut args = vec!["bars", "--threshold-dbps", "10", s(&input)];
-        args.extend(&extra);
-        let output = barsmith(&args);
-        assert_eq!(output.status.code(), Some(2), "{extra:?}: {}", stderr(&output));
+        let output = bars_10().arg(&input).args(&extra).assert_exit(2).output;
         let line = error_line(&output);
         assert!(line.contains("is the input") && line.contains("trades.csv"), "{line}");
         assert!(output.stdout.is_empty(), "nothing was built: {extra:?}");
@@ -119,20 +116,9 @@ fn one_bad_symbol_commits_no_output_and_creates_no_directory() {
     std::fs::write(&bad, &bytes[..bytes.len() - 40]).unwrap();
     let out = dir.path().join("out/nested");
     let checkpoint = dir.path().join("state/checkpoint.json");
-    let output = barsmith(&[
-        "bars",
-        "--threshold-dbps",
-        "10,20",
-        s(&inputs),
-        "-o",
-        s(&out),
-        "--checkpoint-out",
-        s(&checkpoint),
-        "--threads",
-        "2",
-    ]);
-    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
-    assert!(stderr(&output).contains("BBBUSDT-aggTrades-2026-01-02.zip"), "{}", stderr(&output));
+    let ran = cmd().args(["bars", "--threshold-dbps", "10,20"]).arg(&inputs).arg("-o").arg(&out);
+    let ran = ran.arg("--checkpoint-out").arg(&checkpoint).args(["--threads", "2"]).assert_exit(2);
+    assert!(ran.stderr_text().contains("BBBUSDT-aggTrades-2026-01-02.zip"), "{}", ran.stderr_text());
     assert_eq!(tree(dir.path()).iter().filter(|p| !p.starts_with("in")).count(), 0, "{:?}", tree(dir.path()));
 }
 
@@ -141,9 +127,7 @@ fn a_checkpoint_in_a_missing_directory_is_created_with_the_outputs() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("bars.csv");
     let checkpoint = dir.path().join("state/daily/checkpoint.json");
-    let output =
-        barsmith(&["bars", "--threshold-dbps", "10", s(&fixture()), "-o", s(&out), "--checkpoint-out", s(&checkpoint)]);
-    assert!(output.status.success(), "{}", stderr(&output));
+    bars_10().arg(fixture()).arg("-o").arg(&out).arg("--checkpoint-out").arg(&checkpoint).assert_ok();
     assert_golden_bars(&std::fs::read(&out).unwrap(), "the output beside the checkpoint");
     assert!(std::fs::read_to_string(&checkpoint).unwrap().starts_with("{\"version\":1"));
 }
@@ -154,10 +138,8 @@ fn an_unusable_checkpoint_path_fails_before_any_work() {
     std::fs::write(dir.path().join("file"), "not a directory").unwrap();
     let out = dir.path().join("bars.csv");
     let checkpoint = dir.path().join("file/checkpoint.json");
-    let output =
-        barsmith(&["bars", "--threshold-dbps", "10", s(&fixture()), "-o", s(&out), "--checkpoint-out", s(&checkpoint)]);
-    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
-    let line = error_line(&output);
+    let ran = bars_10().arg(fixture()).arg("-o").arg(&out).arg("--checkpoint-out").arg(&checkpoint).assert_exit(1);
+    let line = error_line(&ran.output);
     assert!(line.contains("file/checkpoint.json") && line.contains("not a directory"), "{line}");
     assert_eq!(tree(dir.path()), ["file"], "no output, no temporary file");
 }

@@ -16,6 +16,7 @@ mod checkpoint;
 mod error;
 pub mod features;
 mod fixed_point;
+mod named;
 mod threshold;
 mod timestamp;
 mod trades;
@@ -29,6 +30,7 @@ pub use features::{
     WindowOverflow,
 };
 pub use fixed_point::{FixedPoint, ParseFixedPointError, SCALE, TURNOVER_SCALE, format_scaled_i128};
+pub use named::Named;
 pub use threshold::Threshold;
 pub use timestamp::{
     DAY_US, MILLISECOND_CUTOFF, civil_from_days, days_from_civil, days_in_month, format_utc_us, normalize_timestamp_us,

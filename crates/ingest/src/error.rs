@@ -3,6 +3,8 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use barsmith_core::Named;
+
 /// Longest excerpt of offending text kept in an error, in bytes of input.
 pub const EXCERPT_LIMIT: usize = 60;
 
@@ -153,8 +155,8 @@ pub enum ErrorKind {
     /// (no such file, a directory without aggTrades files, a near-miss name, a pattern that matches nothing,
     /// files of several symbols, overlapping dates). The message names the paths.
     Inputs {
-        /// What is wrong, with the paths.
-        problem: String,
+        /// What is wrong, with the paths (and the settings that would help, spelled by the front end).
+        problem: Named,
     },
 }
 
@@ -170,7 +172,7 @@ impl Error {
     }
 
     /// An error of [`ErrorKind::Inputs`].
-    pub(crate) fn inputs(problem: impl Into<String>) -> Error {
+    pub(crate) fn inputs(problem: impl Into<Named>) -> Error {
         Error::without_path(ErrorKind::Inputs { problem: problem.into() })
     }
 
@@ -224,26 +226,51 @@ impl Error {
     }
 }
 
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Error {
+    /// The message with each setting it names (`sort`, `dedupe`, `symbol`, `output`) written by `name`: a
+    /// front end's flag or keyword. `Display` writes the settings' names.
+    pub fn describe(&self, name: &dyn Fn(&'static str) -> String) -> String {
+        self.message().spell(name)
+    }
+
+    fn message(&self) -> Named {
+        let mut head = String::new();
         if !self.inner.path.as_os_str().is_empty() {
-            write!(f, "{}", self.inner.path.display())?;
+            head.push_str(&self.inner.path.display().to_string());
             if let Some(line) = self.inner.line {
-                write!(f, ":{line}")?;
+                head.push_str(&format!(":{line}"));
             }
             if let Some(column) = &self.inner.column {
-                write!(f, ": column `{column}`")?;
+                head.push_str(&format!(": column `{column}`"));
             }
-            f.write_str(": ")?;
+            head.push_str(": ");
         }
-        describe(&self.inner.kind, f)?;
+        let mut message = match &self.inner.kind {
+            ErrorKind::Inputs { problem } => Named::text(head).append(problem.clone()),
+            kind => Named::text(format!("{head}{}", Kind(kind))),
+        };
         if let Some(text) = &self.inner.text {
-            write!(f, " \"{text}\"")?;
+            message = message.then(format!(" \"{text}\""));
         }
         if let Some(hint) = hint(&self.inner.kind) {
-            write!(f, " ({hint})")?;
+            message = message.then(" (").append(hint).then(")");
         }
-        Ok(())
+        message
+    }
+}
+
+/// Writes a kind (all but `Inputs`, whose settings [`Error::message`] keeps marked).
+struct Kind<'a>(&'a ErrorKind);
+
+impl fmt::Display for Kind<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        describe(self.0, f)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message().to_string())
     }
 }
 
@@ -299,7 +326,7 @@ fn describe(kind: &ErrorKind, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         ErrorKind::InvalidPeriod { text } => {
             write!(f, "{text:?} is not a date: expected YYYY-MM or YYYY-MM-DD (e.g. 2024-03-01)")
         }
-        ErrorKind::Inputs { problem } => f.write_str(problem),
+        ErrorKind::Inputs { problem } => write!(f, "{problem}"),
         ErrorKind::ConflictingDuplicate { previous, current } => write!(
             f,
             "record {} has the agg_trade_id of record {} but different content",
@@ -309,17 +336,22 @@ fn describe(kind: &ErrorKind, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     }
 }
 
-fn hint(kind: &ErrorKind) -> Option<&'static str> {
+fn hint(kind: &ErrorKind) -> Option<Named> {
+    let text = |text: &str| Some(Named::text(text));
     match kind {
-        ErrorKind::Decompress { .. } => Some("the file is damaged or its download was cut short; fetch it again"),
-        ErrorKind::BlankLine => Some("a blank line is not a record; remove it"),
-        ErrorKind::OutOfOrder { previous, .. } if previous.path.is_some() => {
-            Some("the files are not in stream order: reorder the inputs (--sort only sorts within a file)")
-        }
-        ErrorKind::InvalidNumber => Some("expected ASCII digits, with at most one '.' in prices and quantities"),
-        ErrorKind::InvalidBoolean => Some("expected True, true, False or false"),
-        ErrorKind::OutOfOrder { .. } => Some("input must be in (timestamp, agg_trade_id) order; --sort sorts a file"),
-        ErrorKind::Duplicate { .. } => Some("--dedupe drops exact duplicates"),
+        ErrorKind::Decompress { .. } => text("the file is damaged or its download was cut short; fetch it again"),
+        ErrorKind::BlankLine => text("a blank line is not a record; remove it"),
+        ErrorKind::OutOfOrder { previous, .. } if previous.path.is_some() => Some(
+            Named::text("the files are not in stream order: reorder the inputs (")
+                .setting("sort")
+                .then(" only sorts within a file)"),
+        ),
+        ErrorKind::InvalidNumber => text("expected ASCII digits, with at most one '.' in prices and quantities"),
+        ErrorKind::InvalidBoolean => text("expected True, true, False or false"),
+        ErrorKind::OutOfOrder { .. } => Some(
+            Named::text("input must be in (timestamp, agg_trade_id) order; ").setting("sort").then(" sorts a file"),
+        ),
+        ErrorKind::Duplicate { .. } => Some(Named::from_setting("dedupe").then(" drops exact duplicates")),
         ErrorKind::PartialLastLine { cause } => hint(cause),
         _ => None,
     }

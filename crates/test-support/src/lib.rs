@@ -1,6 +1,6 @@
 //! Test helpers of the barsmith workspace, written once: the kernel backends a test must cover
 //! ([`backends`]), bar tables compared as docs/OUTPUT.md promises ([`bar_tables`]), a deterministic
-//! pseudo-random generator ([`SplitMix`]), generated trade streams ([`trades`]), the real-data sample
+//! pseudo-random generator ([`SplitMix`]), a command under test in a temporary directory ([`command`]), generated trade streams ([`trades`]), the real-data sample
 //! ([`real_data`]), folder listings ([`read_dir_sorted`]), and with the `mirror` feature a Binance Vision mirror
 //! on 127.0.0.1 (`mirror`) with generated days and zip archives (`archives`).
 //!
@@ -16,6 +16,7 @@
 pub mod archives;
 pub mod backends;
 pub mod bar_tables;
+pub mod command;
 pub mod features;
 #[cfg(feature = "mirror")]
 pub mod mirror;

@@ -21,6 +21,8 @@ pub use file::{AtomicFile, OutputFile, Transaction, abandon_uncommitted, is_stdo
 
 use std::path::Path;
 
+use barsmith_core::Named;
+
 use crate::error::Error;
 use crate::pipeline::BarConsumer;
 
@@ -64,11 +66,14 @@ impl OutputFormat {
         }
         match path.extension() {
             None => Ok(OutputFormat::Csv),
-            Some(extension) => Err(Error::usage(format!(
-                "-o {0}: unknown output extension .{1}; for a file use .csv, .csv.zst, .csv.gz or .parquet (or pass --format), for a directory end the path with a slash ({0}/)",
-                path.display(),
-                extension.to_string_lossy()
-            ))),
+            Some(extension) => {
+                let (path, extension) = (path.display(), extension.to_string_lossy());
+                let problem = format!(
+                    " {path}: unknown output extension .{extension}; for a file use .csv, .csv.zst, .csv.gz or .parquet (or pass "
+                );
+                let remedy = format!("), for a directory end the path with a slash ({path}/)");
+                Err(Error::usage(Named::from_setting("output").then(problem).setting("format").then(remedy)))
+            }
         }
     }
 

@@ -38,7 +38,8 @@ fn to_bytes(value: &impl Serialize) -> Vec<u8> {
 
 /// Reads a portable value named `what`, refusing another format version.
 fn from_bytes<T: DeserializeOwned>(bytes: &[u8], what: &str, version: impl Fn(&T) -> u32) -> Result<T, Error> {
-    let invalid = |reason: String| Error::new(ErrorKind::Checkpoint { path: PathBuf::from(what), reason });
+    let invalid =
+        |reason: String| Error::new(ErrorKind::Checkpoint { path: PathBuf::from(what), reason: reason.into() });
     let value: T = serde_json::from_slice(bytes).map_err(|e| invalid(e.to_string()))?;
     match version(&value) {
         PORTABLE_VERSION => Ok(value),

@@ -3,12 +3,13 @@
 use std::io::Write;
 use std::path::Path;
 
-use barsmith_core::Threshold;
 use barsmith_core::features::FeatureCheckpoint;
+use barsmith_core::{Named, Threshold};
 
 use crate::error::{Error, ErrorKind};
 use crate::inputs::SymbolStream;
 use crate::output::AtomicFile;
+use crate::pipeline::Differences;
 
 /// Checkpoint file layout (versioned JSON).
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -34,23 +35,14 @@ impl ChainSettings {
     /// Refuses a run that resumes from `path` (written with `self`) with other output settings, naming each.
     pub(crate) fn check_same(&self, run: &ChainSettings, path: &Path) -> Result<(), Error> {
         let on = |flag: bool| if flag { "on" } else { "off" };
-        let mut differences = Vec::new();
-        if self.include_incomplete != run.include_incomplete {
-            let (old, new) = (on(self.include_incomplete), on(run.include_incomplete));
-            differences.push(format!("include_incomplete: checkpoint {old}, this run {new}"));
-        }
-        if self.format != run.format {
-            differences.push(format!("format: checkpoint {}, this run {}", self.format, run.format));
-        }
-        if differences.is_empty() {
-            return Ok(());
-        }
+        let differences = Differences::default()
+            .compare("include_incomplete", on(self.include_incomplete), on(run.include_incomplete))
+            .compare("format", &self.format, &run.format);
+        let Some(differences) = differences.0 else { return Ok(()) };
+        let remedy = "; the chain's files would not read back as one dataset. Run with the checkpoint's settings, or start a new chain without this checkpoint";
         Err(failure(
             path,
-            format!(
-                "written by a run with other output settings: {}; the chain's files would not read back as one dataset. Run with the checkpoint's settings, or start a new chain without this checkpoint",
-                differences.join("; ")
-            ),
+            Named::text("written by a run with other output settings: ").append(differences).then(remedy),
         ))
     }
 }
@@ -72,15 +64,16 @@ pub(crate) struct StreamCheckpoint {
 
 const CHECKPOINT_FILE_VERSION: u32 = 1;
 
-fn failure(path: &Path, reason: String) -> Error {
-    Error::new(ErrorKind::Checkpoint { path: path.to_path_buf(), reason })
+fn failure(path: &Path, reason: impl Into<Named>) -> Error {
+    Error::new(ErrorKind::Checkpoint { path: path.to_path_buf(), reason: reason.into() })
 }
 
 /// Reads a checkpoint file.
 pub(crate) fn read_checkpoints(path: &Path) -> Result<Resumed, Error> {
     let text = std::fs::read_to_string(path).map_err(|e| failure(path, e.to_string()))?;
     let file: CheckpointFile = serde_json::from_str(&text).map_err(|e| {
-        failure(path, format!("not a barsmith checkpoint file ({e}); pass the file --checkpoint-out wrote"))
+        let remedy = format!("not a barsmith checkpoint file ({e}); pass the file ");
+        failure(path, Named::text(remedy).setting("checkpoint_out").then(" wrote"))
     })?;
     if file.version != CHECKPOINT_FILE_VERSION {
         return Err(failure(

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use barsmith_core::features::{FeatureCheckpoint, FeaturedBar, WindowOverflow};
-use barsmith_core::{Threshold, TradeBatch};
+use barsmith_core::{Named, Threshold, TradeBatch};
 use barsmith_ingest::{IdGaps, IngestOptions, MultiFileReader};
 use rayon::prelude::*;
 
@@ -221,7 +221,7 @@ impl Job {
             .map(|t| resumed.and_then(|all| find_checkpoint(all, stream.symbol.as_deref(), *t)).map(|c| &c.state))
             .collect();
         let pipeline = BarPipeline::resume_some(&self.settings.pipeline(), &states)
-            .map_err(|e| Error::usage(format!("{}: {e}", stream.label())))?;
+            .map_err(|e| e.prefixed(format!("{}: ", stream.label())))?;
         Ok((pipeline, states))
     }
 
@@ -473,7 +473,7 @@ impl<C: BarConsumer> BarConsumer for OverflowWatch<'_, C> {
 }
 
 /// The warning for a bar whose windows exceeded `max_window_records`.
-fn overflow_message(stream: &SymbolStream, threshold: Threshold, overflow: &WindowOverflow) -> String {
+fn overflow_message(stream: &SymbolStream, threshold: Threshold, overflow: &WindowOverflow) -> Named {
     let mut nulls = Vec::new();
     if let Some(records) = overflow.intra_records {
         nulls.push(format!("its own window has {records} records (intra_* features are null)"));
@@ -481,14 +481,16 @@ fn overflow_message(stream: &SymbolStream, threshold: Threshold, overflow: &Wind
     if overflow.lookback {
         nulls.push("its lookback window has more (lookback_* features are null)".to_string());
     }
-    format!(
-        "{} at {} dbps: the bar opened at {} ({} µs) exceeds --max-window-records {}: {}; raise \
-         --max-window-records to compute them (each record of the longest window costs about 70 bytes while it is computed)",
+    let bar = format!(
+        "{} at {} dbps: the bar opened at {} ({} µs) exceeds ",
         stream.label(),
         threshold.dbps(),
         crate::calendar::format_utc_us(overflow.open_time_us),
         overflow.open_time_us,
-        overflow.limit,
-        nulls.join("; ")
-    )
+    );
+    Named::text(bar)
+        .setting("max_window_records")
+        .then(format!(" {}: {}; raise ", overflow.limit, nulls.join("; ")))
+        .setting("max_window_records")
+        .then(" to compute them (each record of the longest window costs about 70 bytes while it is computed)")
 }

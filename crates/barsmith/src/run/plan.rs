@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use barsmith_core::Threshold;
+use barsmith_core::{Named, Threshold};
 
 use super::{OutputTarget, RunConfig};
 use crate::error::Error;
@@ -46,10 +46,10 @@ fn auto_is_file(path: &Path, config: &RunConfig) -> Result<bool, Error> {
         return OutputFormat::for_path(path, config.format).map(|_| true);
     }
     match std::fs::metadata(path) {
-        Ok(metadata) if metadata.is_file() => Err(Error::usage(format!(
-            "-o {0} has no extension, so it names a directory, but {0} is an existing file (left alone); to write one file give a name with an output extension ({0}.csv, .csv.zst, .csv.gz or .parquet), else a directory",
+        Ok(metadata) if metadata.is_file() => Err(Error::usage(Named::from_setting("output").then(format!(
+            " {0} has no extension, so it names a directory, but {0} is an existing file (left alone); to write one file give a name with an output extension ({0}.csv, .csv.zst, .csv.gz or .parquet), else a directory",
             path.display()
-        ))),
+        )))),
         Ok(metadata) => Ok(!metadata.is_dir()),
         Err(_) => Ok(false),
     }
@@ -108,11 +108,11 @@ fn collision(path: &Path, config: &RunConfig, streams: &[SymbolStream]) -> Error
         }
     }
     let shown = if outputs.len() > 6 { format!("{}, …", outputs[..6].join(", ")) } else { outputs.join(", ") };
-    Error::usage(format!(
-        "-o {} names one file, but this run makes {} outputs ({shown}), which would collide there; give a directory (a path without an output extension), or one symbol and one threshold",
+    Error::usage(Named::from_setting("output").then(format!(
+        " {} names one file, but this run makes {} outputs ({shown}), which would collide there; give a directory (a path without an output extension), or one symbol and one threshold",
         path.display(),
         outputs.len()
-    ))
+    )))
 }
 
 /// The same place: the same existing file, or the same absolute spelling.
@@ -129,29 +129,33 @@ fn same_place(a: &Path, b: &Path) -> bool {
 /// Refuses, before anything is read or created, an output or checkpoint that is one of the inputs (the same
 /// file, however spelled), and two outputs at one place.
 pub(crate) fn check_paths(config: &RunConfig, inputs: &[PathBuf], outputs: &[Vec<PlannedOutput>]) -> Result<(), Error> {
-    let mut written: Vec<(&Path, String)> =
-        outputs.iter().flatten().map(|(path, _)| (path.as_path(), format!("-o {}", path.display()))).collect();
+    let named = |setting: &'static str, path: &Path| Named::from_setting(setting).then(format!(" {}", path.display()));
+    let mut written: Vec<(&Path, Named)> =
+        outputs.iter().flatten().map(|(path, _)| (path.as_path(), named("output", path))).collect();
     if let Some(path) = &config.checkpoint_out {
-        written.push((path, format!("--checkpoint-out {}", path.display())));
+        written.push((path, named("checkpoint_out", path)));
     }
     written.retain(|(path, _)| path.as_os_str() != "-");
     for (path, what) in &written {
         if let Some(input) = inputs.iter().find(|input| input.as_os_str() != "-" && same_file(input, path)) {
-            return Err(Error::usage(format!(
-                "{what} is the input {} (the same file): this run would overwrite its own input; choose another output path",
+            return Err(Error::usage(what.clone().then(format!(
+                " is the input {} (the same file): this run would overwrite its own input; choose another output path",
                 input.display()
-            )));
+            ))));
         }
         if let Some(checkpoint) = &config.job.checkpoint_in
-            && what.starts_with("-o")
+            && what.settings().next() == Some("output")
             && same_place(checkpoint, path)
         {
-            return Err(Error::usage(format!("{what} is the --checkpoint-in file; choose another output path")));
+            let message =
+                what.clone().then(" is the ").setting("checkpoint_in").then(" file; choose another output path");
+            return Err(Error::usage(message));
         }
     }
     for (index, (path, what)) in written.iter().enumerate() {
         if let Some((_, other)) = written[index + 1..].iter().find(|(other, _)| same_place(path, other)) {
-            return Err(Error::usage(format!("{what} and {other} are the same file; give each output its own path")));
+            let message = what.clone().then(" and ").append(other.clone());
+            return Err(Error::usage(message.then(" are the same file; give each output its own path")));
         }
     }
     Ok(())

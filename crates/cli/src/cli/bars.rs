@@ -350,7 +350,8 @@ impl Progress for BarProgress {
         }
     }
 
-    fn warning(&self, message: &str) {
+    fn warning(&self, message: &barsmith::core::Named) {
+        let message = message.spell(&super::setting_flag);
         self.bar.suspend(|| eprintln!("warning: {message}"));
     }
 

@@ -125,8 +125,13 @@ impl From<barsmith::Error> for Failure {
         } else {
             (1, false)
         };
-        Failure { message: e.to_string(), code, quiet }
+        Failure { message: e.describe(&setting_flag), code, quiet }
     }
+}
+
+/// The flag that sets a library setting named in a message (`max_window_records` → `--max-window-records`).
+pub fn setting_flag(name: &'static str) -> String {
+    barsmith::settings::flag(name).unwrap_or(name).to_owned()
 }
 
 impl From<barsmith::binance::Error> for Failure {

@@ -7,11 +7,17 @@ use std::process::{Command, Output};
 
 use barsmith::generate::{GenConfig, GenFormat, write_trades};
 use barsmith_test_support::archives::write_zip;
+use barsmith_test_support::command::TestCommand;
 
 /// The `barsmith` binary. `BARSMITH_BACKEND` passes through: `.ci/run` runs these tests once per backend the
 /// machine has, each forced as the automatic choice, so that every machine's view is tested on one.
 pub fn command() -> Command {
     Command::new(env!("CARGO_BIN_EXE_barsmith"))
+}
+
+/// `barsmith` as a command under test (`cmd().args([...]).assert_ok()`).
+pub fn cmd() -> TestCommand {
+    TestCommand::new(env!("CARGO_BIN_EXE_barsmith"))
 }
 
 /// Runs `barsmith ARGS` to completion.

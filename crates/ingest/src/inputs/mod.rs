@@ -14,6 +14,8 @@ use std::path::{Path, PathBuf};
 pub use names::{BinanceName, CHECKSUM_FILE, Period, parse_binance_name};
 use names::{NameClass, classify};
 
+use barsmith_core::Named;
+
 use crate::error::Error;
 
 /// One symbol's input files in stream order.
@@ -181,11 +183,14 @@ pub fn group_by_symbol(
             .zip(&names)
             .find_map(|(f, n)| n.as_ref().filter(|n| !n.symbol.eq_ignore_ascii_case(symbol)).map(|n| (f, n)))
         {
-            return Err(Error::inputs(format!(
-                "--symbol {symbol}, but {} is a file of {}; give one symbol's files, or leave out --symbol to build each symbol on its own",
+            let problem = format!(
+                " {symbol}, but {} is a file of {}; give one symbol's files, or leave out ",
                 file.display(),
                 name.symbol
-            )));
+            );
+            return Err(Error::inputs(
+                Named::from_setting("symbol").then(problem).setting("symbol").then(" to build each symbol on its own"),
+            ));
         }
         return one_stream(Some(symbol.to_string()), files, names);
     }
@@ -204,10 +209,12 @@ pub fn group_by_symbol(
     let symbols: BTreeSet<&str> = names.iter().flatten().map(|n| n.symbol.as_str()).collect();
     if !single_output {
         let unnamed = files.iter().zip(&names).find(|(_, n)| n.is_none()).map(|(f, _)| f).expect("some unnamed");
-        return Err(Error::inputs(format!(
-            "{}: cannot tell the symbol from this name (expected SYMBOL-aggTrades-YYYY-MM[-DD].zip|csv|csv.zst), and this run writes one file per symbol; pass --symbol, or write one output with -o FILE",
+        let problem = format!(
+            "{}: cannot tell the symbol from this name (expected SYMBOL-aggTrades-YYYY-MM[-DD].zip|csv|csv.zst), and this run writes one file per symbol; pass ",
             unnamed.display()
-        )));
+        );
+        let remedy = Named::text(problem).setting("symbol").then(", or write one output with ").setting("output");
+        return Err(Error::inputs(remedy.then(" FILE")));
     }
     if symbols.len() > 1 {
         return Err(Error::inputs(format!(

@@ -17,6 +17,81 @@ pub(crate) mod wide;
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod x86_64;
 
+/// Writes the [`Isa`] methods that are one expression of their arguments, a table instead of a function
+/// each: `unsafe` or `safe`, then groups of `(self, ARG: TYPE, …) -> RETURN => (ARG, …) { ENTRIES }`, where
+/// an entry is `NAME = FUNCTION` (the method calls `FUNCTION(ARG, …)`) or `NAME => { BODY }`. Each becomes
+/// `#[inline(always)] fn NAME(self, ARG: TYPE, …) -> RETURN`, under `unsafe` for the `std::arch` backends,
+/// whose token proves the instruction set (the impl's safety comment). No entry reads or writes memory:
+/// loads and stores, with their bounds checks, are written out.
+macro_rules! methods {
+    ($mode:ident: $($params:tt -> $ret:ty => $call:tt { $($entries:tt)* })*) => {
+        $($crate::arch::methods!(@entry $mode $params $ret, $call $($entries)*);)*
+    };
+    (@entry $mode:ident $params:tt $ret:ty, $call:tt) => {};
+    (@entry $mode:ident $params:tt $ret:ty, $call:tt $name:ident = $f:path $(, $($more:tt)*)?) => {
+        $crate::arch::methods!(@entry $mode $params $ret, $call $name => { $f $call } $(, $($more)*)?);
+    };
+    (@entry unsafe $params:tt $ret:ty, $call:tt $name:ident => { $($body:tt)* } $(, $($more:tt)*)?) => {
+        #[inline(always)]
+        fn $name $params -> $ret {
+            // SAFETY: the token `self` proves that the CPU has the backend's instruction set (see the impl's
+            // safety comment), and the body touches no memory.
+            unsafe { $($body)* }
+        }
+        $crate::arch::methods!(@entry unsafe $params $ret, $call $($($more)*)?);
+    };
+    (@entry safe $params:tt $ret:ty, $call:tt $name:ident => { $($body:tt)* } $(, $($more:tt)*)?) => {
+        #[inline(always)]
+        fn $name $params -> $ret {
+            $($body)*
+        }
+        $crate::arch::methods!(@entry safe $params $ret, $call $($($more)*)?);
+    };
+}
+pub(crate) use methods;
+
+/// Writes the [`Isa`] methods that read and write memory for a `std::arch` backend of `LANES` lanes, vector
+/// types `F` and `I`, from its unaligned load and store intrinsics (f64, then i64): `load`, `load_i64` and
+/// `store` after a bounds assertion, `lanes_f64` and `lanes_i64` into an 8-lane array.
+macro_rules! memory_methods {
+    ($lanes:literal, $f:ty, $i:ty; $load:path, $load_i64:path, $store:path, $store_i64:path) => {
+        #[inline(always)]
+        fn load(self, x: &[f64], at: usize) -> $f {
+            $crate::arch::assert_room(x.len(), at, $lanes);
+            // SAFETY: `x[at..][..LANES]` is in bounds (checked above); the token proves the instruction set.
+            unsafe { $load(x.as_ptr().add(at).cast()) }
+        }
+        #[inline(always)]
+        fn load_i64(self, x: &[i64], at: usize) -> $i {
+            $crate::arch::assert_room(x.len(), at, $lanes);
+            // SAFETY: `x[at..][..LANES]` is in bounds (checked above); the token proves the instruction set.
+            unsafe { $load_i64(x.as_ptr().add(at).cast()) }
+        }
+        #[inline(always)]
+        fn store(self, a: $f, out: &mut [f64], at: usize) {
+            $crate::arch::assert_room(out.len(), at, $lanes);
+            // SAFETY: `out[at..][..LANES]` is in bounds (checked above); the token proves the instruction set.
+            unsafe { $store(out.as_mut_ptr().add(at).cast(), a) }
+        }
+        #[inline(always)]
+        fn lanes_f64(self, a: $f) -> $crate::arch::LaneArray<f64> {
+            let mut values = [0.0; 8];
+            // SAFETY: `values` has room for 8 ≥ LANES f64; the token proves the instruction set.
+            unsafe { $store(values.as_mut_ptr().cast(), a) };
+            $crate::arch::LaneArray { values, len: $lanes }
+        }
+        #[inline(always)]
+        fn lanes_i64(self, a: $i) -> $crate::arch::LaneArray<i64> {
+            let mut values = [0i64; 8];
+            // SAFETY: `values` has room for 8 ≥ LANES i64; the token proves the instruction set.
+            unsafe { $store_i64(values.as_mut_ptr().cast(), a) };
+            $crate::arch::LaneArray { values, len: $lanes }
+        }
+    };
+}
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+pub(crate) use memory_methods;
+
 /// Asserts that `len` elements hold `count` elements from `at`, written so that it cannot overflow
 /// (`at <= len && len - at >= count`, not `at + count <= len`). Every raw load or store checks this first.
 #[inline(always)]

@@ -81,49 +81,40 @@ impl<S: Simd> Isa for PulpIsa<S> {
     type F = S::f64s;
     type I = S::i64s;
 
-    #[inline(always)]
-    fn splat(self, v: f64) -> S::f64s {
-        self.0.splat_f64s(v)
+    crate::arch::methods! { safe:
+        (self, v: f64) -> S::f64s => (v) { splat => { self.0.splat_f64s(v) } }
+        (self, v: i64) -> S::i64s => (v) { splat_i64 => { self.0.splat_i64s(v) } }
+        (self, a: S::f64s) -> S::f64s => (a) { abs => { self.0.abs_f64s(a) }, sqrt => { self.0.sqrt_f64s(a) } }
+        (self, a: S::f64s, b: S::f64s) -> S::f64s => (a, b) {
+            add => { self.0.add_f64s(a, b) }, sub => { self.0.sub_f64s(a, b) },
+            mul => { self.0.mul_f64s(a, b) }, div => { self.0.div_f64s(a, b) },
+            min => { self.0.min_f64s(a, b) }, max => { self.0.max_f64s(a, b) },
+        }
+        (self, a: S::f64s, b: S::f64s, c: S::f64s) -> S::f64s => (a, b, c) { mul_add => { self.0.mul_add_e_f64s(a, b, c) } }
+        (self, a: S::f64s) -> f64 => (a) {
+            sum_lanes => { self.0.reduce_sum_f64s(a) }, min_lanes => { self.0.reduce_min_f64s(a) },
+            max_lanes => { self.0.reduce_max_f64s(a) },
+        }
+        (self, a: S::f64s, b: S::f64s) -> u64 => (a, b) {
+            gt_mask => { self.mask_bits(self.0.greater_than_f64s(a, b)) },
+            ne_mask => { !self.mask_bits(self.0.equal_f64s(a, b)) & ((1u64 << S::F64_LANES) - 1) },
+        }
+        (self, a: S::f64s) -> u64 => (a) { nan_mask => { self.ne_mask(a, a) } }
+        (self, a: S::i64s, b: S::i64s) -> S::i64s => (a, b) {
+            add_i64 => { self.0.add_i64s(a, b) }, sub_i64 => { self.0.sub_i64s(a, b) },
+            min_i64 => { self.0.min_i64s(a, b) }, max_i64 => { self.0.max_i64s(a, b) },
+            xor_i64 => { self.0.xor_i64s(a, b) }, and_i64 => { self.0.and_i64s(a, b) },
+        }
+        (self, a: S::i64s) -> S::i64s => (a) {
+            abs_i64 => { self.map_i64(a, i64::wrapping_abs) },
+            high_signed => { self.map_i64(a, |v| v >> 32) },
+            high_unsigned => { self.map_i64(a, |v| ((v as u64) >> 32) as i64) },
+        }
+        (self, a: S::i64s) -> u64 => (a) { sign_mask_i64 => { self.mask_bits(self.0.less_than_i64s(a, self.0.splat_i64s(0))) } }
     }
     #[inline(always)]
     fn load(self, x: &[f64], at: usize) -> S::f64s {
         self.0.partial_load_f64s(&x[at..at + S::F64_LANES])
-    }
-    #[inline(always)]
-    fn add(self, a: S::f64s, b: S::f64s) -> S::f64s {
-        self.0.add_f64s(a, b)
-    }
-    #[inline(always)]
-    fn sub(self, a: S::f64s, b: S::f64s) -> S::f64s {
-        self.0.sub_f64s(a, b)
-    }
-    #[inline(always)]
-    fn mul(self, a: S::f64s, b: S::f64s) -> S::f64s {
-        self.0.mul_f64s(a, b)
-    }
-    #[inline(always)]
-    fn div(self, a: S::f64s, b: S::f64s) -> S::f64s {
-        self.0.div_f64s(a, b)
-    }
-    #[inline(always)]
-    fn mul_add(self, a: S::f64s, b: S::f64s, c: S::f64s) -> S::f64s {
-        self.0.mul_add_e_f64s(a, b, c)
-    }
-    #[inline(always)]
-    fn min(self, a: S::f64s, b: S::f64s) -> S::f64s {
-        self.0.min_f64s(a, b)
-    }
-    #[inline(always)]
-    fn max(self, a: S::f64s, b: S::f64s) -> S::f64s {
-        self.0.max_f64s(a, b)
-    }
-    #[inline(always)]
-    fn abs(self, a: S::f64s) -> S::f64s {
-        self.0.abs_f64s(a)
-    }
-    #[inline(always)]
-    fn sqrt(self, a: S::f64s) -> S::f64s {
-        self.0.sqrt_f64s(a)
     }
     #[inline(always)]
     fn lanes_f64(self, a: S::f64s) -> LaneArray<f64> {
@@ -132,77 +123,8 @@ impl<S: Simd> Isa for PulpIsa<S> {
         LaneArray { values, len: S::F64_LANES }
     }
     #[inline(always)]
-    fn sum_lanes(self, a: S::f64s) -> f64 {
-        self.0.reduce_sum_f64s(a)
-    }
-    #[inline(always)]
-    fn min_lanes(self, a: S::f64s) -> f64 {
-        self.0.reduce_min_f64s(a)
-    }
-    #[inline(always)]
-    fn max_lanes(self, a: S::f64s) -> f64 {
-        self.0.reduce_max_f64s(a)
-    }
-    #[inline(always)]
-    fn gt_mask(self, a: S::f64s, b: S::f64s) -> u64 {
-        self.mask_bits(self.0.greater_than_f64s(a, b))
-    }
-    #[inline(always)]
-    fn ne_mask(self, a: S::f64s, b: S::f64s) -> u64 {
-        !self.mask_bits(self.0.equal_f64s(a, b)) & ((1u64 << S::F64_LANES) - 1)
-    }
-    #[inline(always)]
-    fn nan_mask(self, a: S::f64s) -> u64 {
-        self.ne_mask(a, a)
-    }
-
-    #[inline(always)]
     fn load_i64(self, x: &[i64], at: usize) -> S::i64s {
         self.0.partial_load_i64s(&x[at..at + S::I64_LANES])
-    }
-    #[inline(always)]
-    fn splat_i64(self, v: i64) -> S::i64s {
-        self.0.splat_i64s(v)
-    }
-    #[inline(always)]
-    fn add_i64(self, a: S::i64s, b: S::i64s) -> S::i64s {
-        self.0.add_i64s(a, b)
-    }
-    #[inline(always)]
-    fn sub_i64(self, a: S::i64s, b: S::i64s) -> S::i64s {
-        self.0.sub_i64s(a, b)
-    }
-    #[inline(always)]
-    fn min_i64(self, a: S::i64s, b: S::i64s) -> S::i64s {
-        self.0.min_i64s(a, b)
-    }
-    #[inline(always)]
-    fn max_i64(self, a: S::i64s, b: S::i64s) -> S::i64s {
-        self.0.max_i64s(a, b)
-    }
-    #[inline(always)]
-    fn xor_i64(self, a: S::i64s, b: S::i64s) -> S::i64s {
-        self.0.xor_i64s(a, b)
-    }
-    #[inline(always)]
-    fn and_i64(self, a: S::i64s, b: S::i64s) -> S::i64s {
-        self.0.and_i64s(a, b)
-    }
-    #[inline(always)]
-    fn abs_i64(self, a: S::i64s) -> S::i64s {
-        self.map_i64(a, i64::wrapping_abs)
-    }
-    #[inline(always)]
-    fn high_signed(self, a: S::i64s) -> S::i64s {
-        self.map_i64(a, |v| v >> 32)
-    }
-    #[inline(always)]
-    fn high_unsigned(self, a: S::i64s) -> S::i64s {
-        self.map_i64(a, |v| ((v as u64) >> 32) as i64)
-    }
-    #[inline(always)]
-    fn sign_mask_i64(self, a: S::i64s) -> u64 {
-        self.mask_bits(self.0.less_than_i64s(a, self.0.splat_i64s(0)))
     }
     #[inline(always)]
     fn to_f64(self, a: S::i64s) -> S::f64s {

@@ -31,49 +31,45 @@ impl Isa for Wide {
     type F = f64x4;
     type I = i64x4;
 
-    #[inline(always)]
-    fn splat(self, v: f64) -> f64x4 {
-        f64x4::splat(v)
+    crate::arch::methods! { safe:
+        (self, v: f64) -> f64x4 => (v) { splat = f64x4::splat }
+        (self, v: i64) -> i64x4 => (v) { splat_i64 = i64x4::splat }
+        (self, a: f64x4) -> f64x4 => (a) { abs = f64x4::abs, sqrt = f64x4::sqrt }
+        (self, a: f64x4, b: f64x4) -> f64x4 => (a, b) {
+            add => { a + b }, sub => { a - b }, mul => { a * b }, div => { a / b },
+            min = f64x4::fast_min, max = f64x4::fast_max,
+        }
+        (self, a: f64x4, b: f64x4, c: f64x4) -> f64x4 => (a, b, c) { mul_add = f64x4::mul_add }
+        (self, a: f64x4) -> f64 => (a) {
+            sum_lanes = f64x4::reduce_add,
+            min_lanes => { a.to_array().into_iter().fold(f64::INFINITY, f64::min) },
+            max_lanes => { a.to_array().into_iter().fold(f64::NEG_INFINITY, f64::max) },
+        }
+        (self, a: f64x4, b: f64x4) -> u64 => (a, b) {
+            gt_mask => { mask_bits(a.simd_gt(b)) },
+            ne_mask => { !mask_bits(a.simd_eq(b)) & 0b1111 },
+        }
+        (self, a: f64x4) -> u64 => (a) { nan_mask => { mask_bits(a.is_nan()) } }
+        (self, a: i64x4, b: i64x4) -> i64x4 => (a, b) {
+            add_i64 => { a + b }, sub_i64 => { a - b }, xor_i64 => { a ^ b }, and_i64 => { a & b },
+            min_i64 = i64x4::min, max_i64 = i64x4::max,
+        }
+        (self, a: i64x4) -> i64x4 => (a) {
+            abs_i64 = i64x4::abs,
+            high_signed => { a >> 32u32 },
+            high_unsigned => { i64x4::new(a.to_array().map(|v| ((v as u64) >> 32) as i64)) },
+        }
+        (self, a: i64x4) -> u64 => (a) {
+            sign_mask_i64 => {
+                let negative = a.simd_lt(i64x4::splat(0)).to_array();
+                negative.iter().enumerate().fold(0, |bits, (k, &m)| bits | u64::from(m != 0) << k)
+            },
+        }
+        (self, a: i64x4) -> f64x4 => (a) { to_f64 = i64x4::round_float }
     }
     #[inline(always)]
     fn load(self, x: &[f64], at: usize) -> f64x4 {
         f64x4::new(array4(x, at))
-    }
-    #[inline(always)]
-    fn add(self, a: f64x4, b: f64x4) -> f64x4 {
-        a + b
-    }
-    #[inline(always)]
-    fn sub(self, a: f64x4, b: f64x4) -> f64x4 {
-        a - b
-    }
-    #[inline(always)]
-    fn mul(self, a: f64x4, b: f64x4) -> f64x4 {
-        a * b
-    }
-    #[inline(always)]
-    fn div(self, a: f64x4, b: f64x4) -> f64x4 {
-        a / b
-    }
-    #[inline(always)]
-    fn mul_add(self, a: f64x4, b: f64x4, c: f64x4) -> f64x4 {
-        a.mul_add(b, c)
-    }
-    #[inline(always)]
-    fn min(self, a: f64x4, b: f64x4) -> f64x4 {
-        a.fast_min(b)
-    }
-    #[inline(always)]
-    fn max(self, a: f64x4, b: f64x4) -> f64x4 {
-        a.fast_max(b)
-    }
-    #[inline(always)]
-    fn abs(self, a: f64x4) -> f64x4 {
-        a.abs()
-    }
-    #[inline(always)]
-    fn sqrt(self, a: f64x4) -> f64x4 {
-        a.sqrt()
     }
     #[inline(always)]
     fn lanes_f64(self, a: f64x4) -> LaneArray<f64> {
@@ -82,82 +78,8 @@ impl Isa for Wide {
         LaneArray { values, len: 4 }
     }
     #[inline(always)]
-    fn sum_lanes(self, a: f64x4) -> f64 {
-        a.reduce_add()
-    }
-    #[inline(always)]
-    fn min_lanes(self, a: f64x4) -> f64 {
-        a.to_array().into_iter().fold(f64::INFINITY, f64::min)
-    }
-    #[inline(always)]
-    fn max_lanes(self, a: f64x4) -> f64 {
-        a.to_array().into_iter().fold(f64::NEG_INFINITY, f64::max)
-    }
-    #[inline(always)]
-    fn gt_mask(self, a: f64x4, b: f64x4) -> u64 {
-        mask_bits(a.simd_gt(b))
-    }
-    #[inline(always)]
-    fn ne_mask(self, a: f64x4, b: f64x4) -> u64 {
-        !mask_bits(a.simd_eq(b)) & 0b1111
-    }
-    #[inline(always)]
-    fn nan_mask(self, a: f64x4) -> u64 {
-        mask_bits(a.is_nan())
-    }
-
-    #[inline(always)]
     fn load_i64(self, x: &[i64], at: usize) -> i64x4 {
         i64x4::new(array4(x, at))
-    }
-    #[inline(always)]
-    fn splat_i64(self, v: i64) -> i64x4 {
-        i64x4::splat(v)
-    }
-    #[inline(always)]
-    fn add_i64(self, a: i64x4, b: i64x4) -> i64x4 {
-        a + b
-    }
-    #[inline(always)]
-    fn sub_i64(self, a: i64x4, b: i64x4) -> i64x4 {
-        a - b
-    }
-    #[inline(always)]
-    fn min_i64(self, a: i64x4, b: i64x4) -> i64x4 {
-        a.min(b)
-    }
-    #[inline(always)]
-    fn max_i64(self, a: i64x4, b: i64x4) -> i64x4 {
-        a.max(b)
-    }
-    #[inline(always)]
-    fn xor_i64(self, a: i64x4, b: i64x4) -> i64x4 {
-        a ^ b
-    }
-    #[inline(always)]
-    fn and_i64(self, a: i64x4, b: i64x4) -> i64x4 {
-        a & b
-    }
-    #[inline(always)]
-    fn abs_i64(self, a: i64x4) -> i64x4 {
-        a.abs()
-    }
-    #[inline(always)]
-    fn high_signed(self, a: i64x4) -> i64x4 {
-        a >> 32u32
-    }
-    #[inline(always)]
-    fn high_unsigned(self, a: i64x4) -> i64x4 {
-        i64x4::new(a.to_array().map(|v| ((v as u64) >> 32) as i64))
-    }
-    #[inline(always)]
-    fn sign_mask_i64(self, a: i64x4) -> u64 {
-        let negative = a.simd_lt(i64x4::splat(0)).to_array();
-        negative.iter().enumerate().fold(0, |bits, (k, &m)| bits | u64::from(m != 0) << k)
-    }
-    #[inline(always)]
-    fn to_f64(self, a: i64x4) -> f64x4 {
-        a.round_float()
     }
     #[inline(always)]
     fn lanes_i64(self, a: i64x4) -> LaneArray<i64> {

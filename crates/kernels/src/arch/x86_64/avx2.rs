@@ -2,7 +2,7 @@
 
 use std::arch::x86_64::*;
 
-use crate::arch::{Isa, LaneArray, assert_room, assert_rows};
+use crate::arch::{Isa, assert_room, assert_rows};
 
 crate::dispatch::std_arch_backend!(
     /// Token proving AVX2, FMA and POPCNT: only constructible in code compiled with those features.
@@ -22,196 +22,72 @@ impl Isa for Avx2 {
     type F = __m256d;
     type I = __m256i;
 
-    #[inline(always)]
-    fn splat(self, v: f64) -> __m256d {
-        // SAFETY: see the impl comment (AVX available).
-        unsafe { _mm256_set1_pd(v) }
-    }
-    #[inline(always)]
-    fn load(self, x: &[f64], at: usize) -> __m256d {
-        assert_room(x.len(), at, 4);
-        // SAFETY: `x[at..][..4]` is in bounds (checked above); AVX available (impl comment).
-        unsafe { _mm256_loadu_pd(x.as_ptr().add(at)) }
-    }
-    #[inline(always)]
-    fn add(self, a: __m256d, b: __m256d) -> __m256d {
-        // SAFETY: see the impl comment.
-        unsafe { _mm256_add_pd(a, b) }
-    }
-    #[inline(always)]
-    fn sub(self, a: __m256d, b: __m256d) -> __m256d {
-        // SAFETY: see the impl comment.
-        unsafe { _mm256_sub_pd(a, b) }
-    }
-    #[inline(always)]
-    fn mul(self, a: __m256d, b: __m256d) -> __m256d {
-        // SAFETY: see the impl comment.
-        unsafe { _mm256_mul_pd(a, b) }
-    }
-    #[inline(always)]
-    fn div(self, a: __m256d, b: __m256d) -> __m256d {
-        // SAFETY: see the impl comment.
-        unsafe { _mm256_div_pd(a, b) }
-    }
-    #[inline(always)]
-    fn mul_add(self, a: __m256d, b: __m256d, c: __m256d) -> __m256d {
-        // SAFETY: see the impl comment (FMA available).
-        unsafe { _mm256_fmadd_pd(a, b, c) }
-    }
-    #[inline(always)]
-    fn min(self, a: __m256d, b: __m256d) -> __m256d {
-        // SAFETY: see the impl comment.
-        unsafe { _mm256_min_pd(a, b) }
-    }
-    #[inline(always)]
-    fn max(self, a: __m256d, b: __m256d) -> __m256d {
-        // SAFETY: see the impl comment.
-        unsafe { _mm256_max_pd(a, b) }
-    }
-    #[inline(always)]
-    fn abs(self, a: __m256d) -> __m256d {
-        // SAFETY: see the impl comment.
-        unsafe { _mm256_andnot_pd(_mm256_set1_pd(-0.0), a) }
-    }
-    #[inline(always)]
-    fn sqrt(self, a: __m256d) -> __m256d {
-        // SAFETY: see the impl comment.
-        unsafe { _mm256_sqrt_pd(a) }
-    }
-    #[inline(always)]
-    fn lanes_f64(self, a: __m256d) -> LaneArray<f64> {
-        let mut values = [0.0; 8];
-        // SAFETY: `values` has room for 4 f64; AVX available.
-        unsafe { _mm256_storeu_pd(values.as_mut_ptr(), a) };
-        LaneArray { values, len: 4 }
-    }
-    #[inline(always)]
-    fn sum_lanes(self, a: __m256d) -> f64 {
-        // SAFETY: see the impl comment.
-        unsafe {
-            let pair = _mm_add_pd(_mm256_castpd256_pd128(a), _mm256_extractf128_pd::<1>(a));
-            _mm_cvtsd_f64(_mm_add_sd(pair, _mm_unpackhi_pd(pair, pair)))
+    crate::arch::memory_methods!(4, __m256d, __m256i; _mm256_loadu_pd, _mm256_loadu_si256, _mm256_storeu_pd, _mm256_storeu_si256);
+    crate::arch::methods! { unsafe:
+        (self, v: f64) -> __m256d => (v) { splat = _mm256_set1_pd }
+        (self, v: i64) -> __m256i => (v) { splat_i64 = _mm256_set1_epi64x }
+        (self, a: __m256d) -> __m256d => (a) {
+            abs => { _mm256_andnot_pd(_mm256_set1_pd(-0.0), a) },
+            sqrt = _mm256_sqrt_pd,
         }
-    }
-    #[inline(always)]
-    fn min_lanes(self, a: __m256d) -> f64 {
-        // SAFETY: see the impl comment.
-        unsafe {
-            let pair = _mm_min_pd(_mm256_castpd256_pd128(a), _mm256_extractf128_pd::<1>(a));
-            _mm_cvtsd_f64(_mm_min_sd(pair, _mm_unpackhi_pd(pair, pair)))
+        (self, a: __m256d, b: __m256d) -> __m256d => (a, b) {
+            add = _mm256_add_pd, sub = _mm256_sub_pd, mul = _mm256_mul_pd, div = _mm256_div_pd,
+            min = _mm256_min_pd, max = _mm256_max_pd,
         }
-    }
-    #[inline(always)]
-    fn max_lanes(self, a: __m256d) -> f64 {
-        // SAFETY: see the impl comment.
-        unsafe {
-            let pair = _mm_max_pd(_mm256_castpd256_pd128(a), _mm256_extractf128_pd::<1>(a));
-            _mm_cvtsd_f64(_mm_max_sd(pair, _mm_unpackhi_pd(pair, pair)))
+        (self, a: __m256d, b: __m256d, c: __m256d) -> __m256d => (a, b, c) { mul_add = _mm256_fmadd_pd }
+        (self, a: __m256d) -> f64 => (a) {
+            sum_lanes => {
+                let pair = _mm_add_pd(_mm256_castpd256_pd128(a), _mm256_extractf128_pd::<1>(a));
+                _mm_cvtsd_f64(_mm_add_sd(pair, _mm_unpackhi_pd(pair, pair)))
+            },
+            min_lanes => {
+                let pair = _mm_min_pd(_mm256_castpd256_pd128(a), _mm256_extractf128_pd::<1>(a));
+                _mm_cvtsd_f64(_mm_min_sd(pair, _mm_unpackhi_pd(pair, pair)))
+            },
+            max_lanes => {
+                let pair = _mm_max_pd(_mm256_castpd256_pd128(a), _mm256_extractf128_pd::<1>(a));
+                _mm_cvtsd_f64(_mm_max_sd(pair, _mm_unpackhi_pd(pair, pair)))
+            },
         }
-    }
-    #[inline(always)]
-    fn gt_mask(self, a: __m256d, b: __m256d) -> u64 {
-        // SAFETY: see the impl comment.
-        unsafe { _mm256_movemask_pd(_mm256_cmp_pd::<_CMP_GT_OQ>(a, b)) as u64 }
-    }
-    #[inline(always)]
-    fn ne_mask(self, a: __m256d, b: __m256d) -> u64 {
-        // SAFETY: see the impl comment.
-        unsafe { _mm256_movemask_pd(_mm256_cmp_pd::<_CMP_NEQ_UQ>(a, b)) as u64 }
-    }
-    #[inline(always)]
-    fn nan_mask(self, a: __m256d) -> u64 {
-        // SAFETY: see the impl comment.
-        unsafe { _mm256_movemask_pd(_mm256_cmp_pd::<_CMP_UNORD_Q>(a, a)) as u64 }
-    }
-
-    #[inline(always)]
-    fn load_i64(self, x: &[i64], at: usize) -> __m256i {
-        assert_room(x.len(), at, 4);
-        // SAFETY: `x[at..][..4]` is in bounds (checked above); AVX available.
-        unsafe { _mm256_loadu_si256(x.as_ptr().add(at).cast()) }
-    }
-    #[inline(always)]
-    fn splat_i64(self, v: i64) -> __m256i {
-        // SAFETY: see the impl comment.
-        unsafe { _mm256_set1_epi64x(v) }
-    }
-    #[inline(always)]
-    fn add_i64(self, a: __m256i, b: __m256i) -> __m256i {
-        // SAFETY: see the impl comment.
-        unsafe { _mm256_add_epi64(a, b) }
-    }
-    #[inline(always)]
-    fn sub_i64(self, a: __m256i, b: __m256i) -> __m256i {
-        // SAFETY: see the impl comment.
-        unsafe { _mm256_sub_epi64(a, b) }
-    }
-    #[inline(always)]
-    fn min_i64(self, a: __m256i, b: __m256i) -> __m256i {
-        // SAFETY: see the impl comment.
-        unsafe { _mm256_blendv_epi8(a, b, _mm256_cmpgt_epi64(a, b)) }
-    }
-    #[inline(always)]
-    fn max_i64(self, a: __m256i, b: __m256i) -> __m256i {
-        // SAFETY: see the impl comment.
-        unsafe { _mm256_blendv_epi8(b, a, _mm256_cmpgt_epi64(a, b)) }
-    }
-    #[inline(always)]
-    fn xor_i64(self, a: __m256i, b: __m256i) -> __m256i {
-        // SAFETY: see the impl comment.
-        unsafe { _mm256_xor_si256(a, b) }
-    }
-    #[inline(always)]
-    fn and_i64(self, a: __m256i, b: __m256i) -> __m256i {
-        // SAFETY: see the impl comment.
-        unsafe { _mm256_and_si256(a, b) }
-    }
-    #[inline(always)]
-    fn abs_i64(self, a: __m256i) -> __m256i {
-        // SAFETY: see the impl comment.
-        unsafe {
-            let negative = _mm256_cmpgt_epi64(_mm256_setzero_si256(), a);
-            _mm256_sub_epi64(_mm256_xor_si256(a, negative), negative)
+        (self, a: __m256d, b: __m256d) -> u64 => (a, b) {
+            gt_mask => { _mm256_movemask_pd(_mm256_cmp_pd::<_CMP_GT_OQ>(a, b)) as u64 },
+            ne_mask => { _mm256_movemask_pd(_mm256_cmp_pd::<_CMP_NEQ_UQ>(a, b)) as u64 },
         }
-    }
-    #[inline(always)]
-    fn high_signed(self, a: __m256i) -> __m256i {
-        // AVX2 has no 64-bit arithmetic shift: take the high word into the low half and the sign of the
-        // high word (32-bit arithmetic shift by 31) into the high half.
-        // SAFETY: see the impl comment.
-        unsafe { _mm256_blend_epi32::<0b1010_1010>(_mm256_srli_epi64::<32>(a), _mm256_srai_epi32::<31>(a)) }
-    }
-    #[inline(always)]
-    fn high_unsigned(self, a: __m256i) -> __m256i {
-        // SAFETY: see the impl comment.
-        unsafe { _mm256_srli_epi64::<32>(a) }
-    }
-    #[inline(always)]
-    fn sign_mask_i64(self, a: __m256i) -> u64 {
-        // SAFETY: see the impl comment.
-        unsafe { _mm256_movemask_pd(_mm256_castsi256_pd(a)) as u64 }
-    }
-    #[inline(always)]
-    fn to_f64(self, a: __m256i) -> __m256d {
+        (self, a: __m256d) -> u64 => (a) { nan_mask => { _mm256_movemask_pd(_mm256_cmp_pd::<_CMP_UNORD_Q>(a, a)) as u64 } }
+        (self, a: __m256i, b: __m256i) -> __m256i => (a, b) {
+            add_i64 = _mm256_add_epi64, sub_i64 = _mm256_sub_epi64, xor_i64 = _mm256_xor_si256,
+            and_i64 = _mm256_and_si256, mul_low_u32 = _mm256_mul_epu32,
+            min_i64 => { _mm256_blendv_epi8(a, b, _mm256_cmpgt_epi64(a, b)) },
+            max_i64 => { _mm256_blendv_epi8(b, a, _mm256_cmpgt_epi64(a, b)) },
+        }
+        (self, a: __m256i) -> __m256i => (a) {
+            abs_i64 => {
+                let negative = _mm256_cmpgt_epi64(_mm256_setzero_si256(), a);
+                _mm256_sub_epi64(_mm256_xor_si256(a, negative), negative)
+            },
+            // AVX2 has no 64-bit arithmetic shift: take the high word into the low half and the sign of the
+            // high word (32-bit arithmetic shift by 31) into the high half.
+            high_signed => { _mm256_blend_epi32::<0b1010_1010>(_mm256_srli_epi64::<32>(a), _mm256_srai_epi32::<31>(a)) },
+            high_unsigned = _mm256_srli_epi64::<32>,
+        }
+        (self, a: __m256i) -> u64 => (a) { sign_mask_i64 => { _mm256_movemask_pd(_mm256_castsi256_pd(a)) as u64 } }
+        (self, a: __m256i, b: __m256i) -> u64 => (a, b) {
+            gt_mask_i64 => { _mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpgt_epi64(a, b))) as u64 },
+        }
         // AVX2 has no i64 -> f64 conversion. Split a = hi·2^32 + lo: the signed high words convert exactly
         // with the i32 conversion, the unsigned low words exactly through the 2^52 exponent trick, and one
         // fused multiply-add rounds hi·2^32 + lo once, which is the correctly rounded result.
-        // SAFETY: see the impl comment.
-        unsafe {
-            let odd_words = _mm256_setr_epi32(1, 3, 5, 7, 0, 0, 0, 0);
-            let high_words = _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(a, odd_words));
-            let high = _mm256_cvtepi32_pd(high_words);
-            let two52 = _mm256_set1_epi64x(0x4330_0000_0000_0000);
-            let low_bits = _mm256_blend_epi32::<0b1010_1010>(a, two52);
-            let low = _mm256_sub_pd(_mm256_castsi256_pd(low_bits), _mm256_set1_pd(4_503_599_627_370_496.0));
-            _mm256_fmadd_pd(high, _mm256_set1_pd(4_294_967_296.0), low)
+        (self, a: __m256i) -> __m256d => (a) {
+            to_f64 => {
+                let odd_words = _mm256_setr_epi32(1, 3, 5, 7, 0, 0, 0, 0);
+                let high_words = _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(a, odd_words));
+                let high = _mm256_cvtepi32_pd(high_words);
+                let two52 = _mm256_set1_epi64x(0x4330_0000_0000_0000);
+                let low_bits = _mm256_blend_epi32::<0b1010_1010>(a, two52);
+                let low = _mm256_sub_pd(_mm256_castsi256_pd(low_bits), _mm256_set1_pd(4_503_599_627_370_496.0));
+                _mm256_fmadd_pd(high, _mm256_set1_pd(4_294_967_296.0), low)
+            },
         }
-    }
-    #[inline(always)]
-    fn store(self, a: __m256d, out: &mut [f64], at: usize) {
-        assert_room(out.len(), at, 4);
-        // SAFETY: `out[at..][..4]` is in bounds (checked above); AVX available.
-        unsafe { _mm256_storeu_pd(out.as_mut_ptr().add(at), a) }
     }
     #[inline(always)]
     fn transpose(self, x: &[f64], base: usize, stride: usize, out: &mut [f64], at: usize) {
@@ -231,23 +107,6 @@ impl Isa for Avx2 {
             _mm256_storeu_pd(dst.add(8), _mm256_permute2f128_pd::<0x31>(lo01, lo23));
             _mm256_storeu_pd(dst.add(12), _mm256_permute2f128_pd::<0x31>(hi01, hi23));
         }
-    }
-    #[inline(always)]
-    fn lanes_i64(self, a: __m256i) -> LaneArray<i64> {
-        let mut values = [0i64; 8];
-        // SAFETY: `values` has room for 4 i64; AVX available.
-        unsafe { _mm256_storeu_si256(values.as_mut_ptr().cast(), a) };
-        LaneArray { values, len: 4 }
-    }
-    #[inline(always)]
-    fn gt_mask_i64(self, a: __m256i, b: __m256i) -> u64 {
-        // SAFETY: see the impl comment.
-        unsafe { _mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpgt_epi64(a, b))) as u64 }
-    }
-    #[inline(always)]
-    fn mul_low_u32(self, a: __m256i, b: __m256i) -> __m256i {
-        // SAFETY: see the impl comment.
-        unsafe { _mm256_mul_epu32(a, b) }
     }
     #[inline(always)]
     fn bool_mask(self, x: &[bool], at: usize) -> __m256i {

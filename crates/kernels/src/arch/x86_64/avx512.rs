@@ -4,7 +4,7 @@
 
 use std::arch::x86_64::*;
 
-use crate::arch::{Isa, LaneArray, assert_room, assert_rows};
+use crate::arch::{Isa, assert_room, assert_rows};
 
 crate::dispatch::std_arch_backend!(
     /// Token proving AVX-512 F + DQ and POPCNT: only constructible in code compiled with those features.
@@ -26,171 +26,36 @@ impl Isa for Avx512 {
     type F = __m512d;
     type I = __m512i;
 
-    #[inline(always)]
-    fn splat(self, v: f64) -> __m512d {
-        // SAFETY: see the impl comment.
-        unsafe { _mm512_set1_pd(v) }
-    }
-    #[inline(always)]
-    fn load(self, x: &[f64], at: usize) -> __m512d {
-        assert_room(x.len(), at, 8);
-        // SAFETY: `x[at..][..8]` is in bounds (checked above); AVX-512F available.
-        unsafe { _mm512_loadu_pd(x.as_ptr().add(at)) }
-    }
-    #[inline(always)]
-    fn add(self, a: __m512d, b: __m512d) -> __m512d {
-        // SAFETY: see the impl comment.
-        unsafe { _mm512_add_pd(a, b) }
-    }
-    #[inline(always)]
-    fn sub(self, a: __m512d, b: __m512d) -> __m512d {
-        // SAFETY: see the impl comment.
-        unsafe { _mm512_sub_pd(a, b) }
-    }
-    #[inline(always)]
-    fn mul(self, a: __m512d, b: __m512d) -> __m512d {
-        // SAFETY: see the impl comment.
-        unsafe { _mm512_mul_pd(a, b) }
-    }
-    #[inline(always)]
-    fn div(self, a: __m512d, b: __m512d) -> __m512d {
-        // SAFETY: see the impl comment.
-        unsafe { _mm512_div_pd(a, b) }
-    }
-    #[inline(always)]
-    fn mul_add(self, a: __m512d, b: __m512d, c: __m512d) -> __m512d {
-        // SAFETY: see the impl comment.
-        unsafe { _mm512_fmadd_pd(a, b, c) }
-    }
-    #[inline(always)]
-    fn min(self, a: __m512d, b: __m512d) -> __m512d {
-        // SAFETY: see the impl comment.
-        unsafe { _mm512_min_pd(a, b) }
-    }
-    #[inline(always)]
-    fn max(self, a: __m512d, b: __m512d) -> __m512d {
-        // SAFETY: see the impl comment.
-        unsafe { _mm512_max_pd(a, b) }
-    }
-    #[inline(always)]
-    fn abs(self, a: __m512d) -> __m512d {
-        // SAFETY: see the impl comment.
-        unsafe { _mm512_abs_pd(a) }
-    }
-    #[inline(always)]
-    fn sqrt(self, a: __m512d) -> __m512d {
-        // SAFETY: see the impl comment.
-        unsafe { _mm512_sqrt_pd(a) }
-    }
-    #[inline(always)]
-    fn lanes_f64(self, a: __m512d) -> LaneArray<f64> {
-        let mut values = [0.0; 8];
-        // SAFETY: `values` has room for 8 f64.
-        unsafe { _mm512_storeu_pd(values.as_mut_ptr(), a) };
-        LaneArray { values, len: 8 }
-    }
-    #[inline(always)]
-    fn sum_lanes(self, a: __m512d) -> f64 {
-        // SAFETY: see the impl comment.
-        unsafe { _mm512_reduce_add_pd(a) }
-    }
-    #[inline(always)]
-    fn min_lanes(self, a: __m512d) -> f64 {
-        // SAFETY: see the impl comment.
-        unsafe { _mm512_reduce_min_pd(a) }
-    }
-    #[inline(always)]
-    fn max_lanes(self, a: __m512d) -> f64 {
-        // SAFETY: see the impl comment.
-        unsafe { _mm512_reduce_max_pd(a) }
-    }
-    #[inline(always)]
-    fn gt_mask(self, a: __m512d, b: __m512d) -> u64 {
-        // SAFETY: see the impl comment.
-        unsafe { u64::from(_mm512_cmp_pd_mask::<_CMP_GT_OQ>(a, b)) }
-    }
-    #[inline(always)]
-    fn ne_mask(self, a: __m512d, b: __m512d) -> u64 {
-        // SAFETY: see the impl comment.
-        unsafe { u64::from(_mm512_cmp_pd_mask::<_CMP_NEQ_UQ>(a, b)) }
-    }
-    #[inline(always)]
-    fn nan_mask(self, a: __m512d) -> u64 {
-        // SAFETY: see the impl comment.
-        unsafe { u64::from(_mm512_cmp_pd_mask::<_CMP_UNORD_Q>(a, a)) }
-    }
-
-    #[inline(always)]
-    fn load_i64(self, x: &[i64], at: usize) -> __m512i {
-        assert_room(x.len(), at, 8);
-        // SAFETY: `x[at..][..8]` is in bounds (checked above).
-        unsafe { _mm512_loadu_si512(x.as_ptr().add(at).cast()) }
-    }
-    #[inline(always)]
-    fn splat_i64(self, v: i64) -> __m512i {
-        // SAFETY: see the impl comment.
-        unsafe { _mm512_set1_epi64(v) }
-    }
-    #[inline(always)]
-    fn add_i64(self, a: __m512i, b: __m512i) -> __m512i {
-        // SAFETY: see the impl comment.
-        unsafe { _mm512_add_epi64(a, b) }
-    }
-    #[inline(always)]
-    fn sub_i64(self, a: __m512i, b: __m512i) -> __m512i {
-        // SAFETY: see the impl comment.
-        unsafe { _mm512_sub_epi64(a, b) }
-    }
-    #[inline(always)]
-    fn min_i64(self, a: __m512i, b: __m512i) -> __m512i {
-        // SAFETY: see the impl comment.
-        unsafe { _mm512_min_epi64(a, b) }
-    }
-    #[inline(always)]
-    fn max_i64(self, a: __m512i, b: __m512i) -> __m512i {
-        // SAFETY: see the impl comment.
-        unsafe { _mm512_max_epi64(a, b) }
-    }
-    #[inline(always)]
-    fn xor_i64(self, a: __m512i, b: __m512i) -> __m512i {
-        // SAFETY: see the impl comment.
-        unsafe { _mm512_xor_si512(a, b) }
-    }
-    #[inline(always)]
-    fn and_i64(self, a: __m512i, b: __m512i) -> __m512i {
-        // SAFETY: see the impl comment.
-        unsafe { _mm512_and_si512(a, b) }
-    }
-    #[inline(always)]
-    fn abs_i64(self, a: __m512i) -> __m512i {
-        // SAFETY: see the impl comment.
-        unsafe { _mm512_abs_epi64(a) }
-    }
-    #[inline(always)]
-    fn high_signed(self, a: __m512i) -> __m512i {
-        // SAFETY: see the impl comment.
-        unsafe { _mm512_srai_epi64::<32>(a) }
-    }
-    #[inline(always)]
-    fn high_unsigned(self, a: __m512i) -> __m512i {
-        // SAFETY: see the impl comment.
-        unsafe { _mm512_srli_epi64::<32>(a) }
-    }
-    #[inline(always)]
-    fn sign_mask_i64(self, a: __m512i) -> u64 {
-        // SAFETY: see the impl comment (AVX-512DQ available).
-        unsafe { u64::from(_mm512_movepi64_mask(a)) }
-    }
-    #[inline(always)]
-    fn to_f64(self, a: __m512i) -> __m512d {
-        // SAFETY: see the impl comment (AVX-512DQ available).
-        unsafe { _mm512_cvtepi64_pd(a) }
-    }
-    #[inline(always)]
-    fn store(self, a: __m512d, out: &mut [f64], at: usize) {
-        assert_room(out.len(), at, 8);
-        // SAFETY: `out[at..][..8]` is in bounds (checked above).
-        unsafe { _mm512_storeu_pd(out.as_mut_ptr().add(at), a) }
+    crate::arch::memory_methods!(8, __m512d, __m512i; _mm512_loadu_pd, _mm512_loadu_si512, _mm512_storeu_pd, _mm512_storeu_si512);
+    crate::arch::methods! { unsafe:
+        (self, v: f64) -> __m512d => (v) { splat = _mm512_set1_pd }
+        (self, v: i64) -> __m512i => (v) { splat_i64 = _mm512_set1_epi64 }
+        (self, a: __m512d) -> __m512d => (a) { abs = _mm512_abs_pd, sqrt = _mm512_sqrt_pd }
+        (self, a: __m512d, b: __m512d) -> __m512d => (a, b) {
+            add = _mm512_add_pd, sub = _mm512_sub_pd, mul = _mm512_mul_pd, div = _mm512_div_pd,
+            min = _mm512_min_pd, max = _mm512_max_pd,
+        }
+        (self, a: __m512d, b: __m512d, c: __m512d) -> __m512d => (a, b, c) { mul_add = _mm512_fmadd_pd }
+        (self, a: __m512d) -> f64 => (a) {
+            sum_lanes = _mm512_reduce_add_pd, min_lanes = _mm512_reduce_min_pd, max_lanes = _mm512_reduce_max_pd,
+        }
+        (self, a: __m512d, b: __m512d) -> u64 => (a, b) {
+            gt_mask => { u64::from(_mm512_cmp_pd_mask::<_CMP_GT_OQ>(a, b)) },
+            ne_mask => { u64::from(_mm512_cmp_pd_mask::<_CMP_NEQ_UQ>(a, b)) },
+        }
+        (self, a: __m512d) -> u64 => (a) { nan_mask => { u64::from(_mm512_cmp_pd_mask::<_CMP_UNORD_Q>(a, a)) } }
+        (self, a: __m512i, b: __m512i) -> __m512i => (a, b) {
+            add_i64 = _mm512_add_epi64, sub_i64 = _mm512_sub_epi64, min_i64 = _mm512_min_epi64,
+            max_i64 = _mm512_max_epi64, xor_i64 = _mm512_xor_si512, and_i64 = _mm512_and_si512,
+            mul_low_u32 = _mm512_mul_epu32,
+        }
+        (self, a: __m512i) -> __m512i => (a) {
+            abs_i64 = _mm512_abs_epi64, high_signed = _mm512_srai_epi64::<32>, high_unsigned = _mm512_srli_epi64::<32>,
+        }
+        (self, a: __m512i) -> u64 => (a) { sign_mask_i64 => { u64::from(_mm512_movepi64_mask(a)) } }
+        (self, a: __m512i, b: __m512i) -> u64 => (a, b) { gt_mask_i64 => { u64::from(_mm512_cmpgt_epi64_mask(a, b)) } }
+        // AVX-512DQ converts i64 lanes to f64 directly.
+        (self, a: __m512i) -> __m512d => (a) { to_f64 = _mm512_cvtepi64_pd }
     }
     #[inline(always)]
     fn transpose(self, x: &[f64], base: usize, stride: usize, out: &mut [f64], at: usize) {
@@ -232,23 +97,6 @@ impl Isa for Avx512 {
             _mm512_storeu_pd(dst.add(48), _mm512_shuffle_f64x2::<0xDD>(c26a, c26b));
             _mm512_storeu_pd(dst.add(56), _mm512_shuffle_f64x2::<0xDD>(c37a, c37b));
         }
-    }
-    #[inline(always)]
-    fn lanes_i64(self, a: __m512i) -> LaneArray<i64> {
-        let mut values = [0i64; 8];
-        // SAFETY: `values` has room for 8 i64.
-        unsafe { _mm512_storeu_si512(values.as_mut_ptr().cast(), a) };
-        LaneArray { values, len: 8 }
-    }
-    #[inline(always)]
-    fn gt_mask_i64(self, a: __m512i, b: __m512i) -> u64 {
-        // SAFETY: see the impl comment.
-        unsafe { u64::from(_mm512_cmpgt_epi64_mask(a, b)) }
-    }
-    #[inline(always)]
-    fn mul_low_u32(self, a: __m512i, b: __m512i) -> __m512i {
-        // SAFETY: see the impl comment.
-        unsafe { _mm512_mul_epu32(a, b) }
     }
     #[inline(always)]
     fn bool_mask(self, x: &[bool], at: usize) -> __m512i {
