@@ -28,8 +28,8 @@ gen out trades="100000" format="spot" seed="42":
 
 # Regenerate the bundled fixtures (small, deterministic).
 fixtures:
-    cargo run --release -- gen --trades 20000 --format spot --seed 42 -o fixtures/SYNTHUSDT-aggTrades-2026-01-01.csv
-    cargo run --release -- gen --trades 5000 --format um --seed 43 -o fixtures/SYNTHUSDT-um-aggTrades-sample.csv
+    cargo run --release -- gen --trades 20000 --format spot --seed 42 --volatility 0 -o fixtures/SYNTHUSDT-aggTrades-2026-01-01.csv
+    cargo run --release -- gen --trades 5000 --format um --seed 43 --volatility 0 -o fixtures/SYNTHUSDT-um-aggTrades-sample.csv
 
 # Install what `just bench-iai` and `just pgo` need: just, rustup's llvm-tools, valgrind, gungraun-runner (pinned).
 setup:

@@ -57,12 +57,12 @@ def test_every_cli_setting_is_a_keyword_with_the_cli_default():
     entry_points = {
         "bars": (bs.bars, set()),
         "get_bars": (bs.get_bars, set()),
-        "BarBuilder": (bs.BarBuilder, {"sort", "dedupe", "threads", "identity_columns"}),
+        "BarBuilder": (bs.BarBuilder, {"sort", "dedupe", "threads", "identity_columns", "sharding"}),
     }
     try:
         import barsmith.dask as bsd
 
-        entry_points["dask.bars"] = (bsd.bars, {"threads"})
+        entry_points["dask.bars"] = (bsd.bars, {"threads", "sharding"})
     except ImportError:  # pragma: no cover - dask is in the test requirements
         pass
     settings = _barsmith.Settings.defaults()

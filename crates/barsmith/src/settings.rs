@@ -44,6 +44,9 @@ pub struct Settings {
     /// Outputs begin with the columns `symbol` and `threshold_dbps` (`crate::output::IDENTITY_COLUMNS`), so
     /// that files read together (a glob over a dataset) stay self-describing. Off by default.
     pub identity_columns: bool,
+    /// Whether a symbol with threads to spare runs its files as shards: when measured to pay (`auto`), or
+    /// `always` (`crate::parallel::Sharding`). Shapes no output.
+    pub sharding: crate::parallel::Sharding,
 }
 
 /// How a setting is spelled on the command line.
@@ -76,7 +79,7 @@ pub struct SettingInfo {
 
 /// Every setting with a default, in the order outputs record them. Adding a setting: an entry here, its arm in
 /// [`Settings::set`] and [`Settings::value`], and its flag in the CLI; the Python keywords follow from this list.
-pub const SETTINGS: [SettingInfo; 15] = {
+pub const SETTINGS: [SettingInfo; 16] = {
     const fn info(name: &'static str, flag: Flag, kind: &'static str, recorded: Option<&'static str>) -> SettingInfo {
         SettingInfo { name, flag, kind, recorded }
     }
@@ -96,6 +99,7 @@ pub const SETTINGS: [SettingInfo; 15] = {
         info("lookback", Flag::Value("--lookback"), "text", None),
         info("backend", Flag::Value("--backend"), "backend", None),
         info("threads", Flag::Value("--threads"), "count", None),
+        info("sharding", Flag::Value("--sharding"), "text", None),
     ]
 };
 
@@ -136,6 +140,7 @@ impl Settings {
             ingest: IngestOptions::default(),
             threads: None,
             identity_columns: false,
+            sharding: crate::parallel::Sharding::Auto,
         }
     }
 
@@ -177,6 +182,7 @@ impl Settings {
             "max_window_records" => features.max_window_records.to_string(),
             "backend" => self.stream.kernels.backend().name().to_string(),
             "threads" => self.threads?.to_string(),
+            "sharding" => self.sharding.name().to_string(),
             _ => return None,
         })
     }
@@ -209,6 +215,7 @@ impl Settings {
             "max_window_records" => features.max_window_records = count()? as u64,
             "backend" => self.stream.kernels = Kernels::from_name(Some(value)).map_err(|e| bad(&e.to_string()))?,
             "threads" => self.threads = Some(Some(count()?).filter(|&n| n > 0).ok_or_else(|| bad(THREADS_ZERO))?),
+            "sharding" => self.sharding = value.parse().map_err(|e: String| bad(&e))?,
             _ => return Err(Error::usage(format!("unknown setting {name:?}"))),
         }
         Ok(())
@@ -279,6 +286,7 @@ mod tests {
             ("max_window_records", "1000"),
             ("backend", "scalar"),
             ("threads", "3"),
+            ("sharding", "always"),
         ];
         assert_eq!(values.len(), SETTINGS.len());
         for (name, value) in values {

@@ -68,6 +68,7 @@ fn job(threads: usize) -> Job {
     let mut settings = Settings::new(vec![Threshold::from_dbps(10).unwrap(), Threshold::from_dbps(25).unwrap()]);
     settings.set("include_incomplete", "true").unwrap();
     settings.set("threads", &threads.to_string()).unwrap();
+    settings.set("sharding", "always").unwrap();
     let mut job = Job::new(settings);
     job.symbol = Some("BTCUSDT".to_string());
     job

@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 
 use barsmith::core::features::{FeatureConfig, LookbackMode};
 use barsmith::generate::{GenConfig, GenFormat, write_trades};
-use barsmith::parallel::{DEFAULT_HEAD_RECORDS, FileBoundaries, FileShards, ShardOptions, plan_shards, run_sharded};
+use barsmith::parallel::{
+    DEFAULT_HEAD_RECORDS, FileBoundaries, FileShards, ShardOptions, Sharding, plan_shards, run_sharded,
+};
 use barsmith::pipeline::{BarPipeline, CollectBars, PipelineConfig, StreamSettings};
 use barsmith::run::{Job, NoProgress, OutputTarget, RunConfig, RunSummary, write_bars};
 use barsmith::settings::Settings;
@@ -48,8 +50,10 @@ fn settings(mode: LookbackMode) -> StreamSettings {
 }
 
 fn job(thresholds: Vec<Threshold>, ingest: IngestOptions, threads: usize) -> Job {
+    // Shards whatever the probe would measure: these tests are about the shards' exactness.
     let mut all = Settings::new(thresholds);
     (all.stream, all.ingest, all.threads) = (settings(LookbackMode::Count(500)), ingest, Some(threads));
+    all.sharding = Sharding::Always;
     Job::new(all)
 }
 

@@ -5,15 +5,15 @@ mod common;
 
 use common::barsmith;
 
-const KINDS: [&str; 13] = [
+const KINDS: [&str; 18] = [
     "PATH", "N", "DURATION", "URL", "DBPS", "SYMBOL", "SYMBOLS", "MARKET", "BACKEND", "FEATURES", "FORMAT", "KERNEL",
-    "LOOKBACK",
+    "LOOKBACK", "MODE", "ID", "FRACTION", "PRICE", "MICROS",
 ];
 const PLOT: [&str; 4] = ["COLUMN", "TIME", "WxH", "YYYY-MM"];
 
 #[test]
 fn placeholders_name_the_kind_of_value() {
-    for command in ["bars", "fetch", "check", "kernel", "plot"] {
+    for command in ["bars", "fetch", "check", "kernel", "plot", "live", "gen"] {
         let help = String::from_utf8(barsmith(&[command, "--help"]).stdout).unwrap();
         for placeholder in help.split('<').skip(1).filter_map(|rest| rest.split_once('>').map(|(p, _)| p)) {
             let name = placeholder.split(['[', ',']).next().unwrap();

@@ -164,7 +164,8 @@ def bars(
     agg_trade_id`` keeping its order of equal keys; exact duplicates next to each other are dropped and
     counted in ``barsmith.dropped_duplicates``). ``threads``: as the command's ``--threads`` (default: all
     cores): symbols in parallel, and a symbol's files cut into shards joined exactly when there are more
-    threads than symbols.
+    threads than symbols. ``sharding``: as the command's ``--sharding`` (``"auto"``: shards when a probe of
+    the first file measures that they pay, else one pass; ``"always"``).
 
     Gaps in ``agg_trade_id`` between files are reported as the command reports them: an
     :class:`IdGapWarning` (``warnings``), or with ``strict=True`` an :class:`InputError` (``kind="id_gaps"``).
@@ -228,7 +229,7 @@ class BarBuilder:
     True
     """
 
-    @_takes_settings(exclude=("sort", "dedupe", "threads", "identity_columns"))
+    @_takes_settings(exclude=("sort", "dedupe", "threads", "identity_columns", "sharding"))
     def __init__(self, threshold_dbps: Thresholds, *, output: str = "pyarrow", symbol: str = "", **settings: Any) -> None:
         if output not in OUTPUTS:
             raise ValueError(f"output: expected one of {', '.join(OUTPUTS)}, got {output!r}")

@@ -41,7 +41,7 @@ PathLike = Union[str, "os.PathLike[str]"]
 Args = Tuple[List[int], Dict[str, str]]
 
 
-@_options.takes_settings(exclude=("threads",))
+@_options.takes_settings(exclude=("threads", "sharding"))
 def bars(
     source: Union[PathLike, Sequence[PathLike]],
     threshold_dbps: Union[int, Sequence[int]],

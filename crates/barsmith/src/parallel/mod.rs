@@ -21,6 +21,7 @@
 mod engine;
 mod files;
 pub mod portable;
+pub mod probe;
 mod shard;
 
 pub use engine::{DEFAULT_HEAD_RECORDS, PlainBoundaries, ShardBoundaries, ShardInputs, ShardStats, run_sharded};
@@ -79,6 +80,47 @@ pub(crate) struct FedStream {
     pub(crate) stats: ShardStats,
 }
 
+/// Whether a symbol's files run as shards when it has threads to spare (the setting `sharding`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sharding {
+    /// When the probe measures that the joins would replay little ([`probe::choose`]); else one pass.
+    #[default]
+    Auto,
+    /// Always (every file a shard), whatever the joins replay.
+    Always,
+}
+
+impl Sharding {
+    /// The setting's text: `auto` or `always`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Sharding::Auto => "auto",
+            Sharding::Always => "always",
+        }
+    }
+}
+
+impl std::str::FromStr for Sharding {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Sharding, String> {
+        [Sharding::Auto, Sharding::Always]
+            .into_iter()
+            .find(|s| s.name() == text)
+            .ok_or_else(|| "expected auto or always".to_owned())
+    }
+}
+
+/// Why one symbol's stream ran in one pass although it has threads to spare.
+#[derive(Debug)]
+pub(crate) enum OnePass {
+    /// The stream cannot be cut (standard input, one compressed file), has one file, or its first file fails
+    /// to read (the one pass reports the error).
+    Uncut,
+    /// The probe measured that shards would replay too much ([`probe::choose`]).
+    Measured(probe::ShardChoice),
+}
+
 /// Threads each of `streams` symbols gets out of `threads`: the symbols run in parallel, and a symbol uses
 /// shards when it has more than one.
 pub(crate) fn threads_per_stream(threads: usize, streams: usize) -> usize {
@@ -86,27 +128,44 @@ pub(crate) fn threads_per_stream(threads: usize, streams: usize) -> usize {
 }
 
 /// The run's hook: feeds one symbol's files to `pipeline` in shards on `threads` threads of the current rayon
-/// pool. `Ok(None)` when the stream cannot be cut (standard input, one compressed file, one thread): the
-/// caller reads it in one pass.
+/// pool. `Ok(Err(why))` when the stream cannot be cut (standard input, one compressed file, one thread) or
+/// the probe measured that shards would not pay: the caller reads it in one pass.
 pub(crate) fn feed_stream<C: BarConsumer + Send>(
     files: &[std::path::PathBuf],
     ingest: &barsmith_ingest::IngestOptions,
     pipeline: &mut BarPipeline,
     consumer: &mut C,
     progress: &dyn crate::progress::Progress,
-    threads: usize,
-) -> Result<Option<FedStream>, Error> {
+    (threads, sharding): (usize, Sharding),
+) -> Result<Result<FedStream, OnePass>, Error> {
     // Whole files only: a byte range of one file rarely holds enough bars for the runs to meet before its
     // end (measured: one 3 M-trade file cut in two ran at 0.51× at 250 and 50 dbps, docs/PARALLEL.md), so
     // one file is parsed on several threads instead (`IngestOptions::parse_threads`).
     let options = ShardOptions { min_range_bytes: u64::MAX, ..ShardOptions::new(threads) };
     let plan = plan_shards(files, ingest, options)?;
     if plan.len() < 2 {
-        return Ok(None);
+        return Ok(Err(OnePass::Uncut));
+    }
+    if sharding == Sharding::Auto {
+        let bytes: u64 = plan.iter().map(shard_bytes).sum();
+        // A first file the probe cannot read goes to the one pass, which reports it as it always does.
+        match probe::choose(&plan[0].path, ingest, bytes / plan.len() as u64, &pipeline.take_pipelines()?) {
+            Ok(choice) if choice.shard => {}
+            Ok(choice) => return Ok(Err(OnePass::Measured(choice))),
+            Err(_) => return Ok(Err(OnePass::Uncut)),
+        }
     }
     let inputs = FileShards::new(&plan, ingest, progress);
     let mut boundaries = FileBoundaries::new(&inputs, files);
     let stats = run_sharded(&inputs, &mut boundaries, pipeline, consumer, DEFAULT_HEAD_RECORDS)?;
     let (gaps, dropped_duplicates) = boundaries.finish();
-    Ok(Some(FedStream { gaps, dropped_duplicates, stats }))
+    Ok(Ok(FedStream { gaps, dropped_duplicates, stats }))
+}
+
+/// Bytes on disk of one shard (0 when its size cannot be read: then it weighs nothing in the estimate).
+fn shard_bytes(shard: &FileShard) -> u64 {
+    match shard.range {
+        Some((start, end)) => end - start,
+        None => std::fs::metadata(&shard.path).map_or(0, |m| m.len()),
+    }
 }

@@ -239,20 +239,31 @@ impl Job {
         let fresh = resumed.is_none_or(|all| {
             self.settings.thresholds.iter().all(|t| find_checkpoint(all, stream.symbol.as_deref(), *t).is_none())
         });
+        let mut measured = None;
         if threads > 1 && fresh {
             let (mut pipeline, _) = self.pipeline(stream, resumed)?;
             let mut watched = OverflowWatch { inner: &mut consumer, job: self, stream, progress };
-            let fed =
-                crate::parallel::feed_stream(&stream.files, ingest, &mut pipeline, &mut watched, progress, threads)?;
-            if let Some(fed) = fed {
+            let fed = crate::parallel::feed_stream(
+                &stream.files,
+                ingest,
+                &mut pipeline,
+                &mut watched,
+                progress,
+                (threads, self.settings.sharding),
+            )?;
+            if let Ok(fed) = fed {
                 let read = Read {
                     gaps: fed.gaps,
                     dropped_duplicates: fed.dropped_duplicates,
                     shards: fed.stats.shards,
                     replayed: fed.stats.replayed,
+                    shard_choice: None,
                     resume_gaps: Vec::new(),
                 };
                 return self.finish_stream(stream, pipeline, consumer, read, progress);
+            }
+            if let Err(crate::parallel::OnePass::Measured(choice)) = fed {
+                measured = Some(choice);
             }
         }
         // Input that cannot be cut: the threads build the thresholds and parse the text in parallel.
@@ -261,7 +272,8 @@ impl Job {
         let reader = Files { reader: MultiFileReader::new(&stream.files, &ingest)? };
         let (mut pipeline, states) = self.pipeline(stream, resumed)?;
         pipeline.set_parallel_thresholds(threads > 1);
-        let read = self.one_pass(stream, &states, &mut pipeline, (&mut consumer, progress), reader)?;
+        let mut read = self.one_pass(stream, &states, &mut pipeline, (&mut consumer, progress), reader)?;
+        read.shard_choice = measured;
         self.finish_stream(stream, pipeline, consumer, read, progress)
     }
 
@@ -317,7 +329,7 @@ impl Job {
             bytes_reported = bytes;
         }
         let (gaps, dropped_duplicates) = source.findings();
-        Ok(Read { gaps, dropped_duplicates, shards: 1, replayed: 0, resume_gaps })
+        Ok(Read { gaps, dropped_duplicates, shards: 1, replayed: 0, shard_choice: None, resume_gaps })
     }
 
     /// Annotates the consumer with what reading found, ends the stream, and sums it up.
@@ -360,6 +372,7 @@ impl Job {
             dropped_duplicates: read.dropped_duplicates,
             shards: read.shards,
             replayed_records: read.replayed,
+            shard_choice: read.shard_choice,
         };
         Ok((summary, states, consumer))
     }
@@ -374,6 +387,8 @@ struct Read {
     dropped_duplicates: u64,
     shards: usize,
     replayed: u64,
+    /// The probe's measurement when it chose one pass over shards.
+    shard_choice: Option<crate::parallel::probe::ShardChoice>,
     /// Per threshold, the id gap between its checkpoint and the input (empty when nothing resumed).
     resume_gaps: Vec<Option<barsmith_ingest::IdGap>>,
 }

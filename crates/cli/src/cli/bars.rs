@@ -96,6 +96,11 @@ pub struct BarsArgs {
     /// cannot be cut, its thresholds run in parallel and spare threads parse its text in parallel).
     #[arg(value_name = "N", long)]
     threads: Option<usize>,
+    /// Shards for a symbol's files when threads are spare: `auto` when a probe of the first file measures that
+    /// the joins would replay little (else one pass, the threads on parsing and thresholds), `always` whatever
+    /// they replay. Outputs are the same either way.
+    #[arg(long, value_name = "MODE", default_value = "auto", value_parser = ["auto", "always"])]
+    sharding: String,
     /// Resume every (symbol, threshold) from this checkpoint file; pairs it does not hold start fresh (a
     /// checkpoint that holds none of the run's pairs is refused).
     #[arg(value_name = "PATH", long)]
@@ -169,6 +174,7 @@ fn run_config(args: &BarsArgs) -> Result<RunConfig, Failure> {
     settings.identity_columns = args.identity_columns;
     settings.ingest.memory_map = !args.no_mmap;
     settings.threads = args.threads;
+    settings.set("sharding", &args.sharding)?;
     Ok(RunConfig {
         inputs: args.inputs.clone(),
         job: Job {
@@ -303,6 +309,20 @@ fn print_summary(summary: &RunSummary, verbose: bool) {
                 stream.shards,
                 stream.replayed_records,
                 stream.replayed_records as f64 * 100.0 / work as f64
+            );
+        }
+        if let (true, Some(choice)) = (verbose, &stream.shard_choice) {
+            let replay: Vec<String> = (choice.replay_records.iter().zip(&stream.bars))
+                .map(|(r, (t, _))| match r {
+                    Some(records) => format!("{} dbps: {records}", t.dbps()),
+                    None => format!("{} dbps: all (no meeting in the probe)", t.dbps()),
+                })
+                .collect();
+            eprintln!(
+                "{symbol}: one pass, not shards: the joins would replay about {} records of ~{} per shard ({} records probed)",
+                replay.join(", "),
+                choice.shard_records,
+                choice.probe_records
             );
         }
     }

@@ -33,10 +33,10 @@ pub struct LiveArgs {
     #[arg(long, value_name = "URL")]
     rest_url: Option<String>,
     /// Continue exactly where this checkpoint ends (one written by `barsmith bars --checkpoint-out` or by live).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "PATH")]
     checkpoint_in: Option<PathBuf>,
     /// Save the state here, atomically with what has been written (every --checkpoint-every, and at the end).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "PATH")]
     checkpoint_out: Option<PathBuf>,
     /// How often to save the checkpoint.
     #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration)]

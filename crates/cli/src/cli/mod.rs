@@ -4,6 +4,7 @@ mod bars;
 mod check_cmd;
 mod fetch_cmd;
 mod gen_cmd;
+mod gen_days;
 mod help;
 mod kernel_cmd;
 mod live_cmd;

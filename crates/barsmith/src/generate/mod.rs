@@ -17,6 +17,9 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha12Rng;
 use rand_distr::{Distribution, LogNormal};
 
+pub mod walk;
+use walk::Walk;
+
 /// Raw fixed-point value of one price tick (0.01).
 const TICK: i64 = 1_000_000;
 /// Raw fixed-point value of one quantity lot (0.00001).
@@ -86,6 +89,14 @@ pub struct GenConfig {
     pub tick: FixedPoint,
     /// The stream ends before the first record at or after this time (µs), if it has not ended before.
     pub end_time_us: Option<i64>,
+    /// Daily standard deviation of log returns (0.025 = 2.5 %), or `None` for the sample model alone: the
+    /// stream of earlier versions, in ticks, whose long-run volatility is ~0.44 % a day at BTC's price.
+    /// With a value, prices move relative to the price (any price scale and tick) and a persistent trend
+    /// brings the daily volatility to the value (see [`walk`] and `docs/GENERATOR.md`).
+    pub volatility: Option<f64>,
+    /// Mean records per day of time (`None`: the calibration sample's rate, [`walk::DEFAULT_RECORDS_PER_DAY`]).
+    /// Only with [`volatility`](Self::volatility) set.
+    pub records_per_day: Option<f64>,
 }
 
 impl Default for GenConfig {
@@ -102,6 +113,8 @@ impl Default for GenConfig {
             flash_crash_probability: 0.0,
             tick: FixedPoint(TICK),
             end_time_us: None,
+            volatility: None,
+            records_per_day: None,
         }
     }
 }
@@ -120,7 +133,7 @@ pub struct TradeGenerator {
     produced: u64,
     /// The end time was reached.
     ended: bool,
-    price_ticks: i64,
+    walk: Walk,
     time_us: i64,
     agg_id: i64,
     trade_id: i64,
@@ -138,11 +151,14 @@ pub struct TradeGenerator {
 impl TradeGenerator {
     /// A generator for `config`.
     pub fn new(config: GenConfig) -> TradeGenerator {
+        let mut rng = ChaCha12Rng::seed_from_u64(config.seed);
+        let mut walk = Walk::new(&config);
+        walk.start(&mut rng);
         TradeGenerator {
-            rng: ChaCha12Rng::seed_from_u64(config.seed),
+            rng,
             produced: 0,
             ended: false,
-            price_ticks: (config.start_price.0 / config.tick.0.max(1)).max(1),
+            walk,
             time_us: config.start_time_us,
             agg_id: config.first_agg_trade_id,
             trade_id: config.first_trade_id,
@@ -163,7 +179,8 @@ impl TradeGenerator {
     fn next_trade(&mut self) -> Trade {
         let same_time = self.advance_event();
         if !same_time {
-            self.time_us += self.inter_arrival.sample(&mut self.rng).clamp(1.0, 5e6) as i64;
+            let sample = self.inter_arrival.sample(&mut self.rng);
+            self.pass_time(self.walk.scale_time(sample).clamp(1.0, self.walk.scale_time(5e6)) as i64);
         }
         let quantity_btc = self.quantity.sample(&mut self.rng).min(50.0);
         let quantity = ((quantity_btc * 1e8) as i64 / LOT).max(1) * LOT;
@@ -174,7 +191,7 @@ impl TradeGenerator {
         };
         let trade = Trade {
             agg_trade_id: self.agg_id,
-            price: FixedPoint(self.price_ticks * self.config.tick.0.max(1)),
+            price: self.walk.price(self.config.tick.0.max(1)),
             quantity: FixedPoint(quantity),
             first_trade_id: self.trade_id,
             last_trade_id: self.trade_id + individual - 1,
@@ -192,11 +209,12 @@ impl TradeGenerator {
         if let Some((left, step)) = self.sweep {
             self.sweep = (left > 1).then_some((left - 1, step));
             let jump = step * self.rng.random_range(0..=2);
-            self.price_ticks = (self.price_ticks + jump).max(1);
+            self.walk.shift(jump as f64, 0.0);
             return true;
         }
         if self.rng.random_bool(self.config.gap_probability) {
-            self.time_us += self.rng.random_range(30_000_000..600_000_000);
+            let gap: i64 = self.rng.random_range(30_000_000..600_000_000);
+            self.pass_time(gap);
         }
         let (scale, leave) = REGIMES[self.regime];
         if self.rng.random_bool(leave) {
@@ -211,12 +229,12 @@ impl TradeGenerator {
             drift = per_record;
         } else if self.config.flash_crash_probability > 0.0 && self.rng.random_bool(self.config.flash_crash_probability)
         {
-            let depth = self.rng.random_range(0.03..0.08) * self.price_ticks as f64;
+            let fraction = self.rng.random_range(0.03..0.08);
             let records = self.rng.random_range(200..800);
-            self.crash = Some((records, -depth / f64::from(records)));
+            self.crash = Some((records, self.walk.crash_drift(fraction, records)));
         }
-        let step = self.price_step(scale) + drift.round() as i64;
-        self.price_ticks = (self.price_ticks + step).max(1);
+        let step = self.price_step(scale);
+        self.walk.shift(step, drift);
         if self.rng.random_bool(self.config.sweep_probability) {
             let length = self.rng.random_range(1..12);
             let direction = if self.sell_side { -1 } else { 1 };
@@ -228,16 +246,22 @@ impl TradeGenerator {
 
 impl TradeGenerator {
     /// A price change in ticks: none, one tick, or a heavy-tailed jump scaled by the regime.
-    fn price_step(&mut self, scale: f64) -> i64 {
-        let sign = if self.rng.random_bool(0.5) { 1 } else { -1 };
+    fn price_step(&mut self, scale: f64) -> f64 {
+        let sign = if self.rng.random_bool(0.5) { 1.0 } else { -1.0 };
         let u: f64 = self.rng.random();
         if u < STILL_SHARE {
-            0
+            0.0
         } else if u < STILL_SHARE + ONE_TICK_SHARE {
             sign
         } else {
-            sign * ((self.jump.sample(&mut self.rng) * scale).round() as i64).max(1)
+            sign * self.walk.jump(self.jump.sample(&mut self.rng) * scale)
         }
+    }
+
+    /// Advances the clock by `dt_us` (the trend of the relative walk moves with it).
+    fn pass_time(&mut self, dt_us: i64) {
+        self.time_us += dt_us;
+        self.walk.pass_time(dt_us, &mut self.rng);
     }
 }
 
