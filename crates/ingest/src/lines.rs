@@ -38,12 +38,13 @@ pub(crate) fn chunk_error(error: ChunkError, place: ChunkPlace<'_>) -> Error {
     Error::at_line(kind, place.path, place.line)
 }
 
-/// A rejected line of a zip member may be the first sign of a damaged member: deflate can decode damaged bytes
+/// A rejected line of a zip member or a gzip stream may be the first sign of damage: deflate can decode damaged bytes
 /// into other text. The rest of the member is then read, and a failed CRC-32 or size check (or deflate error)
 /// is reported instead of `rejected`, as the archive fault it is ("fetch it again"). Other sources, and errors
 /// that name no line, are returned as they are.
 pub(crate) fn archive_fault_behind(rejected: Error, chunks: &mut dyn LineChunks, place: ChunkPlace<'_>) -> Error {
-    if place.compression != Compression::Zip || rejected.line().is_none() {
+    let deflated = matches!(place.compression, Compression::Zip | Compression::Gzip);
+    if !deflated || rejected.line().is_none() {
         return rejected;
     }
     loop {

@@ -28,8 +28,9 @@ pub fn open(path: &Path, options: &IngestOptions) -> Result<TradeReader, Error> 
 fn refuse_unread_compression(prefix: &[u8], path: &Path) -> Result<(), Error> {
     match source::unread_compression(prefix) {
         Some(name) => {
-            let reason =
-                format!("{name}-compressed input is not read; decompress it, or recompress it with zstd (.csv.zst)");
+            let reason = format!(
+                "{name}-compressed input is not read; decompress it, or recompress it with zstd (.csv.zst) or gzip (.csv.gz)"
+            );
             Err(Error::new(ErrorKind::Unsupported { reason }, path))
         }
         None => Ok(()),
@@ -77,6 +78,11 @@ fn open_file(path: &Path, options: &IngestOptions, progress: &BytesRead) -> Resu
             let decoder = source::zstd_decoder(input).map_err(io_error)?;
             opened.chunks = stream_chunks(decoder, options).map_err(io_error)?;
         }
+        Compression::Gzip => {
+            let input =
+                io::BufReader::with_capacity(256 * 1024, source::CountingReader::new(file, Arc::clone(progress)));
+            opened.chunks = stream_chunks(source::gzip_decoder(input), options).map_err(io_error)?;
+        }
         Compression::None => match source::open_windows(file, file_len, options.map_window_size, options.memory_map) {
             Ok(windows) => {
                 opened.memory_mapped = true;
@@ -91,7 +97,7 @@ fn open_file(path: &Path, options: &IngestOptions, progress: &BytesRead) -> Resu
     Ok(opened)
 }
 
-/// A non-seekable input (standard input, a pipe): plain text or zstd; zip needs a seekable file.
+/// A non-seekable input (standard input, a pipe): plain text, zstd or gzip; zip needs a seekable file.
 fn open_stream<R: Read + Send + 'static>(
     reader: R,
     path: &Path,
@@ -109,6 +115,10 @@ fn open_stream<R: Read + Send + 'static>(
         }
         Compression::Zstd => {
             let decoder = source::zstd_decoder(io::BufReader::with_capacity(256 * 1024, reader)).map_err(io_error)?;
+            stream_chunks(decoder, options).map_err(io_error)?
+        }
+        Compression::Gzip => {
+            let decoder = source::gzip_decoder(io::BufReader::with_capacity(256 * 1024, reader));
             stream_chunks(decoder, options).map_err(io_error)?
         }
         // Plain text from a pipe is read on the decoding thread too, overlapping the reads with the parse.

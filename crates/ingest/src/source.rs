@@ -31,6 +31,8 @@ pub enum Compression {
     Zstd,
     /// A zip archive holding one CSV member.
     Zip,
+    /// A gzip stream (one or more members, as `cat a.gz b.gz` or `gzip` of a CSV gives).
+    Gzip,
 }
 
 /// Shared progress counter: bytes of the input file (compressed bytes for compressed input) consumed.
@@ -204,9 +206,20 @@ pub(crate) fn sniff(prefix: &[u8]) -> Compression {
         Compression::Zstd
     } else if ZIP_MAGICS.iter().any(|magic| prefix.starts_with(magic)) {
         Compression::Zip
+    } else if prefix.starts_with(&GZIP_MAGIC) {
+        Compression::Gzip
     } else {
         Compression::None
     }
+}
+
+/// The first bytes of a gzip stream (RFC 1952: ID1, ID2).
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// A gzip decoder over `input` (any number of concatenated members; a damaged stream or a CRC-32 that does not
+/// match is an error of the read, never data).
+pub(crate) fn gzip_decoder<R: BufRead + Send + 'static>(input: R) -> Box<dyn Read + Send> {
+    Box::new(flate2::bufread::MultiGzDecoder::new(input))
 }
 
 /// A zstd decoder over `input` (any number of concatenated frames).
@@ -226,10 +239,9 @@ pub(crate) fn peek<R: Read>(mut reader: R) -> io::Result<(Compression, Vec<u8>, 
     Ok((sniff(&prefix), prefix.clone(), Cursor::new(prefix).chain(reader)))
 }
 
-/// The name of a compression format that is recognised but not read (gzip, bzip2, xz), from the first bytes.
+/// The name of a compression format that is recognised but not read (bzip2, xz), from the first bytes.
 pub(crate) fn unread_compression(prefix: &[u8]) -> Option<&'static str> {
-    const MAGICS: [(&[u8], &str); 3] =
-        [(&[0x1f, 0x8b], "gzip"), (b"BZh", "bzip2"), (&[0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], "xz")];
+    const MAGICS: [(&[u8], &str); 2] = [(b"BZh", "bzip2"), (&[0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], "xz")];
     MAGICS.iter().find(|(magic, _)| prefix.starts_with(magic)).map(|&(_, name)| name)
 }
 

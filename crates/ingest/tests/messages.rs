@@ -14,11 +14,7 @@ fn read(bytes: &[u8]) -> Result<usize, barsmith_ingest::Error> {
 
 #[test]
 fn other_compressions_are_named() {
-    for (bytes, name) in [
-        (&[0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00][..], "gzip"),
-        (b"BZh91AY&SY", "bzip2"),
-        (&[0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00, 0x00][..], "xz"),
-    ] {
+    for (bytes, name) in [(&b"BZh91AY&SY"[..], "bzip2"), (&[0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00, 0x00][..], "xz")] {
         let error = read(bytes).unwrap_err();
         assert!(matches!(error.kind(), ErrorKind::Unsupported { .. }), "{name}: {error}");
         let message = error.to_string();

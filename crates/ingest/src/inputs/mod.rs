@@ -85,7 +85,7 @@ pub fn expand_inputs(inputs: &[PathBuf]) -> Result<ExpandedInputs, Error> {
             }
             if found.is_empty() {
                 return Err(Error::inputs(format!(
-                    "{}: no Binance aggTrades files (SYMBOL-aggTrades-YYYY-MM[-DD].zip|csv|csv.zst) in this directory",
+                    "{}: no Binance aggTrades files (SYMBOL-aggTrades-YYYY-MM[-DD].zip|csv|csv.zst|csv.gz) in this directory",
                     input.display()
                 )));
             }
@@ -219,7 +219,7 @@ pub fn group_by_symbol(
     if !single_output {
         let unnamed = files.iter().zip(&names).find(|(_, n)| n.is_none()).map(|(f, _)| f).expect("some unnamed");
         let problem = format!(
-            "{}: cannot tell the symbol from this name (expected SYMBOL-aggTrades-YYYY-MM[-DD].zip|csv|csv.zst), and this run writes one file per symbol; pass ",
+            "{}: cannot tell the symbol from this name (expected SYMBOL-aggTrades-YYYY-MM[-DD].zip|csv|csv.zst|csv.gz), and this run writes one file per symbol; pass ",
             unnamed.display()
         );
         let remedy = Named::text(problem).setting("symbol").then(", or write one output with ").setting("output");

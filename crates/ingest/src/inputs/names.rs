@@ -77,7 +77,7 @@ pub struct BinanceName {
 }
 
 /// Extensions of aggTrades files, lower case, longest first.
-const INPUT_EXTENSIONS: [&str; 4] = [".csv.zstd", ".csv.zst", ".csv", ".zip"];
+const INPUT_EXTENSIONS: [&str; 5] = [".csv.zstd", ".csv.zst", ".csv.gz", ".csv", ".zip"];
 
 /// The separator between symbol and date, compared without regard to case.
 const AGG_TRADES: &str = "-aggtrades-";
@@ -152,9 +152,9 @@ pub(crate) fn classify(path: &Path) -> NameClass {
     NameClass::NearMiss(if lower.contains(" (") || lower.contains("(1)") {
         "looks like a second copy of a download (a browser's ` (1)`); remove or rename it"
     } else if !INPUT_EXTENSIONS.iter().any(|ext| lower.ends_with(ext)) {
-        "the extension is not .zip, .csv or .csv.zst (gzip, bzip2 and xz are not read); recompress it or move it away"
+        "the extension is not .zip, .csv, .csv.zst or .csv.gz (bzip2 and xz are not read); recompress it or move it away"
     } else {
-        "expected SYMBOL-aggTrades-YYYY-MM[-DD].zip|csv|csv.zst; rename it, or move it out of the directory"
+        "expected SYMBOL-aggTrades-YYYY-MM[-DD].zip|csv|csv.zst|csv.gz; rename it, or move it out of the directory"
     })
 }
 
@@ -211,6 +211,7 @@ mod tests {
         assert!(matches!(classify(Path::new("notes.txt")), NameClass::Ignored(_)));
         assert!(matches!(classify(Path::new(".BTCUSDT-aggTrades-2026-01-02.zip.x.partial")), NameClass::Ignored(_)));
         assert!(matches!(classify(Path::new("BTCUSDT-aggTrades-2026-01-02 (1).csv")), NameClass::NearMiss(_)));
-        assert!(matches!(classify(Path::new("BTCUSDT-aggTrades-2026-01-02.csv.gz")), NameClass::NearMiss(_)));
+        assert!(matches!(classify(Path::new("BTCUSDT-aggTrades-2026-01-02.csv.gz")), NameClass::Binance(_)));
+        assert!(matches!(classify(Path::new("BTCUSDT-aggTrades-2026-01-02.csv.bz2")), NameClass::NearMiss(_)));
     }
 }
