@@ -45,7 +45,7 @@ mod read_back {
     use arrow_schema::{DataType, TimeUnit};
     use barsmith::generate::{GenConfig, TradeGenerator};
     use barsmith::output::metadata_keys;
-    use barsmith::output::parquet::{self as parquet_output, BATCH_ROWS, ROW_GROUP_ROWS};
+    use barsmith::output::parquet::{self as parquet_output, BATCH_ROWS, ROW_GROUP_BYTES, ROW_GROUP_ROWS};
     use barsmith::output::{BoxedWriter, CsvWriter, OutputSchema, RunMetadata};
     use barsmith::pipeline::BarConsumer;
     use barsmith::pipeline::{BarPipeline, CollectBars, PipelineConfig};
@@ -53,7 +53,7 @@ mod read_back {
     use barsmith_core::features::{FeatureConfig, FeaturedBar, LookbackMode};
     use barsmith_core::{Threshold, TradeBatch};
     use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-    use parquet::basic::Compression;
+    use parquet::basic::{Compression, Encoding};
     use parquet::file::metadata::ParquetMetaData;
 
     /// Completed bars (and the incomplete one when configured) of `trades` generated trades.
@@ -194,6 +194,13 @@ mod read_back {
             assert!(row_group.num_rows() as usize <= ROW_GROUP_ROWS);
             for chunk in row_group.columns() {
                 assert!(matches!(chunk.compression(), Compression::ZSTD(_)), "{:?}", chunk.column_path());
+                // No dictionary: it kept every (nearly always distinct) value of a row group in memory.
+                assert!(chunk.dictionary_page_offset().is_none(), "dictionary in {:?}", chunk.column_path());
+                assert!(
+                    !chunk.encodings().any(|e| matches!(e, Encoding::RLE_DICTIONARY | Encoding::PLAIN_DICTIONARY)),
+                    "dictionary encoding in {:?}",
+                    chunk.column_path()
+                );
             }
         }
     }
@@ -239,10 +246,11 @@ mod read_back {
         let features = FeatureConfig { lookback_mode: LookbackMode::Count(200), ..FeatureConfig::default() };
         let rows = bars(60_000, 2, features, true);
         assert!(!rows.last().unwrap().1, "the last row is the incomplete bar");
-        // More rows than one write batch: the same bars again (the writer does not look at the order).
-        let many = repeated(&rows, 2 * BATCH_ROWS + 1);
+        // More rows than one write batch, and more than ROW_GROUP_BYTES (each row holds over 60 columns of 8 bytes or
+        // more): the same bars again (the writer does not look at the order).
+        let many = repeated(&rows, (2 * BATCH_ROWS + 1).max(ROW_GROUP_BYTES / 100));
         let groups = round_trip(&many, OutputSchema { features, include_incomplete: true, identity_columns: false }, 2);
-        // Every column on: the encoder's buffers reach ROW_GROUP_MEMORY before ROW_GROUP_ROWS rows.
+        // Every column on: a row group reaches ROW_GROUP_BYTES before ROW_GROUP_ROWS rows.
         assert!(groups >= 2, "{groups} row groups");
     }
 

@@ -2,7 +2,10 @@
 //!
 //! The columns are those of [`super::arrow`] (documented column by column in `docs/OUTPUT.md`). Rows are
 //! buffered [`BATCH_ROWS`] at a time and written in row groups of at most [`ROW_GROUP_ROWS`] rows, closed
-//! early when the encoder holds [`ROW_GROUP_MEMORY`] bytes, so memory stays flat however many bars a run makes. The file appears at its path only when the writer finishes.
+//! early once their encoded size reaches [`ROW_GROUP_BYTES`] or the encoder holds [`ROW_GROUP_MEMORY`] bytes, so
+//! memory stays flat however many bars a run makes. Every column is written without a dictionary (plain
+//! encoding): bar values are nearly all distinct, and a dictionary kept every value of a row group in memory
+//! (docs/PERFORMANCE.md, "Output memory"). The file appears at its path only when the writer finishes.
 
 use std::path::Path;
 
@@ -14,11 +17,14 @@ use crate::error::Error;
 /// Rows per Parquet row group.
 pub const ROW_GROUP_ROWS: usize = 65_536;
 
+/// A row group is closed once its encoded (compressed) size reaches about this many bytes.
+pub const ROW_GROUP_BYTES: usize = 1 << 20;
+
 /// A row group is closed once the encoder's buffers hold this many bytes (its memory, not the encoded size).
 pub const ROW_GROUP_MEMORY: usize = 8 << 20;
 
 /// Rows buffered before they are handed to the Parquet encoder.
-pub const BATCH_ROWS: usize = 8_192;
+pub const BATCH_ROWS: usize = 512;
 
 /// Precision of every decimal column (the largest a `Decimal128` holds).
 #[cfg(feature = "parquet")]
@@ -82,7 +88,7 @@ mod writer {
     use parquet::file::metadata::KeyValue;
     use parquet::file::properties::WriterProperties;
 
-    use super::{BATCH_ROWS, ROW_GROUP_MEMORY, ROW_GROUP_ROWS};
+    use super::{BATCH_ROWS, ROW_GROUP_BYTES, ROW_GROUP_MEMORY, ROW_GROUP_ROWS};
     use crate::error::Error;
     use crate::output::arrow::BarRows;
     use crate::output::columns::{Identity, OutputSchema, RunMetadata, annotation_key};
@@ -102,6 +108,8 @@ mod writer {
         Ok(WriterProperties::builder()
             .set_compression(Compression::ZSTD(level))
             .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+            .set_max_row_group_bytes(Some(ROW_GROUP_BYTES))
+            .set_dictionary_enabled(false)
             .set_write_batch_size(BATCH_ROWS)
             .set_key_value_metadata(Some(key_value_metadata(metadata)))
             .build())
