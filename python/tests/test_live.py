@@ -19,7 +19,7 @@ from conftest import ROOT, SPOT_FIXTURE
 SYMBOL = "SYNTHUSDT"
 THRESHOLD = 10
 SPLIT = 10_000  # day 1: the fixture's first SPLIT trades; day 2: the rest
-RATE = "40000"  # trades per second the stand-in publishes
+RATE = "5000"  # trades per second the stand-in publishes
 NAMES = ["agg_trade_id", "price", "quantity", "first_trade_id", "last_trade_id", "transact_time",
          "is_buyer_maker", "is_best_match"]
 
@@ -56,10 +56,16 @@ class StandIn:
         self.ws_url, self.rest_url = self.process.stdout.readline().split()
         assert self.ws_url.startswith("ws://127.0.0.1:") and self.rest_url.startswith("http://127.0.0.1:")
 
-    def close(self) -> None:
-        assert self.process.stdin is not None
+    def close(self) -> Tuple[int, int, int]:
+        """Stops it; what it saw: (connections, REST requests, trades sent over sockets)."""
+        if self.process.returncode is not None:
+            return self.seen
+        assert self.process.stdin is not None and self.process.stdout is not None
         self.process.stdin.close()
+        connections, rest, sent = map(int, self.process.stdout.readline().split())
         self.process.wait(timeout=10)
+        self.seen = (connections, rest, sent)
+        return self.seen
 
 
 @pytest.fixture
@@ -114,6 +120,8 @@ def test_history_then_live_equals_one_pass_with_a_dropped_connection(tmp_path: P
     live = run_live(server, checkpoint_in=checkpoint, checkpoint_out=tmp_path / "live.checkpoint",
                     until_id=last_id)
     assert live.num_rows > 10
+    connections, rest, _ = server.close()
+    assert connections >= 2 and rest >= 1, "the dropped connection was replaced and REST filled the hole"
     expected = bs.bars(trades(rows), threshold_dbps=THRESHOLD, symbol=SYMBOL)
     assert_same_bars([history, live], expected)
 

@@ -5,7 +5,8 @@
 //! ```
 //!
 //! serves the spot trades of the aggTrades CSV (positions are indexes into it) at RATE per second on
-//! 127.0.0.1, prints `WS_URL REST_URL` on one line, and serves until standard input closes (or 60 s).
+//! 127.0.0.1, prints `WS_URL REST_URL` on one line, and serves until standard input closes (or 60 s); then
+//! prints `CONNECTIONS REST_REQUESTS SENT` (what it saw) on a second line.
 
 use std::io::{BufRead, Write};
 
@@ -47,5 +48,8 @@ fn main() {
     while std::io::stdin().lock().read_line(&mut line).is_ok_and(|n| n > 0) {
         line.clear();
     }
+    let counters = server.counters();
+    let load = |c: &std::sync::atomic::AtomicU64| c.load(std::sync::atomic::Ordering::Relaxed);
+    println!("{} {} {}", load(&counters.connections), load(&counters.rest_requests), load(&counters.sent));
     drop(server);
 }
