@@ -6,7 +6,7 @@ import datetime as _dt
 import os
 import re
 import warnings
-from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Union
+from typing import Any, Callable, Dict, Generator, List, Optional, Sequence, Union
 
 from . import _barsmith
 from ._options import settings as _settings
@@ -76,7 +76,7 @@ def _batch(tables: List[Any], output: str) -> Any:
     return batch
 
 
-def _iterate(run: Any, output: str) -> Iterator[Any]:
+def _iterate(run: Any, output: str) -> Generator[Any, None, None]:
     try:
         while True:
             tables = run.next()
