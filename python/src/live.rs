@@ -202,6 +202,14 @@ impl LiveIter {
             match received {
                 Ok(tables) => {
                     running.owed = true;
+                    // A Ctrl-C that came while waiting is taken now, so that it is raised after this batch is
+                    // yielded (at the next `next`) instead of in Python code before the yield.
+                    if running.interrupt.is_none()
+                        && let Err(error) = py.check_signals()
+                    {
+                        self.stop.store(true, Ordering::Relaxed);
+                        running.interrupt = Some(error);
+                    }
                     return Ok(Some(tables));
                 }
                 Err(RecvTimeoutError::Disconnected) => {

@@ -188,3 +188,29 @@ def test_errors_name_keywords() -> None:
         bs.live("BTCUSDT", threshold_dbps=0)
     with pytest.raises(TypeError, match="include_incomplete"):
         bs.live("BTCUSDT", threshold_dbps=250, include_incomplete=True)  # type: ignore[call-arg]
+
+
+def test_ctrl_c_saves_the_checkpoint_and_a_resume_continues_exactly(tmp_path: Path, serve) -> None:
+    import _thread
+    import contextlib
+    import threading
+
+    rows = lines()
+    history, checkpoint = day1_checkpoint(tmp_path, rows[:SPLIT])
+    last_id = int(rows[-1].split(",")[0])
+    server = serve(rows[SPLIT:])
+    first: List[pa.RecordBatch] = []
+    middle = tmp_path / "interrupted.checkpoint"
+    timer = threading.Timer(0.5, _thread.interrupt_main)
+    with pytest.raises(KeyboardInterrupt):
+        with contextlib.closing(bs.live(SYMBOL, threshold_dbps=THRESHOLD, ws_url=server.ws_url,
+                                        rest_url=server.rest_url, checkpoint_in=checkpoint,
+                                        checkpoint_out=middle, checkpoint_every="10s")) as batches:
+            timer.start()
+            for batch in batches:
+                first.append(batch)
+    timer.join()
+    assert first and middle.exists()
+    rest = run_live(server, checkpoint_in=middle, until_id=last_id)
+    expected = bs.bars(trades(rows), threshold_dbps=THRESHOLD, symbol=SYMBOL)
+    assert_same_bars([history, as_bars(first), rest], expected)
