@@ -30,7 +30,8 @@ def stand_in_binary() -> str:
         if candidate and Path(candidate).is_file():
             return str(candidate)
     raise AssertionError(
-        "no live-stand-in binary: run `cargo build -p barsmith-test-support --features live-server --bin live-stand-in`")
+        "no live-stand-in binary: run "
+        "`cargo build -p barsmith-test-support --features live-server --bin live-stand-in`")
 
 
 def lines() -> List[str]:

@@ -129,7 +129,8 @@ def live(
     Ending early — ``break`` (the generator closes), an exception in the loop, or Ctrl-C — stops the run with
     its checkpoint saved; Ctrl-C raises ``KeyboardInterrupt`` once the run has stopped (after yielding the
     bars that had already closed, if any). An exception in the loop body closes the generator when Python
-    collects it: ``with contextlib.closing(bs.live(…)) as batches:`` stops the run at once. Exchange gaps are reported as :class:`BarsmithWarning`.
+    collects it: ``with contextlib.closing(bs.live(…)) as batches:`` stops the run at once. Exchange gaps are
+    reported as :class:`BarsmithWarning`.
 
     ``on_bars``: the callback form — ``on_bars(batch)`` for every batch, returning when the run ends (run it in
     a thread for an event loop: ``await asyncio.to_thread(bs.live, …, on_bars=queue_put)``); returning
