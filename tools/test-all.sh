@@ -20,6 +20,12 @@ if [ ! -x "$BARSMITH_CLI" ]; then
   cargo build --locked -p barsmith-cli
 fi
 
+# The stand-in Binance the tests of bs.live start (python/tests/test_live.py).
+export BARSMITH_STAND_IN="${BARSMITH_STAND_IN:-$root/target/debug/live-stand-in}"
+if [ ! -x "$BARSMITH_STAND_IN" ] || [ -z "${SKIP_RUST:-}" ]; then
+  cargo build --locked -p barsmith-test-support --features live-server --bin live-stand-in
+fi
+
 venv="$root/target/python-venv"
 python=${PYTHON:-python3}
 echo "== Python venv ($venv)"

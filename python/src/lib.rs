@@ -9,6 +9,7 @@
 //! * [`trades_in`] — Arrow columns with Binance's names to exact trade batches;
 //! * [`bars`] — bars from paths or from an Arrow object (the library's `run::Job`); [`builder`] — the streaming
 //!   builder (the library's `BarPipeline`); [`dask`] — the steps of `barsmith.dask` as separate calls;
+//! * [`live`] — `bs.live`: the library's live run on a thread, bars handed to the Python iterator;
 //! * [`fetch`] — Binance Vision archives into a verified local cache (`get_bars`);
 //! * [`kernels`] — the feature kernels on numpy arrays; [`errors`] — library errors as Python exceptions;
 //! * [`interrupt`] — Ctrl-C between batches.
@@ -27,6 +28,7 @@ mod errors;
 mod fetch;
 mod interrupt;
 mod kernels;
+mod live;
 mod options;
 mod trades_in;
 
@@ -39,6 +41,7 @@ fn _barsmith(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<options::Settings>()?;
     module.add_class::<arrow_ffi::ArrowTable>()?;
     module.add_class::<builder::Builder>()?;
+    module.add_class::<live::LiveIter>()?;
     module.add_function(wrap_pyfunction!(bars::bars_from_paths, module)?)?;
     module.add_function(wrap_pyfunction!(bars::bars_from_arrow, module)?)?;
     module.add_function(wrap_pyfunction!(bars::generate_trades, module)?)?;

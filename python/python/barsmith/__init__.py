@@ -10,6 +10,8 @@
   Binance's column names; the output is a pyarrow table, a polars or pandas frame, or an :class:`ArrowTable`.
 * :func:`get_bars` — bars of a symbol and date range straight from Binance Vision: the archives are fetched
   into a local cache (``~/.cache/barsmith``), verified against their checksums, and read from there next time.
+* :func:`live` — closed bars from Binance's live aggTrade streams, continuing a historical run exactly
+  (``for batch in bs.live("BTCUSDT", threshold_dbps=250, checkpoint_in=…, checkpoint_out=…)``).
 * :class:`BarBuilder` — the streaming builder: push trades in batches of any size, get the completed bars,
   save and resume its state as bytes.
 * :mod:`barsmith.kernels` — permutation entropy, DFA, R/S Hurst and Kyle lambda on numpy arrays.
@@ -37,6 +39,7 @@ from ._options import paths as _paths
 from ._options import settings as _settings
 from ._options import takes_settings as _takes_settings
 from ._options import normalized_thresholds as _normalized_thresholds
+from ._live import live
 from ._remote import fetch_archives, get_bars
 from .errors import (BarsmithError, BarsmithWarning, CheckpointError, ChecksumError, FetchError, IdGapWarning,
                      InputError, OutputError)
@@ -61,6 +64,7 @@ __all__ = [
     "generate_trades",
     "get_bars",
     "kernels",
+    "live",
 ]
 
 #: The feature groups, all on by default.

@@ -89,10 +89,38 @@ pub struct LiveSymbolSummary {
     pub next_id: Option<i64>,
 }
 
+/// A consumer of a run's closed bars besides its output files (the Python iterator): each bar as it closes,
+/// then [`LiveBars::flush`] after each batch of trades. The checkpoint is written between two batches, after
+/// `flush` returned, so a consumer that hands bars on in `flush` and returns only when they were taken has
+/// every bar of the checkpointed state.
+pub trait LiveBars {
+    /// A closed bar of symbol number `symbol` at threshold number `threshold` (the configured orders).
+    fn bar(&mut self, symbol: usize, threshold: usize, bar: &FeaturedBar) -> Result<(), Error>;
+    /// The end of a batch of trades: the bars since the last call are all there are for now.
+    fn flush(&mut self) -> Result<(), Error>;
+}
+
 /// Runs `run` until its stop (`until_id`, `until_time_us`) or the observer's; the checkpoint is saved at the
 /// end, also when the source fails.
 pub fn run_live(run: &LiveRun, observer: &dyn LiveObserver) -> Result<Vec<LiveSymbolSummary>, Error> {
-    let (mut sink, starts) = open_sink(run, observer)?;
+    run_live_inner(run, observer, None)
+}
+
+/// [`run_live`] with `bars` receiving every closed bar (besides `run.output`; [`LiveOutput::Consumer`]: only).
+pub fn run_live_to(
+    run: &LiveRun,
+    observer: &dyn LiveObserver,
+    bars: &mut dyn LiveBars,
+) -> Result<Vec<LiveSymbolSummary>, Error> {
+    run_live_inner(run, observer, Some(bars))
+}
+
+fn run_live_inner<'a>(
+    run: &'a LiveRun,
+    observer: &'a dyn LiveObserver,
+    bars: Option<&'a mut dyn LiveBars>,
+) -> Result<Vec<LiveSymbolSummary>, Error> {
+    let (mut sink, starts) = open_sink(run, observer, bars)?;
     let result = barsmith_binance::live::run(&run.source, &starts, (run.until_id, run.until_time_us), &mut sink);
     // A failure of the source comes between two batches: the state matches what has been written, so it is
     // saved. A failure of the outputs may leave a bar half written: the last checkpoint stays.
@@ -119,7 +147,11 @@ pub fn run_live(run: &LiveRun, observer: &dyn LiveObserver) -> Result<Vec<LiveSy
 }
 
 /// Checks the run, resumes every symbol's pipeline and cursor, and opens the outputs.
-fn open_sink<'a>(run: &'a LiveRun, observer: &'a dyn LiveObserver) -> Result<(Sink<'a>, Vec<Option<i64>>), Error> {
+fn open_sink<'a>(
+    run: &'a LiveRun,
+    observer: &'a dyn LiveObserver,
+    bars: Option<&'a mut dyn LiveBars>,
+) -> Result<(Sink<'a>, Vec<Option<i64>>), Error> {
     run.settings.check()?;
     if run.settings.stream.include_incomplete {
         return Err(Error::usage("include_incomplete: a live run emits completed bars only"));
@@ -160,6 +192,7 @@ fn open_sink<'a>(run: &'a LiveRun, observer: &'a dyn LiveObserver) -> Result<(Si
     let sink = Sink {
         run,
         observer,
+        bars,
         symbols,
         pipelines,
         outputs,
@@ -263,13 +296,17 @@ fn start_id(
 }
 
 /// The bars of one symbol to the outputs.
-struct SymbolOutputs<'a> {
+struct SymbolOutputs<'a, 'b> {
     outputs: &'a mut Outputs,
+    bars: Option<&'a mut (dyn LiveBars + 'b)>,
     symbol: usize,
 }
 
-impl BarConsumer for SymbolOutputs<'_> {
+impl BarConsumer for SymbolOutputs<'_, '_> {
     fn bar(&mut self, threshold: usize, bar: &FeaturedBar, _complete: bool) -> Result<(), Error> {
+        if let Some(bars) = &mut self.bars {
+            bars.bar(self.symbol, threshold, bar)?;
+        }
         self.outputs.bar(self.symbol, threshold, bar)
     }
 }
@@ -278,6 +315,7 @@ impl BarConsumer for SymbolOutputs<'_> {
 struct Sink<'a> {
     run: &'a LiveRun,
     observer: &'a dyn LiveObserver,
+    bars: Option<&'a mut dyn LiveBars>,
     symbols: Vec<String>,
     pipelines: Vec<BarPipeline>,
     outputs: Outputs,
@@ -333,12 +371,20 @@ impl barsmith_binance::live::LiveSink for Sink<'_> {
     type Error = Error;
 
     fn trades(&mut self, symbol: usize, trades: &[Trade]) -> Result<(), Error> {
+        // Once a stop is asked for, no more trades go in: the checkpoint written at the end then holds no bar
+        // that was not handed on (the cursor stays, and a resume fetches them again).
+        if self.observer.stop_requested() {
+            return Ok(());
+        }
         self.batch.clear();
         for trade in trades {
             self.batch.push(trade);
         }
-        let mut consumer = SymbolOutputs { outputs: &mut self.outputs, symbol };
+        let mut consumer = SymbolOutputs { outputs: &mut self.outputs, bars: self.bars.as_deref_mut(), symbol };
         self.pipelines[symbol].push_batch(&self.batch, &mut consumer)?;
+        if let Some(bars) = &mut self.bars {
+            bars.flush()?;
+        }
         if let Some(last) = trades.last() {
             self.cursors[symbol] = Some(last.agg_trade_id + 1);
             self.newest_time_us = Some(self.newest_time_us.map_or(last.timestamp_us, |t| t.max(last.timestamp_us)));

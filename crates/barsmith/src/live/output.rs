@@ -21,6 +21,9 @@ pub enum LiveOutput {
     Stdout,
     /// A directory of CSV day files.
     Directory(PathBuf),
+    /// No files: the bars go only to the [`LiveBars`](super::LiveBars) given to
+    /// [`run_live_to`](super::run_live_to) (the Python iterator).
+    Consumer,
 }
 
 /// One open day file.
@@ -40,6 +43,8 @@ pub(crate) struct Outputs {
 }
 
 enum Target {
+    /// Bars go to a consumer only.
+    None,
     Stdout(BufWriter<Stdout>),
     /// `files[symbol][threshold]`: the day file being appended.
     Directory {
@@ -68,6 +73,7 @@ impl Outputs {
     ) -> Result<Outputs, Error> {
         let rows = CsvRows::new(schema);
         let target = match output {
+            LiveOutput::Consumer => Target::None,
             LiveOutput::Stdout => {
                 if symbols.len() * dbps.len() != 1 {
                     return Err(Error::usage(format!(
@@ -106,10 +112,14 @@ impl Outputs {
 
     /// One completed bar of `symbol` at threshold number `threshold`.
     pub(crate) fn bar(&mut self, symbol: usize, threshold: usize, bar: &FeaturedBar) -> Result<(), Error> {
+        if matches!(self.target, Target::None) {
+            return Ok(());
+        }
         self.scratch.clear();
         let prefix = &self.prefixes[symbol][threshold];
         self.rows.row(&mut self.scratch, prefix, bar, true).map_err(|e| Error::from_output("-", e))?;
         match &mut self.target {
+            Target::None => Ok(()),
             Target::Stdout(out) => {
                 let io = |e| Error::from_output("-", e);
                 out.write_all(&self.scratch).map_err(io)?;
