@@ -1,6 +1,8 @@
 //! The measured choice between shards and one pass (`sharding` auto): a stream whose shards' runs would not
 //! meet runs in one pass, one whose runs meet soon runs in shards, and every choice gives the one-pass bytes.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use barsmith::Threshold;
@@ -47,16 +49,7 @@ fn run(
     settings.set("threads", &threads.to_string()).unwrap();
     settings.set("sharding", sharding).unwrap();
     settings.set("include_incomplete", "true").unwrap();
-    let config = RunConfig {
-        inputs: inputs.to_vec(),
-        job: Job::new(settings),
-        output: OutputTarget::Directory(out.to_path_buf()),
-        format: None,
-        checkpoint_out: Some(out.join("state.json")),
-        commit: Default::default(),
-    };
-    let summary = write_bars(&config, &NoProgress).unwrap();
-    (summary, barsmith_test_support::read_dir_sorted(out))
+    common::run_into_dir(inputs, Job::new(settings), out)
 }
 
 #[test]

@@ -3,6 +3,8 @@
 //! reports them (same text, same line). Built on the real sample in `../shared/data` (on generated records,
 //! saying so, when it is absent).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use barsmith::core::features::{FeatureConfig, LookbackMode};
@@ -65,16 +67,7 @@ fn run_dir(
     ingest: IngestOptions,
 ) -> (RunSummary, Vec<(String, Vec<u8>)>) {
     let thresholds = [3, 10, 25].iter().map(|&t| Threshold::from_dbps(t).unwrap()).collect();
-    let config = RunConfig {
-        inputs: inputs.to_vec(),
-        job: job(thresholds, ingest, threads),
-        output: OutputTarget::Directory(out.to_path_buf()),
-        format: None,
-        checkpoint_out: Some(out.join("state.json")),
-        commit: Default::default(),
-    };
-    let summary = write_bars(&config, &NoProgress).unwrap();
-    (summary, barsmith_test_support::read_dir_sorted(out))
+    common::run_into_dir(inputs, job(thresholds, ingest, threads), out)
 }
 
 fn daily_files(dir: &Path, lines: &[String], cuts: &[usize]) -> Vec<PathBuf> {

@@ -14,6 +14,16 @@ fn rows(path: &std::path::Path) -> Vec<Vec<String>> {
     text.lines().map(|line| line.split(',').map(str::to_owned).collect()).collect()
 }
 
+/// Runs `barsmith gen ARGS -o DIR/NAME`, asserts that it succeeded, and returns the directory and the file.
+fn gen_file(name: &str, args: &[&str]) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join(name);
+    let args: Vec<&str> = ["gen"].iter().chain(args).copied().chain(["-o", s(&out)]).collect();
+    let output = barsmith(&args);
+    assert!(output.status.success(), "{}", stderr(&output));
+    (dir, out)
+}
+
 #[test]
 fn a_directory_gets_one_file_per_day_continuing_one_stream() {
     let dir = tempfile::tempdir().unwrap();
@@ -45,31 +55,21 @@ fn a_directory_gets_one_file_per_day_continuing_one_stream() {
 
 #[test]
 fn first_trade_id_and_agg_id_carry_a_stream_over() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("t.csv");
-    let output =
-        barsmith(&["gen", "--trades", "10", "--first-agg-trade-id", "77", "--first-trade-id", "900", "-o", s(&out)]);
-    assert!(output.status.success(), "{}", stderr(&output));
+    let (_dir, out) = gen_file("t.csv", &["--trades", "10", "--first-agg-trade-id", "77", "--first-trade-id", "900"]);
     let rows = rows(&out);
     assert_eq!((rows[0][0].as_str(), rows[0][3].as_str()), ("77", "900"));
 }
 
 #[test]
 fn volatility_zero_writes_the_bundled_fixture() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("f.csv");
-    let output = barsmith(&["gen", "--trades", "20000", "--seed", "42", "--volatility", "0", "-o", s(&out)]);
-    assert!(output.status.success(), "{}", stderr(&output));
+    let (_dir, out) = gen_file("f.csv", &["--trades", "20000", "--seed", "42", "--volatility", "0"]);
     let fixture = std::fs::read(workspace_file("fixtures/SYNTHUSDT-aggTrades-2026-01-01.csv")).unwrap();
     assert!(std::fs::read(&out).unwrap() == fixture, "gen --volatility 0 no longer writes the fixture");
 }
 
 #[test]
 fn a_small_price_on_a_fine_tick_stays_near_its_start() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("low.csv");
-    let output = barsmith(&["gen", "--trades", "50000", "--start-price", "1.5", "--tick", "0.0001", "-o", s(&out)]);
-    assert!(output.status.success(), "{}", stderr(&output));
+    let (_dir, out) = gen_file("low.csv", &["--trades", "50000", "--start-price", "1.5", "--tick", "0.0001"]);
     for row in rows(&out) {
         let price: f64 = row[1].parse().unwrap();
         assert!((1.2..1.9).contains(&price), "{price} strays from 1.5");

@@ -2,22 +2,11 @@
 
 mod common;
 
-use std::io::Write;
-use std::process::Stdio;
-
-use common::command;
+use common::cmd;
 
 fn kernel(name: &str, input: &str) -> (Option<i32>, String) {
-    let mut child = command()
-        .args(["kernel", name, "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
-    let output = child.wait_with_output().unwrap();
-    (output.status.code(), String::from_utf8_lossy(&output.stdout).into_owned())
+    let ran = cmd().args(["kernel", name, "-"]).output_with_stdin(input.as_bytes());
+    (ran.output.status.code(), ran.stdout_text())
 }
 
 #[test]

@@ -3,9 +3,7 @@
 
 mod common;
 
-use std::io::Write;
 use std::path::Path;
-use std::process::Stdio;
 
 use barsmith_test_support::command::{Dir, TestCommand};
 use common::{
@@ -161,17 +159,8 @@ fn version_names_the_commit_and_the_backends() {
 
 #[test]
 fn kernel_input_must_be_numbers_and_output_is_the_bars_format() {
-    let run = |kernel: &str, input: &str| {
-        let mut child = command()
-            .args(["kernel", kernel, "-"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
-        child.wait_with_output().unwrap()
-    };
+    let run =
+        |kernel: &str, input: &str| cmd().args(["kernel", kernel, "-"]).output_with_stdin(input.as_bytes()).output;
     for (kernel, input, needle) in [("dfa", "", "no numbers"), ("rs", "0.1 NaN 0.2", "\"NaN\" is not a finite number")]
     {
         let output = run(kernel, input);

@@ -65,6 +65,13 @@ fn plot_ok(args: &[&str]) {
     assert!(run.status.success(), "plot {args:?}: {}", String::from_utf8_lossy(&run.stderr));
 }
 
+/// `barsmith plot BARS -o OUT EXTRA…`, which must succeed.
+fn plot_into(bars: &std::path::Path, out: &std::path::Path, extra: &[&str]) {
+    let mut args = vec![bars.to_str().unwrap(), "-o", out.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    plot_ok(&args);
+}
+
 /// Every `<tag …/>` element of an SVG, as attribute maps, in document order.
 fn elements(svg: &str, tag: &str) -> Vec<HashMap<String, String>> {
     let open = format!("<{tag} ");
@@ -169,15 +176,7 @@ fn forming_bar_is_hollow_and_a_csv_without_a_telling_name_takes_symbol_and_thres
     assert_eq!(hollow.len(), 1, "the forming bar is hollow");
     assert!(hollow[0]["stroke"].eq_ignore_ascii_case(expected_colour(bars.last().unwrap())));
 
-    plot_ok(&[
-        bars_path.to_str().unwrap(),
-        "-o",
-        svg_path.to_str().unwrap(),
-        "--symbol",
-        "SYNTH",
-        "--threshold-dbps",
-        "10",
-    ]);
+    plot_into(&bars_path, &svg_path, &["--symbol", "SYNTH", "--threshold-dbps", "10"]);
     let svg = std::fs::read_to_string(&svg_path).unwrap();
     assert!(svg.contains("SYNTH · range bars 10 dbps (0.01 %) · 2026-01-01 00:00:00 →"));
 }
@@ -322,15 +321,7 @@ fn png_decodes_to_the_requested_size_and_is_not_blank() {
     let dir = tempfile::tempdir().unwrap();
     let bars_path = fixture_bars(dir.path(), "csv");
     let png_path = dir.path().join("chart.png");
-    plot_ok(&[
-        bars_path.to_str().unwrap(),
-        "-o",
-        png_path.to_str().unwrap(),
-        "--size",
-        "1000x620",
-        "--feature",
-        "intra_ofi",
-    ]);
+    plot_into(&bars_path, &png_path, &["--size", "1000x620", "--feature", "intra_ofi"]);
     let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&png_path).unwrap()));
     let mut reader = decoder.read_info().unwrap();
     let mut pixels = vec![0; reader.output_buffer_size().unwrap()];

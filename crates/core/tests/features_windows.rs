@@ -20,15 +20,31 @@ fn builder_config() -> BuilderConfig {
 
 /// Runs the pipeline over `trades` in batches whose ends are `cuts`.
 fn run(trades: &[Trade], config: FeatureConfig, cuts: &[usize]) -> Vec<FeaturedBar> {
+    run_in_batches(trades, config, cuts, false).1
+}
+
+/// Runs the pipeline over `trades` in batches whose ends are `cuts`; with `resume`, a checkpoint is written,
+/// serialised, read back and resumed after every batch. Returns the pipeline and the completed bars.
+fn run_in_batches(
+    trades: &[Trade],
+    config: FeatureConfig,
+    cuts: &[usize],
+    resume: bool,
+) -> (FeaturePipeline, Vec<FeaturedBar>) {
     let mut pipeline = FeaturePipeline::new(builder_config(), config, Kernels::detect()).unwrap();
     let mut out = Vec::new();
     let mut start = 0;
     for &end in cuts.iter().chain([&trades.len()]) {
         let batch: TradeBatch = trades[start..end].iter().collect();
         pipeline.push_batch(&batch, &mut out).unwrap();
+        if resume {
+            let json = pipeline.checkpoint().to_json();
+            let checkpoint = FeatureCheckpoint::from_json(&json).unwrap();
+            pipeline = FeaturePipeline::from_checkpoint(&checkpoint, Kernels::detect()).unwrap();
+        }
         start = end;
     }
-    out
+    (pipeline, out)
 }
 
 /// The records of `trades[range]` as columns.
@@ -129,17 +145,7 @@ fn the_first_bar_has_an_empty_lookback() {
 
 /// Runs with a checkpoint written, serialised, read back and resumed at every cut.
 fn run_with_resumes(trades: &[Trade], config: FeatureConfig, cuts: &[usize]) -> Vec<FeaturedBar> {
-    let mut pipeline = FeaturePipeline::new(builder_config(), config, Kernels::detect()).unwrap();
-    let mut out = Vec::new();
-    let mut start = 0;
-    for &end in cuts.iter().chain([&trades.len()]) {
-        let batch: TradeBatch = trades[start..end].iter().collect();
-        pipeline.push_batch(&batch, &mut out).unwrap();
-        let json = pipeline.checkpoint().to_json();
-        pipeline =
-            FeaturePipeline::from_checkpoint(&FeatureCheckpoint::from_json(&json).unwrap(), Kernels::detect()).unwrap();
-        start = end;
-    }
+    let (mut pipeline, mut out) = run_in_batches(trades, config, cuts, true);
     if let Some(forming) = pipeline.incomplete() {
         out.push(forming);
     }

@@ -70,17 +70,16 @@ impl Column {
 /// USD-M futures order (7 columns).
 const FUTURES_COLUMNS: [Column; 7] = Column::TRADE;
 
-/// Spot order (8 columns).
-const SPOT_COLUMNS: [Column; 8] = [
-    Column::AggTradeId,
-    Column::Price,
-    Column::Quantity,
-    Column::FirstTradeId,
-    Column::LastTradeId,
-    Column::TransactTime,
-    Column::IsBuyerMaker,
-    Column::IsBestMatch,
-];
+/// Spot order (8 columns): the trade's columns, then `is_best_match`.
+const SPOT_COLUMNS: [Column; 8] = {
+    let mut columns = [Column::IsBestMatch; 8];
+    let mut i = 0;
+    while i < Column::TRADE.len() {
+        columns[i] = Column::TRADE[i];
+        i += 1;
+    }
+    columns
+};
 
 /// A layout in one of Binance's two column orders, which the record parser reads straight-line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -160,16 +160,7 @@ mod tests {
 
     /// Lines built from plausible and implausible pieces, to reach every branch of both parsers.
     fn field() -> impl Strategy<Value = String> {
-        prop_oneof![
-            "[0-9]{1,20}",
-            "[0-9]{1,12}\\.[0-9]{0,10}",
-            Just("True".to_owned()),
-            Just("false".to_owned()),
-            Just("1767225600039409".to_owned()),
-            Just("1767225600039".to_owned()),
-            "-?[0-9.eE+x]{0,6}",
-            Just(String::new()),
-        ]
+        barsmith_test_support::trades::record_field("[0-9]{1,20}", "[0-9]{1,12}\\.[0-9]{0,10}")
     }
 
     proptest! {

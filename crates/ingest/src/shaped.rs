@@ -231,17 +231,7 @@ mod tests {
 
     /// Fields from plausible and implausible pieces, to reach every branch.
     fn field() -> impl Strategy<Value = String> {
-        prop_oneof![
-            "[0-9]{1,18}",
-            "[0-9]{1,9}\\.[0-9]{0,9}",
-            Just("True".to_owned()),
-            Just("false".to_owned()),
-            Just("FALSE".to_owned()),
-            Just("1767225600039409".to_owned()),
-            Just("1767225600039".to_owned()),
-            "-?[0-9.eE+x]{0,6}",
-            Just(String::new()),
-        ]
+        barsmith_test_support::trades::record_field("[0-9]{1,18}", "[0-9]{1,9}\\.[0-9]{0,9}")
     }
 
     proptest! {

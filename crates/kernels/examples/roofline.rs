@@ -11,6 +11,8 @@
 //! * PE (order 3): 3 comparisons per embedding vector (counted as operations); bytes: 8 per value.
 //! * Kyle: 2 shifts, 2 sums, 3 products summed (FMA = 2) = 10 flops per pair; bytes: 16 per pair.
 
+mod common;
+
 use barsmith_kernels::{Backend, Kernels, default_dfa_nvals, default_rs_nvals};
 use std::hint::black_box;
 use std::time::Instant;
@@ -28,14 +30,7 @@ fn seconds(repeat: usize, mut f: impl FnMut() -> Option<f64>) -> f64 {
 }
 
 fn main() {
-    let mut state = 42u64;
-    let mut uniform = move || {
-        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64 - 0.5
-    };
+    let mut uniform = common::uniform(42);
     println!("| kernel | n | backend | time | Gop/s | GB/s | ops | bytes |");
     println!("|---|---:|---|---:|---:|---:|---:|---:|");
     for n in std::env::args().skip(1).map(|a| a.parse::<usize>().expect("a length")) {

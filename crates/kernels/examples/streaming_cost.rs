@@ -2,6 +2,8 @@
 //! `cargo run --release -p barsmith-kernels --example streaming_cost -- 4096 100000 1000000` (the streams
 //! take slices of 4096 values, as the feature pipeline gives them).
 
+mod common;
+
 use barsmith_kernels::Kernels;
 use barsmith_kernels::streaming::{DfaStream, KyleStream, PermutationStream, RescaledRangeBlocks};
 use std::time::Instant;
@@ -17,14 +19,7 @@ fn time<T>(repeat: usize, mut f: impl FnMut() -> T) -> (f64, T) {
 
 fn main() {
     let k = Kernels::detect();
-    let mut state = 0x9e37_79b9_7f4a_7c15u64;
-    let mut uniform = move || {
-        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64 - 0.5
-    };
+    let mut uniform = common::uniform(0x9e37_79b9_7f4a_7c15);
     println!("backend {}; ns per value", k.backend());
     println!("| n | kernel | block | stream |");
     for n in std::env::args().skip(1).map(|a| a.parse::<usize>().expect("a length")) {

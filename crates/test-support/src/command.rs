@@ -14,8 +14,9 @@
 //! ```
 
 use std::ffi::OsStr;
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 /// A temporary directory, removed when dropped.
 #[derive(Debug)]
@@ -103,6 +104,21 @@ impl TestCommand {
     pub fn output(mut self) -> Ran {
         let output = self.command.output().unwrap_or_else(|e| panic!("cannot run {}: {e}", self.shown()));
         Ran { output, shown: self.shown.join(" ") }
+    }
+
+    /// Runs it to completion with `input` on its standard input, however it ends.
+    pub fn output_with_stdin(mut self, input: &[u8]) -> Ran {
+        let shown = self.shown();
+        let mut child = self
+            .command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run {shown}: {e}"));
+        child.stdin.take().expect("piped stdin").write_all(input).expect("write the input");
+        let output = child.wait_with_output().unwrap_or_else(|e| panic!("cannot run {shown}: {e}"));
+        Ran { output, shown }
     }
 
     /// Runs it and asserts that it succeeded.

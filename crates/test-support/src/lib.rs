@@ -27,6 +27,7 @@ pub mod real_data;
 mod rng;
 pub mod series;
 pub mod trades;
+pub mod worst;
 
 pub use rng::SplitMix;
 

@@ -236,15 +236,29 @@ fn subscription(path: &str, market: Market) -> (Vec<String>, bool, bool) {
 
 /// One trade as Binance's combined stream wraps it.
 fn stream_message(symbol: &str, trade: &Trade, micros: bool) -> String {
-    let time = if micros { trade.timestamp_us } else { trade.timestamp_us / 1000 };
+    let time = trade_time(trade, micros);
     format!(
-        r#"{{"stream":"{}@aggTrade","data":{{"e":"aggTrade","E":{time},"s":"{symbol}","a":{},"p":"{}","q":"{}","f":{},"l":{},"T":{time},"m":{},"M":true}}}}"#,
+        r#"{{"stream":"{}@aggTrade","data":{{"e":"aggTrade","E":{time},"s":"{symbol}",{}}}}}"#,
         symbol.to_lowercase(),
+        trade_fields(trade, micros)
+    )
+}
+
+/// The trade's time as Binance sends it: microseconds or milliseconds.
+fn trade_time(trade: &Trade, micros: bool) -> i64 {
+    if micros { trade.timestamp_us } else { trade.timestamp_us / 1000 }
+}
+
+/// The fields of one aggTrade, `"a"` to `"M"`, as both the stream and REST send them.
+fn trade_fields(trade: &Trade, micros: bool) -> String {
+    format!(
+        r#""a":{},"p":"{}","q":"{}","f":{},"l":{},"T":{},"m":{},"M":true"#,
         trade.agg_trade_id,
         format_scaled_i128(trade.price.0.into(), SCALE.into(), 8),
         format_scaled_i128(trade.quantity.0.into(), SCALE.into(), 8),
         trade.first_trade_id,
         trade.last_trade_id,
+        trade_time(trade, micros),
         trade.is_buyer_maker
     )
 }
@@ -459,18 +473,7 @@ fn answer(state: &State, url: &str, seen: usize) -> (u16, String, Option<(&'stat
         .iter()
         .filter(|(s, t)| *s == symbol && t.agg_trade_id >= from && !state.never_published(s, t.agg_trade_id))
         .take(limit)
-        .map(|(_, t)| {
-            let time = if micros { t.timestamp_us } else { t.timestamp_us / 1000 };
-            format!(
-                r#"{{"a":{},"p":"{}","q":"{}","f":{},"l":{},"T":{time},"m":{},"M":true}}"#,
-                t.agg_trade_id,
-                format_scaled_i128(t.price.0.into(), SCALE.into(), 8),
-                format_scaled_i128(t.quantity.0.into(), SCALE.into(), 8),
-                t.first_trade_id,
-                t.last_trade_id,
-                t.is_buyer_maker
-            )
-        })
+        .map(|(_, t)| format!("{{{}}}", trade_fields(t, micros)))
         .collect();
     (200, format!("[{}]", rows.join(",")), None)
 }

@@ -89,3 +89,20 @@ pub fn write_spot_csv(out: &mut impl std::io::Write, rows: u64) -> std::io::Resu
     }
     Ok(())
 }
+
+/// One CSV field from plausible and implausible pieces, to reach every branch of a record parser: an integer
+/// (`integer`, a regex), a decimal (`decimal`, a regex), booleans in three spellings, millisecond and microsecond
+/// timestamps, number-like junk, and the empty field.
+pub fn record_field(integer: &'static str, decimal: &'static str) -> impl Strategy<Value = String> {
+    prop_oneof![
+        integer,
+        decimal,
+        Just("True".to_owned()),
+        Just("false".to_owned()),
+        Just("FALSE".to_owned()),
+        Just("1767225600039409".to_owned()),
+        Just("1767225600039".to_owned()),
+        "-?[0-9.eE+x]{0,6}",
+        Just(String::new()),
+    ]
+}

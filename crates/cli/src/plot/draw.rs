@@ -306,20 +306,39 @@ fn draw_candles<DB: DrawingBackend>(
     plan: &ChartPlan,
     geometry: Geometry,
 ) -> Result<()> {
-    let width = body_width(plan, geometry);
-    for candle in &plan.candles {
+    each_candle(chart, plan, geometry, |candle, slot, y| {
         let colour = candle_colour(candle);
-        let (x, high) = chart.backend_coord(&(candle.x, candle.high));
-        let (_, low) = chart.backend_coord(&(candle.x, candle.low));
-        let (_, open) = chart.backend_coord(&(candle.x, candle.open));
-        let (_, close) = chart.backend_coord(&(candle.x, candle.close));
+        let (x, high, low, open, close) = (slot.x, y(candle.high), y(candle.low), y(candle.open), y(candle.close));
         root.draw(&PathElement::new(vec![(x, high), (x, low)], colour.stroke_width(1))).map_err(drawing_error)?;
         let top = open.min(close);
         let bottom = open.max(close).max(top + 1);
-        let left = x - width / 2;
         // A forming bar (`is_complete` false) is drawn hollow.
         let style = if candle.complete { colour.filled() } else { colour.stroke_width(1) };
-        root.draw(&Rectangle::new([(left, top), (left + width, bottom)], style)).map_err(drawing_error)?;
+        root.draw(&Rectangle::new([(slot.left, top), (slot.right, bottom)], style)).map_err(drawing_error)
+    })
+}
+
+/// A candle's pixel columns: its centre (the wick) and its body's left and right edges.
+#[derive(Clone, Copy)]
+struct Slot {
+    x: i32,
+    left: i32,
+    right: i32,
+}
+
+/// Calls `draw` for each candle with its [`Slot`] and the pixel row of a value on `chart`.
+fn each_candle<DB: DrawingBackend>(
+    chart: &Panel<'_, DB>,
+    plan: &ChartPlan,
+    geometry: Geometry,
+    mut draw: impl FnMut(&Candle, Slot, &dyn Fn(f64) -> i32) -> Result<()>,
+) -> Result<()> {
+    let width = body_width(plan, geometry);
+    for candle in &plan.candles {
+        let y = |value: f64| chart.backend_coord(&(candle.x, value)).1;
+        let x = chart.backend_coord(&(candle.x, candle.high)).0;
+        let left = x - width / 2;
+        draw(candle, Slot { x, left, right: left + width }, &y)?;
     }
     Ok(())
 }
@@ -370,16 +389,13 @@ fn draw_volumes<DB: DrawingBackend>(
     plan: &ChartPlan,
     geometry: Geometry,
 ) -> Result<()> {
-    let width = body_width(plan, geometry);
-    for candle in &plan.candles {
-        let (x, zero) = chart.backend_coord(&(candle.x, 0.0));
-        let (_, buy_top) = chart.backend_coord(&(candle.x, candle.buy_volume));
-        let (_, sell_top) = chart.backend_coord(&(candle.x, candle.buy_volume + candle.sell_volume));
-        let left = x - width / 2;
-        root.draw(&Rectangle::new([(left, buy_top), (left + width, zero)], BUY.filled())).map_err(drawing_error)?;
-        root.draw(&Rectangle::new([(left, sell_top), (left + width, buy_top)], SELL.filled()))
-            .map_err(drawing_error)?;
-    }
+    each_candle(chart, plan, geometry, |candle, slot, y| {
+        let (zero, buy_top) = (y(0.0), y(candle.buy_volume));
+        let sell_top = y(candle.buy_volume + candle.sell_volume);
+        let (left, right) = (slot.left, slot.right);
+        root.draw(&Rectangle::new([(left, buy_top), (right, zero)], BUY.filled())).map_err(drawing_error)?;
+        root.draw(&Rectangle::new([(left, sell_top), (right, buy_top)], SELL.filled())).map_err(drawing_error)
+    })?;
     let (x, y) = corner(chart, geometry);
     let buy = Text::new("buy volume", (x, y), geometry.font(13.0).color(&BUY_TEXT));
     root.draw(&buy).map_err(drawing_error)?;
