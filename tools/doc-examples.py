@@ -13,7 +13,8 @@ folder a `barsmith fetch BTCUSDT --from 2024-03-01 --to 2024-03-03 -o data/` lea
 generated spot archives with their .CHECKSUM files), two generated daily archives
 BTCUSDT-aggTrades-2026-01-0{1,2}.zip, and bars.csv (their first day at 10 dbps). On PATH:
   * `barsmith` is the release binary; `barsmith fetch` is not run (it reaches data.binance.vision; no
-    network here): it prints why, and the world already holds what the tour fetches;
+    network here): it prints why, and the world already holds what the tour fetches; `barsmith live` is not
+    run either (Binance's live streams; crates/cli/tests/live.rs runs it against the stand-in);
   * `cargo run --release -- ARGS` runs that binary with ARGS; `cargo install` is not run (it writes into
     ~/.cargo/bin): it prints why;
   * `python` is the test venv's (target/python-venv, made by tools/test-all.sh).
@@ -69,6 +70,10 @@ def shims(folder: Path, binary: Path, python: Path) -> None:
     (folder / "barsmith").write_text(f"""#!/usr/bin/env bash
 if [ "${{1:-}}" = fetch ]; then
   echo "doc-examples: not run: barsmith $* (it reaches data.binance.vision; no network here; the world holds what it fetches)"
+  exit 0
+fi
+if [ "${{1:-}}" = live ]; then
+  echo "doc-examples: not run: barsmith $* (it connects to Binance's live streams; no network here; crates/cli/tests/live.rs runs it against the stand-in)"
   exit 0
 fi
 exec {binary} "$@"
