@@ -20,10 +20,13 @@ if [ ! -x "$BARSMITH_CLI" ]; then
   cargo build --locked -p barsmith-cli
 fi
 
-# The stand-in Binance the tests of bs.live start (python/tests/test_live.py).
+# test-support's stand-ins the Python tests start: the Binance of bs.live (python/tests/test_live.py) and the
+# Binance Vision mirror of get_bars (python/tests/conftest.py).
 export BARSMITH_STAND_IN="${BARSMITH_STAND_IN:-$root/target/debug/live-stand-in}"
-if [ ! -x "$BARSMITH_STAND_IN" ] || [ -z "${SKIP_RUST:-}" ]; then
-  cargo build --locked -p barsmith-test-support --features live-server --bin live-stand-in
+export BARSMITH_VISION_STAND_IN="${BARSMITH_VISION_STAND_IN:-$root/target/debug/vision-stand-in}"
+if [ ! -x "$BARSMITH_STAND_IN" ] || [ ! -x "$BARSMITH_VISION_STAND_IN" ] || [ -z "${SKIP_RUST:-}" ]; then
+  cargo build --locked -p barsmith-test-support --features live-server,mirror --bin live-stand-in \
+    --bin vision-stand-in
 fi
 
 venv="$root/target/python-venv"

@@ -7,7 +7,7 @@ import os
 import subprocess
 from decimal import Decimal
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -122,7 +122,7 @@ def without_metadata(table: pa.Table) -> pa.Table:
     return table.replace_schema_metadata(None)
 
 
-# --- A Binance Vision mirror on 127.0.0.1 (port chosen by the OS) for get_bars; nothing reaches another host.
+# --- test-support's Binance Vision mirror on 127.0.0.1 for get_bars; nothing reaches another host.
 
 PROXY_VARIABLES = ["HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY", "https_proxy", "http_proxy", "all_proxy",
                    "no_proxy"]
@@ -148,67 +148,54 @@ def day_csv(first_id: int, day: str, trades: int, seed: int) -> bytes:
     return "".join(lines).encode()
 
 
+def test_support_binary(name: str, variable: str, feature: str) -> str:
+    """A binary of crates/test-support: `variable` in the environment, else target/debug/NAME."""
+    for candidate in (os.environ.get(variable), ROOT / "target" / "debug" / name):
+        if candidate and Path(candidate).is_file():
+            return str(candidate)
+    raise AssertionError(f"no {name} binary: run `cargo build -p barsmith-test-support --features {feature} "
+                         f"--bin {name}` or set {variable}")
+
+
+class Served(NamedTuple):
+    """An archive the mirror serves: its SHA-256, its length, the hash its `.CHECKSUM` lists."""
+
+    sha256: str
+    length: int
+    listed: str
+
+
 class Mirror:
-    """An HTTP server in a thread serving files by path (`/data/spot/daily/aggTrades/…`), 404 for the rest.
+    """test-support's Binance Vision mirror (the `vision-stand-in` binary, 127.0.0.1, port chosen by the OS),
+    serving files by path (`/data/spot/daily/aggTrades/…`), 404 for the rest, driven by its line commands
+    (crates/test-support/src/mirror/control.rs); every answer is awaited at most `TIMEOUT` seconds."""
 
-    `requests` lists (method, path) of every request; `status[path] = code` answers that code instead."""
+    TIMEOUT = 10.0
 
-    def __init__(self) -> None:
-        import http.server
-        import threading
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.served: Dict[str, Served] = {}
+        binary = test_support_binary("vision-stand-in", "BARSMITH_VISION_STAND_IN", "mirror")
+        self.process = subprocess.Popen([binary], stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0)
+        self.base_url = self._line()
+        assert self.base_url.startswith("http://127.0.0.1:"), self.base_url
 
-        self.files: Dict[str, bytes] = {}
-        self.status: Dict[str, int] = {}
-        self.delay: Dict[str, float] = {}
-        self.requests: List[tuple] = []
-        mirror = self
+    def _line(self) -> str:
+        import select
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
+        assert self.process.stdout is not None
+        ready, _, _ = select.select([self.process.stdout], [], [], self.TIMEOUT)
+        assert ready, f"vision-stand-in did not answer within {self.TIMEOUT} s"
+        line = self.process.stdout.readline().decode()
+        assert line.endswith("\n"), f"vision-stand-in ended (exit {self.process.poll()}): {line!r}"
+        return line.rstrip("\n")
 
-            def log_message(self, *args) -> None:  # quiet
-                pass
-
-            def do_HEAD(self) -> None:
-                self._answer(body=False)
-
-            def do_GET(self) -> None:
-                self._answer(body=True)
-
-            def _answer(self, body: bool) -> None:
-                import time
-
-                path = self.path.split("?")[0]
-                mirror.requests.append((self.command, path))
-                data = mirror.files.get(path)
-                code = mirror.status.get(path, 200 if data is not None else 404)
-                if code != 200:
-                    self.send_response(code)
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                if not body:
-                    return
-                delay = mirror.delay.get(path)
-                if delay is None:
-                    self.wfile.write(data)
-                    return
-                try:
-                    for i in range(0, len(data), 1024):  # slowly: `delay` seconds per KiB
-                        self.wfile.write(data[i:i + 1024])
-                        self.wfile.flush()
-                        time.sleep(delay)
-                except ConnectionError:  # the client went away (Ctrl-C)
-                    self.close_connection = True
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self.thread.start()
+    def _ask(self, command: str) -> str:
+        assert self.process.stdin is not None
+        self.process.stdin.write(f"{command}\n".encode())
+        answer = self._line()
+        assert answer == "ok" or answer.startswith("ok "), f"{command!r}: {answer}"
+        return answer[3:]
 
     @staticmethod
     def remote_path(symbol: str, period: str, market: str = "spot") -> str:
@@ -216,35 +203,44 @@ class Mirror:
         directory = {"spot": "spot", "um": "futures/um", "cm": "futures/cm"}[market]
         return f"/data/{directory}/{kind}/aggTrades/{symbol}/{symbol}-aggTrades-{period}.zip"
 
-    def put_archive(self, symbol: str, period: str, csv_bytes: bytes, checksum_of: Optional[bytes] = None) -> bytes:
-        """Serves a zip holding one CSV and its `.CHECKSUM` (`sha256sum` format; of `checksum_of` when given,
-        i.e. a wrong one). Returns the archive's bytes."""
-        import hashlib
-        import io
-        import zipfile
-
-        name = f"{symbol}-aggTrades-{period}"
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            archive.writestr(f"{name}.csv", csv_bytes)
-        data = buffer.getvalue()
-        digest = hashlib.sha256(data if checksum_of is None else checksum_of).hexdigest()
+    def put_archive(self, symbol: str, period: str, csv_bytes: bytes, wrong_checksum: bool = False) -> Served:
+        """Serves a zip holding one CSV and its `.CHECKSUM` (`sha256sum` format; a wrong hash when asked)."""
         path = self.remote_path(symbol, period)
-        self.files[path] = data
-        self.files[path + ".CHECKSUM"] = f"{digest}  {name}.zip\n".encode()
-        return data
+        csv_file = self.workdir / f"{symbol}-aggTrades-{period}-{len(self.served)}.csv"
+        csv_file.write_bytes(csv_bytes)
+        flag = " wrong-checksum" if wrong_checksum else ""
+        sha256, length, listed = self._ask(f"archive {path} {csv_file}{flag}").split()
+        self.served[path] = Served(sha256, int(length), listed)
+        return self.served[path]
+
+    def fault(self, path: str, kind: str, *numbers: int) -> None:
+        """Answers the requests of `path` with a fault until `clear`: `status CODE`, `delay MS`,
+        `trickle BYTES MS` (BYTES, then a pause, and so on), `break BYTES`."""
+        self._ask(" ".join(["fault", path, kind, *map(str, numbers)]))
+
+    def clear(self, path: str) -> None:
+        self._ask(f"clear {path}")
+
+    @property
+    def requests(self) -> List[Tuple[str, str]]:
+        """(method, path) of every request so far, in arrival order."""
+        entries = self._ask("requests")
+        return [(method, path) for method, path, _ in (e.split(" ") for e in entries.split("\t") if e)]
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join()
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        try:
+            self.process.wait(timeout=self.TIMEOUT)
+        finally:
+            self.process.kill()
 
 
 @pytest.fixture
-def mirror(monkeypatch):
+def mirror(monkeypatch, tmp_path_factory):
     """A running :class:`Mirror`; the proxy variables are cleared so that nothing goes through a proxy."""
     for name in PROXY_VARIABLES:
         monkeypatch.delenv(name, raising=False)
-    server = Mirror()
+    server = Mirror(tmp_path_factory.mktemp("mirror"))
     yield server
     server.close()

@@ -3,7 +3,6 @@ missing days, failures, Ctrl-C. Nothing reaches another host (the `mirror` fixtu
 
 from __future__ import annotations
 
-import hashlib
 import os
 import signal
 import threading
@@ -69,14 +68,13 @@ def test_get_bars_equals_bars_on_the_same_files_and_the_second_call_reads_only_t
 
 def test_a_wrong_checksum_raises_checksum_error_with_its_fields(mirror, tmp_path):
     serve_days(mirror)
-    served = mirror.put_archive(SYMBOL, DAYS[1], day_csv(1 + TRADES, DAYS[1], TRADES, seed=1), checksum_of=b"x")
+    served = mirror.put_archive(SYMBOL, DAYS[1], day_csv(1 + TRADES, DAYS[1], TRADES, seed=1), wrong_checksum=True)
     data_dir = tmp_path / "cache"
     with pytest.raises(bs.ChecksumError) as raised:
         get(mirror, data_dir)
     error = raised.value
     assert isinstance(error, bs.FetchError) and isinstance(error, OSError) and error.kind == "checksum_mismatch"
-    assert error.expected == hashlib.sha256(b"x").hexdigest()
-    assert error.actual == hashlib.sha256(served).hexdigest()
+    assert error.expected == served.listed and error.actual == served.sha256 != served.listed
     assert error.path == str(cached(data_dir, DAYS[1]))
     assert error.url == mirror.base_url + mirror.remote_path(SYMBOL, DAYS[1])
     assert "SHA-256 mismatch" in str(error) and error.expected in str(error) and error.actual in str(error)
@@ -109,7 +107,7 @@ def test_a_missing_day_is_an_error_unless_allowed(mirror, tmp_path):
 def test_a_refused_archive_is_a_fetch_error_with_the_library_message(mirror, tmp_path):
     serve_days(mirror)
     path = mirror.remote_path(SYMBOL, DAYS[2])
-    mirror.status[path] = 403
+    mirror.fault(path, "status", 403)
     with pytest.raises(bs.FetchError) as raised:
         get(mirror, tmp_path / "cache")
     error = raised.value
@@ -130,8 +128,8 @@ def test_ctrl_c_stops_a_download_and_the_next_call_completes(mirror, tmp_path):
         pytest.fail("must run on the main thread (signals are delivered there)")
     serve_days(mirror)
     slow = mirror.remote_path(SYMBOL, DAYS[0])
-    mirror.delay[slow] = 0.05  # about 1 KiB every 50 ms: the archive takes several seconds
-    assert len(mirror.files[slow]) > 60 * 1024
+    mirror.fault(slow, "trickle", 1024, 50)  # 1 KiB every 50 ms: the archive takes several seconds
+    assert mirror.served[slow].length > 60 * 1024
     data_dir = tmp_path / "cache"
     timer = threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT))
     started = time.perf_counter()
@@ -146,6 +144,6 @@ def test_ctrl_c_stops_a_download_and_the_next_call_completes(mirror, tmp_path):
     assert not cached(data_dir, DAYS[0]).exists()
     assert not cached(data_dir, DAYS[2]).exists(), "archives not begun were not fetched"
 
-    del mirror.delay[slow]
+    mirror.clear(slow)
     table = get(mirror, data_dir)
     assert table.num_rows > 10 and cached(data_dir, DAYS[0]).is_file()

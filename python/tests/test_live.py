@@ -3,7 +3,6 @@ history with a checkpoint, then live from it, equals one pass over everything.""
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 from typing import Iterator, List, Sequence, Tuple
@@ -14,7 +13,7 @@ import pytest
 
 import barsmith as bs
 
-from conftest import ROOT, SPOT_FIXTURE
+from conftest import SPOT_FIXTURE, test_support_binary
 
 SYMBOL = "SYNTHUSDT"
 THRESHOLD = 10
@@ -25,13 +24,7 @@ NAMES = ["agg_trade_id", "price", "quantity", "first_trade_id", "last_trade_id",
 
 
 def stand_in_binary() -> str:
-    candidates = [os.environ.get("BARSMITH_STAND_IN"), ROOT / "target" / "debug" / "live-stand-in"]
-    for candidate in candidates:
-        if candidate and Path(candidate).is_file():
-            return str(candidate)
-    raise AssertionError(
-        "no live-stand-in binary: run "
-        "`cargo build -p barsmith-test-support --features live-server --bin live-stand-in`")
+    return test_support_binary("live-stand-in", "BARSMITH_STAND_IN", "live-server")
 
 
 def lines() -> List[str]:

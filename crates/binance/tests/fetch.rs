@@ -262,9 +262,9 @@ fn server_errors_are_retried_a_bounded_number_of_times_then_reported() {
     let mirror = Mirror::start();
     let served = serve_good_mirror(&mirror);
     let (flaky, _) = &served[3];
-    mirror.fault(&format!("/{flaky}"), Fault::Unavailable { times: 1 });
+    mirror.fault(&format!("/{flaky}"), Fault::Status { code: 503, times: 1 });
     let (down, _) = &served[4];
-    mirror.fault(&format!("/{down}"), Fault::Unavailable { times: 1000 });
+    mirror.fault(&format!("/{down}"), Fault::Status { code: 503, times: 1000 });
     let output = tempfile::tempdir().unwrap();
     let summary = fetch(&request(&mirror, output.path()), &NoProgress).unwrap();
     assert!(matches!(outcome_of(&summary, flaky), ArchiveOutcome::Fetched { .. }));

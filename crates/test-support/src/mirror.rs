@@ -1,6 +1,9 @@
 //! A Binance Vision mirror for tests (cargo feature `mirror`): a tiny_http server on 127.0.0.1 (port chosen by
 //! the OS) serving generated archives in the remote layout, with faults to inject per path. Used by
-//! `crates/binance/tests/fetch.rs` and `crates/cli/tests/fetch_check.rs`. Nothing here reaches another host.
+//! `crates/binance/tests/fetch.rs` and `crates/cli/tests/fetch_check.rs`, and as a process (the
+//! `vision-stand-in` binary, driven through [`control`]) by the Python tests. Nothing here reaches another host.
+
+pub mod control;
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -21,14 +24,20 @@ pub enum Fault {
     BreakAfter { bytes: usize, times: u32 },
     /// Wait this long before answering at all.
     Delay { delay: Duration, times: u32 },
-    /// Answer 503.
-    Unavailable { times: u32 },
+    /// Answer with this status code and an empty body (503: the server is unavailable; 403: refused), whether
+    /// the path is served or not.
+    Status { code: u16, times: u32 },
+    /// Send the whole body slowly: `chunk` bytes, then a `pause`, until it is sent or the client goes away.
+    Trickle { chunk: usize, pause: Duration, times: u32 },
 }
 
 impl Fault {
     fn times(self) -> u32 {
         match self {
-            Fault::BreakAfter { times, .. } | Fault::Delay { times, .. } | Fault::Unavailable { times } => times,
+            Fault::BreakAfter { times, .. }
+            | Fault::Delay { times, .. }
+            | Fault::Status { times, .. }
+            | Fault::Trickle { times, .. } => times,
         }
     }
 }
@@ -77,6 +86,11 @@ impl Mirror {
         self.state.lock().unwrap().files.insert(path.to_owned(), bytes);
     }
 
+    /// What is served at `path`, if anything.
+    pub fn file(&self, path: &str) -> Option<Vec<u8>> {
+        self.state.lock().unwrap().files.get(path).cloned()
+    }
+
     /// Serves an archive holding one CSV, with its `.CHECKSUM` in the upstream format (or a wrong hash).
     /// Returns the archive's bytes.
     pub fn put_archive(&self, remote_path: &str, csv: &[u8], correct_checksum: bool) -> Vec<u8> {
@@ -91,6 +105,16 @@ impl Mirror {
     /// Injects `fault` for the next requests of `path`.
     pub fn fault(&self, path: &str, fault: Fault) {
         self.state.lock().unwrap().faults.insert(path.to_owned(), (fault, 0));
+    }
+
+    /// Ends the fault of `path` (the next requests are answered normally).
+    pub fn clear_fault(&self, path: &str) {
+        self.state.lock().unwrap().faults.remove(path);
+    }
+
+    /// Every request so far, in arrival order: (method, path, Range header).
+    pub fn requests(&self) -> Vec<(String, String, Option<String>)> {
+        self.state.lock().unwrap().requests.clone()
     }
 
     /// Requests of `path` so far: (method, Range header).
@@ -137,31 +161,29 @@ fn serve(request: tiny_http::Request, state: &Mutex<State>) {
         };
         (state.files.get(&path).cloned(), fault)
     };
+    if let Some(Fault::Status { code, .. }) = fault {
+        let _ = request.respond(tiny_http::Response::empty(code));
+        return;
+    }
     let Some(body) = body else {
         let _ = request.respond(tiny_http::Response::empty(404));
         return;
     };
     match fault {
         Some(Fault::Delay { delay, .. }) => std::thread::sleep(delay),
-        Some(Fault::Unavailable { .. }) => {
-            let _ = request.respond(tiny_http::Response::empty(503));
-            return;
+        Some(fault @ (Fault::BreakAfter { .. } | Fault::Trickle { .. })) => {
+            return send_faulty(request, &body, fault, method == "HEAD");
         }
-        Some(Fault::BreakAfter { bytes, .. }) => {
-            let mut writer = request.into_writer();
-            let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", body.len());
-            let _ = writer.write_all(head.as_bytes());
-            let _ = writer.write_all(&body[..bytes.min(body.len())]);
-            let _ = writer.flush();
-            // The rest never comes; the client's read timeout ends the transfer.
-            std::thread::sleep(Duration::from_secs(3));
-            return;
-        }
-        None => {}
+        Some(Fault::Status { .. }) | None => {}
     }
+    let _ = request.respond(ranged(range.as_deref(), body));
+}
+
+/// The normal answer: all of `body`, or from the start a `Range: bytes=N-` header asks for.
+fn ranged(range: Option<&str>, body: Vec<u8>) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
     let header = |name: &str, value: String| tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()).unwrap();
-    let start = range.as_deref().and_then(|r| r.strip_prefix("bytes=")).and_then(|r| r.strip_suffix('-'));
-    let response = match start.map(|s| s.parse::<usize>().unwrap()) {
+    let start = range.and_then(|r| r.strip_prefix("bytes=")).and_then(|r| r.strip_suffix('-'));
+    match start.map(|s| s.parse::<usize>().unwrap()) {
         Some(start) if start >= body.len() => tiny_http::Response::from_data(Vec::new())
             .with_status_code(416)
             .with_header(header("Content-Range", format!("bytes */{}", body.len()))),
@@ -169,8 +191,33 @@ fn serve(request: tiny_http::Request, state: &Mutex<State>) {
             .with_status_code(206)
             .with_header(header("Content-Range", format!("bytes {start}-{}/{}", body.len() - 1, body.len()))),
         None => tiny_http::Response::from_data(body),
-    };
-    let _ = request.respond(response);
+    }
+}
+
+/// A 200 whose headers (written by hand, with the full Content-Length) are followed by a broken-off or slow body.
+fn send_faulty(request: tiny_http::Request, body: &[u8], fault: Fault, head_only: bool) {
+    let mut writer = request.into_writer();
+    let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", body.len());
+    if writer.write_all(head.as_bytes()).and_then(|()| writer.flush()).is_err() || head_only {
+        return;
+    }
+    match fault {
+        Fault::BreakAfter { bytes, .. } => {
+            let _ = writer.write_all(&body[..bytes.min(body.len())]);
+            let _ = writer.flush();
+            // The rest never comes; the client's read timeout ends the transfer.
+            std::thread::sleep(Duration::from_secs(3));
+        }
+        Fault::Trickle { chunk, pause, .. } => {
+            for piece in body.chunks(chunk.max(1)) {
+                if writer.write_all(piece).and_then(|()| writer.flush()).is_err() {
+                    return; // the client went away
+                }
+                std::thread::sleep(pause);
+            }
+        }
+        Fault::Delay { .. } | Fault::Status { .. } => unreachable!("answered in `serve`"),
+    }
 }
 
 /// SHA-256 of `bytes` as 64 lower-case hex digits (written here, independently of the library's hashing, so
