@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use barsmith_binance::live::{LiveConfig, LiveEvent, LiveSink, Market, run};
 use barsmith_core::Trade;
+use barsmith_test_support::live_faults::every_fault;
 use barsmith_test_support::live_server::{self, Fault, Script, StandIn};
 use barsmith_test_support::trades::tick_walk;
 use proptest::prelude::*;
@@ -151,16 +152,7 @@ fn an_aging_connection_is_replaced_with_overlap() {
 
 #[test]
 fn every_fault_together() {
-    assert_every_trade_once(vec![
-        Fault::Duplicate { at: 100 },
-        Fault::Swap { at: 250 },
-        Fault::Drop { after: 400 },
-        Fault::Hole { from: 600, len: 30 },
-        Fault::Stall { after: 900 },
-        Fault::RateLimit { requests: 1, retry_after_s: 0 },
-        Fault::ServerShutdown { after: 1_300, close_after: Duration::from_millis(50) },
-        Fault::Swap { at: 1_700 },
-    ]);
+    assert_every_trade_once(every_fault(2_000, 0));
 }
 
 #[test]

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use barsmith_test_support::SplitMix;
 use barsmith_test_support::archives::day_csv;
+use barsmith_test_support::live_faults::every_fault;
 use barsmith_test_support::live_server::{Fault, Market, Script, StandIn, trades_from_csv};
 
 const SYMBOL: &str = "BTCUSDT";
@@ -179,16 +180,7 @@ fn batch_then_live_equals_one_batch_under_each_fault() {
 
 #[test]
 fn batch_then_live_equals_one_batch_under_every_fault_together() {
-    let (setup, _) = live_once(vec![
-        Fault::Duplicate { at: 100 },
-        Fault::Swap { at: 300 },
-        Fault::Drop { after: 600 },
-        Fault::Hole { from: 900, len: 20 },
-        Fault::Stall { after: 1_400 },
-        Fault::RateLimit { requests: 1, retry_after_s: 1 },
-        Fault::ServerShutdown { after: 2_000, close_after: Duration::from_millis(30) },
-        Fault::Swap { at: 2_500 },
-    ]);
+    let (setup, _) = live_once(every_fault(TRADES_PER_DAY as usize, 1));
     setup.assert_continues("every fault");
 }
 

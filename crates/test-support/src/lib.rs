@@ -3,7 +3,7 @@
 //! pseudo-random generator ([`SplitMix`]), a command under test in a temporary directory ([`command`]), generated trade streams ([`trades`]), the real-data sample
 //! ([`real_data`]), folder listings ([`read_dir_sorted`]), and with the `mirror` feature a Binance Vision mirror
 //! on 127.0.0.1 (`mirror`) with generated days and zip archives (`archives`), and with the `live-server`
-//! feature a stand-in Binance (WebSocket streams + REST aggTrades on 127.0.0.1, scripted faults: `live_server`).
+//! feature a stand-in Binance (WebSocket streams + REST aggTrades on 127.0.0.1, scripted faults: `live_server`; fault schedules: `live_faults`).
 //!
 //! Nothing here skips silently. libtest captures `println!`/`eprintln!` of passing tests, so a note that a
 //! test could not run part of its work would never be seen; [`not_run`] writes to the process's standard
@@ -19,6 +19,8 @@ pub mod backends;
 pub mod bar_tables;
 pub mod command;
 pub mod features;
+#[cfg(feature = "live-server")]
+pub mod live_faults;
 #[cfg(feature = "live-server")]
 pub mod live_server;
 #[cfg(feature = "mirror")]
