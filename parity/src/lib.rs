@@ -74,31 +74,22 @@ pub fn peer_bars(trades: &[peer::AggTrade], dbps: u32, gate: bool) -> (Vec<peer:
     (bars, processor.get_incomplete_bar())
 }
 
+/// `(name, ours, peer)` text triples of the named fields of two bars, each name written once; `field.0` reads
+/// a fixed-point newtype's integer on both sides.
+macro_rules! field_triples {
+    ($ours:ident, $peer:ident; $($field:ident $(.$inner:tt)?),* $(,)?) => {
+        vec![$((stringify!($field), $ours.$field$(.$inner)?.to_string(), $peer.$field$(.$inner)?.to_string())),*]
+    };
+}
+
 /// Every exact field of one bar as `(name, ours, peer)` text triples.
 pub fn bar_fields(ours: &RangeBar, peer: &peer::RangeBar) -> Vec<(&'static str, String, String)> {
-    vec![
-        ("open_time", ours.open_time.to_string(), peer.open_time.to_string()),
-        ("close_time", ours.close_time.to_string(), peer.close_time.to_string()),
-        ("open", ours.open.0.to_string(), peer.open.0.to_string()),
-        ("high", ours.high.0.to_string(), peer.high.0.to_string()),
-        ("low", ours.low.0.to_string(), peer.low.0.to_string()),
-        ("close", ours.close.0.to_string(), peer.close.0.to_string()),
-        ("volume", ours.volume.to_string(), peer.volume.to_string()),
-        ("turnover", ours.turnover.to_string(), peer.turnover.to_string()),
-        ("buy_volume", ours.buy_volume.to_string(), peer.buy_volume.to_string()),
-        ("sell_volume", ours.sell_volume.to_string(), peer.sell_volume.to_string()),
-        ("buy_turnover", ours.buy_turnover.to_string(), peer.buy_turnover.to_string()),
-        ("sell_turnover", ours.sell_turnover.to_string(), peer.sell_turnover.to_string()),
-        ("vwap", ours.vwap.0.to_string(), peer.vwap.0.to_string()),
-        ("agg_record_count", ours.agg_record_count.to_string(), peer.agg_record_count.to_string()),
-        ("individual_trade_count", ours.individual_trade_count.to_string(), peer.individual_trade_count.to_string()),
-        ("buy_trade_count", ours.buy_trade_count.to_string(), peer.buy_trade_count.to_string()),
-        ("sell_trade_count", ours.sell_trade_count.to_string(), peer.sell_trade_count.to_string()),
-        ("first_agg_trade_id", ours.first_agg_trade_id.to_string(), peer.first_agg_trade_id.to_string()),
-        ("last_agg_trade_id", ours.last_agg_trade_id.to_string(), peer.last_agg_trade_id.to_string()),
-        ("first_trade_id", ours.first_trade_id.to_string(), peer.first_trade_id.to_string()),
-        ("last_trade_id", ours.last_trade_id.to_string(), peer.last_trade_id.to_string()),
-    ]
+    field_triples!(ours, peer;
+        open_time, close_time, open.0, high.0, low.0, close.0,
+        volume, turnover, buy_volume, sell_volume, buy_turnover, sell_turnover, vwap.0,
+        agg_record_count, individual_trade_count, buy_trade_count, sell_trade_count,
+        first_agg_trade_id, last_agg_trade_id, first_trade_id, last_trade_id,
+    )
 }
 
 /// One parity case: a named stream at a threshold, gate on or off.

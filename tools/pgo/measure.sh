@@ -40,9 +40,23 @@ count_instructions() {
     sed -n 's/.*Collected : \([0-9]*\).*/\1/p' <<<"$log"
 }
 
+# Appends a line "WORKLOAD BACKEND VARIANT[ TAG] RESULT…" to FILE for every workload, backend and variant,
+# RESULT being what MEASURE (time_workload or count_instructions) prints for that build, backend and workload.
+measure_each() {
+    local file=$1 measure=$2 backends=$3 dist=$4 tag=$5 workload backend variant
+    for workload in $(workloads); do
+        for backend in $backends; do
+            for variant in $(variants_of "$backend" "$dist"); do
+                echo "$workload $backend $variant$tag" \
+                    "$("$measure" "$(binary_of_variant "$variant" "$backend")" "$backend" "$workload")" >>"$file"
+            done
+        done
+    done
+}
+
 # Builds every variant, times them alternately, counts instructions, prints the markdown report.
 measure_all() {
-    local backends=$1 dist=$2 reps=${PGO_REPS:-5} backend variant rep
+    local backends=$1 dist=$2 reps=${PGO_REPS:-5} flavour variant rep counted
     for flavour in $(for b in $backends; do flavour_of "$b"; done | sort -u); do
         for variant in release release-lto-thin release-lto-fat; do build_variant "$variant" "$flavour"; done
     done
@@ -50,32 +64,16 @@ measure_all() {
     run_workload "$(binary release default)" scalar
     : >"$PGO/times.tsv"
     for rep in $(seq "$reps"); do
-        for workload in $(workloads); do
-            for backend in $backends; do
-                for variant in $(variants_of "$backend" "$dist"); do
-                    echo "$workload $backend $variant $rep" \
-                        "$(time_workload "$(binary_of_variant "$variant" "$backend")" "$backend" "$workload")" \
-                        >>"$PGO/times.tsv"
-                done
-            done
-        done
+        measure_each "$PGO/times.tsv" time_workload "$backends" "$dist" " $rep"
         note "repetition $rep/$reps done"
     done
     : >"$PGO/instructions.tsv"
     if [[ ${PGO_IR:-1} == 1 ]]; then
-        for workload in $(workloads); do
-            for backend in $backends; do
-                if [[ $backend == avx512 ]]; then
-                    note "instruction counts of avx512 skipped: valgrind $(valgrind --version | cut -d- -f2) cannot execute AVX-512"
-                    continue
-                fi
-                for variant in $(variants_of "$backend" "$dist"); do
-                    echo "$workload $backend $variant" \
-                        "$(count_instructions "$(binary_of_variant "$variant" "$backend")" "$backend" "$workload")" \
-                        >>"$PGO/instructions.tsv"
-                done
-            done
-        done
+        counted=${backends//avx512/}
+        if [[ $counted != "$backends" ]]; then
+            note "instruction counts of avx512 skipped: valgrind $(valgrind --version | cut -d- -f2) cannot execute AVX-512"
+        fi
+        measure_each "$PGO/instructions.tsv" count_instructions "$counted" "$dist" ""
     fi
     report "$backends" "$dist" "$reps"
 }

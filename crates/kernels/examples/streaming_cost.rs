@@ -8,13 +8,19 @@ use barsmith_kernels::Kernels;
 use barsmith_kernels::streaming::{DfaStream, KyleStream, PermutationStream, RescaledRangeBlocks};
 use std::time::Instant;
 
-fn time<T>(repeat: usize, mut f: impl FnMut() -> T) -> (f64, T) {
+/// Mean seconds per call of `f` over `repeat` calls (its results kept alive with `black_box`).
+fn time<T>(repeat: usize, mut f: impl FnMut() -> T) -> f64 {
     let start = Instant::now();
-    let mut out = std::hint::black_box(f());
-    for _ in 1..repeat {
-        out = std::hint::black_box(f());
+    for _ in 0..repeat {
+        std::hint::black_box(f());
     }
-    (start.elapsed().as_secs_f64() / repeat as f64, out)
+    start.elapsed().as_secs_f64() / repeat as f64
+}
+
+/// `stream` after every value of `x` was pushed into it, in slices of 4096 (as the feature pipeline gives them).
+fn fed<S>(mut stream: S, x: &[f64], push: impl Fn(&mut S, &[f64])) -> S {
+    x.chunks(4096).for_each(|slice| push(&mut stream, slice));
+    stream
 }
 
 fn main() {
@@ -26,34 +32,25 @@ fn main() {
         let x: Vec<f64> = (0..n).map(|_| uniform()).collect();
         let q: Vec<f64> = (0..n).map(|_| uniform()).collect();
         let repeat = (20_000_000 / n).clamp(1, 2000);
-        let per = |s: f64| s * 1e9 / n as f64;
-        let (b, _) = time(repeat, || k.hurst_dfa(&x, None));
-        let (s, _) = time(repeat, || {
-            let mut d = DfaStream::for_length(n);
-            x.chunks(4096).for_each(|c| d.push_slice(c));
-            d.finish()
-        });
-        println!("| {n} | dfa | {:.2} | {:.2} |", per(b), per(s));
-        let (b, _) = time(repeat, || k.hurst_rs(&x, None));
-        let (s, _) = time(repeat, || {
-            let mut d = RescaledRangeBlocks::new(n);
-            x.chunks(4096).for_each(|c| d.push_slice(c));
-            d.finish()
-        });
-        println!("| {n} | rs | {:.2} | {:.2} |", per(b), per(s));
-        let (b, _) = time(repeat, || k.permutation_entropy(&x, 3, 1));
-        let (s, _) = time(repeat, || {
-            let mut d = PermutationStream::new(3, 1);
-            x.iter().for_each(|&v| d.push(v));
-            d.finish()
-        });
-        println!("| {n} | pe | {:.2} | {:.2} |", per(b), per(s));
-        let (b, _) = time(repeat, || k.kyle_lambda(&x, &q));
-        let (s, _) = time(repeat, || {
+        let kyle_stream = || {
             let mut d = KyleStream::new();
             x.iter().zip(&q).for_each(|(&p, &v)| d.push(p, v));
             d.finish()
-        });
-        println!("| {n} | kyle | {:.2} | {:.2} |", per(b), per(s));
+        };
+        type Run<'a> = &'a dyn Fn() -> Option<f64>;
+        let rows: [(&str, Run<'_>, Run<'_>); 4] = [
+            ("dfa", &|| k.hurst_dfa(&x, None), &|| fed(DfaStream::for_length(n), &x, DfaStream::push_slice).finish()),
+            ("rs", &|| k.hurst_rs(&x, None), &|| {
+                fed(RescaledRangeBlocks::new(n), &x, RescaledRangeBlocks::push_slice).finish()
+            }),
+            ("pe", &|| k.permutation_entropy(&x, 3, 1), &|| {
+                fed(PermutationStream::new(3, 1), &x, |d, slice| slice.iter().for_each(|&v| d.push(v))).finish()
+            }),
+            ("kyle", &|| k.kyle_lambda(&x, &q), &kyle_stream),
+        ];
+        for (kernel, block, stream) in rows {
+            let per = |seconds: f64| seconds * 1e9 / n as f64;
+            println!("| {n} | {kernel} | {:.2} | {:.2} |", per(time(repeat, block)), per(time(repeat, stream)));
+        }
     }
 }
