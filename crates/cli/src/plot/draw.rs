@@ -10,6 +10,7 @@ use std::sync::OnceLock;
 use anyhow::{Result, anyhow};
 use plotters::coord::Shift;
 use plotters::coord::types::RangedCoordf64;
+use plotters::element::{Drawable, PointCollection};
 use plotters::prelude::*;
 use plotters::style::{FontStyle, register_font};
 
@@ -171,20 +172,21 @@ fn draw_chart<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, plan: &ChartPla
 
     let mut price = panel(&areas[0], plan, geometry, price_range(&plan.candles), 0 == last)?;
     mesh(&mut price, plan, geometry, "price", 0 == last)?;
-    draw_candles(root, &price, plan, geometry)?;
-    draw_holes(root, &price, plan, geometry, true)?;
+    let canvas = Canvas { root, plan, geometry };
+    canvas.candles(&price)?;
+    canvas.holes(&price, true)?;
 
     let mut volume = panel(&areas[1], plan, geometry, volume_range(&plan.candles), 1 == last)?;
     mesh(&mut volume, plan, geometry, "volume", 1 == last)?;
-    draw_volumes(root, &volume, plan, geometry)?;
-    draw_holes(root, &volume, plan, geometry, false)?;
+    canvas.volumes(&volume)?;
+    canvas.holes(&volume, false)?;
 
     for (i, feature) in plan.features.iter().enumerate() {
         let index = i + 2;
         let mut chart = panel(&areas[index], plan, geometry, feature_range(feature), index == last)?;
         mesh(&mut chart, plan, geometry, &feature.name, index == last)?;
-        draw_feature(root, &chart, feature, FEATURE_COLOURS[i % 2], plan, geometry)?;
-        draw_holes(root, &chart, plan, geometry, false)?;
+        canvas.feature(&chart, feature, FEATURE_COLOURS[i % 2])?;
+        canvas.holes(&chart, false)?;
     }
     Ok(())
 }
@@ -300,24 +302,6 @@ fn body_width(plan: &ChartPlan, geometry: Geometry) -> i32 {
     if width % 2 == 0 { width - 1 } else { width }
 }
 
-fn draw_candles<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    chart: &Panel<'_, DB>,
-    plan: &ChartPlan,
-    geometry: Geometry,
-) -> Result<()> {
-    each_candle(chart, plan, geometry, |candle, slot, y| {
-        let colour = candle_colour(candle);
-        let (x, high, low, open, close) = (slot.x, y(candle.high), y(candle.low), y(candle.open), y(candle.close));
-        root.draw(&PathElement::new(vec![(x, high), (x, low)], colour.stroke_width(1))).map_err(drawing_error)?;
-        let top = open.min(close);
-        let bottom = open.max(close).max(top + 1);
-        // A forming bar (`is_complete` false) is drawn hollow.
-        let style = if candle.complete { colour.filled() } else { colour.stroke_width(1) };
-        root.draw(&Rectangle::new([(slot.left, top), (slot.right, bottom)], style)).map_err(drawing_error)
-    })
-}
-
 /// A candle's pixel columns: its centre (the wick) and its body's left and right edges.
 #[derive(Clone, Copy)]
 struct Slot {
@@ -326,50 +310,117 @@ struct Slot {
     right: i32,
 }
 
-/// Calls `draw` for each candle with its [`Slot`] and the pixel row of a value on `chart`.
-fn each_candle<DB: DrawingBackend>(
-    chart: &Panel<'_, DB>,
-    plan: &ChartPlan,
+/// The whole drawing area with what is drawn on it: the panels' contents are drawn through it.
+struct Canvas<'a, DB: DrawingBackend> {
+    root: &'a DrawingArea<DB, Shift>,
+    plan: &'a ChartPlan,
     geometry: Geometry,
-    mut draw: impl FnMut(&Candle, Slot, &dyn Fn(f64) -> i32) -> Result<()>,
-) -> Result<()> {
-    let width = body_width(plan, geometry);
-    for candle in &plan.candles {
-        let y = |value: f64| chart.backend_coord(&(candle.x, value)).1;
-        let x = chart.backend_coord(&(candle.x, candle.high)).0;
-        let left = x - width / 2;
-        draw(candle, Slot { x, left, right: left + width }, &y)?;
-    }
-    Ok(())
 }
 
-/// Each hole in the data as a dashed vertical line across the panel; on the price panel (`label`) with its length.
-fn draw_holes<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    chart: &Panel<'_, DB>,
-    plan: &ChartPlan,
-    geometry: Geometry,
-    label: bool,
-) -> Result<()> {
-    let range = chart.y_range();
-    let dash = geometry.px(5.0).max(2) as i32;
-    for hole in &plan.holes {
-        let (x, top) = chart.backend_coord(&(hole.x, range.end));
-        let (_, bottom) = chart.backend_coord(&(hole.x, range.start));
-        let mut y = top;
-        while y < bottom {
-            let end = (y + dash).min(bottom);
-            root.draw(&PathElement::new(vec![(x, y), (x, end)], HOLE.stroke_width(1))).map_err(drawing_error)?;
-            y += 2 * dash;
-        }
-        if label {
-            let text = format!("{:.1} h without records", hole.hours);
-            let style = geometry.font(12.0).color(&HOLE);
-            root.draw(&Text::new(text, (x + geometry.px(4.0) as i32, top + geometry.px(2.0) as i32), style))
-                .map_err(drawing_error)?;
-        }
+impl<DB: DrawingBackend> Canvas<'_, DB> {
+    fn draw<'e, E>(&self, element: &'e E) -> Result<()>
+    where
+        &'e E: PointCollection<'e, (i32, i32)>,
+        E: Drawable<DB>,
+    {
+        self.root.draw(element).map_err(drawing_error)
     }
-    Ok(())
+
+    /// Calls `draw` for each candle with its [`Slot`] and the pixel row of a value on `chart`.
+    fn each_candle(
+        &self,
+        chart: &Panel<'_, DB>,
+        mut draw: impl FnMut(&Candle, Slot, &dyn Fn(f64) -> i32) -> Result<()>,
+    ) -> Result<()> {
+        let width = body_width(self.plan, self.geometry);
+        for candle in &self.plan.candles {
+            let y = |value: f64| chart.backend_coord(&(candle.x, value)).1;
+            let x = chart.backend_coord(&(candle.x, candle.high)).0;
+            let left = x - width / 2;
+            draw(candle, Slot { x, left, right: left + width }, &y)?;
+        }
+        Ok(())
+    }
+
+    fn candles(&self, chart: &Panel<'_, DB>) -> Result<()> {
+        self.each_candle(chart, |candle, slot, y| {
+            let colour = candle_colour(candle);
+            let (x, high, low, open, close) = (slot.x, y(candle.high), y(candle.low), y(candle.open), y(candle.close));
+            self.draw(&PathElement::new(vec![(x, high), (x, low)], colour.stroke_width(1)))?;
+            let top = open.min(close);
+            let bottom = open.max(close).max(top + 1);
+            // A forming bar (`is_complete` false) is drawn hollow.
+            let style = if candle.complete { colour.filled() } else { colour.stroke_width(1) };
+            self.draw(&Rectangle::new([(slot.left, top), (slot.right, bottom)], style))
+        })
+    }
+
+    /// Each hole in the data as a dashed vertical line across the panel; on the price panel (`label`) with its
+    /// length.
+    fn holes(&self, chart: &Panel<'_, DB>, label: bool) -> Result<()> {
+        let geometry = self.geometry;
+        let range = chart.y_range();
+        let dash = geometry.px(5.0).max(2) as i32;
+        for hole in &self.plan.holes {
+            let (x, top) = chart.backend_coord(&(hole.x, range.end));
+            let (_, bottom) = chart.backend_coord(&(hole.x, range.start));
+            let mut y = top;
+            while y < bottom {
+                let end = (y + dash).min(bottom);
+                self.draw(&PathElement::new(vec![(x, y), (x, end)], HOLE.stroke_width(1)))?;
+                y += 2 * dash;
+            }
+            if label {
+                let text = format!("{:.1} h without records", hole.hours);
+                let style = geometry.font(12.0).color(&HOLE);
+                self.draw(&Text::new(text, (x + geometry.px(4.0) as i32, top + geometry.px(2.0) as i32), style))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn volumes(&self, chart: &Panel<'_, DB>) -> Result<()> {
+        self.each_candle(chart, |candle, slot, y| {
+            let (zero, buy_top) = (y(0.0), y(candle.buy_volume));
+            let sell_top = y(candle.buy_volume + candle.sell_volume);
+            let (left, right) = (slot.left, slot.right);
+            self.draw(&Rectangle::new([(left, buy_top), (right, zero)], BUY.filled()))?;
+            self.draw(&Rectangle::new([(left, sell_top), (right, buy_top)], SELL.filled()))
+        })?;
+        let geometry = self.geometry;
+        let (x, y) = corner(chart, geometry);
+        self.draw(&Text::new("buy volume", (x, y), geometry.font(13.0).color(&BUY_TEXT)))?;
+        let sell_style = geometry.font(13.0).color(&SELL_TEXT);
+        self.draw(&Text::new("sell volume (stacked above buy)", (x + geometry.px(90.0) as i32, y), sell_style))
+    }
+
+    /// A feature as lines through its values, broken where a value is null; a value alone between nulls is a dot.
+    fn feature(&self, chart: &Panel<'_, DB>, feature: &FeaturePoints, colour: RGBColor) -> Result<()> {
+        let mut run: Vec<(i32, i32)> = Vec::new();
+        let candles = &self.plan.candles;
+        let points = candles.iter().zip(&feature.values).map(|(c, v)| v.map(|v| chart.backend_coord(&(c.x, v))));
+        for point in points.chain(std::iter::once(None)) {
+            match point {
+                Some(p) => run.push(p),
+                None if run.len() == 1 => {
+                    self.draw(&Circle::new(run[0], 2, colour.filled()))?;
+                    run.clear();
+                }
+                None if run.len() > 1 => {
+                    self.draw(&PathElement::new(std::mem::take(&mut run), colour.stroke_width(2)))?;
+                }
+                None => {}
+            }
+        }
+        let total = self.plan.bars.len();
+        let caption = match feature.nulls {
+            0 => format!("{} · no nulls", feature.name),
+            n if n == total => format!("{} · null for all {total} bars", feature.name),
+            n => format!("{} · {n} of {total} bars null (gaps)", feature.name),
+        };
+        let (x, y) = corner(chart, self.geometry);
+        self.draw(&Text::new(caption, (x, y), self.geometry.font(13.0).color(&colour)))
+    }
 }
 
 /// The colour a candle is drawn in.
@@ -383,68 +434,11 @@ pub fn candle_colour(candle: &Candle) -> RGBColor {
     }
 }
 
-fn draw_volumes<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    chart: &Panel<'_, DB>,
-    plan: &ChartPlan,
-    geometry: Geometry,
-) -> Result<()> {
-    each_candle(chart, plan, geometry, |candle, slot, y| {
-        let (zero, buy_top) = (y(0.0), y(candle.buy_volume));
-        let sell_top = y(candle.buy_volume + candle.sell_volume);
-        let (left, right) = (slot.left, slot.right);
-        root.draw(&Rectangle::new([(left, buy_top), (right, zero)], BUY.filled())).map_err(drawing_error)?;
-        root.draw(&Rectangle::new([(left, sell_top), (right, buy_top)], SELL.filled())).map_err(drawing_error)
-    })?;
-    let (x, y) = corner(chart, geometry);
-    let buy = Text::new("buy volume", (x, y), geometry.font(13.0).color(&BUY_TEXT));
-    root.draw(&buy).map_err(drawing_error)?;
-    let sell = Text::new("sell volume (stacked above buy)", (x + geometry.px(90.0) as i32, y), {
-        geometry.font(13.0).color(&SELL_TEXT)
-    });
-    root.draw(&sell).map_err(drawing_error)
-}
-
 /// The top-left corner of a panel's plotting area, inset a little: where captions go.
 fn corner<DB: DrawingBackend>(chart: &Panel<'_, DB>, geometry: Geometry) -> (i32, i32) {
     let (x_range, y_range) = (chart.x_range(), chart.y_range());
     let (x, y) = chart.backend_coord(&(x_range.start, y_range.end));
     (x + geometry.px(8.0) as i32, y + geometry.px(4.0) as i32)
-}
-
-/// A feature as lines through its values, broken where a value is null; a value alone between nulls is a dot.
-fn draw_feature<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    chart: &Panel<'_, DB>,
-    feature: &FeaturePoints,
-    colour: RGBColor,
-    plan: &ChartPlan,
-    geometry: Geometry,
-) -> Result<()> {
-    let mut run: Vec<(i32, i32)> = Vec::new();
-    let points = plan.candles.iter().zip(&feature.values).map(|(c, v)| v.map(|v| chart.backend_coord(&(c.x, v))));
-    for point in points.chain(std::iter::once(None)) {
-        match point {
-            Some(p) => run.push(p),
-            None if run.len() == 1 => {
-                root.draw(&Circle::new(run[0], 2, colour.filled())).map_err(drawing_error)?;
-                run.clear();
-            }
-            None if run.len() > 1 => {
-                root.draw(&PathElement::new(std::mem::take(&mut run), colour.stroke_width(2)))
-                    .map_err(drawing_error)?;
-            }
-            None => {}
-        }
-    }
-    let total = plan.bars.len();
-    let caption = match feature.nulls {
-        0 => format!("{} · no nulls", feature.name),
-        n if n == total => format!("{} · null for all {total} bars", feature.name),
-        n => format!("{} · {n} of {total} bars null (gaps)", feature.name),
-    };
-    let (x, y) = corner(chart, geometry);
-    root.draw(&Text::new(caption, (x, y), geometry.font(13.0).color(&colour))).map_err(drawing_error)
 }
 
 #[cfg(test)]
