@@ -71,7 +71,7 @@ def features(n):
     return out
 
 
-for n in (500, 2000):
-    print(f"// n = {n}")
-    for name, value in features(n).items():
-        print(f'("{name}", {value!r}),')
+# The rows of features_values.rs's ORACLE: (name, value at n = 500, value at n = 2000).
+at_500, at_2000 = features(500), features(2000)
+for name, value in at_500.items():
+    print(f'("{name}", {value!r}, {at_2000[name]!r}),')

@@ -10,7 +10,7 @@ use barsmith_core::{
     Threshold, Trade, TradeBatch,
 };
 use barsmith_test_support::SplitMix;
-use barsmith_test_support::features::small_windows as config;
+use barsmith_test_support::features::{feature_bits, lookback_modes, small_windows as config};
 use proptest::prelude::*;
 
 /// A deterministic stream: a tick random walk near 100.00, 0–3 ms gaps (same-timestamp runs, and a gap of
@@ -173,11 +173,9 @@ fn single_pass(trades: &[Trade], dbps: &[u32], config: FeatureConfig) -> Vec<(us
     out
 }
 
-/// Bit-level view of the output, so that equal NaNs and signed zeros are told apart exactly.
-fn bits(bars: &[(usize, FeaturedBar)], config: &FeatureConfig) -> Vec<(usize, i64, Vec<Option<u64>>)> {
-    bars.iter()
-        .map(|(i, b)| (*i, b.bar.open_time, b.features.values(config).iter().map(|v| v.map(f64::to_bits)).collect()))
-        .collect()
+/// Bit-level view of the output (per threshold index), so that equal NaNs and signed zeros are told apart.
+fn bits(bars: &[(usize, FeaturedBar)], config: &FeatureConfig) -> Vec<(usize, (i64, Vec<Option<u64>>))> {
+    bars.iter().map(|(i, b)| (*i, feature_bits(b, config))).collect()
 }
 
 proptest! {
@@ -185,7 +183,7 @@ proptest! {
     #[test]
     fn resuming_a_shared_pipeline_is_one_pass(
         seed in 0u64..1_000,
-        mode in prop::sample::select(vec!["count:1", "count:40", "count:500", "time:3ms", "time:1s", "bars:1", "bars:4"]),
+        mode in lookback_modes(),
         guard in prop::sample::select(vec![20u64, 120, 1_000_000]),
         mut cuts in prop::collection::vec(0usize..1_000, 0..6),
     ) {

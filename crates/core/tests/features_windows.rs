@@ -6,7 +6,7 @@ use barsmith_core::{
     BuilderConfig, FeatureCheckpoint, FeatureConfig, FeaturePipeline, FeaturedBar, Kernels, LookbackMode, Threshold,
     Trade, TradeBatch,
 };
-use barsmith_test_support::features::small_windows as config;
+use barsmith_test_support::features::{feature_bits, lookback_modes, small_windows as config};
 use proptest::prelude::*;
 
 /// A deterministic stream: a tick random walk near 100.00, 0–3 ms gaps (same-timestamp runs), mixed sides.
@@ -162,9 +162,7 @@ fn single_pass(trades: &[Trade], config: FeatureConfig) -> Vec<FeaturedBar> {
 
 /// Bit-level view of the output, so that equal NaNs and signed zeros are told apart exactly.
 fn bits(bars: &[FeaturedBar], config: &FeatureConfig) -> Vec<(i64, Vec<Option<u64>>)> {
-    bars.iter()
-        .map(|b| (b.bar.open_time, b.features.values(config).iter().map(|v| v.map(f64::to_bits)).collect()))
-        .collect()
+    bars.iter().map(|b| feature_bits(b, config)).collect()
 }
 
 proptest! {
@@ -172,7 +170,7 @@ proptest! {
     #[test]
     fn resume_gives_bit_identical_features(
         seed in 0u64..1_000,
-        mode in prop::sample::select(vec!["count:1", "count:40", "count:500", "time:3ms", "time:1s", "bars:1", "bars:4"]),
+        mode in lookback_modes(),
         mut cuts in prop::collection::vec(0usize..1_500, 0..6),
     ) {
         let trades = stream(1_500, seed);
