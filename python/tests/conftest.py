@@ -148,7 +148,7 @@ def day_csv(first_id: int, day: str, trades: int, seed: int) -> bytes:
     return "".join(lines).encode()
 
 
-def test_support_binary(name: str, variable: str, feature: str) -> str:
+def built_binary(name: str, variable: str, feature: str) -> str:
     """A binary of crates/test-support: `variable` in the environment, else target/debug/NAME."""
     for candidate in (os.environ.get(variable), ROOT / "target" / "debug" / name):
         if candidate and Path(candidate).is_file():
@@ -175,7 +175,7 @@ class Mirror:
     def __init__(self, workdir: Path) -> None:
         self.workdir = workdir
         self.served: Dict[str, Served] = {}
-        binary = test_support_binary("vision-stand-in", "BARSMITH_VISION_STAND_IN", "mirror")
+        binary = built_binary("vision-stand-in", "BARSMITH_VISION_STAND_IN", "mirror")
         self.process = subprocess.Popen([binary], stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0)
         self.base_url = self._line()
         assert self.base_url.startswith("http://127.0.0.1:"), self.base_url

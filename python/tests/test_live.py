@@ -13,7 +13,7 @@ import pytest
 
 import barsmith as bs
 
-from conftest import SPOT_FIXTURE, test_support_binary
+from conftest import SPOT_FIXTURE, built_binary
 
 SYMBOL = "SYNTHUSDT"
 THRESHOLD = 10
@@ -24,7 +24,7 @@ NAMES = ["agg_trade_id", "price", "quantity", "first_trade_id", "last_trade_id",
 
 
 def stand_in_binary() -> str:
-    return test_support_binary("live-stand-in", "BARSMITH_STAND_IN", "live-server")
+    return built_binary("live-stand-in", "BARSMITH_STAND_IN", "live-server")
 
 
 def lines() -> List[str]:
