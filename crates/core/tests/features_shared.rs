@@ -10,7 +10,7 @@ use barsmith_core::{
     Threshold, Trade, TradeBatch,
 };
 use barsmith_test_support::SplitMix;
-use barsmith_test_support::features::{feature_bits, lookback_modes, small_windows as config};
+use barsmith_test_support::features::{FeatureBits, feature_bits, lookback_modes, small_windows as config};
 use proptest::prelude::*;
 
 /// A deterministic stream: a tick random walk near 100.00, 0–3 ms gaps (same-timestamp runs, and a gap of
@@ -174,7 +174,7 @@ fn single_pass(trades: &[Trade], dbps: &[u32], config: FeatureConfig) -> Vec<(us
 }
 
 /// Bit-level view of the output (per threshold index), so that equal NaNs and signed zeros are told apart.
-fn bits(bars: &[(usize, FeaturedBar)], config: &FeatureConfig) -> Vec<(usize, (i64, Vec<Option<u64>>))> {
+fn bits(bars: &[(usize, FeaturedBar)], config: &FeatureConfig) -> Vec<(usize, FeatureBits)> {
     bars.iter().map(|(i, b)| (*i, feature_bits(b, config))).collect()
 }
 

@@ -6,7 +6,7 @@ use barsmith_core::{
     BuilderConfig, FeatureCheckpoint, FeatureConfig, FeaturePipeline, FeaturedBar, Kernels, LookbackMode, Threshold,
     Trade, TradeBatch,
 };
-use barsmith_test_support::features::{feature_bits, lookback_modes, small_windows as config};
+use barsmith_test_support::features::{FeatureBits, feature_bits, lookback_modes, small_windows as config};
 use proptest::prelude::*;
 
 /// A deterministic stream: a tick random walk near 100.00, 0–3 ms gaps (same-timestamp runs), mixed sides.
@@ -161,7 +161,7 @@ fn single_pass(trades: &[Trade], config: FeatureConfig) -> Vec<FeaturedBar> {
 }
 
 /// Bit-level view of the output, so that equal NaNs and signed zeros are told apart exactly.
-fn bits(bars: &[FeaturedBar], config: &FeatureConfig) -> Vec<(i64, Vec<Option<u64>>)> {
+fn bits(bars: &[FeaturedBar], config: &FeatureConfig) -> Vec<FeatureBits> {
     bars.iter().map(|b| feature_bits(b, config)).collect()
 }
 

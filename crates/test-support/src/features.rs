@@ -20,7 +20,10 @@ pub fn lookback_modes() -> impl Strategy<Value = &'static str> {
     proptest::sample::select(vec!["count:1", "count:40", "count:500", "time:3ms", "time:1s", "bars:1", "bars:4"])
 }
 
+/// A bar's open time and its feature values as bits.
+pub type FeatureBits = (i64, Vec<Option<u64>>);
+
 /// A bar's open time and its feature values as bits, so that equal NaNs and signed zeros are told apart exactly.
-pub fn feature_bits(bar: &FeaturedBar, config: &FeatureConfig) -> (i64, Vec<Option<u64>>) {
+pub fn feature_bits(bar: &FeaturedBar, config: &FeatureConfig) -> FeatureBits {
     (bar.bar.open_time, bar.features.values(config).iter().map(|v| v.map(f64::to_bits)).collect())
 }
