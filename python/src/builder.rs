@@ -168,7 +168,7 @@ fn restore(data: &[u8], kernels: Kernels, symbol: Option<&str>) -> Result<Builde
     if states.iter().any(|p| p.config != features || p.builder.config.same_timestamp_gate != gate) {
         return Err(checkpoint_error("the thresholds' settings differ"));
     }
-    let mut settings = barsmith::Settings::new(states.iter().map(|p| p.builder.config.threshold).collect());
+    let mut settings = barsmith::Settings::new(states.iter().filter_map(|p| p.builder.config.threshold()).collect());
     settings.stream = StreamSettings { same_timestamp_gate: gate, include_incomplete: false, features, kernels };
     let pipeline = BarPipeline::resume(&streaming(&settings), &states)?;
     let last = first.builder.last_key().map(|(timestamp_us, agg_trade_id)| LastTrade { agg_trade_id, timestamp_us });

@@ -185,8 +185,10 @@ impl BarPipeline {
             return Err(Error::usage("no threshold given"));
         }
         let settings = &config.settings;
-        let builder_of =
-            |threshold: Threshold| BuilderConfig { threshold, same_timestamp_gate: settings.same_timestamp_gate };
+        let builder_of = |threshold: Threshold| BuilderConfig {
+            same_timestamp_gate: settings.same_timestamp_gate,
+            ..BuilderConfig::new(threshold)
+        };
         let (mut fresh, mut resumed) = (Vec::new(), Vec::new());
         for (index, (checkpoint, &threshold)) in checkpoints.iter().zip(&config.thresholds).enumerate() {
             let Some(checkpoint) = checkpoint else {
@@ -356,7 +358,8 @@ fn setting_differences(
     let (old_builder, old) = (&checkpoint.builder.config, &checkpoint.config);
     let on = |flag: bool| if flag { "on" } else { "off" }.to_string();
     let differences = Differences::default()
-        .compare("threshold_dbps", old_builder.threshold.dbps(), builder.threshold.dbps())
+        .compare("bars", old_builder.spec, builder.spec)
+        .compare("min_duration", old_builder.min_duration_us, builder.min_duration_us)
         .compare("gate", on(old_builder.same_timestamp_gate), on(builder.same_timestamp_gate))
         .compare("features", feature_groups(old), feature_groups(features))
         .compare("lookback", old.lookback_mode, features.lookback_mode)

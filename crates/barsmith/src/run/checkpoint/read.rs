@@ -137,7 +137,7 @@ fn legacy_builder(object: Map<String, Value>) -> Result<CheckpointFile, String> 
         .into_iter()
         .map(|p| StreamCheckpoint {
             symbol: symbol.clone(),
-            threshold_dbps: p.builder.config.threshold.dbps(),
+            threshold_dbps: p.builder.config.threshold().map_or(0, |t| t.dbps()),
             state: p,
         })
         .collect();
