@@ -189,9 +189,9 @@ impl RangeBarBuilder {
         })
     }
 
-    /// `(upper, lower)` raw breach levels of the forming bar.
+    /// `(upper, lower)` raw breach levels of the forming range bar (`None` for other kinds).
     pub fn breach_levels(&self) -> Option<(i64, i64)> {
-        self.forming.map(|f| (f.upper, f.lower))
+        self.forming.filter(|_| self.config.threshold().is_some()).map(|f| (f.upper, f.lower))
     }
 
     /// (timestamp_us, agg_trade_id) of the last record accepted.
