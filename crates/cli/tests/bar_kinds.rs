@@ -115,3 +115,15 @@ fn min_duration_holds_range_bars_open_until_they_have_lasted() {
     assert!(gated.iter().all(|&(open, close, _)| close - open >= 1_200_000_000));
     assert_eq!(run(&["--min-duration", "0"]), plain);
 }
+
+#[test]
+fn plot_titles_a_parquet_file_of_another_kind_by_its_specification() {
+    let dir = Dir::new();
+    let bars = dir.join("ticks.parquet");
+    cmd().args(["bars", "--bars", "tick:500", "--features", "none", "-q", "-o"]).arg(&bars).arg(fixture()).assert_ok();
+    let chart = dir.join("chart.svg");
+    cmd().arg("plot").arg(&bars).arg("-o").arg(&chart).assert_ok();
+    let svg = std::fs::read_to_string(&chart).unwrap();
+    assert!(svg.contains("tick:500 bars"), "the title names the specification");
+    assert!(!svg.contains("threshold not recorded"));
+}
