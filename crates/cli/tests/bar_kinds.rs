@@ -127,3 +127,40 @@ fn plot_titles_a_parquet_file_of_another_kind_by_its_specification() {
     assert!(svg.contains("tick:500 bars"), "the title names the specification");
     assert!(!svg.contains("threshold not recorded"));
 }
+
+/// The data rows of the only file in `dir`.
+fn only_file_rows(dir: &std::path::Path) -> Vec<String> {
+    let files: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    std::fs::read_to_string(&files[0]).unwrap().lines().skip(1).map(str::to_owned).collect()
+}
+
+#[test]
+fn a_chain_of_runs_through_checkpoints_and_threads_equal_one_pass_for_other_kinds() {
+    let dir = Dir::new();
+    let text = std::fs::read_to_string(fixture()).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let first = dir.create("first.csv", lines[..12_345].join("\n") + "\n");
+    let second = dir.create("second.csv", lines[12_345..].join("\n") + "\n");
+    let specs = ["tick:300", "time:10m", "volume-imbalance:ewma:init=100:span=5", "dollar-run:2e5:tick-rule"];
+    for (k, spec) in specs.into_iter().enumerate() {
+        let run = |out: &str, threads: &str| {
+            cmd()
+                .args(["bars", "--symbol", "SYNTHUSDT", "--bars", spec, "--lookback", "bars:2", "-q", "--threads"])
+                .arg(threads)
+                .arg("-o")
+                .arg(dir.join(out))
+        };
+        run(&format!("{k}-one"), "1").arg(fixture()).assert_ok();
+        let one = only_file_rows(&dir.join(format!("{k}-one")));
+        run(&format!("{k}-threads"), "2").arg(fixture()).assert_ok();
+        assert_eq!(only_file_rows(&dir.join(format!("{k}-threads"))), one, "{spec}: --threads 2");
+        let checkpoint = dir.join(format!("{k}.json"));
+        run(&format!("{k}-a"), "1").arg("--checkpoint-out").arg(&checkpoint).arg(&first).assert_ok();
+        run(&format!("{k}-b"), "1").arg("--checkpoint-in").arg(&checkpoint).arg(&second).assert_ok();
+        let mut chained = only_file_rows(&dir.join(format!("{k}-a")));
+        chained.extend(only_file_rows(&dir.join(format!("{k}-b"))));
+        assert!(one.len() > 3, "{spec}: {} bars", one.len());
+        assert_eq!(chained, one, "{spec}: a chain through a checkpoint");
+    }
+}
