@@ -88,7 +88,7 @@ impl Builder {
             .checkpoints()
             .into_iter()
             .zip(thresholds)
-            .map(|(state, t)| StreamCheckpoint { symbol: symbol.clone(), threshold_dbps: t.dbps(), state })
+            .map(|(state, &spec)| StreamCheckpoint::new(symbol.clone(), spec, state))
             .collect();
         let file = CheckpointFile {
             version: CHECKPOINT_FILE_VERSION,
@@ -168,8 +168,10 @@ fn restore(data: &[u8], kernels: Kernels, symbol: Option<&str>) -> Result<Builde
     if states.iter().any(|p| p.config != features || p.builder.config.same_timestamp_gate != gate) {
         return Err(checkpoint_error("the thresholds' settings differ"));
     }
-    let mut settings = barsmith::Settings::new(states.iter().map(|p| p.builder.config.threshold).collect());
-    settings.stream = StreamSettings { same_timestamp_gate: gate, include_incomplete: false, features, kernels };
+    let mut settings = barsmith::Settings::of_bars(states.iter().map(|p| p.builder.config.spec).collect());
+    let min_duration_us = first.builder.config.min_duration_us;
+    settings.stream =
+        StreamSettings { same_timestamp_gate: gate, include_incomplete: false, features, kernels, min_duration_us };
     let pipeline = BarPipeline::resume(&streaming(&settings), &states)?;
     let last = first.builder.last_key().map(|(timestamp_us, agg_trade_id)| LastTrade { agg_trade_id, timestamp_us });
     let settings = Settings { settings };

@@ -50,6 +50,11 @@ pub fn dask_plan(
     inputs: Vec<PathBuf>,
     options: PlanOptions,
 ) -> PyResult<Vec<PlannedStream>> {
+    let library = &settings.settings;
+    if library.stream.min_duration_us > 0 || library.thresholds.iter().any(|s| s.threshold().is_none()) {
+        let message = "bars, min_duration: the Dask runner builds range bars without a minimum duration only in this version; use bs.bars";
+        return Err(pyo3::exceptions::PyValueError::new_err(message));
+    }
     run_supervised(py, |_| {
         let mut job = Job::new(settings.settings.clone());
         job.symbol = options.symbol;

@@ -165,7 +165,11 @@ impl LiveIter {
             .iter()
             .map(|symbol| {
                 let identity = |threshold_dbps| Identity { symbol: Some(symbol.clone()), threshold_dbps };
-                run.settings.thresholds.iter().map(|t| BarRows::new(&schema).identified(identity(t.dbps()))).collect()
+                run.settings
+                    .thresholds
+                    .iter()
+                    .map(|t| BarRows::new(&schema).identified(identity(t.threshold().map_or(0, |t| t.dbps()))))
+                    .collect()
             })
             .collect();
         let (items_tx, items) = sync_channel(1);

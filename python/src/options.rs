@@ -20,10 +20,17 @@ pub struct Settings {
 
 #[pymethods]
 impl Settings {
-    /// `thresholds` in dbps, and `values`: setting name → its text (`barsmith._options` builds both).
+    /// `thresholds` in dbps, `values`: setting name → its text (`barsmith._options` builds both), and `bars`:
+    /// further bar specifications (`dollar:1e7`), built after the thresholds.
     #[new]
-    fn new(thresholds: Vec<i64>, values: HashMap<String, String>) -> PyResult<Settings> {
-        let mut settings = barsmith::Settings::new(self::thresholds(&thresholds)?);
+    #[pyo3(signature = (thresholds, values, bars = Vec::new()))]
+    fn new(thresholds: Vec<i64>, values: HashMap<String, String>, bars: Vec<String>) -> PyResult<Settings> {
+        let mut specs: Vec<barsmith::core::BarSpec> =
+            self::thresholds(&thresholds, !bars.is_empty())?.into_iter().map(barsmith::core::BarSpec::Range).collect();
+        for text in &bars {
+            specs.extend(barsmith::Settings::parse_bars(text).map_err(|e| PyValueError::new_err(e.to_string()))?);
+        }
+        let mut settings = barsmith::Settings::of_bars(specs);
         // In the library's order, so that errors come in the order the settings are listed.
         for info in &SETTINGS {
             if let Some(value) = values.get(info.name) {
@@ -51,10 +58,16 @@ impl Settings {
             .collect()
     }
 
-    /// The thresholds in decimal basis points, in the order given.
+    /// The range thresholds in decimal basis points, in the order given.
     #[getter]
     fn thresholds(&self) -> Vec<u32> {
-        self.settings.thresholds.iter().map(|t| t.dbps()).collect()
+        self.settings.thresholds.iter().filter_map(|t| t.threshold()).map(|t| t.dbps()).collect()
+    }
+
+    /// Every bar specification in its canonical text (`range:250`, `dollar:10000000`), in the order built.
+    #[getter]
+    fn bars(&self) -> Vec<String> {
+        self.settings.thresholds.iter().map(|t| t.to_string()).collect()
     }
 
     /// The kernels backend that computes the features.
@@ -91,8 +104,8 @@ impl Settings {
     }
 }
 
-fn thresholds(values: &[i64]) -> PyResult<Vec<Threshold>> {
-    if values.is_empty() {
+fn thresholds(values: &[i64], other_bars: bool) -> PyResult<Vec<Threshold>> {
+    if values.is_empty() && !other_bars {
         return Err(PyValueError::new_err("threshold_dbps: give at least one threshold"));
     }
     let mut out: Vec<Threshold> = Vec::with_capacity(values.len());

@@ -32,8 +32,8 @@ fn main() -> Result<(), barsmith::Error> {
     let mut on_bar = BarCallback(|index: usize, bar: &barsmith_core::features::FeaturedBar, complete: bool| {
         let values = bar.features.values(&config.settings.features);
         println!(
-            "{:>4} dbps  open {}  close {}  records {:>5}  ofi {:+.4}  complete {complete}",
-            thresholds[index].dbps(),
+            "{:>9}  open {}  close {}  records {:>5}  ofi {:+.4}  complete {complete}",
+            barsmith::pipeline::spec_label(thresholds[index]),
             bar.bar.open,
             bar.bar.close,
             bar.bar.agg_record_count,

@@ -19,7 +19,7 @@ use std::fmt;
 use barsmith_core::features::{
     FeatureCheckpoint, FeatureConfig, FeaturePipeline, FeaturedBar, Kernels, SymbolPipeline, WindowOverflow,
 };
-use barsmith_core::{BuilderConfig, Named, Threshold, TradeBatch};
+use barsmith_core::{BarSpec, BuilderConfig, Named, Threshold, TradeBatch};
 
 use crate::error::Error;
 
@@ -34,29 +34,59 @@ pub struct StreamSettings {
     pub features: FeatureConfig,
     /// The kernels backend for the features.
     pub kernels: Kernels,
+    /// Range bars: a breach earlier than this many µs after the open does not close the bar (0: off).
+    pub min_duration_us: i64,
 }
 
-/// Thresholds plus [`StreamSettings`].
+/// Bar specifications plus [`StreamSettings`].
 #[derive(Clone, Debug)]
 pub struct PipelineConfig {
-    /// One builder per threshold; the stream is read once.
-    pub thresholds: Vec<Threshold>,
+    /// One builder per bar specification (range bars at a threshold are [`BarSpec::Range`]); the stream is
+    /// read once.
+    pub thresholds: Vec<BarSpec>,
     /// Gate, incomplete bars, features, kernels.
     pub settings: StreamSettings,
 }
 
 impl PipelineConfig {
-    /// Completed bars only, gate on, every feature, the best kernels of this CPU.
+    /// Range bars at `thresholds`: completed bars only, gate on, every feature, the best kernels of this CPU.
     pub fn new(thresholds: Vec<Threshold>) -> PipelineConfig {
+        PipelineConfig::of_bars(thresholds.into_iter().map(BarSpec::Range).collect())
+    }
+
+    /// Bars of `specs`, with the defaults of [`PipelineConfig::new`].
+    pub fn of_bars(specs: Vec<BarSpec>) -> PipelineConfig {
         PipelineConfig {
-            thresholds,
+            thresholds: specs,
             settings: StreamSettings {
                 same_timestamp_gate: true,
                 include_incomplete: false,
                 features: FeatureConfig::default(),
                 kernels: Kernels::detect(),
+                min_duration_us: 0,
             },
         }
+    }
+}
+
+/// The builder configuration of `spec` under `settings`: the gate and the minimum duration shape range bars
+/// only (other kinds keep the defaults, so their checkpoints do not depend on them).
+pub fn builder_config(spec: BarSpec, settings: &StreamSettings) -> BuilderConfig {
+    match spec {
+        BarSpec::Range(_) => BuilderConfig {
+            same_timestamp_gate: settings.same_timestamp_gate,
+            min_duration_us: settings.min_duration_us,
+            ..BuilderConfig::of(spec)
+        },
+        _ => BuilderConfig::of(spec),
+    }
+}
+
+/// A specification as messages name it: `250 dbps` for range bars, else its text (`dollar:10000000`).
+pub fn spec_label(spec: BarSpec) -> String {
+    match spec {
+        BarSpec::Range(threshold) => format!("{} dbps", threshold.dbps()),
+        other => other.to_string(),
     }
 }
 
@@ -185,16 +215,15 @@ impl BarPipeline {
             return Err(Error::usage("no threshold given"));
         }
         let settings = &config.settings;
-        let builder_of =
-            |threshold: Threshold| BuilderConfig { threshold, same_timestamp_gate: settings.same_timestamp_gate };
+        let builder_of = |spec: BarSpec| builder_config(spec, settings);
         let (mut fresh, mut resumed) = (Vec::new(), Vec::new());
-        for (index, (checkpoint, &threshold)) in checkpoints.iter().zip(&config.thresholds).enumerate() {
+        for (index, (checkpoint, &spec)) in checkpoints.iter().zip(&config.thresholds).enumerate() {
             let Some(checkpoint) = checkpoint else {
                 fresh.push(index);
                 continue;
             };
-            if let Some(differences) = setting_differences(checkpoint, &builder_of(threshold), &settings.features) {
-                let message = format!("the checkpoint for {} dbps was written with other settings: ", threshold.dbps());
+            if let Some(differences) = setting_differences(checkpoint, &builder_of(spec), &settings.features) {
+                let message = format!("the checkpoint for {} was written with other settings: ", spec_label(spec));
                 let remedy = "; run with the checkpoint's settings, or start without ";
                 let message = Named::text(message).append(differences).then(remedy).setting("checkpoint_in");
                 return Err(Error::usage(message));
@@ -356,7 +385,8 @@ fn setting_differences(
     let (old_builder, old) = (&checkpoint.builder.config, &checkpoint.config);
     let on = |flag: bool| if flag { "on" } else { "off" }.to_string();
     let differences = Differences::default()
-        .compare("threshold_dbps", old_builder.threshold.dbps(), builder.threshold.dbps())
+        .compare("bars", old_builder.spec, builder.spec)
+        .compare("min_duration", duration_text(old_builder.min_duration_us), duration_text(builder.min_duration_us))
         .compare("gate", on(old_builder.same_timestamp_gate), on(builder.same_timestamp_gate))
         .compare("features", feature_groups(old), feature_groups(features))
         .compare("lookback", old.lookback_mode, features.lookback_mode)
@@ -388,6 +418,11 @@ impl Differences {
             None => difference,
         }))
     }
+}
+
+/// A minimum duration as the setting spells it (`0` for none, else `2s`, `500ms`).
+fn duration_text(us: i64) -> String {
+    if us == 0 { "0".to_string() } else { barsmith_core::format_duration(us) }
 }
 
 /// The feature groups turned on, as `--features` spells them (`none` for none).

@@ -19,8 +19,8 @@
 //! assert!(settings.check().is_err());
 //! ```
 
-use barsmith_core::Threshold;
 use barsmith_core::features::{FeatureConfig, FeatureGroup, LookbackMode, MAX_PE_ORDER};
+use barsmith_core::{BarSpec, Named, Threshold, format_duration, parse_duration};
 use barsmith_ingest::IngestOptions;
 use barsmith_kernels::Kernels;
 
@@ -31,8 +31,9 @@ use crate::pipeline::{PipelineConfig, StreamSettings, feature_groups};
 /// read, and how many threads do it. [`Settings::new`] gives the defaults.
 #[derive(Clone, Debug)]
 pub struct Settings {
-    /// Thresholds built in one pass (no default: a run names at least one).
-    pub thresholds: Vec<Threshold>,
+    /// The bar specifications built in one pass (no default: a run names at least one): range bars at a
+    /// threshold (`BarSpec::Range`, the CLI's `--threshold-dbps`), or any other kind (the setting `bars`).
+    pub thresholds: Vec<BarSpec>,
     /// Gate, incomplete bars, features, kernels.
     pub stream: StreamSettings,
     /// How inputs are read: `sort` and `dedupe` are settings; the rest (memory maps, batch size) is how a
@@ -79,7 +80,7 @@ pub struct SettingInfo {
 
 /// Every setting with a default, in the order outputs record them. Adding a setting: an entry here, its arm in
 /// [`Settings::set`] and [`Settings::value`], and its flag in the CLI; the Python keywords follow from this list.
-pub const SETTINGS: [SettingInfo; 16] = {
+pub const SETTINGS: [SettingInfo; 17] = {
     const fn info(name: &'static str, flag: Flag, kind: &'static str, recorded: Option<&'static str>) -> SettingInfo {
         SettingInfo { name, flag, kind, recorded }
     }
@@ -96,6 +97,7 @@ pub const SETTINGS: [SettingInfo; 16] = {
         info("dedupe", Flag::On("--dedupe"), "bool", Some("dedupe")),
         info("identity_columns", Flag::On("--identity-columns"), "bool", None),
         info("gate", Flag::Off("--no-gate"), "bool", None),
+        info("min_duration", Flag::Value("--min-duration"), "text", None),
         info("lookback", Flag::Value("--lookback"), "text", None),
         info("backend", Flag::Value("--backend"), "backend", None),
         info("threads", Flag::Value("--threads"), "count", None),
@@ -106,8 +108,9 @@ pub const SETTINGS: [SettingInfo; 16] = {
 /// What a run is given besides [`SETTINGS`] (the thresholds, and where output goes), by the names messages
 /// use for them, with their command-line spelling. Messages name settings of either list
 /// ([`barsmith_core::Named`]); [`flag`] spells them for the command line.
-pub const RUN_SETTINGS: [(&str, &str); 6] = [
+pub const RUN_SETTINGS: [(&str, &str); 7] = [
     ("threshold_dbps", "--threshold-dbps"),
+    ("bars", "--bars"),
     ("symbol", "--symbol"),
     ("output", "-o"),
     ("format", "--format"),
@@ -129,19 +132,41 @@ impl Settings {
     /// The defaults: gate on, completed bars only, every feature ([`FeatureConfig::default`]), the best
     /// kernels of this CPU, inputs read as given, every core.
     pub fn new(thresholds: Vec<Threshold>) -> Settings {
+        Settings::of_bars(thresholds.into_iter().map(BarSpec::Range).collect())
+    }
+
+    /// The defaults of [`Settings::new`], building bars of `specs`.
+    pub fn of_bars(specs: Vec<BarSpec>) -> Settings {
         Settings {
-            thresholds,
+            thresholds: specs,
             stream: StreamSettings {
                 same_timestamp_gate: true,
                 include_incomplete: false,
                 features: FeatureConfig::default(),
                 kernels: Kernels::detect(),
+                min_duration_us: 0,
             },
             ingest: IngestOptions::default(),
             threads: None,
             identity_columns: false,
             sharding: crate::parallel::Sharding::Auto,
         }
+    }
+
+    /// Parses a comma-separated list of bar specifications (`range:250,dollar:1e7,time:5m`); an error names
+    /// the setting `bars` and the specification.
+    pub fn parse_bars(list: &str) -> Result<Vec<BarSpec>, Error> {
+        list.split(',')
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(|text| {
+                text.parse::<BarSpec>().map_err(|e| {
+                    Error::usage(
+                        Named::from_setting("bars").then(format!(": {}", e.to_string().trim_start_matches("bars: "))),
+                    )
+                })
+            })
+            .collect()
     }
 
     /// The pipeline's part: thresholds, gate, incomplete bars, features, kernels.
@@ -168,6 +193,10 @@ impl Settings {
         let features = &self.stream.features;
         Some(match name {
             "gate" => self.stream.same_timestamp_gate.to_string(),
+            "min_duration" => match self.stream.min_duration_us {
+                0 => "0".to_string(),
+                us => format_duration(us),
+            },
             "include_incomplete" => self.stream.include_incomplete.to_string(),
             "sort" => self.ingest.sort.to_string(),
             "dedupe" => self.ingest.dedupe.to_string(),
@@ -197,6 +226,13 @@ impl Settings {
         let features = &mut self.stream.features;
         match name {
             "gate" => self.stream.same_timestamp_gate = flag()?,
+            "min_duration" => {
+                self.stream.min_duration_us = match value {
+                    "0" => 0,
+                    _ => parse_duration(value)
+                        .map_err(|e| bad(&format!("{e} (expected a duration such as 2s, 500ms, 1m, or 0 for none)")))?,
+                }
+            }
             "include_incomplete" => self.stream.include_incomplete = flag()?,
             "sort" => self.ingest.sort = flag()?,
             "dedupe" => self.ingest.dedupe = flag()?,
@@ -227,10 +263,20 @@ impl Settings {
         if self.thresholds.is_empty() {
             return Err(Error::usage("no threshold given"));
         }
-        for (i, threshold) in self.thresholds.iter().enumerate() {
-            if self.thresholds[..i].contains(threshold) {
-                return Err(Error::usage(format!("threshold {} dbps is given twice", threshold.dbps())));
+        for (i, spec) in self.thresholds.iter().enumerate() {
+            if self.thresholds[..i].contains(spec) {
+                return Err(Error::usage(match spec {
+                    BarSpec::Range(threshold) => format!("threshold {} dbps is given twice", threshold.dbps()),
+                    other => format!("bars: {other} is given twice"),
+                }));
             }
+        }
+        if self.identity_columns && self.thresholds.iter().any(|s| s.threshold().is_none()) {
+            let message = Named::from_setting("identity_columns")
+                .then(" writes a threshold_dbps column, which only range bars have; leave it off with ")
+                .setting("bars")
+                .then(" of other kinds");
+            return Err(Error::usage(message));
         }
         let features = &self.stream.features;
         if !(2..=MAX_PE_ORDER).contains(&features.pe_order) {
@@ -272,6 +318,7 @@ mod tests {
         let mut settings = Settings::new(vec![Threshold::from_dbps(10).unwrap()]);
         let values = [
             ("gate", "false"),
+            ("min_duration", "2s"),
             ("include_incomplete", "true"),
             ("sort", "true"),
             ("dedupe", "true"),

@@ -66,12 +66,16 @@ fn shards_of(stream: &TradeBatch, cuts: &[usize], batch: usize) -> Vec<Vec<Trade
 
 fn config(thresholds: &[u32], features: FeatureConfig, gate: bool) -> PipelineConfig {
     PipelineConfig {
-        thresholds: thresholds.iter().map(|&t| Threshold::from_dbps(t).unwrap()).collect(),
+        thresholds: thresholds
+            .iter()
+            .map(|&t| barsmith::core::BarSpec::Range(Threshold::from_dbps(t).unwrap()))
+            .collect(),
         settings: StreamSettings {
             same_timestamp_gate: gate,
             include_incomplete: true,
             features,
             kernels: Kernels::new(barsmith::Backend::Scalar).unwrap(),
+            min_duration_us: 0,
         },
     }
 }

@@ -48,6 +48,7 @@ fn settings(mode: LookbackMode) -> StreamSettings {
         include_incomplete: true,
         features: FeatureConfig { lookback_mode: mode, ..FeatureConfig::default() },
         kernels: Kernels::detect(),
+        min_duration_us: 0,
     }
 }
 
@@ -138,7 +139,7 @@ fn id_gaps_and_a_duplicate_at_a_boundary_are_treated_as_in_one_pass() {
 /// Bars, incomplete bars and checkpoints of one CSV file cut into byte ranges, against one pass.
 fn ranges_equal_one_pass(path: &Path, mode: LookbackMode, threads: usize) -> usize {
     let config = PipelineConfig {
-        thresholds: [3, 10].iter().map(|&t| Threshold::from_dbps(t).unwrap()).collect(),
+        thresholds: [3, 10].iter().map(|&t| barsmith::core::BarSpec::Range(Threshold::from_dbps(t).unwrap())).collect(),
         settings: settings(mode),
     };
     let ingest = IngestOptions::default();

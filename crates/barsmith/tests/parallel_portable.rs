@@ -34,12 +34,16 @@ fn never_meeting_lines(records: i64) -> Vec<String> {
 
 fn config(thresholds: &[u32], mode: LookbackMode) -> PipelineConfig {
     PipelineConfig {
-        thresholds: thresholds.iter().map(|&t| Threshold::from_dbps(t).unwrap()).collect(),
+        thresholds: thresholds
+            .iter()
+            .map(|&t| barsmith::core::BarSpec::Range(Threshold::from_dbps(t).unwrap()))
+            .collect(),
         settings: StreamSettings {
             same_timestamp_gate: true,
             include_incomplete: true,
             features: FeatureConfig { lookback_mode: mode, ..FeatureConfig::default() },
             kernels: Kernels::new(barsmith::Backend::Scalar).unwrap(),
+            min_duration_us: 0,
         },
     }
 }

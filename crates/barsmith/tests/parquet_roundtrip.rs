@@ -73,7 +73,7 @@ mod read_back {
     fn run_metadata(dbps: u32) -> RunMetadata {
         RunMetadata {
             symbol: "BTCUSDT".to_string(),
-            threshold: Threshold::from_dbps(dbps).unwrap(),
+            spec: barsmith::core::BarSpec::Range(Threshold::from_dbps(dbps).unwrap()),
             same_timestamp_gate: true,
             lookback: "count:500".to_string(),
             backend: "scalar".to_string(),
@@ -183,7 +183,7 @@ mod read_back {
             .map(|kv| (kv.key.as_str(), kv.value.as_deref().unwrap()))
             .collect();
         assert_eq!(pairs[metadata_keys::SYMBOL], "BTCUSDT");
-        assert_eq!(pairs[metadata_keys::THRESHOLD_DBPS], run.threshold.dbps().to_string());
+        assert_eq!(pairs[metadata_keys::THRESHOLD_DBPS], run.spec.threshold().unwrap().dbps().to_string());
         assert_eq!(pairs[metadata_keys::SAME_TIMESTAMP_GATE], "true");
         assert_eq!(pairs[metadata_keys::LOOKBACK], "count:500");
         assert_eq!(pairs[metadata_keys::BACKEND], "scalar");

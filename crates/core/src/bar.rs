@@ -108,7 +108,7 @@ impl RangeBar {
 }
 
 /// Serialises `i128` as a decimal string so that JSON readers without 128-bit integers stay exact.
-mod i128_string {
+pub(crate) mod i128_string {
     use serde::{Deserialize, Deserializer, Serializer, de::Error};
 
     pub fn serialize<S: Serializer>(value: &i128, serializer: S) -> Result<S::Ok, S::Error> {

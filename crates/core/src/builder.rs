@@ -1,4 +1,4 @@
-//! The streaming range-bar builder.
+//! The streaming bar builder: range bars, and every other [`BarSpec`] on the same engine.
 //!
 //! The builder consumes [`TradeBatch`]es (or single [`Trade`]s) and reports completed bars to a
 //! [`BarSink`]. Per batch it first validates the ordering of every record (so a rejected batch leaves
@@ -8,25 +8,87 @@
 
 use crate::bar::RangeBar;
 use crate::error::{Error, ErrorKind};
+use crate::spec::BarSpec;
 use crate::threshold::Threshold;
 use crate::trades::{Trade, TradeBatch};
 use barsmith_kernels::Kernels;
 
 /// How bars are formed.
+///
+/// In a checkpoint a range configuration keeps its original shape (`threshold`, `same_timestamp_gate`);
+/// another kind is written as `bars` (its [`BarSpec`] text) and a minimum duration as `min_duration_us`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "ConfigRepr", into = "ConfigRepr")]
 pub struct BuilderConfig {
-    /// Threshold: the distance from the open to each closing level (high − low can reach twice it).
-    pub threshold: Threshold,
-    /// When `true` (the default), a bar cannot close on a record whose timestamp equals the bar's
-    /// open time: the breach is absorbed and the bar closes at the next breaching record with a
-    /// later timestamp.
+    /// The rule that closes a bar.
+    pub spec: BarSpec,
+    /// Range bars: when `true` (the default), a bar cannot close on a record whose timestamp equals the bar's
+    /// open time: the breach is absorbed and the bar closes at the next breaching record with a later
+    /// timestamp.
     pub same_timestamp_gate: bool,
+    /// Range bars: a breach earlier than this many microseconds after the open does not close the bar; it
+    /// closes on the first record beyond a level whose timestamp is at least `open_time + min_duration_us`.
+    /// 0 (the default): off.
+    pub min_duration_us: i64,
 }
 
 impl BuilderConfig {
-    /// A configuration with the same-timestamp gate on.
+    /// Range bars at `threshold`, with the same-timestamp gate on and no minimum duration.
     pub fn new(threshold: Threshold) -> BuilderConfig {
-        BuilderConfig { threshold, same_timestamp_gate: true }
+        BuilderConfig::of(BarSpec::Range(threshold))
+    }
+
+    /// Bars of `spec`, with the same-timestamp gate on and no minimum duration.
+    pub fn of(spec: BarSpec) -> BuilderConfig {
+        BuilderConfig { spec, same_timestamp_gate: true, min_duration_us: 0 }
+    }
+
+    /// The range threshold, for range bars.
+    pub fn threshold(&self) -> Option<Threshold> {
+        self.spec.threshold()
+    }
+}
+
+/// The checkpoint shape of [`BuilderConfig`].
+#[derive(serde::Serialize, serde::Deserialize)]
+struct ConfigRepr {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    threshold: Option<Threshold>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    bars: Option<BarSpec>,
+    same_timestamp_gate: bool,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    min_duration_us: i64,
+}
+
+fn is_zero(value: &i64) -> bool {
+    *value == 0
+}
+
+impl TryFrom<ConfigRepr> for BuilderConfig {
+    type Error = String;
+    fn try_from(repr: ConfigRepr) -> Result<BuilderConfig, String> {
+        let spec = match (repr.threshold, repr.bars) {
+            (Some(threshold), None) => BarSpec::Range(threshold),
+            (None, Some(spec)) => spec,
+            _ => return Err("a builder configuration has either `threshold` or `bars`".into()),
+        };
+        if repr.min_duration_us < 0 {
+            return Err("min_duration_us is negative".into());
+        }
+        Ok(BuilderConfig { spec, same_timestamp_gate: repr.same_timestamp_gate, min_duration_us: repr.min_duration_us })
+    }
+}
+
+impl From<BuilderConfig> for ConfigRepr {
+    fn from(config: BuilderConfig) -> ConfigRepr {
+        let threshold = config.spec.threshold();
+        ConfigRepr {
+            threshold,
+            bars: if threshold.is_some() { None } else { Some(config.spec) },
+            same_timestamp_gate: config.same_timestamp_gate,
+            min_duration_us: config.min_duration_us,
+        }
     }
 }
 
@@ -41,6 +103,13 @@ pub trait BarSink {
     }
     /// The bar closes at record `index` (the breaching record, included in the bar).
     fn bar_completed(&mut self, bar: RangeBar, index: usize);
+    /// The bar ended with the record before record `end` of the batch, which may be the last record of an
+    /// earlier batch (`end == 0`); the record at `end` is not in it (a time bar, completed by the first record
+    /// of a later interval). The default calls `bar_completed(bar, end.saturating_sub(1))`: override it when
+    /// the index matters.
+    fn bar_completed_before(&mut self, bar: RangeBar, end: usize) {
+        self.bar_completed(bar, end.saturating_sub(1));
+    }
 }
 
 impl BarSink for Vec<RangeBar> {
@@ -80,6 +149,8 @@ pub struct RangeBarBuilder {
     pub(crate) last_key: Option<(i64, i64)>,
     /// The column kernels that scan and sum each run of records.
     pub(crate) kernels: Kernels,
+    /// Running sums and expectations of the kinds that keep them (empty for range and time bars).
+    pub(crate) rule: RuleState,
 }
 
 impl RangeBarBuilder {
@@ -90,7 +161,7 @@ impl RangeBarBuilder {
 
     /// A builder with no history, on the given kernel backend. Bars are identical for every backend.
     pub fn with_kernels(config: BuilderConfig, kernels: Kernels) -> RangeBarBuilder {
-        RangeBarBuilder { config, forming: None, last_key: None, kernels }
+        RangeBarBuilder { config, forming: None, last_key: None, kernels, rule: RuleState::default() }
     }
 
     /// The kernel backend in use.
@@ -118,9 +189,9 @@ impl RangeBarBuilder {
         })
     }
 
-    /// `(upper, lower)` raw breach levels of the forming bar.
+    /// `(upper, lower)` raw breach levels of the forming range bar (`None` for other kinds).
     pub fn breach_levels(&self) -> Option<(i64, i64)> {
-        self.forming.map(|f| (f.upper, f.lower))
+        self.forming.filter(|_| self.config.threshold().is_some()).map(|f| (f.upper, f.lower))
     }
 
     /// (timestamp_us, agg_trade_id) of the last record accepted.
@@ -128,8 +199,14 @@ impl RangeBarBuilder {
         self.last_key
     }
 
-    /// Pushes one trade; returns the bar it completes, if any.
+    /// Pushes one trade; returns the bar it completes, if any (for a time bar: the bar of an earlier interval,
+    /// completed by this trade, which opens the next).
     pub fn push_trade(&mut self, trade: &Trade) -> Result<Option<RangeBar>, Error> {
+        if self.config.threshold().is_none() {
+            let mut bars = Vec::with_capacity(1);
+            self.push_batch_into(&std::iter::once(trade).collect(), &mut bars)?;
+            return Ok(bars.pop());
+        }
         let key = (trade.timestamp_us, trade.agg_trade_id);
         if let Some(previous) = self.last_key
             && key <= previous
@@ -141,19 +218,11 @@ impl RangeBarBuilder {
             self.open_bar(trade);
             return Ok(None);
         };
-        let rule = CloseRule {
-            upper: forming.upper,
-            lower: forming.lower,
-            gated: self.config.same_timestamp_gate,
-            open_time: forming.bar.open_time,
-        };
+        let rule = CloseRule::of(forming, &self.config);
         let bar = &mut forming.bar;
         accumulate_one(bar, trade)?;
         if rule.closes(trade.price.0, trade.timestamp_us) {
-            let mut bar = *bar;
-            bar.refresh_vwap();
-            self.forming = None;
-            return Ok(Some(bar));
+            return Ok(Some(self.complete()));
         }
         Ok(None)
     }
@@ -177,37 +246,96 @@ impl RangeBarBuilder {
         }
         let mut start = 0;
         while start < n {
-            let Some(forming) = &mut self.forming else {
-                let opening = batch.get(start).expect("start < n");
-                self.open_bar(&opening);
-                sink.bar_opened(start);
-                start += 1;
-                continue;
-            };
-            let rule = CloseRule {
-                upper: forming.upper,
-                lower: forming.lower,
-                gated: self.config.same_timestamp_gate,
-                open_time: forming.bar.open_time,
-            };
-            match accumulate_until_close(&mut forming.bar, rule, batch, start, &self.kernels)? {
-                Some(index) => {
-                    let mut bar = forming.bar;
-                    bar.refresh_vwap();
-                    self.forming = None;
-                    sink.bar_completed(bar, index);
-                    start = index + 1;
-                }
-                None => start = n,
-            }
+            start = self.advance(batch, start, sink)?;
         }
         self.last_key = Some((batch.timestamp_us[n - 1], batch.agg_trade_id[n - 1]));
         Ok(())
     }
 
+    /// Consumes records from `start` up to the next bar event; returns the first record not consumed.
+    fn advance<S: BarSink>(&mut self, batch: &TradeBatch, start: usize, sink: &mut S) -> Result<usize, Error> {
+        let n = batch.len();
+        let summing = !matches!(self.config.spec, BarSpec::Range(_) | BarSpec::Time { .. });
+        let (from, fresh) = match &self.forming {
+            Some(_) => (start, false),
+            None => {
+                let opening = batch.get(start).expect("start < n");
+                self.open_bar(&opening);
+                sink.bar_opened(start);
+                if !summing {
+                    return Ok(start + 1);
+                }
+                self.rule.begin_bar();
+                (start, true)
+            }
+        };
+        // The first record not yet in the bar (a fresh bar holds its opening record already).
+        let first = from + usize::from(fresh);
+        let forming = self.forming.as_mut().expect("a bar is forming");
+        let kernels = &self.kernels;
+        let event = match self.config.spec {
+            BarSpec::Range(_) => {
+                let rule = CloseRule::of(forming, &self.config);
+                Event::closing(find_close(&batch.price[from..n], &batch.timestamp_us[from..n], rule, kernels), from)
+            }
+            BarSpec::Time { interval_us } => {
+                let end = forming.bar.open_time.div_euclid(interval_us).saturating_add(1).saturating_mul(interval_us);
+                match batch.timestamp_us[from..].iter().position(|&t| t >= end) {
+                    Some(offset) => Event::EndsBefore(from + offset),
+                    None => Event::Open,
+                }
+            }
+            _ => match self.rule.scan(&self.config.spec, batch, from) {
+                Scan::Closes(index) => Event::Closes(index),
+                Scan::Open => Event::Open,
+            },
+        };
+        let end = match event {
+            Event::Closes(index) => index + 1,
+            Event::EndsBefore(index) => index,
+            Event::Open => n,
+        };
+        if end > first {
+            accumulate_run(&mut forming.bar, batch, first..end, kernels)?;
+        }
+        match event {
+            Event::Closes(index) => sink.bar_completed(self.complete(), index),
+            Event::EndsBefore(index) => sink.bar_completed_before(self.complete(), index),
+            Event::Open => {}
+        }
+        Ok(end)
+    }
+
+    /// Ends the forming bar: its final VWAP, and the rule's state moved on to the next bar.
+    fn complete(&mut self) -> RangeBar {
+        let mut bar = self.forming.take().expect("a bar is forming").bar;
+        bar.refresh_vwap();
+        self.rule.end_bar(&self.config.spec);
+        bar
+    }
+
     fn open_bar(&mut self, trade: &Trade) {
-        let (upper, lower) = self.config.threshold.levels(trade.price.0);
+        let (upper, lower) = match self.config.spec {
+            BarSpec::Range(threshold) => threshold.levels(trade.price.0),
+            _ => (0, 0),
+        };
         self.forming = Some(FormingBar { bar: RangeBar::open_with(trade), upper, lower });
+    }
+}
+
+/// What a scan found in the batch.
+enum Event {
+    /// The record at this index closes the bar and belongs to it.
+    Closes(usize),
+    /// The bar ended before the record at this index (time bars).
+    EndsBefore(usize),
+    /// The bar is still open at the end of the batch.
+    Open,
+}
+
+impl Event {
+    fn closing(offset: Option<usize>, from: usize) -> Event {
+        offset.map_or(Event::Open, |offset| Event::Closes(from + offset))
     }
 }
 
@@ -227,48 +355,45 @@ fn validate_order(batch: &TradeBatch, last: Option<(i64, i64)>, kernels: &Kernel
     }
 }
 
-/// The rule that closes a bar: the breach levels and, with the gate, the open time to skip.
+/// The rule that closes a range bar: the breach levels and the earliest time a breach counts (with the gate,
+/// after the open time; with a minimum duration, that long after it).
 #[derive(Clone, Copy, Debug)]
 struct CloseRule {
     upper: i64,
     lower: i64,
-    gated: bool,
-    open_time: i64,
+    earliest: i64,
 }
 
 impl CloseRule {
+    fn of(forming: &FormingBar, config: &BuilderConfig) -> CloseRule {
+        let wait = config.min_duration_us.max(i64::from(config.same_timestamp_gate));
+        CloseRule { upper: forming.upper, lower: forming.lower, earliest: forming.bar.open_time.saturating_add(wait) }
+    }
+
     #[inline(always)]
     fn closes(&self, price: i64, time: i64) -> bool {
-        ((price >= self.upper) | (price <= self.lower)) & (!self.gated | (time != self.open_time))
+        ((price >= self.upper) | (price <= self.lower)) & (time >= self.earliest)
     }
 }
 
-/// Adds records from `start` on to `bar` (which already holds its opening record), stopping after the
-/// first record that closes it under `rule`. Returns that record's index, or `None` if the batch ran out.
+/// Adds the records `run` (not empty) to `bar`, which already holds its opening record.
 ///
-/// Four passes over the run, each one kernel call: the breach search, the money sums, the price extremes
-/// and the trade counts. A run is a few hundred records at most thresholds, so the later passes read it
-/// from cache.
+/// Three passes over the run, each one kernel call: the money sums, the price extremes and the trade counts
+/// (the scan that found the run's end read it first). A run is a few hundred records at most thresholds, so
+/// the later passes read it from cache.
 ///
 /// Overflow: a run's Σ price × quantity is below 2^127 whenever its Σ quantity is below 2^64 (each price is
 /// below 2^63, quantities are non-negative — ingestion guarantees it), so the kernel's i128 sums are exact
 /// then; a run past that bound (absurd input) is summed again record by record with checked arithmetic.
 /// Adding the run to the bar is checked too. Either failure is [`ErrorKind::SumOverflow`], never a
 /// wrapped value.
-fn accumulate_until_close(
+fn accumulate_run(
     bar: &mut RangeBar,
-    rule: CloseRule,
     batch: &TradeBatch,
-    start: usize,
+    run: std::ops::Range<usize>,
     kernels: &Kernels,
-) -> Result<Option<usize>, Error> {
-    let n = batch.len();
-    let closing = find_close(&batch.price[start..n], &batch.timestamp_us[start..n], rule, kernels).map(|i| start + i);
-    let end = closing.map_or(n, |i| i + 1);
-    if end == start {
-        return Ok(None);
-    }
-    let run = start..end;
+) -> Result<(), Error> {
+    let (start, end) = (run.start, run.end);
     let (prices, sells) = (&batch.price[run.clone()], &batch.is_buyer_maker[run.clone()]);
     let money = kernels.product_sums(prices, &batch.quantity[run.clone()], sells);
     let exact_bound = 1i128 << 64;
@@ -301,17 +426,18 @@ fn accumulate_until_close(
     bar.last_agg_trade_id = batch.agg_trade_id[last];
     bar.last_trade_id = batch.last_trade_id[last];
     bar.agg_record_count += (end - start) as u64;
-    Ok(closing)
+    Ok(())
 }
 
 /// Offset of the first record that closes the bar under `rule`.
 ///
-/// With the gate, records stamped with the bar's open time cannot close it. The batch is ordered by time
-/// and no record precedes the bar's opening one, so those records are a prefix of the run: skip it, then
-/// search the rest for the first price outside the open interval `(lower, upper)`.
+/// Records stamped before `rule.earliest` cannot close it (with the gate, those at the open time; with a
+/// minimum duration, those within it). The batch is ordered by time and no record precedes the bar's opening
+/// one, so those records are a prefix of the run: skip it, then search the rest for the first price outside
+/// the open interval `(lower, upper)`.
 fn find_close(prices: &[i64], times: &[i64], rule: CloseRule, kernels: &Kernels) -> Option<usize> {
-    let gated = if rule.gated { times.iter().take_while(|&&t| t == rule.open_time).count() } else { 0 };
-    kernels.first_outside_i64(&prices[gated..], rule.lower, rule.upper).map(|i| gated + i)
+    let waiting = times.iter().take_while(|&&t| t < rule.earliest).count();
+    kernels.first_outside_i64(&prices[waiting..], rule.lower, rule.upper).map(|i| waiting + i)
 }
 
 /// A run's trade count as the bar's `i64` field (the same wrapping as the per-trade path).
@@ -319,7 +445,7 @@ fn trade_count(count: i128) -> i64 {
     count as i64
 }
 
-/// Adds one record to `bar` (the per-trade path; the same sums as [`accumulate_until_close`]).
+/// Adds one record to `bar` (the per-trade path; the same sums as [`accumulate_run`]).
 fn accumulate_one(bar: &mut RangeBar, trade: &Trade) -> Result<(), Error> {
     let p = trade.price.0;
     let count = trade.individual_trade_count();
@@ -357,6 +483,10 @@ fn add_money(bar: &mut RangeBar, trade: &Trade) -> Result<(), Error> {
     }
     Ok(())
 }
+
+mod rule;
+pub(crate) use rule::RuleState;
+use rule::Scan;
 
 #[cfg(test)]
 mod tests;

@@ -1,6 +1,6 @@
 //! Versioned JSON checkpoints of the builder's state.
 
-use crate::builder::{BuilderConfig, FormingBar, RangeBarBuilder};
+use crate::builder::{BuilderConfig, FormingBar, RangeBarBuilder, RuleState};
 use crate::error::{Error, ErrorKind};
 
 /// The checkpoint format version written by this build.
@@ -18,6 +18,9 @@ pub struct Checkpoint {
     pub config: BuilderConfig,
     forming: Option<FormingBar>,
     last_key: Option<(i64, i64)>,
+    /// Running sums and expectations of the kinds that keep them (absent for range and time bars).
+    #[serde(default, skip_serializing_if = "RuleState::is_empty")]
+    rule: RuleState,
 }
 
 impl Checkpoint {
@@ -50,7 +53,13 @@ impl Checkpoint {
 impl RangeBarBuilder {
     /// The builder's state as a checkpoint.
     pub fn checkpoint(&self) -> Checkpoint {
-        Checkpoint { version: CHECKPOINT_VERSION, config: self.config, forming: self.forming, last_key: self.last_key }
+        Checkpoint {
+            version: CHECKPOINT_VERSION,
+            config: self.config,
+            forming: self.forming,
+            last_key: self.last_key,
+            rule: self.rule,
+        }
     }
 
     /// A builder that continues exactly where the checkpointed one stopped, on the best kernel backend of
@@ -65,6 +74,7 @@ impl RangeBarBuilder {
             config: checkpoint.config,
             forming: checkpoint.forming,
             last_key: checkpoint.last_key,
+            rule: checkpoint.rule,
             kernels: barsmith_kernels::Kernels::detect(),
         })
     }

@@ -63,6 +63,13 @@ pub enum ErrorKind {
     },
     /// A pipeline over a stream was given no threshold to build.
     NoThreshold,
+    /// A bar specification (setting `bars`) that does not parse or is out of range.
+    InvalidBarSpec {
+        /// The text as given.
+        text: String,
+        /// What is wrong with it.
+        reason: String,
+    },
 }
 
 /// Why a lookback mode's text does not parse.
@@ -181,6 +188,11 @@ impl fmt::Display for Error {
                 write!(f, "{} = {value} is outside {min}..={max}", setting.name())
             }
             ErrorKind::NoThreshold => write!(f, "no threshold given (a pipeline builds at least one)"),
+            ErrorKind::InvalidBarSpec { text, reason } => write!(
+                f,
+                "bars: invalid bar specification {text:?}: {reason} (examples: range:250, tick:1000, volume:50.5, \
+                 dollar:1e7, time:5m, tick-imbalance:ewma, volume-run:100)"
+            ),
         }
     }
 }

@@ -17,6 +17,7 @@ mod error;
 pub mod features;
 mod fixed_point;
 mod named;
+mod spec;
 mod threshold;
 mod timestamp;
 mod trades;
@@ -31,6 +32,7 @@ pub use features::{
 };
 pub use fixed_point::{FixedPoint, ParseFixedPointError, SCALE, TURNOVER_SCALE, format_scaled_i128};
 pub use named::Named;
+pub use spec::{BarSpec, Expected, Measure, SignRule, format_duration, parse_duration};
 pub use threshold::Threshold;
 pub use timestamp::{
     DAY_US, MILLISECOND_CUTOFF, civil_from_days, days_from_civil, days_in_month, format_utc_us, normalize_timestamp_us,

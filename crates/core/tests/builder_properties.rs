@@ -5,7 +5,7 @@ use barsmith_test_support::{backends, trades::strategy as trade_stream};
 use proptest::prelude::*;
 
 fn config(dbps: u32, gate: bool) -> BuilderConfig {
-    BuilderConfig { threshold: Threshold::from_dbps(dbps).unwrap(), same_timestamp_gate: gate }
+    BuilderConfig { same_timestamp_gate: gate, ..BuilderConfig::new(Threshold::from_dbps(dbps).unwrap()) }
 }
 
 fn single_pass(trades: &[Trade], config: BuilderConfig) -> (Vec<RangeBar>, Option<RangeBar>) {

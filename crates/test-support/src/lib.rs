@@ -16,6 +16,7 @@
 #[cfg(feature = "mirror")]
 pub mod archives;
 pub mod backends;
+pub mod bar_specs;
 pub mod bar_tables;
 pub mod command;
 pub mod features;

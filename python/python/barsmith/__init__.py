@@ -38,7 +38,8 @@ from ._options import backend as _backend
 from ._options import paths as _paths
 from ._options import settings as _settings
 from ._options import takes_settings as _takes_settings
-from ._options import normalized_thresholds as _normalized_thresholds
+from ._options import BarSpecs
+from ._options import result_keys as _result_keys
 from ._live import live
 from ._remote import fetch_archives, get_bars
 from .errors import (BarsmithError, BarsmithWarning, CheckpointError, ChecksumError, FetchError, IdGapWarning,
@@ -95,12 +96,11 @@ def _convert(table: ArrowTable, output: str) -> Any:
     raise ValueError(f"output: expected one of {', '.join(OUTPUTS)}, got {output!r}")
 
 
-def _shape(tables: List[ArrowTable], threshold_dbps: Thresholds, output: str) -> Any:
-    """One table for an int threshold; a dict {dbps: table} for a list."""
-    thresholds = _normalized_thresholds(threshold_dbps)
-    if isinstance(thresholds, int):
+def _shape(tables: List[ArrowTable], keys: Any, output: str) -> Any:
+    """One table for one key (an int threshold or a specification's text); a dict {key: table} for a list."""
+    if isinstance(keys, (int, str)):
         return _convert(tables[0], output)
-    return {dbps: _convert(t, output) for dbps, t in zip(thresholds, tables)}
+    return {key: _convert(t, output) for key, t in zip(keys, tables)}
 
 
 def _is_arrow(source: Any) -> bool:
@@ -128,8 +128,9 @@ def _arrow_source(source: Any) -> Any:
 @_takes_settings()
 def bars(
     source: Any,
-    threshold_dbps: Thresholds,
+    threshold_dbps: Optional[Thresholds] = None,
     *,
+    bars: Optional[BarSpecs] = None,
     output: str = "pyarrow",
     symbol: Optional[str] = None,
     by_symbol: bool = False,
@@ -148,8 +149,12 @@ def bars(
     milliseconds, others microseconds.
 
     ``threshold_dbps``: the bar width in decimal basis points (250 = 0.25 %), or a list of them built in one
-    pass. An int gives one table; a list gives ``{dbps: table}``. With ``by_symbol=True`` the result is
-    ``{symbol: …}`` (inputs holding several symbols need it).
+    pass. An int gives one table; a list gives ``{dbps: table}``. ``bars``: other bar specifications built in
+    the same pass (docs/BARS.md): ``"tick:1000"``, ``"volume:50.5"``, ``"dollar:1e7"``, ``"time:5m"``,
+    ``"tick-imbalance:ewma"``, ``"volume-run:100"``, ``"range:250"``…; one text alone gives one table, a list
+    (or with ``threshold_dbps``) gives ``{key: table}`` keyed by dbps and by the canonical specification
+    (``"dollar:10000000"``). ``min_duration``: range bars close only once they have lasted this long
+    (``"2s"``). With ``by_symbol=True`` the result is ``{symbol: …}`` (inputs holding several symbols need it).
 
     The settings are those of the ``barsmith bars`` command, with its defaults (:data:`barsmith.SETTINGS`):
     ``features``: any of ``"bar"``, ``"intra"``, ``"lookback"`` (a list or a comma-separated string), or
@@ -188,11 +193,12 @@ def bars(
     if output not in OUTPUTS:
         raise ValueError(f"output: expected one of {', '.join(OUTPUTS)}, got {output!r}")
     paths = _paths(source)
-    checked = _settings(threshold_dbps, settings)
+    checked = _settings(threshold_dbps, settings, bars)
+    keys = _result_keys(threshold_dbps, bars, checked)
     if paths is None:
         tables, found = _barsmith.bars_from_arrow(checked, _arrow_source(source), symbol or "")
         _report(found, strict)
-        result = _shape(tables, threshold_dbps, output)
+        result = _shape(tables, keys, output)
         return {symbol or "": result} if by_symbol else result
     streams, found = _barsmith.bars_from_paths(checked, paths, {"symbol": symbol})
     if not by_symbol and len(streams) != 1:
@@ -200,8 +206,8 @@ def bars(
         raise ValueError(f"the inputs hold {len(streams)} symbols ({names}): pass by_symbol=True for a dict per symbol")
     _report(found, strict)
     if by_symbol:
-        return {name: _shape(tables, threshold_dbps, output) for name, tables in streams}
-    return _shape(streams[0][1], threshold_dbps, output)
+        return {name: _shape(tables, keys, output) for name, tables in streams}
+    return _shape(streams[0][1], keys, output)
 
 
 def _report(found: List[Tuple[str, str]], strict: bool) -> None:
@@ -234,11 +240,20 @@ class BarBuilder:
     """
 
     @_takes_settings(exclude=("sort", "dedupe", "threads", "identity_columns", "sharding"))
-    def __init__(self, threshold_dbps: Thresholds, *, output: str = "pyarrow", symbol: str = "", **settings: Any) -> None:
+    def __init__(
+        self,
+        threshold_dbps: Optional[Thresholds] = None,
+        *,
+        bars: Optional[BarSpecs] = None,
+        output: str = "pyarrow",
+        symbol: str = "",
+        **settings: Any,
+    ) -> None:
         if output not in OUTPUTS:
             raise ValueError(f"output: expected one of {', '.join(OUTPUTS)}, got {output!r}")
-        self._builder = _barsmith.Builder(_settings(threshold_dbps, settings), symbol)
-        self._thresholds: Thresholds = _normalized_thresholds(threshold_dbps)
+        checked = _settings(threshold_dbps, settings, bars)
+        self._builder = _barsmith.Builder(checked, symbol)
+        self._thresholds: Any = _result_keys(threshold_dbps, bars, checked)
         self._output = output
 
     @classmethod
@@ -265,8 +280,9 @@ class BarBuilder:
         raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
         self = cls.__new__(cls)
         self._builder = _barsmith.Builder.from_checkpoint(raw, _backend(backend), symbol, include_incomplete)
-        thresholds = self._builder.settings.thresholds
-        self._thresholds = thresholds[0] if len(thresholds) == 1 else thresholds
+        built = self._builder.settings
+        keys: List[Any] = built.thresholds if len(built.thresholds) == len(built.bars) else built.bars
+        self._thresholds = keys[0] if len(keys) == 1 else keys
         self._output = output
         return self
 

@@ -104,14 +104,49 @@ def _text(name: str, value: Any) -> Optional[str]:
     return str(value)
 
 
-def settings(threshold_dbps: Thresholds, options: Dict[str, Any]) -> _barsmith.Settings:
-    """The library's ``Settings`` for ``threshold_dbps`` and the settings keywords in ``options``."""
+#: Bar specifications: one (``"dollar:1e7"``, or several comma-separated) or a list of them.
+BarSpecs = Union[str, Sequence[str]]
+
+
+def bar_list(bars: Optional[BarSpecs]) -> List[str]:
+    """``bars`` as a list of specification texts (each may hold several, comma-separated)."""
+    if bars is None:
+        return []
+    if isinstance(bars, str):
+        return [bars]
+    if isinstance(bars, bytes) or not hasattr(bars, "__iter__"):
+        raise TypeError(f"bars: expected a specification such as 'tick:1000' or a list of them, got {bars!r}")
+    values = list(bars)
+    for value in values:
+        if not isinstance(value, str):
+            raise TypeError(f"bars: expected specifications as text, got {value!r} in {bars!r}")
+    return values
+
+
+def settings(
+    threshold_dbps: Optional[Thresholds], options: Dict[str, Any], bars: Optional[BarSpecs] = None
+) -> _barsmith.Settings:
+    """The library's ``Settings`` for ``threshold_dbps``, ``bars`` and the settings keywords in ``options``."""
     values = {}
     for name, value in options.items():
         text = _text(name, value)
         if text is not None:
             values[name] = text
-    return _barsmith.Settings(threshold_list(threshold_dbps), values)
+    thresholds = [] if threshold_dbps is None else threshold_list(threshold_dbps)
+    return _barsmith.Settings(thresholds, values, bar_list(bars))
+
+
+def result_keys(threshold_dbps: Optional[Thresholds], bars: Optional[BarSpecs], checked: _barsmith.Settings) -> Any:
+    """What results are shaped by: one key (an int threshold, or one specification given as text) gives one
+    table; a list gives ``{key: table}`` keyed by dbps for ``threshold_dbps`` and by the canonical
+    specification (``"dollar:10000000"``) for ``bars``."""
+    if bars is None:
+        return normalized_thresholds(threshold_dbps if threshold_dbps is not None else [])
+    thresholds = [] if threshold_dbps is None else threshold_list(threshold_dbps)
+    keys: List[Any] = thresholds + checked.bars[len(thresholds):]
+    if threshold_dbps is None and isinstance(bars, str) and len(keys) == 1:
+        return keys[0]
+    return keys
 
 
 def takes_settings(exclude: Iterable[str] = ()) -> Callable[[F], F]:

@@ -156,6 +156,11 @@ fn open_sink<'a>(
     if run.settings.stream.include_incomplete {
         return Err(Error::usage("include_incomplete: a live run emits completed bars only"));
     }
+    if let Some(other) = run.settings.thresholds.iter().find(|s| s.threshold().is_none()) {
+        let message = Named::from_setting("bars")
+            .then(format!(" {other}: a live run builds range bars only in this version (its files are named by dbps)"));
+        return Err(Error::usage(message));
+    }
     run.source.check().map_err(live_error)?;
     let symbols: Vec<String> = run.source.symbols.iter().map(|s| s.to_ascii_uppercase()).collect();
     let resumed = match &run.checkpoint_in {
@@ -178,7 +183,7 @@ fn open_sink<'a>(
         pipelines.push(pipeline);
     }
     let schema = OutputSchema::of(&run.settings);
-    let dbps: Vec<u32> = run.settings.thresholds.iter().map(|t| t.dbps()).collect();
+    let dbps: Vec<u32> = run.settings.thresholds.iter().filter_map(|t| t.threshold()).map(|t| t.dbps()).collect();
     let live_resumed = resumed.as_ref().and_then(|r| r.live.as_ref());
     let outputs = Outputs::open(&run.output, &schema, &symbols, &dbps, live_resumed)?;
     let gaps = symbols
@@ -242,9 +247,7 @@ fn resume_symbol(
         .settings
         .thresholds
         .iter()
-        .map(|t| {
-            all.iter().find(|c| c.symbol.as_deref() == Some(symbol) && c.threshold_dbps == t.dbps()).map(|c| &c.state)
-        })
+        .map(|t| all.iter().find(|c| c.symbol.as_deref() == Some(symbol) && c.spec() == *t).map(|c| &c.state))
         .collect();
     let cursor = resumed.and_then(|r| r.live.as_ref()).and_then(|l| l.cursors.iter().find(|c| c.symbol == symbol));
     let start = start_id(symbol, &states, cursor, run.from_id, run.checkpoint_in.as_deref())?;
@@ -339,11 +342,7 @@ impl Sink<'_> {
         let mut streams = Vec::new();
         for (symbol, pipeline) in self.symbols.iter().zip(&self.pipelines) {
             for (threshold, state) in self.run.settings.thresholds.iter().zip(pipeline.checkpoints()) {
-                streams.push(StreamCheckpoint {
-                    symbol: Some(symbol.clone()),
-                    threshold_dbps: threshold.dbps(),
-                    state,
-                });
+                streams.push(StreamCheckpoint::new(Some(symbol.clone()), *threshold, state));
             }
         }
         streams.extend(self.carried.iter().cloned());

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use barsmith_core::features::{FeatureColumn, feature_columns};
-use barsmith_core::{RangeBar, Threshold};
+use barsmith_core::{BarSpec, RangeBar};
 
 use crate::settings::{SETTINGS, Settings};
 
@@ -113,7 +113,7 @@ impl Identity {
     pub fn of(metadata: &RunMetadata) -> Identity {
         Identity {
             symbol: Some(metadata.symbol.clone()).filter(|s| !s.is_empty()),
-            threshold_dbps: metadata.threshold.dbps(),
+            threshold_dbps: metadata.spec.threshold().map_or(0, |t| t.dbps()),
         }
     }
 }
@@ -142,8 +142,11 @@ pub mod metadata_keys {
     pub const VERSION: &str = "barsmith.version";
     /// Symbol of the stream, e.g. `BTCUSDT`.
     pub const SYMBOL: &str = "barsmith.symbol";
-    /// Threshold in decimal basis points, e.g. `250`.
+    /// Threshold in decimal basis points, e.g. `250` (range bars).
     pub const THRESHOLD_DBPS: &str = "barsmith.threshold_dbps";
+    /// The bar specification of another kind than range bars, e.g. `dollar:10000000` (in place of
+    /// [`THRESHOLD_DBPS`]).
+    pub const BARS: &str = "barsmith.bars";
     /// `true` or `false`: the same-timestamp gate.
     pub const SAME_TIMESTAMP_GATE: &str = "barsmith.same_timestamp_gate";
     /// Lookback mode as text, e.g. `count:500`.
@@ -161,8 +164,8 @@ pub mod metadata_keys {
 pub struct RunMetadata {
     /// Symbol of the stream.
     pub symbol: String,
-    /// Bar threshold.
-    pub threshold: Threshold,
+    /// The bar specification (range bars: the threshold).
+    pub spec: BarSpec,
     /// Same-timestamp gate on or off.
     pub same_timestamp_gate: bool,
     /// Lookback mode as text (`count:500`, …).
@@ -182,7 +185,7 @@ impl RunMetadata {
     /// Every setting the list records ([`crate::settings::SettingInfo::recorded`]) is in it.
     pub fn of_run(
         symbol: &str,
-        threshold: Threshold,
+        spec: BarSpec,
         settings: &Settings,
         inputs: &[PathBuf],
         resumed_from: Option<&Path>,
@@ -191,12 +194,15 @@ impl RunMetadata {
         let features = &stream.features;
         let mut recorded: Vec<(String, String)> =
             SETTINGS.iter().filter_map(|info| Some((info.recorded?.to_string(), settings.value(info.name)?))).collect();
+        if stream.min_duration_us > 0 && spec.threshold().is_some() {
+            recorded.push(("min_duration".to_string(), settings.value("min_duration").unwrap_or_default()));
+        }
         if let Some(path) = resumed_from {
             recorded.push(("resumed_from".to_string(), path.display().to_string()));
         }
         RunMetadata {
             symbol: symbol.to_string(),
-            threshold,
+            spec,
             same_timestamp_gate: stream.same_timestamp_gate,
             lookback: features.lookback_mode.to_string(),
             backend: stream.kernels.backend().name().to_string(),
@@ -213,7 +219,10 @@ impl RunMetadata {
         [
             (metadata_keys::VERSION, env!("CARGO_PKG_VERSION").to_string()),
             (metadata_keys::SYMBOL, self.symbol.clone()),
-            (metadata_keys::THRESHOLD_DBPS, self.threshold.dbps().to_string()),
+            match self.spec {
+                BarSpec::Range(threshold) => (metadata_keys::THRESHOLD_DBPS, threshold.dbps().to_string()),
+                other => (metadata_keys::BARS, other.to_string()),
+            },
             (metadata_keys::SAME_TIMESTAMP_GATE, self.same_timestamp_gate.to_string()),
             (metadata_keys::LOOKBACK, self.lookback.clone()),
             (metadata_keys::BACKEND, self.backend.clone()),
@@ -238,7 +247,7 @@ mod tests {
     /// The keys and their order are those Parquet files have always had (the settings now come from the list).
     #[test]
     fn metadata_holds_every_recorded_setting_in_the_order_files_had() {
-        let settings = Settings::new(vec![Threshold::from_dbps(250).unwrap()]);
+        let settings = Settings::new(vec![barsmith_core::Threshold::from_dbps(250).unwrap()]);
         let inputs = [PathBuf::from("a.csv")];
         let metadata = RunMetadata::of_run("BTCUSDT", settings.thresholds[0], &settings, &inputs, Some(Path::new("c")));
         let pairs = metadata.pairs();

@@ -14,7 +14,7 @@ use std::io::Write;
 use std::path::Path;
 
 use barsmith_core::features::FeatureCheckpoint;
-use barsmith_core::{Named, Threshold};
+use barsmith_core::{BarSpec, Named, Threshold};
 
 use crate::error::{Error, ErrorKind};
 use crate::inputs::SymbolStream;
@@ -158,10 +158,30 @@ impl ChainSettings {
 pub struct StreamCheckpoint {
     /// The symbol; `null` for a stream without one.
     pub symbol: Option<String>,
-    /// The threshold in decimal basis points.
+    /// The threshold in decimal basis points (range bars; 0 for another kind).
     pub threshold_dbps: u32,
+    /// The bar specification of another kind than range bars (range bars keep the original shape).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bars: Option<BarSpec>,
     /// The threshold's builder and feature state.
     pub state: FeatureCheckpoint,
+}
+
+impl StreamCheckpoint {
+    /// The state of `symbol`'s bars of `spec`.
+    pub fn new(symbol: Option<String>, spec: BarSpec, state: FeatureCheckpoint) -> StreamCheckpoint {
+        match spec {
+            BarSpec::Range(threshold) => {
+                StreamCheckpoint { symbol, threshold_dbps: threshold.dbps(), bars: None, state }
+            }
+            other => StreamCheckpoint { symbol, threshold_dbps: 0, bars: Some(other), state },
+        }
+    }
+
+    /// The bar specification.
+    pub fn spec(&self) -> BarSpec {
+        self.bars.unwrap_or_else(|| BarSpec::Range(Threshold::from_dbps(self.threshold_dbps).expect("read checked it")))
+    }
 }
 
 fn failure(path: &Path, reason: impl Into<Named>) -> Error {
@@ -186,22 +206,28 @@ fn named_reason(reason: String) -> Named {
     }
 }
 
+/// Specifications for messages: `250, 500 dbps` for range bars (as before other kinds), then the others' text.
+pub(crate) fn specs_label(specs: &[BarSpec]) -> String {
+    let dbps: Vec<String> = specs.iter().filter_map(|s| s.threshold()).map(|t| t.dbps().to_string()).collect();
+    let mut parts: Vec<String> = specs.iter().filter(|s| s.threshold().is_none()).map(BarSpec::to_string).collect();
+    if !dbps.is_empty() {
+        parts.insert(0, format!("{} dbps", dbps.join(", ")));
+    }
+    parts.join(", ")
+}
+
 /// What a checkpoint file holds, for messages: `BTCUSDT at 250, 500 dbps; ETHUSDT at 250 dbps`.
 pub(crate) fn describe(streams: &[StreamCheckpoint]) -> String {
-    let mut parts: Vec<(String, Vec<u32>)> = Vec::new();
+    let mut parts: Vec<(String, Vec<BarSpec>)> = Vec::new();
     for stream in streams {
         let symbol = stream.symbol.clone().unwrap_or_else(|| "(no symbol)".to_string());
         match parts.iter_mut().find(|(s, _)| *s == symbol) {
-            Some((_, dbps)) => dbps.push(stream.threshold_dbps),
-            None => parts.push((symbol, vec![stream.threshold_dbps])),
+            Some((_, specs)) => specs.push(stream.spec()),
+            None => parts.push((symbol, vec![stream.spec()])),
         }
     }
-    let parts: Vec<String> = parts
-        .into_iter()
-        .map(|(symbol, dbps)| {
-            format!("{symbol} at {} dbps", dbps.iter().map(u32::to_string).collect::<Vec<_>>().join(", "))
-        })
-        .collect();
+    let parts: Vec<String> =
+        parts.into_iter().map(|(symbol, specs)| format!("{symbol} at {}", specs_label(&specs))).collect();
     if parts.is_empty() { "no stream".to_string() } else { parts.join("; ") }
 }
 
@@ -211,10 +237,10 @@ pub(crate) fn holds_none(
     path: &Path,
     resumed: &[StreamCheckpoint],
     streams: &[SymbolStream],
-    thresholds: &[Threshold],
+    thresholds: &[BarSpec],
 ) -> Error {
-    let dbps = thresholds.iter().map(|t| t.dbps().to_string()).collect::<Vec<_>>().join(", ");
-    let run: Vec<String> = streams.iter().map(|s| format!("{} at {dbps} dbps", s.label())).collect();
+    let specs = specs_label(thresholds);
+    let run: Vec<String> = streams.iter().map(|s| format!("{} at {specs}", s.label())).collect();
     let mut symbols: Vec<&str> = resumed.iter().filter_map(|c| c.symbol.as_deref()).collect();
     symbols.dedup();
     let hint = if streams.iter().any(|s| s.symbol.is_none()) && !symbols.is_empty() {
@@ -223,14 +249,18 @@ pub(crate) fn holds_none(
     } else {
         String::new()
     };
-    failure(
-        path,
-        format!(
-            "holds {}, none of this run's {}, so nothing would resume{hint}; else start without this checkpoint",
-            describe(resumed),
-            run.join("; ")
-        ),
-    )
+    let message =
+        format!("holds {}, none of this run's {}, so nothing would resume{hint}", describe(resumed), run.join("; "));
+    let other_kinds = thresholds.iter().chain(resumed.iter().flat_map(|c| &c.bars)).any(|s| s.threshold().is_none());
+    let message = if other_kinds {
+        Named::text(message)
+            .then("; give the checkpoint's ")
+            .setting("bars")
+            .then(", else start without this checkpoint")
+    } else {
+        Named::text(message).then("; else start without this checkpoint")
+    };
+    failure(path, message)
 }
 
 /// Writes the checkpoint file into `file` (committed with the run).

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use barsmith_core::features::{FeatureCheckpoint, FeaturedBar, WindowOverflow};
-use barsmith_core::{Named, Threshold, TradeBatch};
+use barsmith_core::{BarSpec, Named, TradeBatch};
 use barsmith_ingest::{IdGaps, IngestOptions, MultiFileReader};
 use rayon::prelude::*;
 
@@ -240,7 +240,11 @@ impl Job {
             self.settings.thresholds.iter().all(|t| find_checkpoint(all, stream.symbol.as_deref(), *t).is_none())
         });
         let mut measured = None;
-        if threads > 1 && fresh {
+        // Shards are proven exact for range bars without a minimum duration (docs/PARALLEL.md); other kinds run
+        // in one pass, their builders in parallel.
+        let range_only = self.settings.stream.min_duration_us == 0
+            && self.settings.thresholds.iter().all(|s| s.threshold().is_some());
+        if threads > 1 && fresh && range_only {
             let (mut pipeline, _) = self.pipeline(stream, resumed)?;
             let mut watched = OverflowWatch { inner: &mut consumer, job: self, stream, progress };
             let fed = crate::parallel::feed_stream(
@@ -358,7 +362,7 @@ impl Job {
             .checkpoints()
             .into_iter()
             .zip(thresholds)
-            .map(|(state, t)| StreamCheckpoint { symbol: stream.symbol.clone(), threshold_dbps: t.dbps(), state })
+            .map(|(state, &spec)| StreamCheckpoint::new(stream.symbol.clone(), spec, state))
             .collect();
         let summary = StreamSummary {
             symbol: stream.symbol.clone(),
@@ -400,7 +404,7 @@ type Resumed = (Option<Vec<StreamCheckpoint>>, Vec<String>);
 pub(super) fn fresh_pairs(
     resumed: &[StreamCheckpoint],
     streams: &[SymbolStream],
-    thresholds: &[Threshold],
+    thresholds: &[BarSpec],
     path: &std::path::Path,
 ) -> Vec<String> {
     let mut notes = Vec::new();
@@ -408,9 +412,9 @@ pub(super) fn fresh_pairs(
         for threshold in thresholds {
             if find_checkpoint(resumed, stream.symbol.as_deref(), *threshold).is_none() {
                 notes.push(format!(
-                    "{} at {} dbps: not in {} (which holds {}); it starts fresh",
+                    "{} at {}: not in {} (which holds {}); it starts fresh",
                     stream.label(),
-                    threshold.dbps(),
+                    crate::pipeline::spec_label(*threshold),
                     path.display(),
                     checkpoint::describe(resumed)
                 ));
@@ -423,16 +427,16 @@ pub(super) fn fresh_pairs(
 fn find_checkpoint<'a>(
     all: &'a [StreamCheckpoint],
     symbol: Option<&str>,
-    threshold: Threshold,
+    spec: BarSpec,
 ) -> Option<&'a StreamCheckpoint> {
-    all.iter().find(|c| c.symbol.as_deref() == symbol && c.threshold_dbps == threshold.dbps())
+    all.iter().find(|c| c.symbol.as_deref() == symbol && c.spec() == spec)
 }
 
 /// Keeps the states of the resumed checkpoint that this run did not touch, so a chain of runs can skip a
 /// symbol for a day.
 fn carry_over(checkpoints: &mut Vec<StreamCheckpoint>, resumed: &[StreamCheckpoint]) {
     for old in resumed {
-        if !checkpoints.iter().any(|c| c.symbol == old.symbol && c.threshold_dbps == old.threshold_dbps) {
+        if !checkpoints.iter().any(|c| c.symbol == old.symbol && c.spec() == old.spec()) {
             checkpoints.push(old.clone());
         }
     }
@@ -473,7 +477,7 @@ impl<C: BarConsumer> BarConsumer for OverflowWatch<'_, C> {
 }
 
 /// The warning for a bar whose windows exceeded `max_window_records`.
-fn overflow_message(stream: &SymbolStream, threshold: Threshold, overflow: &WindowOverflow) -> Named {
+fn overflow_message(stream: &SymbolStream, threshold: BarSpec, overflow: &WindowOverflow) -> Named {
     let mut nulls = Vec::new();
     if let Some(records) = overflow.intra_records {
         nulls.push(format!("its own window has {records} records (intra_* features are null)"));
@@ -482,9 +486,9 @@ fn overflow_message(stream: &SymbolStream, threshold: Threshold, overflow: &Wind
         nulls.push("its lookback window has more (lookback_* features are null)".to_string());
     }
     let bar = format!(
-        "{} at {} dbps: the bar opened at {} ({} µs) exceeds ",
+        "{} at {}: the bar opened at {} ({} µs) exceeds ",
         stream.label(),
-        threshold.dbps(),
+        crate::pipeline::spec_label(threshold),
         crate::calendar::format_utc_us(overflow.open_time_us),
         overflow.open_time_us,
     );

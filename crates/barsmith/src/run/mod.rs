@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use barsmith_core::Threshold;
+use barsmith_core::BarSpec;
 use barsmith_core::features::FeaturedBar;
 use barsmith_ingest::IdGaps;
 
@@ -81,7 +81,7 @@ pub struct StreamSummary {
     /// Trades consumed.
     pub trades: u64,
     /// Completed bars per threshold.
-    pub bars: Vec<(Threshold, u64)>,
+    pub bars: Vec<(BarSpec, u64)>,
     /// agg_trade_id gaps between consecutive files, and between the checkpoint and the first file of a resumed
     /// stream (the largest over its thresholds; that one is `first`).
     pub gaps: IdGaps,

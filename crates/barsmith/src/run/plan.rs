@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use barsmith_core::{Named, Threshold};
+use barsmith_core::{BarSpec, Named};
 
 use super::{OutputTarget, RunConfig};
 use crate::error::Error;
@@ -78,17 +78,22 @@ pub(crate) fn output_paths(config: &RunConfig, streams: &[SymbolStream]) -> Resu
                 .settings
                 .thresholds
                 .iter()
-                .map(|t| (path.join(output_name(stream, *t, format)), format))
+                .map(|&spec| (path.join(output_name(stream, spec, format)), format))
                 .collect()
         })
         .collect())
 }
 
-/// `{SYMBOL}-{DBPS}dbps[-{PERIOD}].{ext}`; `{DBPS}dbps…` for a stream without a symbol.
-fn output_name(stream: &SymbolStream, threshold: Threshold, format: OutputFormat) -> String {
+/// `{SYMBOL}-{DBPS}dbps[-{PERIOD}].{ext}`; `{DBPS}dbps…` for a stream without a symbol. Other kinds than range
+/// bars are named by their specification with `-` for `:` (`BTCUSDT-dollar-10000000.csv`, `BTCUSDT-time-5m…`).
+fn output_name(stream: &SymbolStream, spec: BarSpec, format: OutputFormat) -> String {
+    let bars = match spec {
+        BarSpec::Range(threshold) => format!("{}dbps", threshold.dbps()),
+        other => other.to_string().replace(':', "-"),
+    };
     let mut name = match &stream.symbol {
-        Some(symbol) => format!("{symbol}-{}dbps", threshold.dbps()),
-        None => format!("{}dbps", threshold.dbps()),
+        Some(symbol) => format!("{symbol}-{bars}"),
+        None => bars,
     };
     if let Some(period) = stream.period_label() {
         name.push('-');
@@ -104,7 +109,7 @@ fn collision(path: &Path, config: &RunConfig, streams: &[SymbolStream]) -> Error
     let mut outputs: Vec<String> = Vec::new();
     for stream in streams {
         for threshold in &config.job.settings.thresholds {
-            outputs.push(format!("{} at {} dbps", stream.label(), threshold.dbps()));
+            outputs.push(format!("{} at {}", stream.label(), crate::pipeline::spec_label(*threshold)));
         }
     }
     let shown = if outputs.len() > 6 { format!("{}, …", outputs[..6].join(", ")) } else { outputs.join(", ") };

@@ -7,7 +7,7 @@ use std::fmt;
 use std::path::Path;
 
 use barsmith_core::features::FeatureCheckpoint;
-use barsmith_core::{RangeBarBuilder, Threshold, TradeBatch};
+use barsmith_core::{BarSpec, RangeBarBuilder, TradeBatch};
 use barsmith_ingest::{IdGap, IdGaps};
 
 use super::Job;
@@ -33,8 +33,8 @@ pub const MAX_RESUME_GAP_US: i64 = 3_600_000_000;
 pub struct ResumeGap {
     /// The stream (its symbol, or `input`).
     pub stream: String,
-    /// The threshold whose checkpoint ends before the hole.
-    pub threshold_dbps: u32,
+    /// The bars whose checkpoint ends before the hole, as messages name them (`250 dbps`, `tick:1000`).
+    pub bars: String,
     /// The checkpoint's last agg_trade_id (`before_path`: the checkpoint file) and the input's first one.
     pub gap: IdGap,
     /// The time of the checkpoint's last record (µs).
@@ -48,9 +48,9 @@ impl ResumeGap {
     pub fn describe(&self) -> String {
         let gap = &self.gap;
         format!(
-            "{} at {} dbps: the checkpoint {} ends at agg_trade_id {} ({}), but {} starts at agg_trade_id {} ({}): {} ids missing over {}, more than a resumed run accepts ({} ids or {}); is a file missing between them? Give the missing files",
+            "{} at {}: the checkpoint {} ends at agg_trade_id {} ({}), but {} starts at agg_trade_id {} ({}): {} ids missing over {}, more than a resumed run accepts ({} ids or {}); is a file missing between them? Give the missing files",
             self.stream,
-            self.threshold_dbps,
+            self.bars,
             gap.before_path.display(),
             gap.before_id,
             crate::calendar::format_utc_us(self.last_time_us),
@@ -106,7 +106,8 @@ pub(crate) fn check_after_checkpoints(
         if too_large && !config.allow_resume_gap {
             let stream = stream.label().to_string();
             let (last_time_us, first_time_us) = (last.0, first.0);
-            let refused = ResumeGap { stream, threshold_dbps: threshold.dbps(), gap, last_time_us, first_time_us };
+            let bars = crate::pipeline::spec_label(*threshold);
+            let refused = ResumeGap { stream, bars, gap, last_time_us, first_time_us };
             return Err(Error::new(ErrorKind::ResumeGap(Box::new(refused))));
         }
         gaps.push(Some(gap));
@@ -135,14 +136,14 @@ pub(super) fn resume_from(
     Ok((Some(resumed.streams), fresh))
 }
 
-fn processed_already(file: &Path, first: (i64, i64), last: (i64, i64), stream: &SymbolStream, t: Threshold) -> Error {
+fn processed_already(file: &Path, first: (i64, i64), last: (i64, i64), stream: &SymbolStream, t: BarSpec) -> Error {
     Error::usage(format!(
-        "{}: starts at agg_trade_id {} ({} µs), at or before the checkpoint's last record for {} at {} dbps (agg_trade_id {}, {} µs); was this file processed already? Give only the files after the checkpoint",
+        "{}: starts at agg_trade_id {} ({} µs), at or before the checkpoint's last record for {} at {} (agg_trade_id {}, {} µs); was this file processed already? Give only the files after the checkpoint",
         file.display(),
         first.1,
         first.0,
         stream.label(),
-        t.dbps(),
+        crate::pipeline::spec_label(t),
         last.1,
         last.0
     ))
@@ -163,7 +164,7 @@ mod tests {
     fn the_library_error_names_the_setting_not_a_flag() {
         let gap = IdGap { before_path: "day1.json".into(), before_id: 9, after_path: "day3.zip".into(), after_id: 30 };
         let refused =
-            ResumeGap { stream: "BTCUSDT".into(), threshold_dbps: 250, gap, last_time_us: 0, first_time_us: 0 };
+            ResumeGap { stream: "BTCUSDT".into(), bars: "250 dbps".into(), gap, last_time_us: 0, first_time_us: 0 };
         let text = Error::new(ErrorKind::ResumeGap(Box::new(refused))).to_string();
         assert!(text.contains("20 ids missing") && text.contains("set allow_resume_gap"), "{text}");
         assert!(!text.contains("--"), "{text}");

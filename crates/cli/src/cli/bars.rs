@@ -4,9 +4,10 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use barsmith::core::Threshold;
 use barsmith::core::features::{FeatureConfig, FeatureGroup, LookbackMode};
+use barsmith::core::{BarSpec, Threshold};
 use barsmith::output::OutputFormat;
+use barsmith::pipeline::spec_label;
 use barsmith::run::{CommitMode, Job, OutputTarget, Progress, RunConfig, RunSummary, write_bars};
 use barsmith::settings::Settings;
 use clap::Args;
@@ -23,10 +24,20 @@ pub struct BarsArgs {
     /// stream in date order.
     #[arg(value_name = "PATH", required = true)]
     inputs: Vec<PathBuf>,
-    /// Thresholds in decimal basis points, comma-separated (1 dbps = 0.001 %; 250 = 0.25 %): the distance
-    /// from a bar's open to each of its two closing levels. One pass builds all.
-    #[arg(long, value_name = "DBPS[,DBPS…]", value_delimiter = ',', required = true)]
+    /// Range-bar thresholds in decimal basis points, comma-separated (1 dbps = 0.001 %; 250 = 0.25 %): the
+    /// distance from a bar's open to each of its two closing levels; `--threshold-dbps 250` is short for
+    /// `--bars range:250`. One pass builds all.
+    #[arg(long, value_name = "DBPS[,DBPS…]", value_delimiter = ',', required_unless_present = "bars")]
     threshold_dbps: Vec<u32>,
+    /// Bar specifications, comma-separated, built in the same pass: range:DBPS, tick:N, volume:QTY,
+    /// dollar:VALUE (1e7 allowed), time:DURATION (UTC-aligned), and tick-, volume-, dollar- imbalance or run
+    /// bars (`tick-imbalance:ewma`, `volume-run:500`); docs/BARS.md has each rule.
+    #[arg(long, value_name = "SPEC[,SPEC…]")]
+    bars: Option<String>,
+    /// Range bars: a breach earlier than DURATION after the bar's open does not close it (e.g. 2s, 500ms);
+    /// 0 = off.
+    #[arg(long, value_name = "DURATION", default_value = "0")]
+    min_duration: String,
     /// Output: a file with an output extension (.csv, .csv.zst, .csv.gz, .parquet; `-` = stdout) for one
     /// stream at one threshold; a directory (created, parents included) for any number:
     /// `{SYMBOL}-{DBPS}dbps-{PERIOD}.{ext}` each. A path without an extension is a directory (an existing
@@ -151,21 +162,34 @@ pub fn run_bars(args: BarsArgs) -> Result<(), Failure> {
 }
 
 fn run_config(args: &BarsArgs) -> Result<RunConfig, Failure> {
-    let thresholds = args
+    let mut thresholds = args
         .threshold_dbps
         .iter()
         .map(|&d| Threshold::from_dbps(d).map_err(|e| Failure::bad_input(format!("--threshold-dbps {d}: {e}"))))
+        .map(|t| t.map(BarSpec::Range))
         .collect::<Result<Vec<_>, _>>()?;
-    let given = &args.threshold_dbps;
-    if let Some(dbps) = given.iter().enumerate().find_map(|(i, d)| given[..i].contains(d).then_some(d)) {
+    if let Some(list) = &args.bars {
+        thresholds.extend(Settings::parse_bars(list)?);
+    }
+    let given = &thresholds;
+    if let Some(spec) = given.iter().enumerate().find_map(|(i, d)| given[..i].contains(d).then_some(d)) {
         // Said before the outputs are planned, which would call the repeat two colliding outputs.
-        return Err(Failure::bad_input(format!("--threshold-dbps: {dbps} is given twice")));
+        return Err(Failure::bad_input(match spec {
+            BarSpec::Range(threshold) => format!("--threshold-dbps: {} is given twice", threshold.dbps()),
+            other => format!("--bars: {other} is given twice"),
+        }));
     }
     if args.threads == Some(0) {
         return Err(Failure::bad_input("--threads 0: give at least 1 (or leave it out to use every core)"));
     }
-    let mut settings = Settings::new(thresholds);
+    let mut settings = Settings::of_bars(thresholds);
     settings.stream.same_timestamp_gate = !args.no_gate;
+    settings.stream.min_duration_us = match args.min_duration.as_str() {
+        "0" => 0,
+        text => barsmith::core::parse_duration(text).map_err(|e| {
+            Failure::bad_input(format!("--min-duration {text}: {e} (expected a duration such as 2s, 500ms, 1m, or 0)"))
+        })?,
+    };
     settings.stream.include_incomplete = args.include_incomplete;
     settings.stream.features = feature_config(args)?;
     settings.stream.kernels = select_backend(args.backend.as_deref())?;
@@ -298,7 +322,7 @@ fn print_summary(summary: &RunSummary, verbose: bool) {
     let seconds = summary.elapsed.as_secs_f64().max(1e-9);
     let records: u64 = summary.streams.iter().map(|s| s.trades).sum();
     for stream in &summary.streams {
-        let bars: Vec<String> = stream.bars.iter().map(|(t, n)| format!("{n} at {} dbps", t.dbps())).collect();
+        let bars: Vec<String> = stream.bars.iter().map(|(t, n)| format!("{n} at {}", spec_label(*t))).collect();
         let symbol = stream.symbol.as_deref().unwrap_or("input without a symbol");
         eprintln!("{symbol}: {} aggTrades records; bars: {}", stream.trades, bars.join(", "));
         if verbose && stream.shards > 1 {
@@ -314,8 +338,8 @@ fn print_summary(summary: &RunSummary, verbose: bool) {
         if let (true, Some(choice)) = (verbose, &stream.shard_choice) {
             let replay: Vec<String> = (choice.replay_records.iter().zip(&stream.bars))
                 .map(|(r, (t, _))| match r {
-                    Some(records) => format!("{} dbps: {records}", t.dbps()),
-                    None => format!("{} dbps: all (no meeting in the probe)", t.dbps()),
+                    Some(records) => format!("{}: {records}", spec_label(*t)),
+                    None => format!("{}: all (no meeting in the probe)", spec_label(*t)),
                 })
                 .collect();
             eprintln!(

@@ -23,9 +23,19 @@ Lookback forms (--lookback, default count:500):
 Threshold: --threshold-dbps T closes a bar when a price moves T dbps (T/100000 of the open) away from the
 open, up or down; so high - low can reach twice the threshold.
 
+Bar kinds (--bars, comma-separated, built in the same pass; docs/BARS.md):
+  range:250              range bars (= --threshold-dbps 250); --min-duration 2s holds them open 2 s at least
+  tick:1000              closes on the 1000th record
+  volume:50.5            closes on the record at which the base quantity reaches 50.5 (:carry keeps the excess)
+  dollar:1e7             closes on the record at which price x quantity reaches 10 000 000
+  time:5m                one bar per UTC 5-minute interval holding records (us, ms, s, m, h, d)
+  tick-imbalance:ewma    AFML imbalance bars, expected threshold (init=1000:span=20); tick-, volume-, dollar-
+  volume-run:12.5        AFML run bars, fixed threshold; add :tick-rule to sign records by the tick rule
+
 Example:
   barsmith bars --threshold-dbps 250,500 data/ -o out/            # one file per symbol and threshold
   barsmith bars --threshold-dbps 10 trades.csv.zst -o bars.csv    # one stream, one file, no symbol needed
+  barsmith bars --bars range:250,dollar:1e7,time:5m data/ -o out/ # out/BTCUSDT-dollar-10000000-….csv, …
 
 Columns: docs/OUTPUT.md.";
 

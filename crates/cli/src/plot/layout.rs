@@ -288,9 +288,10 @@ fn title(table: &BarTable, labels: &Labels, first_open: i64, last_close: i64) ->
         .clone()
         .or_else(|| table.symbol.clone())
         .unwrap_or_else(|| "symbol not recorded (--symbol)".to_owned());
-    let threshold = match labels.threshold_dbps.or(table.threshold_dbps) {
-        Some(dbps) => format!("range bars {dbps} dbps ({} %)", percent_of_dbps(dbps)),
-        None => "range bars (threshold not recorded: --threshold-dbps)".to_owned(),
+    let threshold = match (labels.threshold_dbps.or(table.threshold_dbps), &table.bars) {
+        (None, Some(spec)) => format!("{spec} bars"),
+        (Some(dbps), _) => format!("range bars {dbps} dbps ({} %)", percent_of_dbps(dbps)),
+        (None, None) => "range bars (threshold not recorded: --threshold-dbps)".to_owned(),
     };
     format!(
         "{symbol} · {threshold} · {} → {} UTC",

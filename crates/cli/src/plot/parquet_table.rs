@@ -26,7 +26,12 @@ pub fn read(path: &Path, features: &[String]) -> Result<BarTable> {
     let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let builder = ParquetRecordBatchReaderBuilder::try_new(file)
         .map_err(|e| anyhow!("{} is not a readable Parquet file: {e}", path.display()))?;
-    let (symbol, threshold_dbps) = run_metadata(path, builder.metadata().file_metadata().key_value_metadata())?;
+    let pairs = builder.metadata().file_metadata().key_value_metadata();
+    let (symbol, threshold_dbps) = run_metadata(path, pairs)?;
+    let bars = pairs
+        .and_then(|kv| kv.iter().find(|p| p.key == metadata_keys::BARS))
+        .and_then(|p| p.value.clone())
+        .filter(|v| !v.is_empty());
     let names: Vec<String> = builder.schema().fields().iter().map(|f| f.name().clone()).collect();
     let has = |name: &str| names.iter().any(|n| n == name);
     let missing: Vec<&str> = TIME_COLUMNS.iter().chain(VALUE_COLUMNS.iter()).copied().filter(|c| !has(c)).collect();
@@ -60,6 +65,7 @@ pub fn read(path: &Path, features: &[String]) -> Result<BarTable> {
     let mut table = BarTable {
         symbol,
         threshold_dbps,
+        bars,
         is_complete: complete_column.as_ref().map(|_| Vec::new()),
         features: features.iter().map(|name| FeatureSeries { name: name.clone(), values: Vec::new() }).collect(),
         ..BarTable::default()

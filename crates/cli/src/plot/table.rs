@@ -24,6 +24,9 @@ pub struct BarTable {
     pub symbol: Option<String>,
     /// Threshold recorded in the file (Parquet metadata) or taken from its name.
     pub threshold_dbps: Option<u32>,
+    /// The bar specification of another kind than range bars, recorded in the file (Parquet metadata
+    /// `barsmith.bars`, e.g. `dollar:10000000`).
+    pub bars: Option<String>,
     /// µs since the Unix epoch.
     pub open_time: Vec<i64>,
     /// µs since the Unix epoch.

@@ -14,7 +14,10 @@ fn trade(id: i64, price: &str, ts: i64) -> Trade {
 }
 
 fn builder(dbps: u32, gate: bool) -> RangeBarBuilder {
-    RangeBarBuilder::new(BuilderConfig { threshold: Threshold::from_dbps(dbps).unwrap(), same_timestamp_gate: gate })
+    RangeBarBuilder::new(BuilderConfig {
+        same_timestamp_gate: gate,
+        ..BuilderConfig::new(Threshold::from_dbps(dbps).unwrap())
+    })
 }
 
 fn run(b: &mut RangeBarBuilder, trades: &[Trade]) -> Vec<RangeBar> {

@@ -51,7 +51,7 @@ impl FromStr for LookbackMode {
 }
 
 /// Parses `<whole number><unit>` with unit `us`, `ms`, `s`, `m` or `h` into microseconds (> 0).
-fn parse_duration_us(text: &str) -> Result<i64, LookbackProblem> {
+pub(crate) fn parse_duration_us(text: &str) -> Result<i64, LookbackProblem> {
     let split = text.find(|c: char| !c.is_ascii_digit()).ok_or(LookbackProblem::DurationWithoutUnit)?;
     let (digits, unit) = text.split_at(split);
     let amount: i64 = digits.parse().map_err(|_| LookbackProblem::DurationNotWhole)?;

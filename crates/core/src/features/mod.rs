@@ -25,6 +25,7 @@ mod window_stream;
 pub use bar_level::BarLevelFeatures;
 pub use barsmith_kernels::{Backend, Kernels};
 pub use checkpoint::{FEATURE_CHECKPOINT_VERSION, FeatureCheckpoint};
+pub(crate) use config::parse_duration_us;
 pub use config::{DEFAULT_MAX_WINDOW_RECORDS, FeatureConfig, FeatureGroup, LookbackMode, MAX_PE_ORDER};
 pub use output::{BarFeatures, FeatureColumn, FeaturedBar, feature_columns};
 pub use pipeline::{FeaturePipeline, SymbolPipeline, WindowOverflow};

@@ -442,9 +442,13 @@ impl BarSink for ThresholdSink<'_> {
     }
 
     fn bar_completed(&mut self, bar: RangeBar, index: usize) {
-        self.catch_up(index + 1);
+        self.bar_completed_before(bar, index + 1);
+    }
+
+    fn bar_completed_before(&mut self, bar: RangeBar, end: usize) {
+        self.catch_up(end);
         let max_gap_us = self.gap.finish_bar();
-        let end = self.base + index as u64 + 1;
+        let end = self.base + end as u64;
         let windows = std::mem::take(self.windows);
         let features = self.emit().features(&windows, &bar, end);
         *self.windows = windows;

@@ -1,6 +1,7 @@
 //! Reading a checkpoint file, with what is wrong said in words (never a JSON parser's line and column): text
 //! that is not JSON, JSON that is not a checkpoint, a version this build does not read, a damaged stream.
 
+use barsmith_core::BarSpec;
 use barsmith_core::features::{FEATURE_CHECKPOINT_VERSION, FeatureCheckpoint};
 use serde_json::{Map, Value};
 
@@ -90,7 +91,15 @@ fn stream(index: usize, value: &Value) -> Result<StreamCheckpoint, String> {
         Some(Value::String(s)) => Some(s.clone()),
         Some(other) => return Err(format!("{place}: its symbol {other} is not text")),
     };
+    let bars = match fields.get("bars") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(text)) => {
+            Some(text.parse::<BarSpec>().map_err(|e| format!("{place}: its bars {text:?} do not parse ({e})"))?)
+        }
+        Some(other) => return Err(format!("{place}: its bars {other} is not text")),
+    };
     let threshold_dbps = match fields.get("threshold_dbps") {
+        _ if bars.is_some() => 0,
         Some(v) => v
             .as_u64()
             .and_then(|v| u32::try_from(v).ok())
@@ -98,9 +107,10 @@ fn stream(index: usize, value: &Value) -> Result<StreamCheckpoint, String> {
             .ok_or_else(|| format!("{place}: its threshold_dbps {v} is not a threshold in dbps"))?,
         None => return Err(format!("{place} has no threshold_dbps")),
     };
-    let label = format!("{} at {threshold_dbps} dbps", symbol.as_deref().unwrap_or("(no symbol)"));
+    let spec = bars.map_or_else(|| format!("{threshold_dbps} dbps"), |s| s.to_string());
+    let label = format!("{} at {spec}", symbol.as_deref().unwrap_or("(no symbol)"));
     let state = fields.get("state").ok_or_else(|| format!("{place} ({label}) has no state"))?;
-    Ok(StreamCheckpoint { symbol, threshold_dbps, state: feature_state(state, &label)? })
+    Ok(StreamCheckpoint { symbol, threshold_dbps, bars, state: feature_state(state, &label)? })
 }
 
 /// A stream's state, its version checked before its fields (an older state says so, not which field it lacks).
@@ -137,7 +147,8 @@ fn legacy_builder(object: Map<String, Value>) -> Result<CheckpointFile, String> 
         .into_iter()
         .map(|p| StreamCheckpoint {
             symbol: symbol.clone(),
-            threshold_dbps: p.builder.config.threshold.dbps(),
+            threshold_dbps: p.builder.config.threshold().map_or(0, |t| t.dbps()),
+            bars: Some(p.builder.config.spec).filter(|s| s.threshold().is_none()),
             state: p,
         })
         .collect();
