@@ -5,6 +5,7 @@
 //! and the output/checkpoint protocol.
 
 mod output;
+mod rows;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -14,10 +15,10 @@ use barsmith_core::{Named, RangeBarBuilder, Trade, TradeBatch};
 
 pub use barsmith_binance::live::{FeedStats, LiveConfig, LiveError, LiveEvent, Market};
 pub use output::LiveOutput;
+pub use rows::LiveFormat;
 
 use crate::error::{Error, ErrorKind};
 use crate::inputs::SymbolStream;
-use crate::output::OutputSchema;
 use crate::pipeline::{BarConsumer, BarPipeline};
 use crate::run::checkpoint::{
     ChainSettings, CheckpointFile, LiveCheckpoint, LiveCursor, StreamCheckpoint, holds_none, read_checkpoints,
@@ -128,11 +129,13 @@ fn run_live_inner<'a>(
         Ok(stats) => stats,
         Err(barsmith_binance::live::LiveFailure::Live(e)) => {
             sink.checkpoint()?;
+            sink.outputs.stop()?;
             return Err(live_error(e));
         }
         Err(barsmith_binance::live::LiveFailure::Sink(e)) => return Err(e),
     };
     sink.checkpoint()?;
+    sink.outputs.stop()?;
     Ok(sink
         .symbols
         .iter()
@@ -162,11 +165,7 @@ fn open_sink<'a>(
         Some(path) => Some(read_checkpoints(path)?),
         None => None,
     };
-    let chain = ChainSettings {
-        include_incomplete: false,
-        format: "csv".into(),
-        identity_columns: run.settings.identity_columns,
-    };
+    let chain = chain_settings(run, resumed.as_ref());
     let carried = match (&resumed, &run.checkpoint_in) {
         (Some(resumed), Some(path)) => check_resumed(run, resumed, path, &symbols, &chain)?,
         _ => Vec::new(),
@@ -177,10 +176,8 @@ fn open_sink<'a>(
         starts.push(start);
         pipelines.push(pipeline);
     }
-    let schema = OutputSchema::of(&run.settings);
-    let dbps: Vec<u32> = run.settings.thresholds.iter().map(|t| t.dbps()).collect();
     let live_resumed = resumed.as_ref().and_then(|r| r.live.as_ref());
-    let outputs = Outputs::open(&run.output, &schema, &symbols, &dbps, live_resumed)?;
+    let outputs = Outputs::open(&run.output, &run.settings, &symbols, live_resumed, run.checkpoint_in.as_deref())?;
     let gaps = symbols
         .iter()
         .map(|s| {
@@ -205,6 +202,20 @@ fn open_sink<'a>(
         newest_time_us: None,
     };
     Ok((sink, starts))
+}
+
+/// The chain's output settings. CSV and Parquet day files join the chain's dataset (the files `barsmith bars`
+/// writes), so their format is the chain's (a checkpoint of another format is refused). NDJSON (which `bars`
+/// does not write), lines on stdout and bars handed to a consumer join no batch dataset: such a run keeps the
+/// format of the chain it resumes, and names its own only when it starts one.
+fn chain_settings(run: &LiveRun, resumed: Option<&CheckpointFile>) -> ChainSettings {
+    let resumed_format = resumed.and_then(|r| r.chain.as_ref()).map(|c| c.format.clone());
+    let joins = matches!(&run.output, LiveOutput::Directory(_, f) if *f != LiveFormat::Ndjson);
+    let format = match resumed_format {
+        Some(format) if !joins => format,
+        _ => run.output.format().name().to_string(),
+    };
+    ChainSettings { include_incomplete: false, format, identity_columns: run.settings.identity_columns }
 }
 
 /// Refuses a checkpoint of a chain with other output settings or holding none of the run's symbols; returns
@@ -335,7 +346,7 @@ impl Sink<'_> {
     fn checkpoint(&mut self) -> Result<(), Error> {
         let outputs = self.outputs.commit()?;
         self.last_checkpoint = Instant::now();
-        let Some(path) = &self.run.checkpoint_out else { return Ok(()) };
+        let Some(path) = &self.run.checkpoint_out else { return self.outputs.committed() };
         let mut streams = Vec::new();
         for (symbol, pipeline) in self.symbols.iter().zip(&self.pipelines) {
             for (threshold, state) in self.run.settings.thresholds.iter().zip(pipeline.checkpoints()) {
@@ -363,7 +374,8 @@ impl Sink<'_> {
             .collect();
         let live = LiveCheckpoint { cursors, outputs };
         let file = crate::output::AtomicFile::create(path).map_err(|e| Error::from_output(path, e))?;
-        write_checkpoint_file(file, path, streams, self.chain.clone(), Some(live))
+        write_checkpoint_file(file, path, streams, self.chain.clone(), Some(live))?;
+        self.outputs.committed()
     }
 }
 

@@ -5,7 +5,9 @@ use std::sync::atomic::{AtomicI32, Ordering};
 use std::time::Duration;
 
 use barsmith::core::Threshold;
-use barsmith::live::{LiveConfig, LiveEvent, LiveObserver, LiveOutput, LiveRun, LiveStatus, Market, run_live};
+use barsmith::live::{
+    LiveConfig, LiveEvent, LiveFormat, LiveObserver, LiveOutput, LiveRun, LiveStatus, Market, run_live,
+};
 use barsmith::settings::Settings;
 use clap::Args;
 
@@ -53,12 +55,13 @@ pub struct LiveArgs {
     /// Stop cleanly after this agg_trade_id.
     #[arg(long, value_name = "ID")]
     until_id: Option<i64>,
-    /// `-` (CSV lines on stdout, flushed per bar; one symbol at one threshold) or a directory (one CSV file per
+    /// `-` (lines on stdout, flushed per bar; one symbol at one threshold) or a directory (one file per
     /// symbol, threshold and UTC day, named as `barsmith bars` names a one-day run).
     #[arg(short, long, value_name = "PATH", default_value = "-")]
     output: PathBuf,
-    /// Output format (csv; ndjson and parquet are not written by live yet).
-    #[arg(long, default_value = "csv")]
+    /// Output format: csv, ndjson (one JSON object per bar per line) or parquet (directories only: a day's file
+    /// appears complete when the day ends, and at a clean stop).
+    #[arg(long, default_value = "csv", value_parser = ["csv", "ndjson", "parquet"])]
     format: String,
     /// Feature groups: any of bar, intra, lookback (comma-separated), or `none` (as `barsmith bars`).
     #[arg(long, default_value = "bar,intra,lookback")]
@@ -151,12 +154,7 @@ fn live_run(args: &LiveArgs) -> Result<LiveRun, Failure> {
     settings.stream.features.permutation_entropy = !args.no_pe;
     settings.stream.features.hurst = !args.no_hurst;
     settings.stream.kernels = select_backend(args.backend.as_deref())?;
-    if args.format != "csv" {
-        return Err(Failure::bad_input(format!(
-            "--format {}: live writes csv only (ndjson and parquet are not done yet)",
-            args.format
-        )));
-    }
+    let format: LiveFormat = args.format.parse().map_err(Failure::from)?;
     let market: Market = args.market.parse().map_err(|e| Failure::bad_input(format!("--market: {e}")))?;
     let mut source = LiveConfig::new(market, args.symbols.clone());
     if let Some(url) = &args.ws_url {
@@ -169,8 +167,10 @@ fn live_run(args: &LiveArgs) -> Result<LiveRun, Failure> {
         source.stall_timeout = stall;
         source.hole_wait = source.hole_wait.min(stall / 4);
     }
-    let output =
-        if args.output.as_os_str() == "-" { LiveOutput::Stdout } else { LiveOutput::Directory(args.output.clone()) };
+    let output = match args.output.as_os_str() == "-" {
+        true => LiveOutput::Stdout(format),
+        false => LiveOutput::Directory(args.output.clone(), format),
+    };
     let until_time_us = args.until.as_deref().map(parse_time).transpose()?;
     Ok(LiveRun {
         settings,
