@@ -157,7 +157,9 @@ fn open_sink<'a>(
 ) -> Result<(Sink<'a>, Vec<Option<i64>>), Error> {
     run.settings.check()?;
     if run.settings.stream.include_incomplete {
-        return Err(Error::usage("include_incomplete: a live run emits completed bars only"));
+        return Err(Error::usage(
+            Named::from_setting("include_incomplete").then(": a live run emits completed bars only"),
+        ));
     }
     run.source.check().map_err(live_error)?;
     let symbols: Vec<String> = run.source.symbols.iter().map(|s| s.to_ascii_uppercase()).collect();
@@ -285,9 +287,11 @@ fn start_id(
         .filter_map(|s| RangeBarBuilder::from_checkpoint(&s.builder).ok()?.last_key().map(|(_, id)| id))
         .max();
     if (last.is_some() || cursor.is_some()) && from_id.is_some() {
-        return Err(Error::usage(format!(
-            "{symbol}: from_id is given but the checkpoint already says where {symbol} continues; give one of them"
-        )));
+        return Err(Error::usage(
+            Named::text(format!("{symbol}: "))
+                .setting("from_id")
+                .then(format!(" is given but the checkpoint already says where {symbol} continues; give one of them")),
+        ));
     }
     let describe = || path.map_or_else(String::new, |p| p.display().to_string());
     if let (Some(cursor), Some(last)) = (cursor, last)

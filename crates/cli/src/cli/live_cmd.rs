@@ -81,6 +81,9 @@ pub struct LiveArgs {
     /// Kernel backend for features; default BARSMITH_BACKEND or auto.
     #[arg(long)]
     backend: Option<String>,
+    /// Give up after this many failed connection attempts in a row (exit 1, checkpoint saved); default: never.
+    #[arg(long, value_name = "N")]
+    max_reconnect_attempts: Option<u32>,
     /// No connection reports, status line or summary on stderr (exchange gaps are always reported).
     #[arg(short, long)]
     quiet: bool,
@@ -90,16 +93,16 @@ pub struct LiveArgs {
 pub fn run(args: LiveArgs) -> Result<(), Failure> {
     let run = live_run(&args)?;
     for warning in run.source.warnings() {
-        let warning = warning.replace("ws_url", "--ws-url").replace("rest_url", "--rest-url");
-        eprintln!("warning: {warning}");
+        eprintln!("warning: {}", warning.spell(&live_flag));
     }
     let status_line = !args.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr());
     let observer =
         Observer { quiet: args.quiet, status_line, last_status: std::sync::Mutex::new((std::time::Instant::now(), 0)) };
     let result = run_live(&run, &observer);
     let summary = result.map_err(|e| {
+        let message = e.describe(&live_flag);
         let mut failure = Failure::from(e);
-        failure.message = flags_for_settings(&failure.message);
+        failure.message = message;
         failure
     })?;
     if !args.quiet {
@@ -124,18 +127,22 @@ pub fn run(args: LiveArgs) -> Result<(), Failure> {
     }
 }
 
-/// The library names settings; the CLI says its flags.
-fn flags_for_settings(message: &str) -> String {
-    [
-        ("stall_timeout", "--stall-timeout"),
-        ("ws_url", "--ws-url"),
-        ("rest_url", "--rest-url"),
-        ("from_id", "--from-id"),
-        ("output stdout", "-o -"),
-        ("symbols:", "SYMBOL:"),
-    ]
-    .iter()
-    .fold(message.to_string(), |text, (setting, flag)| text.replace(setting, flag))
+/// The library names settings; the CLI says its flags (the settings of `barsmith bars` as `bars` does).
+fn live_flag(name: &'static str) -> String {
+    match name {
+        "symbols" => "SYMBOL",
+        "market" => "--market",
+        "stall_timeout" => "--stall-timeout",
+        "ws_url" => "--ws-url",
+        "rest_url" => "--rest-url",
+        "from_id" => "--from-id",
+        "until" => "--until",
+        "until_id" => "--until-id",
+        "checkpoint_every" => "--checkpoint-every",
+        "max_reconnect_attempts" => "--max-reconnect-attempts",
+        _ => return super::setting_flag(name),
+    }
+    .to_owned()
 }
 
 fn live_run(args: &LiveArgs) -> Result<LiveRun, Failure> {
@@ -163,6 +170,7 @@ fn live_run(args: &LiveArgs) -> Result<LiveRun, Failure> {
     if let Some(url) = &args.rest_url {
         source.rest_url = url.clone();
     }
+    source.max_reconnect_attempts = args.max_reconnect_attempts;
     if let Some(stall) = args.stall_timeout {
         source.stall_timeout = stall;
         source.hole_wait = source.hole_wait.min(stall / 4);
