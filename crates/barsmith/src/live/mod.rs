@@ -4,6 +4,7 @@
 //! are byte for byte those of a batch run over the same trades. docs/LIVE.md has the hand-off, the fault model
 //! and the output/checkpoint protocol.
 
+mod metrics;
 mod output;
 mod rows;
 
@@ -13,7 +14,8 @@ use std::time::{Duration, Instant};
 use barsmith_core::features::{FeatureCheckpoint, FeaturedBar};
 use barsmith_core::{Named, RangeBarBuilder, Trade, TradeBatch};
 
-pub use barsmith_binance::live::{FeedStats, LiveConfig, LiveError, LiveEvent, Market};
+pub use barsmith_binance::live::{FeedStats, LiveConfig, LiveError, LiveEvent, LiveProgress, Market};
+pub use metrics::MetricsServer;
 pub use output::LiveOutput;
 pub use rows::LiveFormat;
 
@@ -75,6 +77,18 @@ pub struct LiveStatus {
     pub from_rest: u64,
     /// Exchange gaps met.
     pub exchange_gaps: u64,
+    /// Ids in those gaps.
+    pub missing_ids: u64,
+    /// Trades received twice (dropped by id).
+    pub duplicates: u64,
+    /// Trades received out of order (put back in order).
+    pub out_of_order: u64,
+    /// Completed bars emitted (every symbol and threshold).
+    pub bars: u64,
+    /// Messages read from the socket and waiting to be handled.
+    pub queued: usize,
+    /// The most that wait per socket (a full queue stops the reads).
+    pub queue_bound: usize,
 }
 
 /// What one symbol's run did.
@@ -419,15 +433,22 @@ impl barsmith_binance::live::LiveSink for Sink<'_> {
         self.observer.event(event);
     }
 
-    fn progress(&mut self, stats: &[FeedStats], connections: u64) {
+    fn progress(&mut self, progress: &LiveProgress<'_>) {
         let now_us =
             std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_micros() as i64);
+        let sum = |of: fn(&FeedStats) -> u64| progress.stats.iter().map(of).sum();
         let status = LiveStatus {
-            trades: stats.iter().map(|s| s.trades).sum(),
+            trades: sum(|s| s.trades),
             lag_ms: self.newest_time_us.map(|t| (now_us - t) / 1000),
-            connections,
-            from_rest: stats.iter().map(|s| s.from_rest).sum(),
+            connections: progress.connections,
+            from_rest: sum(|s| s.from_rest),
             exchange_gaps: self.gaps.iter().map(|g| g.0).sum(),
+            missing_ids: self.gaps.iter().map(|g| g.1).sum(),
+            duplicates: sum(|s| s.duplicates),
+            out_of_order: sum(|s| s.out_of_order),
+            bars: self.pipelines.iter().map(|p| p.bar_counts().iter().sum::<u64>()).sum(),
+            queued: progress.queued,
+            queue_bound: progress.queue_bound,
         };
         self.observer.status(&status);
     }

@@ -250,10 +250,23 @@ pub trait LiveSink {
     fn event(&mut self, event: &LiveEvent);
     /// Called between reads (at least every 50 ms): a place to checkpoint. `true` stops the run cleanly.
     fn tick(&mut self) -> Result<bool, Self::Error>;
-    /// Every symbol's counters so far, about once a second, and the connections opened.
-    fn progress(&mut self, stats: &[FeedStats], connections: u64) {
-        let _ = (stats, connections);
+    /// Every symbol's counters so far, the connections opened and the queue, about once a second.
+    fn progress(&mut self, progress: &LiveProgress<'_>) {
+        let _ = progress;
     }
+}
+
+/// Where the source is ([`LiveSink::progress`]).
+#[derive(Clone, Copy, Debug)]
+pub struct LiveProgress<'a> {
+    /// Each symbol's counters, in the configured order.
+    pub stats: &'a [FeedStats],
+    /// Connections opened so far (the first included).
+    pub connections: u64,
+    /// Messages read from the socket(s) and waiting to be handled.
+    pub queued: usize,
+    /// The most that wait per socket (a full queue stops the reads: back-pressure).
+    pub queue_bound: usize,
 }
 
 /// An error of the live source, naming settings (never flags).

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use barsmith::core::Threshold;
 use barsmith::live::{
-    LiveConfig, LiveEvent, LiveFormat, LiveObserver, LiveOutput, LiveRun, LiveStatus, Market, run_live,
+    LiveConfig, LiveEvent, LiveFormat, LiveObserver, LiveOutput, LiveRun, LiveStatus, Market, MetricsServer, run_live,
 };
 use barsmith::settings::Settings;
 use clap::Args;
@@ -81,6 +81,10 @@ pub struct LiveArgs {
     /// Kernel backend for features; default BARSMITH_BACKEND or auto.
     #[arg(long)]
     backend: Option<String>,
+    /// Serve Prometheus metrics (text format) over HTTP at http://ADDR/metrics (e.g. 127.0.0.1:9184; port 0
+    /// picks a free port, printed on stderr).
+    #[arg(long, value_name = "ADDR")]
+    metrics: Option<String>,
     /// Give up after this many failed connection attempts in a row (exit 1, checkpoint saved); default: never.
     #[arg(long, value_name = "N")]
     max_reconnect_attempts: Option<u32>,
@@ -96,15 +100,18 @@ pub fn run(args: LiveArgs) -> Result<(), Failure> {
         eprintln!("warning: {}", warning.spell(&live_flag));
     }
     let status_line = !args.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let observer =
-        Observer { quiet: args.quiet, status_line, last_status: std::sync::Mutex::new((std::time::Instant::now(), 0)) };
+    let metrics = match &args.metrics {
+        Some(address) => {
+            let server = MetricsServer::start(address).map_err(failure)?;
+            eprintln!("live: metrics at http://{}/metrics", server.address());
+            Some(server)
+        }
+        None => None,
+    };
+    let last_status = std::sync::Mutex::new((std::time::Instant::now(), 0));
+    let observer = Observer { quiet: args.quiet, status_line, last_status, metrics };
     let result = run_live(&run, &observer);
-    let summary = result.map_err(|e| {
-        let message = e.describe(&live_flag);
-        let mut failure = Failure::from(e);
-        failure.message = message;
-        failure
-    })?;
+    let summary = result.map_err(failure)?;
     if !args.quiet {
         for symbol in &summary {
             let s = &symbol.stats;
@@ -127,6 +134,14 @@ pub fn run(args: LiveArgs) -> Result<(), Failure> {
     }
 }
 
+/// A library error, its settings spelled as this command's flags.
+fn failure(e: barsmith::Error) -> Failure {
+    let message = e.describe(&live_flag);
+    let mut failure = Failure::from(e);
+    failure.message = message;
+    failure
+}
+
 /// The library names settings; the CLI says its flags (the settings of `barsmith bars` as `bars` does).
 fn live_flag(name: &'static str) -> String {
     match name {
@@ -140,6 +155,7 @@ fn live_flag(name: &'static str) -> String {
         "until_id" => "--until-id",
         "checkpoint_every" => "--checkpoint-every",
         "max_reconnect_attempts" => "--max-reconnect-attempts",
+        "metrics" => "--metrics",
         _ => return super::setting_flag(name),
     }
     .to_owned()
@@ -225,6 +241,8 @@ struct Observer {
     status_line: bool,
     /// When the last one was printed, and the trades then.
     last_status: std::sync::Mutex<(std::time::Instant, u64)>,
+    /// The `--metrics` server.
+    metrics: Option<MetricsServer>,
 }
 
 impl LiveObserver for Observer {
@@ -247,6 +265,9 @@ impl LiveObserver for Observer {
     }
 
     fn status(&self, status: &LiveStatus) {
+        if let Some(metrics) = &self.metrics {
+            metrics.update(status);
+        }
         let mut last = self.last_status.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if !self.status_line || last.0.elapsed() < STATUS_EVERY {
             return;
