@@ -3,7 +3,9 @@
 
 use std::hint::black_box;
 
-use barsmith_binance::live::message::{Message, parse_message, parse_rest_page};
+use barsmith_binance::live::message::{
+    Message, ParseError, parse_message, parse_message_reference, parse_rest_page, parse_rest_page_reference,
+};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 /// `count` messages as Binance's combined spot stream sends them, prices on a 0.01 grid, varied quantities.
@@ -42,21 +44,29 @@ fn live_parsers(c: &mut Criterion) {
     let messages = messages(10_000);
     let mut group = c.benchmark_group("live_parse");
     group.throughput(Throughput::Elements(messages.len() as u64));
-    group.bench_function("ws_message", |b| {
-        b.iter(|| {
-            let mut sum = 0i64;
-            for message in &messages {
-                if let Ok(Message::Trade { trade, .. }) = parse_message(black_box(message.as_bytes())) {
-                    sum = sum.wrapping_add(trade.price.0);
+    type Parser = for<'a> fn(&'a [u8]) -> Result<Message<'a>, ParseError>;
+    let parsers: [(&str, Parser); 2] =
+        [("ws_message", parse_message), ("ws_message_serde_json", parse_message_reference)];
+    for (name, parse) in parsers {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let mut sum = 0i64;
+                for message in &messages {
+                    if let Ok(Message::Trade { trade, .. }) = parse(black_box(message.as_bytes())) {
+                        sum = sum.wrapping_add(trade.price.0);
+                    }
                 }
-            }
-            sum
-        })
-    });
+                sum
+            })
+        });
+    }
     let page = page(1000);
     assert_eq!(parse_rest_page(page.as_bytes()).unwrap().len(), 1000);
     group.throughput(Throughput::Elements(1000));
     group.bench_function("rest_page_1000", |b| b.iter(|| parse_rest_page(black_box(page.as_bytes())).unwrap().len()));
+    group.bench_function("rest_page_1000_serde_json", |b| {
+        b.iter(|| parse_rest_page_reference(black_box(page.as_bytes())).unwrap().len())
+    });
     group.finish();
 }
 

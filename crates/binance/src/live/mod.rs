@@ -16,6 +16,7 @@ mod driver;
 mod feed;
 pub mod message;
 mod rest;
+mod scan;
 mod socket;
 
 use std::time::Duration;
