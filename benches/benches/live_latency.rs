@@ -35,7 +35,7 @@ fn messages(count: usize) -> Vec<Vec<u8>> {
                 1 + (state >> 20) % 99_999_999,
                 2 * i,
                 2 * i + 1,
-                state % 2 == 0
+                state.is_multiple_of(2)
             )
             .into_bytes()
         })

@@ -38,7 +38,7 @@ fn trades(symbols: usize, per_symbol: usize) -> Vec<(String, Trade)> {
                 first_trade_id: 2 * id,
                 last_trade_id: 2 * id,
                 timestamp_us: 1_767_225_600_000_000 + (k * symbols + s) as i64 * 20,
-                is_buyer_maker: state % 2 == 0,
+                is_buyer_maker: state.is_multiple_of(2),
             };
             out.push((name.clone(), trade));
         }

@@ -6,12 +6,12 @@
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
+use std::time::Duration;
 
 use arrow_array::{Array, RecordBatch};
-use barsmith_test_support::SplitMix;
 use barsmith_test_support::archives::day_csv;
+use barsmith_test_support::kill;
 use barsmith_test_support::live_server::{Fault, Market, Script, StandIn, trades_from_csv};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
@@ -197,44 +197,20 @@ fn parquet_day_files_equal_a_batch_parquet_run_value_by_value() {
     }
 }
 
-/// Runs `command_for(checkpoint)` again and again, killed (SIGKILL) after a random moment, until one finishes.
-fn kill_9_until_done(setup: &Setup, mut command_for: impl FnMut(&str) -> Command) -> u32 {
-    let mut rng = SplitMix(0x9a7e);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let mut kills = 0;
-    while Instant::now() < deadline {
-        let checkpoint = match Path::new(&setup.path("live.json")).exists() {
-            true => setup.path("live.json"),
-            false => setup.path("day1.json"),
-        };
-        let mut child = command_for(&checkpoint).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
-        let wait = Duration::from_millis(30 + rng.below(170) as u64);
-        let started = Instant::now();
-        while started.elapsed() < wait && child.try_wait().unwrap().is_none() {
-            std::thread::sleep(Duration::from_millis(2));
-        }
-        match child.try_wait().unwrap() {
-            Some(status) => {
-                assert!(status.success(), "the live run failed: {status}");
-                assert!(kills >= 2, "only {kills} kills: the test did not test restarts");
-                return kills;
-            }
-            None => {
-                child.kill().unwrap();
-                child.wait().unwrap();
-                kills += 1;
-            }
-        }
-    }
-    panic!("the runs never finished ({kills} kills)");
+/// `kill -9` at random moments with restarts (barsmith_test_support::kill) of `barsmith live` in `format`.
+fn kill_9_until_done(setup: &Setup, server: &StandIn, format: &str) -> u32 {
+    let (checkpoint, first) = (PathBuf::from(setup.path("live.json")), PathBuf::from(setup.path("day1.json")));
+    let live = setup.path("live/");
+    kill::kill_9_until_done(&checkpoint, &first, 0x9a7e, Duration::from_secs(60), |checkpoint_in| {
+        setup.live(server, checkpoint_in.to_str().unwrap(), format, &live, "2,5")
+    })
 }
 
 #[test]
 fn kill_9_at_random_moments_then_restart_parquet_yields_every_bar_exactly_once() {
     let setup = Setup::new("parquet");
     let server = setup.server(vec![Fault::Drop { after: 2_300 }], 3_000.0);
-    let live = setup.path("live/");
-    let kills = kill_9_until_done(&setup, |checkpoint| setup.live(&server, checkpoint, "parquet", &live, "2,5"));
+    let kills = kill_9_until_done(&setup, &server, "parquet");
     setup.assert_parquet_continues(&format!("{kills} kills"));
 }
 
@@ -242,8 +218,7 @@ fn kill_9_at_random_moments_then_restart_parquet_yields_every_bar_exactly_once()
 fn kill_9_at_random_moments_then_restart_ndjson_yields_every_bar_exactly_once() {
     let setup = Setup::new("csv");
     let server = setup.server(vec![Fault::Drop { after: 2_300 }], 3_000.0);
-    let live = setup.path("live/");
-    let kills = kill_9_until_done(&setup, |checkpoint| setup.live(&server, checkpoint, "ndjson", &live, "2,5"));
+    let kills = kill_9_until_done(&setup, &server, "ndjson");
     for dbps in THRESHOLDS {
         let (header, all) = setup.csv_rows("all", dbps);
         let (_, hist) = setup.csv_rows("hist", dbps);

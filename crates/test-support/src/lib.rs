@@ -19,6 +19,7 @@ pub mod backends;
 pub mod bar_tables;
 pub mod command;
 pub mod features;
+pub mod kill;
 #[cfg(feature = "live-server")]
 pub mod live_server;
 #[cfg(feature = "mirror")]

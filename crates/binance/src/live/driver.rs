@@ -383,6 +383,9 @@ impl<S: LiveSink> Driver<'_, S> {
                 report_gap(&mut self.waiter, &name, first, last);
             }
             self.deliver()?;
+            // Between pages the sink may checkpoint (what it holds is whole), so that a long catch-up is not
+            // all lost to a crash, and may stop.
+            self.waiter.tick();
             if !full && target.is_none() {
                 break;
             }
