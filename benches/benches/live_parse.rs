@@ -6,7 +6,7 @@ use std::hint::black_box;
 use barsmith_binance::live::message::{
     Message, ParseError, parse_message, parse_message_reference, parse_rest_page, parse_rest_page_reference,
 };
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 
 /// `count` messages as Binance's combined spot stream sends them, prices on a 0.01 grid, varied quantities.
 fn messages(count: usize) -> Vec<String> {
@@ -40,6 +40,16 @@ fn page(rows: usize) -> String {
     format!("[{}]", rows.join(","))
 }
 
+/// Counts closed bars.
+struct Count(u64);
+
+impl barsmith::BarConsumer for Count {
+    fn bar(&mut self, _: usize, _: &barsmith::FeaturedBar, _: bool) -> Result<(), barsmith::Error> {
+        self.0 += 1;
+        Ok(())
+    }
+}
+
 fn live_parsers(c: &mut Criterion) {
     let messages = messages(10_000);
     let mut group = c.benchmark_group("live_parse");
@@ -60,6 +70,27 @@ fn live_parsers(c: &mut Criterion) {
             })
         });
     }
+    // Parsed into the pipeline (plain bars, 10 dbps), as the live run does: one trade batch per message.
+    group.bench_function("ws_message_into_pipeline", |b| {
+        let mut config = barsmith::PipelineConfig::new(vec![barsmith_core::Threshold::from_dbps(10).unwrap()]);
+        config.settings.features = barsmith::FeatureConfig::default().with_groups(&[]);
+        let mut batch = barsmith_core::TradeBatch::new();
+        b.iter_batched(
+            || barsmith::BarPipeline::new(&config).unwrap(),
+            |mut pipeline| {
+                let mut bars = Count(0);
+                for message in &messages {
+                    if let Ok(Message::Trade { trade, .. }) = parse_message(black_box(message.as_bytes())) {
+                        batch.clear();
+                        batch.push(&trade);
+                        pipeline.push_batch(&batch, &mut bars).unwrap();
+                    }
+                }
+                bars.0
+            },
+            BatchSize::SmallInput,
+        )
+    });
     let page = page(1000);
     assert_eq!(parse_rest_page(page.as_bytes()).unwrap().len(), 1000);
     group.throughput(Throughput::Elements(1000));
