@@ -1,5 +1,5 @@
 //! The live path's parsers: aggTrade WebSocket messages (combined-stream spot, µs) and REST pages of 1000 rows,
-//! in messages (rows) per second. Numbers: docs/PERFORMANCE.md, "Live parsers".
+//! in messages (rows) per second. Numbers: docs/PERFORMANCE.md, "Live".
 
 use std::hint::black_box;
 
