@@ -43,6 +43,7 @@ pub struct LiveOptions {
     from_id: Option<i64>,
     until_us: Option<i64>,
     until_id: Option<i64>,
+    max_reconnect_attempts: Option<u32>,
 }
 
 /// What the run thread hands over: a batch of bars (one table per symbol and threshold that has bars).
@@ -121,6 +122,7 @@ pub struct LiveIter {
 fn live_run(settings: &Settings, options: LiveOptions) -> Result<LiveRun, Failure> {
     let market: Market = options.market.parse().map_err(|e| Failure::Value(format!("market: {e}")))?;
     let mut source = LiveConfig::new(market, options.symbols);
+    source.max_reconnect_attempts = options.max_reconnect_attempts;
     if let Some(url) = options.ws_url {
         source.ws_url = url;
     }

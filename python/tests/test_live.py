@@ -39,7 +39,8 @@ def trades(rows: Sequence[str]) -> pa.Table:
 
 
 class StandIn:
-    """The stand-in serving `rows` with `faults` (drop:N, stall:N, duplicate:N, swap:N, hole:FROM:LEN)."""
+    """The stand-in serving `rows` with `faults` (drop:N, stall:N, duplicate:N, swap:N, hole:FROM:LEN, and
+    gap:FIRST_ID:LAST_ID: an exchange gap, ids neither its socket nor its REST serves)."""
 
     def __init__(self, tmp: Path, rows: Sequence[str], faults: Sequence[str] = ()) -> None:
         csv = tmp / f"day2-{len(list(tmp.iterdir()))}.csv"
@@ -208,3 +209,36 @@ def test_ctrl_c_saves_the_checkpoint_and_a_resume_continues_exactly(tmp_path: Pa
     rest = run_live(server, checkpoint_in=middle, until_id=last_id)
     expected = bs.bars(trades(rows), threshold_dbps=THRESHOLD, symbol=SYMBOL)
     assert_same_bars([history, as_bars(first), rest], expected)
+
+
+def test_an_exchange_gap_warns_and_the_bars_span_it(tmp_path: Path, serve) -> None:
+    rows = lines()
+    history, checkpoint = day1_checkpoint(tmp_path, rows[:SPLIT])
+    ids = [int(row.split(",")[0]) for row in rows]
+    first, last = ids[SPLIT + 3000], ids[SPLIT + 3009]
+    server = serve(rows[SPLIT:], ["drop:2500", f"gap:{first}:{last}"])
+    with pytest.warns(bs.BarsmithWarning) as warned:
+        live = run_live(server, checkpoint_in=checkpoint, checkpoint_out=tmp_path / "live.checkpoint",
+                        until_id=ids[-1])
+    messages = [str(w.message) for w in warned if issubclass(w.category, bs.BarsmithWarning)]
+    expected_text = f"exchange gap: agg_trade_ids {first}..={last} (10 ids) were never published"
+    assert sum(expected_text in m for m in messages) == 1, messages
+    # The bars are those of one pass over the trades that were published, and one of them spans the gap.
+    published = [row for row in rows if not first <= int(row.split(",")[0]) <= last]
+    expected = bs.bars(trades(published), threshold_dbps=THRESHOLD, symbol=SYMBOL)
+    assert_same_bars([history, live], expected)
+    spans = [(f, l, n) for f, l, n in zip(live.column("first_agg_trade_id").to_pylist(),
+                                            live.column("last_agg_trade_id").to_pylist(),
+                                            live.column("agg_record_count").to_pylist()) if l - f + 1 > n]
+    assert any(f < first and l > last for f, l, _ in spans), spans
+
+
+def test_max_reconnect_attempts_ends_a_run_that_cannot_connect() -> None:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(Exception, match=r"2 connection attempts failed.*\(max_reconnect_attempts\)"):
+        list(bs.live(SYMBOL, threshold_dbps=THRESHOLD, ws_url=f"ws://127.0.0.1:{port}",
+                     rest_url=f"http://127.0.0.1:{port}", from_id=1, max_reconnect_attempts=2))

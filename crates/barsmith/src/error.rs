@@ -108,7 +108,7 @@ impl Error {
             ErrorKind::ResumeGap(gap) => gap.to_string(),
             ErrorKind::Output { path, source } => format!("writing {}: {source}", path.display()),
             #[cfg(feature = "live")]
-            ErrorKind::Live(e) => e.to_string(),
+            ErrorKind::Live(e) => e.named().spell(name),
         }
     }
 }

@@ -5,9 +5,9 @@ mod common;
 
 use common::barsmith;
 
-const KINDS: [&str; 19] = [
-    "PATH", "N", "DURATION", "URL", "DBPS", "SYMBOL", "SYMBOLS", "MARKET", "BACKEND", "FEATURES", "FORMAT", "KERNEL",
-    "LOOKBACK", "MODE", "ID", "FRACTION", "PRICE", "MICROS", "SPEC",
+const KINDS: [&str; 20] = [
+    "PATH", "N", "DURATION", "URL", "ADDR", "DBPS", "SYMBOL", "SYMBOLS", "MARKET", "BACKEND", "FEATURES", "FORMAT",
+    "KERNEL", "LOOKBACK", "MODE", "ID", "FRACTION", "PRICE", "MICROS", "SPEC",
 ];
 const PLOT: [&str; 4] = ["COLUMN", "TIME", "WxH", "YYYY-MM"];
 

@@ -4,10 +4,10 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use barsmith_test_support::SplitMix;
 use barsmith_test_support::archives::day_csv;
+use barsmith_test_support::kill::kill_9_until_done;
 use barsmith_test_support::live_faults::every_fault;
 use barsmith_test_support::live_server::{Fault, Market, Script, StandIn, trades_from_csv};
 
@@ -216,37 +216,10 @@ fn an_exchange_gap_is_reported_and_the_bars_equal_a_batch_without_those_ids() {
 fn kill_9_at_random_moments_then_restart_yields_every_bar_exactly_once() {
     let setup = Setup::new(&[]);
     let server = StandIn::start(setup.script(vec![Fault::Drop { after: 1_700 }], 4_000.0));
-    let mut rng = SplitMix(0x5eed);
-    let deadline = Instant::now() + Duration::from_secs(40);
-    let (mut kills, mut finished) = (0, false);
-    while Instant::now() < deadline {
-        let checkpoint = if Path::new(&setup.path("live.json")).exists() {
-            setup.path("live.json")
-        } else {
-            setup.path("day1.json")
-        };
-        let mut child =
-            setup.live_command(&server, &checkpoint).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
-        let wait = Duration::from_millis(30 + rng.below(170) as u64);
-        let started = Instant::now();
-        while started.elapsed() < wait && child.try_wait().unwrap().is_none() {
-            std::thread::sleep(Duration::from_millis(2));
-        }
-        match child.try_wait().unwrap() {
-            Some(status) => {
-                assert!(status.success(), "the live run failed: {status}");
-                finished = true;
-                break;
-            }
-            None => {
-                child.kill().unwrap(); // SIGKILL
-                child.wait().unwrap();
-                kills += 1;
-            }
-        }
-    }
-    assert!(finished, "the runs never finished ({kills} kills)");
-    assert!(kills >= 2, "only {kills} kills: the test did not test restarts");
+    let (checkpoint, first) = (PathBuf::from(setup.path("live.json")), PathBuf::from(setup.path("day1.json")));
+    let kills = kill_9_until_done(&checkpoint, &first, 0x5eed, Duration::from_secs(60), |checkpoint_in| {
+        setup.live_command(&server, checkpoint_in.to_str().unwrap())
+    });
     setup.assert_continues(&format!("{kills} kills"));
 }
 

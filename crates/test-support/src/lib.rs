@@ -20,6 +20,7 @@ pub mod bar_specs;
 pub mod bar_tables;
 pub mod command;
 pub mod features;
+pub mod kill;
 #[cfg(feature = "live-server")]
 pub mod live_faults;
 #[cfg(feature = "live-server")]

@@ -106,6 +106,7 @@ def live(
     until: Union[None, int, str, _dt.datetime, _dt.date] = None,
     until_id: Optional[int] = None,
     stall_timeout: Optional[Duration] = None,
+    max_reconnect_attempts: Optional[int] = None,
     on_bars: Optional[Callable[[Any], Any]] = None,
     **settings: Any,
 ) -> Any:
@@ -124,6 +125,8 @@ def live(
     at the end; it holds exactly the bars yielded so far. ``from_id``: without a checkpoint, the first
     ``agg_trade_id``. ``until`` (exchange time: µs, a datetime — naive is UTC —, a date or ISO text) and
     ``until_id`` end the iteration cleanly. ``stall_timeout``: a connection silent this long is replaced.
+    ``max_reconnect_attempts``: give up (raising, checkpoint saved) after this many failed connection attempts
+    in a row; by default the run retries without end.
     ``ws_url``/``rest_url``: other bases (mirrors, tests). The bar settings are those of :func:`bars`.
 
     Ending early — ``break`` (the generator closes), an exception in the loop, or Ctrl-C — stops the run with
@@ -155,6 +158,7 @@ def live(
         "from_id": from_id,
         "until_us": _micros(until),
         "until_id": until_id,
+        "max_reconnect_attempts": max_reconnect_attempts,
     }
     run = _barsmith.LiveIter(_settings(threshold_dbps, settings), options)
     batches = _iterate(run, output)

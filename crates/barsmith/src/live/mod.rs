@@ -4,7 +4,9 @@
 //! are byte for byte those of a batch run over the same trades. docs/LIVE.md has the hand-off, the fault model
 //! and the output/checkpoint protocol.
 
+mod metrics;
 mod output;
+mod rows;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -12,12 +14,13 @@ use std::time::{Duration, Instant};
 use barsmith_core::features::{FeatureCheckpoint, FeaturedBar};
 use barsmith_core::{Named, RangeBarBuilder, Trade, TradeBatch};
 
-pub use barsmith_binance::live::{FeedStats, LiveConfig, LiveError, LiveEvent, Market};
+pub use barsmith_binance::live::{FeedStats, LiveConfig, LiveError, LiveEvent, LiveProgress, Market};
+pub use metrics::MetricsServer;
 pub use output::LiveOutput;
+pub use rows::LiveFormat;
 
 use crate::error::{Error, ErrorKind};
 use crate::inputs::SymbolStream;
-use crate::output::OutputSchema;
 use crate::pipeline::{BarConsumer, BarPipeline};
 use crate::run::checkpoint::{
     ChainSettings, CheckpointFile, LiveCheckpoint, LiveCursor, StreamCheckpoint, holds_none, read_checkpoints,
@@ -74,6 +77,18 @@ pub struct LiveStatus {
     pub from_rest: u64,
     /// Exchange gaps met.
     pub exchange_gaps: u64,
+    /// Ids in those gaps.
+    pub missing_ids: u64,
+    /// Trades received twice (dropped by id).
+    pub duplicates: u64,
+    /// Trades received out of order (put back in order).
+    pub out_of_order: u64,
+    /// Completed bars emitted (every symbol and threshold).
+    pub bars: u64,
+    /// Messages read from the socket and waiting to be handled.
+    pub queued: usize,
+    /// The most that wait per socket (a full queue stops the reads).
+    pub queue_bound: usize,
 }
 
 /// What one symbol's run did.
@@ -128,11 +143,13 @@ fn run_live_inner<'a>(
         Ok(stats) => stats,
         Err(barsmith_binance::live::LiveFailure::Live(e)) => {
             sink.checkpoint()?;
+            sink.outputs.stop()?;
             return Err(live_error(e));
         }
         Err(barsmith_binance::live::LiveFailure::Sink(e)) => return Err(e),
     };
     sink.checkpoint()?;
+    sink.outputs.stop()?;
     Ok(sink
         .symbols
         .iter()
@@ -154,7 +171,9 @@ fn open_sink<'a>(
 ) -> Result<(Sink<'a>, Vec<Option<i64>>), Error> {
     run.settings.check()?;
     if run.settings.stream.include_incomplete {
-        return Err(Error::usage("include_incomplete: a live run emits completed bars only"));
+        return Err(Error::usage(
+            Named::from_setting("include_incomplete").then(": a live run emits completed bars only"),
+        ));
     }
     if let Some(other) = run.settings.thresholds.iter().find(|s| s.threshold().is_none()) {
         let message = Named::from_setting("bars")
@@ -167,11 +186,7 @@ fn open_sink<'a>(
         Some(path) => Some(read_checkpoints(path)?),
         None => None,
     };
-    let chain = ChainSettings {
-        include_incomplete: false,
-        format: "csv".into(),
-        identity_columns: run.settings.identity_columns,
-    };
+    let chain = chain_settings(run, resumed.as_ref());
     let carried = match (&resumed, &run.checkpoint_in) {
         (Some(resumed), Some(path)) => check_resumed(run, resumed, path, &symbols, &chain)?,
         _ => Vec::new(),
@@ -182,10 +197,8 @@ fn open_sink<'a>(
         starts.push(start);
         pipelines.push(pipeline);
     }
-    let schema = OutputSchema::of(&run.settings);
-    let dbps: Vec<u32> = run.settings.thresholds.iter().filter_map(|t| t.threshold()).map(|t| t.dbps()).collect();
     let live_resumed = resumed.as_ref().and_then(|r| r.live.as_ref());
-    let outputs = Outputs::open(&run.output, &schema, &symbols, &dbps, live_resumed)?;
+    let outputs = Outputs::open(&run.output, &run.settings, &symbols, live_resumed, run.checkpoint_in.as_deref())?;
     let gaps = symbols
         .iter()
         .map(|s| {
@@ -210,6 +223,20 @@ fn open_sink<'a>(
         newest_time_us: None,
     };
     Ok((sink, starts))
+}
+
+/// The chain's output settings. CSV and Parquet day files join the chain's dataset (the files `barsmith bars`
+/// writes), so their format is the chain's (a checkpoint of another format is refused). NDJSON (which `bars`
+/// does not write), lines on stdout and bars handed to a consumer join no batch dataset: such a run keeps the
+/// format of the chain it resumes, and names its own only when it starts one.
+fn chain_settings(run: &LiveRun, resumed: Option<&CheckpointFile>) -> ChainSettings {
+    let resumed_format = resumed.and_then(|r| r.chain.as_ref()).map(|c| c.format.clone());
+    let joins = matches!(&run.output, LiveOutput::Directory(_, f) if *f != LiveFormat::Ndjson);
+    let format = match resumed_format {
+        Some(format) if !joins => format,
+        _ => run.output.format().name().to_string(),
+    };
+    ChainSettings { include_incomplete: false, format, identity_columns: run.settings.identity_columns }
 }
 
 /// Refuses a checkpoint of a chain with other output settings or holding none of the run's symbols; returns
@@ -277,9 +304,11 @@ fn start_id(
         .filter_map(|s| RangeBarBuilder::from_checkpoint(&s.builder).ok()?.last_key().map(|(_, id)| id))
         .max();
     if (last.is_some() || cursor.is_some()) && from_id.is_some() {
-        return Err(Error::usage(format!(
-            "{symbol}: from_id is given but the checkpoint already says where {symbol} continues; give one of them"
-        )));
+        return Err(Error::usage(
+            Named::text(format!("{symbol}: "))
+                .setting("from_id")
+                .then(format!(" is given but the checkpoint already says where {symbol} continues; give one of them")),
+        ));
     }
     let describe = || path.map_or_else(String::new, |p| p.display().to_string());
     if let (Some(cursor), Some(last)) = (cursor, last)
@@ -338,7 +367,7 @@ impl Sink<'_> {
     fn checkpoint(&mut self) -> Result<(), Error> {
         let outputs = self.outputs.commit()?;
         self.last_checkpoint = Instant::now();
-        let Some(path) = &self.run.checkpoint_out else { return Ok(()) };
+        let Some(path) = &self.run.checkpoint_out else { return self.outputs.committed() };
         let mut streams = Vec::new();
         for (symbol, pipeline) in self.symbols.iter().zip(&self.pipelines) {
             for (threshold, state) in self.run.settings.thresholds.iter().zip(pipeline.checkpoints()) {
@@ -362,7 +391,8 @@ impl Sink<'_> {
             .collect();
         let live = LiveCheckpoint { cursors, outputs };
         let file = crate::output::AtomicFile::create(path).map_err(|e| Error::from_output(path, e))?;
-        write_checkpoint_file(file, path, streams, self.chain.clone(), Some(live))
+        write_checkpoint_file(file, path, streams, self.chain.clone(), Some(live))?;
+        self.outputs.committed()
     }
 }
 
@@ -402,15 +432,22 @@ impl barsmith_binance::live::LiveSink for Sink<'_> {
         self.observer.event(event);
     }
 
-    fn progress(&mut self, stats: &[FeedStats], connections: u64) {
+    fn progress(&mut self, progress: &LiveProgress<'_>) {
         let now_us =
             std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_micros() as i64);
+        let sum = |of: fn(&FeedStats) -> u64| progress.stats.iter().map(of).sum();
         let status = LiveStatus {
-            trades: stats.iter().map(|s| s.trades).sum(),
+            trades: sum(|s| s.trades),
             lag_ms: self.newest_time_us.map(|t| (now_us - t) / 1000),
-            connections,
-            from_rest: stats.iter().map(|s| s.from_rest).sum(),
+            connections: progress.connections,
+            from_rest: sum(|s| s.from_rest),
             exchange_gaps: self.gaps.iter().map(|g| g.0).sum(),
+            missing_ids: self.gaps.iter().map(|g| g.1).sum(),
+            duplicates: sum(|s| s.duplicates),
+            out_of_order: sum(|s| s.out_of_order),
+            bars: self.pipelines.iter().map(|p| p.bar_counts().iter().sum::<u64>()).sum(),
+            queued: progress.queued,
+            queue_bound: progress.queue_bound,
         };
         self.observer.status(&status);
     }

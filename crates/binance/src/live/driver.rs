@@ -3,13 +3,15 @@
 //! connection new-one-first, and hand trades on in order.
 
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use super::feed::{Feed, FeedStats};
 use super::message::{Message, parse_message};
 use super::rest::{Pause, Rest};
-use super::socket::{Read, Socket};
-use super::{LiveConfig, LiveError, LiveEvent, LiveSink};
+use super::socket::{QUEUE_BOUND, Read, Socket};
+use super::{LiveConfig, LiveError, LiveEvent, LiveProgress, LiveSink};
 
 /// Longest single wait on the socket, so that holes, stops and checkpoints are looked at often.
 const POLL: Duration = Duration::from_millis(20);
@@ -75,6 +77,7 @@ pub fn run<S: LiveSink>(
         connections: 0,
         jitter: Jitter::new(),
         last_progress: Instant::now(),
+        queued: Arc::new(AtomicUsize::new(0)),
     };
     let result = driver.run();
     if let Some(e) = driver.waiter.failure.take() {
@@ -136,6 +139,8 @@ struct Driver<'a, S: LiveSink> {
     connections: u64,
     jitter: Jitter,
     last_progress: Instant,
+    /// Messages waiting in the sockets' queues.
+    queued: Arc<AtomicUsize>,
 }
 
 /// A small xorshift for the jitter of reconnect pauses (not for anything that needs real randomness).
@@ -171,7 +176,7 @@ impl<S: LiveSink> Driver<'_, S> {
         let url = self.config.stream_url();
         let mut failures = 0u32;
         while !self.finished() {
-            let (reason, delivered) = match Socket::connect(&url, self.config.io_timeout) {
+            let (reason, delivered) = match Socket::connect(&url, self.config.io_timeout, &self.queued) {
                 Ok(socket) => {
                     self.connections += 1;
                     self.waiter.report(&LiveEvent::Connected { number: self.connections });
@@ -241,7 +246,7 @@ impl<S: LiveSink> Driver<'_, S> {
     /// closes `old`. Duplicates between the two are dropped by id; a hole between them is filled by REST.
     /// `Err(reason)` when no replacement could be opened (then `old` is closed too and the run reconnects).
     fn replace(&mut self, mut old: Socket, url: &str) -> Result<Result<Socket, String>, LiveFailure<S::Error>> {
-        let mut new = match Socket::connect(url, self.config.io_timeout) {
+        let mut new = match Socket::connect(url, self.config.io_timeout, &self.queued) {
             Ok(new) => new,
             Err(reason) => {
                 old.close();
@@ -323,7 +328,13 @@ impl<S: LiveSink> Driver<'_, S> {
         if self.last_progress.elapsed() >= PROGRESS_EVERY {
             self.last_progress = Instant::now();
             let stats: Vec<FeedStats> = self.feeds.iter().map(|f| f.stats).collect();
-            self.waiter.sink.progress(&stats, self.connections);
+            let progress = LiveProgress {
+                stats: &stats,
+                connections: self.connections,
+                queued: self.queued.load(Ordering::Relaxed),
+                queue_bound: QUEUE_BOUND,
+            };
+            self.waiter.sink.progress(&progress);
         }
         Ok(())
     }
@@ -372,6 +383,9 @@ impl<S: LiveSink> Driver<'_, S> {
                 report_gap(&mut self.waiter, &name, first, last);
             }
             self.deliver()?;
+            // Between pages the sink may checkpoint (what it holds is whole), so that a long catch-up is not
+            // all lost to a crash, and may stop.
+            self.waiter.tick();
             if !full && target.is_none() {
                 break;
             }

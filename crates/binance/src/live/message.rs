@@ -46,26 +46,26 @@ fn error(bytes: &[u8], reason: impl Into<String>) -> ParseError {
 
 /// The fields of an aggTrade (both the stream payload and a REST row), every one optional so that a missing
 /// key is named in the error rather than read as 0.
-#[derive(Deserialize)]
-struct Fields<'a> {
+#[derive(Default, Deserialize)]
+pub(super) struct Fields<'a> {
     #[serde(rename = "e", borrow, default)]
-    event: Option<&'a str>,
+    pub(super) event: Option<&'a str>,
     #[serde(rename = "s", borrow, default)]
-    symbol: Option<&'a str>,
+    pub(super) symbol: Option<&'a str>,
     #[serde(default)]
-    a: Option<i64>,
+    pub(super) a: Option<i64>,
     #[serde(borrow, default)]
-    p: Option<&'a str>,
+    pub(super) p: Option<&'a str>,
     #[serde(borrow, default)]
-    q: Option<&'a str>,
+    pub(super) q: Option<&'a str>,
     #[serde(default)]
-    f: Option<i64>,
+    pub(super) f: Option<i64>,
     #[serde(default)]
-    l: Option<i64>,
+    pub(super) l: Option<i64>,
     #[serde(rename = "T", default)]
-    time: Option<i64>,
+    pub(super) time: Option<i64>,
     #[serde(default)]
-    m: Option<bool>,
+    pub(super) m: Option<bool>,
     /// A combined stream's payload.
     #[serde(borrow, default)]
     data: Option<Box<Fields<'a>>>,
@@ -108,7 +108,19 @@ impl Fields<'_> {
 
 /// Reads one WebSocket message: an aggTrade (raw `{"e":"aggTrade",…}` or combined `{"stream":…,"data":{…}}`),
 /// a `serverShutdown` event, or something else. An aggTrade with a missing or invalid field is an error.
+///
+/// The text is read by a hand-written scanner of the shapes Binance sends, and by serde_json when the scanner
+/// gives up (anything unusual): the answer is [`parse_message_reference`]'s for every input.
 pub fn parse_message(bytes: &[u8]) -> Result<Message<'_>, ParseError> {
+    match super::scan::message(bytes) {
+        Some(fields) => interpret(bytes, &fields),
+        None => parse_message_reference(bytes),
+    }
+}
+
+/// [`parse_message`] by serde_json alone: the reference the scanner is checked against (fuzz target
+/// `live_message`) and measured beside (bench `live_parse`).
+pub fn parse_message_reference(bytes: &[u8]) -> Result<Message<'_>, ParseError> {
     let fields: Fields<'_> =
         serde_json::from_slice(bytes).map_err(|e| error(bytes, format!("not a JSON object ({e})")))?;
     let fields = match (&fields.data, &fields.wrapped_event) {
@@ -116,6 +128,10 @@ pub fn parse_message(bytes: &[u8]) -> Result<Message<'_>, ParseError> {
         (None, Some(event)) => event,
         (None, None) => &fields,
     };
+    interpret(bytes, fields)
+}
+
+fn interpret<'a>(bytes: &[u8], fields: &Fields<'a>) -> Result<Message<'a>, ParseError> {
     match fields.event {
         Some("aggTrade") => {
             let trade = fields.trade().map_err(|reason| error(bytes, reason))?;
@@ -128,10 +144,23 @@ pub fn parse_message(bytes: &[u8]) -> Result<Message<'_>, ParseError> {
 }
 
 /// Reads a REST `aggTrades` page (a JSON array of `{"a","p","q","f","l","T","m"}` rows) into trades, in the
-/// page's order. Any missing or invalid field is an error naming the row.
+/// page's order. Any missing or invalid field is an error naming the row. Read as [`parse_message`] is: the
+/// scanner, else serde_json ([`parse_rest_page_reference`]).
 pub fn parse_rest_page(bytes: &[u8]) -> Result<Vec<Trade>, ParseError> {
+    match super::scan::page(bytes) {
+        Some(rows) => trades(bytes, &rows),
+        None => parse_rest_page_reference(bytes),
+    }
+}
+
+/// [`parse_rest_page`] by serde_json alone (the reference of fuzz target `live_rest_page`).
+pub fn parse_rest_page_reference(bytes: &[u8]) -> Result<Vec<Trade>, ParseError> {
     let rows: Vec<Fields<'_>> =
         serde_json::from_slice(bytes).map_err(|e| error(bytes, format!("not a JSON array of aggTrades ({e})")))?;
+    trades(bytes, &rows)
+}
+
+fn trades(bytes: &[u8], rows: &[Fields<'_>]) -> Result<Vec<Trade>, ParseError> {
     rows.iter()
         .enumerate()
         .map(|(index, row)| row.trade().map_err(|reason| error(bytes, format!("row {index}: {reason}"))))
@@ -190,5 +219,46 @@ mod tests {
         let bad = br#"[{"a":1,"p":"10.0","q":"1","f":1,"l":1,"T":1,"m":true},{"a":2,"p":"10.5","q":"0.5","f":2,"l":3,"m":false}]"#;
         let e = parse_rest_page(bad).unwrap_err();
         assert!(e.reason.contains("row 1") && e.reason.contains("\"T\""), "{e}");
+    }
+
+    #[test]
+    fn the_scanner_and_serde_json_agree_on_unusual_texts() {
+        let trade = |body: &str| format!(r#"{{"stream":"btcusdt@aggTrade","data":{{{body}}}}}"#);
+        let good =
+            r#""e":"aggTrade","E":1,"s":"BTCUSDT","a":7,"p":"1.5","q":"2","f":1,"l":1,"T":1767225600123,"m":false"#;
+        let texts = [
+            trade(good),
+            format!(" \n{} \t", trade(good)),
+            trade(&format!("{good},\"x\":[1]")),
+            trade(&format!("{good},\"x\":{{}}")),
+            trade(&format!("{good},\"x\":-0.5e+3,\"y\":null,\"z\":true")),
+            trade(&format!("{good},\"x\":01")),
+            trade(&format!("{good},\"x\":1.")),
+            trade(&good.replace(r#""a":7"#, r#""a":7.0"#)),
+            trade(&good.replace(r#""a":7"#, r#""a":-0"#)),
+            trade(&good.replace(r#""a":7"#, r#""a":9223372036854775808"#)),
+            trade(&good.replace(r#""a":7"#, r#""a":07"#)),
+            trade(&good.replace(r#""a":7"#, r#""a":7,"a":8"#)),
+            trade(&good.replace(r#""s":"BTCUSDT""#, r#""s":"BTC\u0055SDT""#)),
+            trade(&good.replace(r#""s":"BTCUSDT""#, "\"s\":\"BTC\u{e9}\"")),
+            trade(&good.replace(r#""m":false"#, r#""m":falsey"#)),
+            trade(&good.replace(r#""m":false"#, r#""m":null"#)),
+            format!("{}x", trade(good)),
+            r#"{"data":{"e":"aggTrade"},"data":{}}"#.to_string(),
+            r#"{"event":{"e":"serverShutdown"}}"#.to_string(),
+            r#"["aggTrade"]"#.to_string(),
+            "{}".to_string(),
+            "{".to_string(),
+        ];
+        for text in &texts {
+            let bytes = text.as_bytes();
+            assert_eq!(parse_message(bytes), parse_message_reference(bytes), "{text}");
+            let page = format!("[{text}]");
+            assert_eq!(parse_rest_page(page.as_bytes()), parse_rest_page_reference(page.as_bytes()), "{page}");
+        }
+        let row = r#"{"a":1,"p":"10.0","q":"1","f":1,"l":1,"T":1767225600000000,"m":true,"M":true}"#;
+        for page in ["[]", " [ ] ", &format!("[{row},{row}]"), &format!("[{row},]"), &format!("[{row}"), "[1]"] {
+            assert_eq!(parse_rest_page(page.as_bytes()), parse_rest_page_reference(page.as_bytes()), "{page}");
+        }
     }
 }

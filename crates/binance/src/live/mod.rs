@@ -16,9 +16,12 @@ mod driver;
 mod feed;
 pub mod message;
 mod rest;
+mod scan;
 mod socket;
 
 use std::time::Duration;
+
+use barsmith_core::Named;
 
 pub use crate::fetch::Market;
 pub use driver::{LiveFailure, run};
@@ -122,6 +125,9 @@ impl LiveConfig {
         if !(1..=1000).contains(&self.rest_page_limit) {
             return bad("rest_page_limit", "must be 1 to 1000");
         }
+        if self.max_reconnect_attempts == Some(0) {
+            return bad("max_reconnect_attempts", "must be at least 1 (leave it unset to retry without end)");
+        }
         if self.reorder_window == 0 {
             return bad("reorder_window", "must be at least 1");
         }
@@ -135,15 +141,18 @@ impl LiveConfig {
         Ok(())
     }
 
-    /// Warnings about the endpoints: a plain (unencrypted) base whose host is not loopback.
-    pub fn warnings(&self) -> Vec<String> {
+    /// Warnings about the endpoints (settings marked): a plain (unencrypted) base whose host is not loopback.
+    pub fn warnings(&self) -> Vec<Named> {
         let mut warnings = Vec::new();
         for (setting, url, plain) in [("ws_url", &self.ws_url, "ws://"), ("rest_url", &self.rest_url, "http://")] {
             if let Some(rest) = url.strip_prefix(plain) {
                 let host = rest.split(['/', '?']).next().unwrap_or_default();
                 let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
                 if !matches!(host, "127.0.0.1" | "localhost" | "[::1]" | "::1") {
-                    warnings.push(format!("{setting} {url} is not encrypted and its host {host} is not loopback"));
+                    warnings.push(
+                        Named::from_setting(setting)
+                            .then(format!(" {url} is not encrypted and its host {host} is not loopback")),
+                    );
                 }
             }
         }
@@ -242,10 +251,23 @@ pub trait LiveSink {
     fn event(&mut self, event: &LiveEvent);
     /// Called between reads (at least every 50 ms): a place to checkpoint. `true` stops the run cleanly.
     fn tick(&mut self) -> Result<bool, Self::Error>;
-    /// Every symbol's counters so far, about once a second, and the connections opened.
-    fn progress(&mut self, stats: &[FeedStats], connections: u64) {
-        let _ = (stats, connections);
+    /// Every symbol's counters so far, the connections opened and the queue, about once a second.
+    fn progress(&mut self, progress: &LiveProgress<'_>) {
+        let _ = progress;
     }
+}
+
+/// Where the source is ([`LiveSink::progress`]).
+#[derive(Clone, Copy, Debug)]
+pub struct LiveProgress<'a> {
+    /// Each symbol's counters, in the configured order.
+    pub stats: &'a [FeedStats],
+    /// Connections opened so far (the first included).
+    pub connections: u64,
+    /// Messages read from the socket(s) and waiting to be handled.
+    pub queued: usize,
+    /// The most that wait per socket (a full queue stops the reads: back-pressure).
+    pub queue_bound: usize,
 }
 
 /// An error of the live source, naming settings (never flags).
@@ -284,17 +306,25 @@ pub enum LiveError {
     },
 }
 
+impl LiveError {
+    /// The message with the settings it names marked, for front ends to spell as their flags or keywords.
+    pub fn named(&self) -> Named {
+        match self {
+            LiveError::Setting { setting, problem } => Named::from_setting(setting).then(format!(": {problem}")),
+            LiveError::Parse { source, error } => Named::text(format!("{source}: {error}")),
+            LiveError::Rest { url, reason } => Named::text(format!("REST {url}: {reason}")),
+            LiveError::Connect { url, reason, attempts } => {
+                Named::text(format!("{url}: {attempts} connection attempts failed, the last with: {reason} ("))
+                    .setting("max_reconnect_attempts")
+                    .then(")")
+            }
+        }
+    }
+}
+
 impl std::fmt::Display for LiveError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            LiveError::Setting { setting, problem } => write!(f, "{setting}: {problem}"),
-            LiveError::Parse { source, error } => write!(f, "{source}: {error}"),
-            LiveError::Rest { url, reason } => write!(f, "REST {url}: {reason}"),
-            LiveError::Connect { url, reason, attempts } => write!(
-                f,
-                "{url}: {attempts} connection attempts failed, the last with: {reason} (max_reconnect_attempts)"
-            ),
-        }
+        f.write_str(&self.named().spell(&|name| name.to_owned()))
     }
 }
 

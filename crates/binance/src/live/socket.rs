@@ -4,7 +4,7 @@
 
 use std::net::{Shutdown, TcpStream, ToSocketAddrs};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -14,7 +14,7 @@ use tungstenite::stream::MaybeTlsStream;
 use tungstenite::{Message, WebSocket};
 
 /// Messages held between the reader thread and the run: a full queue stops the reads.
-const QUEUE_BOUND: usize = 8192;
+pub(crate) const QUEUE_BOUND: usize = 8192;
 
 /// How often the reader thread looks at whether it should stop while the socket is silent.
 const READER_POLL: Duration = Duration::from_millis(100);
@@ -25,6 +25,8 @@ pub(crate) struct Socket {
     raw: TcpStream,
     closing: Arc<AtomicBool>,
     reader: Option<JoinHandle<()>>,
+    /// Messages in the queue of every open socket (the run's queue depth).
+    queued: Arc<AtomicUsize>,
     /// When it was opened.
     pub(crate) opened: Instant,
 }
@@ -41,7 +43,8 @@ pub(crate) enum Read {
 
 impl Socket {
     /// Connects to `url` within `timeout` (TCP connect, handshake), and starts its reader.
-    pub(crate) fn connect(url: &str, timeout: Duration) -> Result<Socket, String> {
+    /// `queued` counts the messages waiting in the queues of the run's sockets.
+    pub(crate) fn connect(url: &str, timeout: Duration, queued: &Arc<AtomicUsize>) -> Result<Socket, String> {
         let request = url.into_client_request().map_err(|e| format!("not a WebSocket URL: {e}"))?;
         let uri = request.uri();
         let host = uri.host().ok_or("the URL has no host")?.trim_start_matches('[').trim_end_matches(']').to_string();
@@ -67,12 +70,13 @@ impl Socket {
             raw.set_read_timeout(Some(READER_POLL)).map_err(io)?;
             let closing = Arc::new(AtomicBool::new(false));
             let (sender, queue) = sync_channel(QUEUE_BOUND);
-            let reader_closing = Arc::clone(&closing);
+            let (reader_closing, reader_queued) = (Arc::clone(&closing), Arc::clone(queued));
             let reader = std::thread::Builder::new()
                 .name("barsmith-live-reader".into())
-                .spawn(move || read_loop(ws, &sender, &reader_closing))
+                .spawn(move || read_loop(ws, &sender, &reader_closing, &reader_queued))
                 .map_err(io)?;
-            return Ok(Socket { queue, raw, closing, reader: Some(reader), opened: Instant::now() });
+            let queued = Arc::clone(queued);
+            return Ok(Socket { queue, raw, closing, reader: Some(reader), queued, opened: Instant::now() });
         }
         Err(last)
     }
@@ -80,7 +84,10 @@ impl Socket {
     /// The next message within `wait`.
     pub(crate) fn read(&mut self, wait: Duration) -> Read {
         match self.queue.recv_timeout(wait) {
-            Ok(read) => read,
+            Ok(read) => {
+                self.queued.fetch_sub(1, Ordering::Relaxed);
+                read
+            }
             Err(RecvTimeoutError::Timeout) => Read::Nothing,
             Err(RecvTimeoutError::Disconnected) => Read::Closed("the reader ended".into()),
         }
@@ -95,13 +102,20 @@ impl Socket {
         self.closing.store(true, Ordering::Relaxed);
         let _ = self.raw.shutdown(Shutdown::Both);
         // Unblocks a reader waiting for room in the queue.
-        while self.queue.try_recv().is_ok() {}
+        self.drain();
         if let Some(reader) = self.reader.take() {
             while !reader.is_finished() {
-                while self.queue.try_recv().is_ok() {}
+                self.drain();
                 std::thread::sleep(Duration::from_millis(1));
             }
             let _ = reader.join();
+        }
+        self.drain();
+    }
+
+    fn drain(&mut self) {
+        while self.queue.try_recv().is_ok() {
+            self.queued.fetch_sub(1, Ordering::Relaxed);
         }
     }
 }
@@ -113,7 +127,12 @@ impl Drop for Socket {
 }
 
 /// The reader thread: messages to the queue (waiting for room), pings answered, the end reported once.
-fn read_loop(mut ws: WebSocket<MaybeTlsStream<TcpStream>>, queue: &SyncSender<Read>, closing: &AtomicBool) {
+fn read_loop(
+    mut ws: WebSocket<MaybeTlsStream<TcpStream>>,
+    queue: &SyncSender<Read>,
+    closing: &AtomicBool,
+    queued: &AtomicUsize,
+) {
     loop {
         if closing.load(Ordering::Relaxed) {
             return;
@@ -139,7 +158,13 @@ fn read_loop(mut ws: WebSocket<MaybeTlsStream<TcpStream>>, queue: &SyncSender<Re
             Err(e) => Read::Closed(e.to_string()),
         };
         let end = matches!(read, Read::Closed(_));
-        if queue.send(read).is_err() || end {
+        // Counted before it is sent, so that the run never takes it out of the count first.
+        queued.fetch_add(1, Ordering::Relaxed);
+        if queue.send(read).is_err() {
+            queued.fetch_sub(1, Ordering::Relaxed);
+            return;
+        }
+        if end {
             return;
         }
     }

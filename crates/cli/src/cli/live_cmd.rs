@@ -5,7 +5,9 @@ use std::sync::atomic::{AtomicI32, Ordering};
 use std::time::Duration;
 
 use barsmith::core::Threshold;
-use barsmith::live::{LiveConfig, LiveEvent, LiveObserver, LiveOutput, LiveRun, LiveStatus, Market, run_live};
+use barsmith::live::{
+    LiveConfig, LiveEvent, LiveFormat, LiveObserver, LiveOutput, LiveRun, LiveStatus, Market, MetricsServer, run_live,
+};
 use barsmith::settings::Settings;
 use clap::Args;
 
@@ -53,12 +55,13 @@ pub struct LiveArgs {
     /// Stop cleanly after this agg_trade_id.
     #[arg(long, value_name = "ID")]
     until_id: Option<i64>,
-    /// `-` (CSV lines on stdout, flushed per bar; one symbol at one threshold) or a directory (one CSV file per
+    /// `-` (lines on stdout, flushed per bar; one symbol at one threshold) or a directory (one file per
     /// symbol, threshold and UTC day, named as `barsmith bars` names a one-day run).
     #[arg(short, long, value_name = "PATH", default_value = "-")]
     output: PathBuf,
-    /// Output format (csv; ndjson and parquet are not written by live yet).
-    #[arg(long, default_value = "csv")]
+    /// Output format: csv, ndjson (one JSON object per bar per line) or parquet (directories only: a day's file
+    /// appears complete when the day ends, and at a clean stop).
+    #[arg(long, default_value = "csv", value_parser = ["csv", "ndjson", "parquet"])]
     format: String,
     /// Feature groups: any of bar, intra, lookback (comma-separated), or `none` (as `barsmith bars`).
     #[arg(long, default_value = "bar,intra,lookback")]
@@ -78,6 +81,13 @@ pub struct LiveArgs {
     /// Kernel backend for features; default BARSMITH_BACKEND or auto.
     #[arg(long)]
     backend: Option<String>,
+    /// Serve Prometheus metrics (text format) over HTTP at http://ADDR/metrics (e.g. 127.0.0.1:9184; port 0
+    /// picks a free port, printed on stderr).
+    #[arg(long, value_name = "ADDR")]
+    metrics: Option<String>,
+    /// Give up after this many failed connection attempts in a row (exit 1, checkpoint saved); default: never.
+    #[arg(long, value_name = "N")]
+    max_reconnect_attempts: Option<u32>,
     /// No connection reports, status line or summary on stderr (exchange gaps are always reported).
     #[arg(short, long)]
     quiet: bool,
@@ -87,18 +97,21 @@ pub struct LiveArgs {
 pub fn run(args: LiveArgs) -> Result<(), Failure> {
     let run = live_run(&args)?;
     for warning in run.source.warnings() {
-        let warning = warning.replace("ws_url", "--ws-url").replace("rest_url", "--rest-url");
-        eprintln!("warning: {warning}");
+        eprintln!("warning: {}", warning.spell(&live_flag));
     }
     let status_line = !args.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let observer =
-        Observer { quiet: args.quiet, status_line, last_status: std::sync::Mutex::new((std::time::Instant::now(), 0)) };
+    let metrics = match &args.metrics {
+        Some(address) => {
+            let server = MetricsServer::start(address).map_err(failure)?;
+            eprintln!("live: metrics at http://{}/metrics", server.address());
+            Some(server)
+        }
+        None => None,
+    };
+    let last_status = std::sync::Mutex::new((std::time::Instant::now(), 0));
+    let observer = Observer { quiet: args.quiet, status_line, last_status, metrics };
     let result = run_live(&run, &observer);
-    let summary = result.map_err(|e| {
-        let mut failure = Failure::from(e);
-        failure.message = flags_for_settings(&failure.message);
-        failure
-    })?;
+    let summary = result.map_err(failure)?;
     if !args.quiet {
         for symbol in &summary {
             let s = &symbol.stats;
@@ -121,18 +134,31 @@ pub fn run(args: LiveArgs) -> Result<(), Failure> {
     }
 }
 
-/// The library names settings; the CLI says its flags.
-fn flags_for_settings(message: &str) -> String {
-    [
-        ("stall_timeout", "--stall-timeout"),
-        ("ws_url", "--ws-url"),
-        ("rest_url", "--rest-url"),
-        ("from_id", "--from-id"),
-        ("output stdout", "-o -"),
-        ("symbols:", "SYMBOL:"),
-    ]
-    .iter()
-    .fold(message.to_string(), |text, (setting, flag)| text.replace(setting, flag))
+/// A library error, its settings spelled as this command's flags.
+fn failure(e: barsmith::Error) -> Failure {
+    let message = e.describe(&live_flag);
+    let mut failure = Failure::from(e);
+    failure.message = message;
+    failure
+}
+
+/// The library names settings; the CLI says its flags (the settings of `barsmith bars` as `bars` does).
+fn live_flag(name: &'static str) -> String {
+    match name {
+        "symbols" => "SYMBOL",
+        "market" => "--market",
+        "stall_timeout" => "--stall-timeout",
+        "ws_url" => "--ws-url",
+        "rest_url" => "--rest-url",
+        "from_id" => "--from-id",
+        "until" => "--until",
+        "until_id" => "--until-id",
+        "checkpoint_every" => "--checkpoint-every",
+        "max_reconnect_attempts" => "--max-reconnect-attempts",
+        "metrics" => "--metrics",
+        _ => return super::setting_flag(name),
+    }
+    .to_owned()
 }
 
 fn live_run(args: &LiveArgs) -> Result<LiveRun, Failure> {
@@ -151,12 +177,7 @@ fn live_run(args: &LiveArgs) -> Result<LiveRun, Failure> {
     settings.stream.features.permutation_entropy = !args.no_pe;
     settings.stream.features.hurst = !args.no_hurst;
     settings.stream.kernels = select_backend(args.backend.as_deref())?;
-    if args.format != "csv" {
-        return Err(Failure::bad_input(format!(
-            "--format {}: live writes csv only (ndjson and parquet are not done yet)",
-            args.format
-        )));
-    }
+    let format: LiveFormat = args.format.parse().map_err(Failure::from)?;
     let market: Market = args.market.parse().map_err(|e| Failure::bad_input(format!("--market: {e}")))?;
     let mut source = LiveConfig::new(market, args.symbols.clone());
     if let Some(url) = &args.ws_url {
@@ -165,12 +186,15 @@ fn live_run(args: &LiveArgs) -> Result<LiveRun, Failure> {
     if let Some(url) = &args.rest_url {
         source.rest_url = url.clone();
     }
+    source.max_reconnect_attempts = args.max_reconnect_attempts;
     if let Some(stall) = args.stall_timeout {
         source.stall_timeout = stall;
         source.hole_wait = source.hole_wait.min(stall / 4);
     }
-    let output =
-        if args.output.as_os_str() == "-" { LiveOutput::Stdout } else { LiveOutput::Directory(args.output.clone()) };
+    let output = match args.output.as_os_str() == "-" {
+        true => LiveOutput::Stdout(format),
+        false => LiveOutput::Directory(args.output.clone(), format),
+    };
     let until_time_us = args.until.as_deref().map(parse_time).transpose()?;
     Ok(LiveRun {
         settings,
@@ -217,6 +241,8 @@ struct Observer {
     status_line: bool,
     /// When the last one was printed, and the trades then.
     last_status: std::sync::Mutex<(std::time::Instant, u64)>,
+    /// The `--metrics` server.
+    metrics: Option<MetricsServer>,
 }
 
 impl LiveObserver for Observer {
@@ -239,6 +265,9 @@ impl LiveObserver for Observer {
     }
 
     fn status(&self, status: &LiveStatus) {
+        if let Some(metrics) = &self.metrics {
+            metrics.update(status);
+        }
         let mut last = self.last_status.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if !self.status_line || last.0.elapsed() < STATUS_EVERY {
             return;

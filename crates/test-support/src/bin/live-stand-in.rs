@@ -1,10 +1,12 @@
 //! The stand-in Binance as a process, for tests in other languages (python/tests/test_live.py):
 //!
 //! ```text
-//! live-stand-in CSV SYMBOL RATE [FAULT…]     FAULT: drop:N | stall:N | duplicate:N | swap:N | hole:FROM:LEN
+//! live-stand-in CSV SYMBOL RATE [FAULT…]
+//!     FAULT: drop:N | stall:N | duplicate:N | swap:N | hole:FROM:LEN | gap:FIRST_ID:LAST_ID
 //! ```
 //!
-//! serves the spot trades of the aggTrades CSV (positions are indexes into it) at RATE per second on
+//! serves the spot trades of the aggTrades CSV (positions are indexes into it; `gap` takes agg_trade_ids: an
+//! exchange gap, ids neither the socket nor REST ever serves) at RATE per second on
 //! 127.0.0.1, prints `WS_URL REST_URL` on one line, and serves until standard input closes (or 60 s); then
 //! prints `CONNECTIONS REST_REQUESTS SENT` (what it saw) on a second line.
 
@@ -21,13 +23,14 @@ fn fault(text: &str) -> Fault {
         "duplicate" => Fault::Duplicate { at: number(1) },
         "swap" => Fault::Swap { at: number(1) },
         "hole" => Fault::Hole { from: number(1), len: number(2) },
+        "gap" => Fault::ExchangeGap { first: number(1) as i64, last: number(2) as i64 },
         _ => usage(text),
     }
 }
 
 fn usage(text: &str) -> ! {
     eprintln!(
-        "live-stand-in: bad argument {text:?}; usage: live-stand-in CSV SYMBOL RATE [drop:N|stall:N|duplicate:N|swap:N|hole:FROM:LEN]…"
+        "live-stand-in: bad argument {text:?}; usage: live-stand-in CSV SYMBOL RATE [drop:N|stall:N|duplicate:N|swap:N|hole:FROM:LEN|gap:FIRST_ID:LAST_ID]…"
     );
     std::process::exit(2)
 }
