@@ -57,6 +57,23 @@ impl Isa for Avx512 {
         // AVX-512DQ converts i64 lanes to f64 directly.
         (self, a: __m512i) -> __m512d => (a) { to_f64 = _mm512_cvtepi64_pd }
     }
+    /// `rsqrt14` (relative error < 2^-14) refined by two Newton steps `y ← y (3/2 - (a/2) y²)`: the error
+    /// after them is ~1.5·(1.5·2^-28)² < 2^-55 plus the steps' own rounding (docs/SIMD.md, "R/S without
+    /// division").
+    #[inline(always)]
+    fn rsqrt(self, a: __m512d) -> __m512d {
+        // SAFETY: the token proves AVX-512F; no memory is touched.
+        unsafe {
+            let (half, three_halves) = (_mm512_set1_pd(0.5), _mm512_set1_pd(1.5));
+            let half_a = _mm512_mul_pd(a, half);
+            let mut y = _mm512_rsqrt14_pd(a);
+            for _ in 0..2 {
+                let step = _mm512_fnmadd_pd(_mm512_mul_pd(half_a, y), y, three_halves);
+                y = _mm512_mul_pd(y, step);
+            }
+            y
+        }
+    }
     #[inline(always)]
     fn transpose(self, x: &[f64], base: usize, stride: usize, out: &mut [f64], at: usize) {
         assert_rows(x.len(), base, stride, 8, 8);
