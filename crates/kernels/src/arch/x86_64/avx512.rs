@@ -127,3 +127,42 @@ impl Isa for Avx512 {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Avx512, checked_table};
+    use crate::arch::Isa;
+
+    /// The largest relative error of [`Isa::rsqrt`] against `1/sqrt(a)`, in units of `f64::EPSILON`, over
+    /// mantissas from a SplitMix64 stream at every exponent a normal `f64` has.
+    #[target_feature(enable = "avx512f", enable = "avx512dq", enable = "popcnt")]
+    fn worst_rsqrt_error() -> f64 {
+        let s = Avx512::new();
+        let (mut state, mut worst) = (0x9e37_79b9_7f4a_7c15u64, 0.0f64);
+        for exponent in -1022..=1023 {
+            let mut a = [0.0; 8];
+            for slot in &mut a {
+                state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+                *slot = (1.0 + (state >> 11) as f64 / (1u64 << 53) as f64) * 2f64.powi(exponent);
+            }
+            let got = s.lanes_f64(s.rsqrt(s.load(&a, 0)));
+            for (&y, &a) in got.as_slice().iter().zip(&a) {
+                let want = 1.0 / a.sqrt();
+                worst = worst.max(((y - want) / want).abs() / f64::EPSILON);
+            }
+        }
+        worst
+    }
+
+    #[test]
+    fn rsqrt_is_within_four_ulp() {
+        if checked_table().is_none() {
+            eprintln!("NOT RUN: avx512 rsqrt: this CPU has no AVX-512");
+            return;
+        }
+        // SAFETY: the CPU has every feature the function is compiled with (checked above).
+        let worst = unsafe { worst_rsqrt_error() };
+        assert!(worst <= 4.0, "rsqrt: {worst} ulp");
+        eprintln!("avx512 rsqrt: worst {worst} ulp of 1/sqrt");
+    }
+}
