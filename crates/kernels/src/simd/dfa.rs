@@ -212,7 +212,7 @@ fn fluctuation<S: Isa>(s: S, scratch: &mut Scratch, w: usize, ready: &mut Option
 #[inline(always)]
 fn block_sums<S: Isa>(s: S, layout: Layout, columns: &[f64], sums: &mut BlockSums<'_>) {
     let mut m = 0;
-    while m + 1 <= layout.per_lane {
+    while m < layout.per_lane {
         block_pair_sums::<S, 2>(s, layout, columns, sums, m);
         m += 2;
     }
