@@ -39,7 +39,9 @@ pub(crate) fn permutation_entropy<S: Isa>(s: S, x: &[f64], order: usize, delay: 
 fn entropy_of_order<S: Isa, const M: usize>(s: S, x: &[f64], delay: usize, vectors: usize) -> Option<f64> {
     let (mut small, mut large) = ([0u32; 64], Vec::new());
     let counts: &mut [u32] = if M <= 4 {
-        &mut small
+        // One slot per combination of the `M(M-1)/2` comparison bits (8 for M = 3): the entropy then reads
+        // 8 slots, not 64.
+        &mut small[..1 << (M * (M - 1) / 2)]
     } else {
         large.resize(factorial(M), 0);
         &mut large
