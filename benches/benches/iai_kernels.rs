@@ -48,12 +48,13 @@ fn window(backend: Backend) -> Window {
     }
     let prices: Vec<f64> = prices_e8.iter().map(|&p| p as f64 / 1e8).collect();
     let returns = prices.windows(2).map(|w| w[1] - w[0]).collect();
-    // One uncounted call of each Hurst kernel: the first call in a process builds the kernels' constant
-    // tables (expected R/S for sizes below 1024) and per-thread working memory, a one-time cost that would
-    // otherwise swamp the per-call count.
+    // One uncounted call of each Hurst kernel and of PE: the first call in a process builds the kernels'
+    // constant tables (expected R/S for sizes below 1024, logarithms of pattern counts) and per-thread
+    // working memory, a one-time cost that would otherwise swamp the per-call count.
     if let Some(k) = kernels {
         k.hurst_rs(&prices, None);
         k.hurst_dfa(&prices, None);
+        k.permutation_entropy(&prices, 3, 1);
     }
     Window { kernels, prices, returns, flow, prices_e8 }
 }

@@ -205,30 +205,54 @@ fn fluctuation<S: Isa>(s: S, scratch: &mut Scratch, w: usize, ready: &mut Option
 
 /// `Σz`, `Σrz`, `Σz²` of blocks `0..=per_lane` of every lane, `z = y - A - β r` with the block's first point
 /// `A` (row `m·h`) and chord slope `β = (y[last] - A)/(h - 1)` (0 for one-point blocks, where `z = 0`).
-/// Each row is a slice of constant length, so its load needs no bounds check of its own.
+/// Blocks go two at a time ([`block_pair_sums`]): each block's three sums are chains of dependent adds, and a
+/// second block's chains fill the first one's latency (one block at a time, a block longer than the
+/// out-of-order window ran at the adds' latency, not their throughput; four at a time for h ≤ 8 measured
+/// 7 % slower on AVX-512 at n = 500).
 #[inline(always)]
 fn block_sums<S: Isa>(s: S, layout: Layout, columns: &[f64], sums: &mut BlockSums<'_>) {
+    let mut m = 0;
+    while m < layout.per_lane {
+        block_pair_sums::<S, 2>(s, layout, columns, sums, m);
+        m += 2;
+    }
+    if m == layout.per_lane {
+        block_pair_sums::<S, 1>(s, layout, columns, sums, m);
+    }
+}
+
+/// The sums of blocks `m .. m + B`, their loops interleaved. Per block and lane the operations are the same,
+/// in the same order, whatever `B`.
+#[inline(always)]
+fn block_pair_sums<S: Isa, const B: usize>(s: S, layout: Layout, columns: &[f64], sums: &mut BlockSums<'_>, m: usize) {
     let (h, lanes) = (layout.h, S::LANES);
     let inv_span = s.splat(if h > 1 { 1.0 / (h - 1) as f64 } else { 0.0 });
     let (zero, one) = (s.splat(0.0), s.splat(1.0));
-    for m in 0..=layout.per_lane {
-        let block = &columns[m * h * lanes..][..h * lanes];
-        let first = s.load(block, 0);
-        let slope = s.mul(s.sub(s.load(block, (h - 1) * lanes), first), inv_span);
-        let (mut t0, mut t1, mut t2, mut rv) = (zero, zero, zero, one);
-        // r = 0 gives z = 0 exactly and is skipped; r = h - 1 gives z = 0 up to rounding and is summed, as
-        // the reference sums every r.
-        for row in block.chunks_exact(lanes).skip(1) {
-            let z = s.sub(s.sub(s.load(row, 0), first), s.mul(slope, rv));
-            t0 = s.add(t0, z);
-            t1 = s.mul_add(rv, z, t1);
-            t2 = s.mul_add(z, z, t2);
-            rv = s.add(rv, one);
+    let mut blocks: [&[f64]; B] = [&[]; B];
+    let (mut first, mut slope) = ([zero; B], [zero; B]);
+    for b in 0..B {
+        blocks[b] = &columns[(m + b) * h * lanes..][..h * lanes];
+        first[b] = s.load(blocks[b], 0);
+        slope[b] = s.mul(s.sub(s.load(blocks[b], (h - 1) * lanes), first[b]), inv_span);
+    }
+    let (mut t0, mut t1, mut t2, mut rv) = ([zero; B], [zero; B], [zero; B], one);
+    // r = 0 gives z = 0 exactly and is skipped; r = h - 1 gives z = 0 up to rounding and is summed, as
+    // the reference sums every r.
+    for r in 1..h {
+        for b in 0..B {
+            let z = s.sub(s.sub(s.load(&blocks[b][r * lanes..], 0), first[b]), s.mul(slope[b], rv));
+            t0[b] = s.add(t0[b], z);
+            t1[b] = s.mul_add(rv, z, t1[b]);
+            t2[b] = s.mul_add(z, z, t2[b]);
         }
-        s.store(t0, sums.s0, m * lanes);
-        s.store(t1, sums.s1, m * lanes);
-        s.store(t2, sums.s2, m * lanes);
-        s.store(slope, sums.slope, m * lanes);
+        rv = s.add(rv, one);
+    }
+    for b in 0..B {
+        let at = (m + b) * lanes;
+        s.store(t0[b], sums.s0, at);
+        s.store(t1[b], sums.s1, at);
+        s.store(t2[b], sums.s2, at);
+        s.store(slope[b], sums.slope, at);
     }
 }
 

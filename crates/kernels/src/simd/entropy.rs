@@ -7,6 +7,12 @@
 //! AND of the planes (or their complements). A depth-first walk over the planes, pruning empty sets, counts all
 //! patterns present in the block with a few dozen word operations; each leaf's bits give the Lehmer code that
 //! the scalar reference uses, so the histograms are identical.
+//!
+//! One comparison plane per lag: the pairs `(a, b)` with the same lag `b - a` compare the same positions,
+//! shifted: pair `(a, b)`'s bit for vector `i` is bit `i + aτ` of the lag-`(b-a)τ` comparison series
+//! `x[p] > x[p + (b-a)τ]`. So each position is compared once per lag (`M - 1` comparisons, not `M(M-1)/2`),
+//! 64 positions to a word, and a block's planes are those words shifted by `aτ` bits (a funnel shift of two
+//! consecutive words while `(M-2)τ < 64`; longer spans compare per pair, as before).
 
 use crate::arch::Isa;
 use crate::permutation::{embedding_vectors, factorial, normalized_entropy};
@@ -33,7 +39,9 @@ pub(crate) fn permutation_entropy<S: Isa>(s: S, x: &[f64], order: usize, delay: 
 fn entropy_of_order<S: Isa, const M: usize>(s: S, x: &[f64], delay: usize, vectors: usize) -> Option<f64> {
     let (mut small, mut large) = ([0u32; 64], Vec::new());
     let counts: &mut [u32] = if M <= 4 {
-        &mut small
+        // One slot per combination of the `M(M-1)/2` comparison bits (8 for M = 3): the entropy then reads
+        // 8 slots, not 64.
+        &mut small[..1 << (M * (M - 1) / 2)]
     } else {
         large.resize(factorial(M), 0);
         &mut large
@@ -70,6 +78,101 @@ const fn pairs<const M: usize>() -> [(usize, usize); MAX_PAIRS] {
 /// `0..vectors`, the last one `(M-1)τ..n`, which together are every position.
 #[inline(always)]
 fn pattern_counts<S: Isa, const M: usize>(s: S, x: &[f64], delay: usize, vectors: usize, counts: &mut [u32]) -> bool {
+    if (M - 2) * delay < 64 {
+        lag_pattern_counts::<S, M>(s, x, delay, vectors, counts)
+    } else {
+        pair_pattern_counts::<S, M>(s, x, delay, vectors, counts)
+    }
+}
+
+/// [`pattern_counts`] from one comparison word per lag and 64 positions ([`lag_word`]), for `(M-2)τ < 64`:
+/// block `k`'s plane for pair `(a, b)` is bits `aτ ..` of the lag's words `k` and `k + 1`. The words of
+/// lag `τ` check their first operands for NaN, which covers positions `0..n-τ`; the last `τ` are checked
+/// here.
+#[inline(always)]
+fn lag_pattern_counts<S: Isa, const M: usize>(
+    s: S,
+    x: &[f64],
+    delay: usize,
+    vectors: usize,
+    counts: &mut [u32],
+) -> bool {
+    let pairs = const { pairs::<M>() };
+    let npairs = M * (M - 1) / 2;
+    let mut nan = 0u64;
+    // words[l - 1] = [word k, word k + 1] of lag l·τ.
+    let mut words = [[0u64; 2]; M];
+    for l in 1..M {
+        words[l - 1][1] = lag_word(s, x, l * delay, 0, &mut nan, l == 1);
+    }
+    for base in (0..vectors).step_by(64) {
+        for l in 1..M {
+            words[l - 1] = [words[l - 1][1], lag_word(s, x, l * delay, base + 64, &mut nan, l == 1)];
+        }
+        let mut planes = [0u64; MAX_PAIRS];
+        for k in 0..npairs {
+            let (a, b) = pairs[k];
+            let [low, high] = words[b - a - 1];
+            let shift = a * delay;
+            planes[k] = if shift == 0 { low } else { low >> shift | high << (64 - shift) };
+        }
+        let block = (vectors - base).min(64);
+        let valid = if block == 64 { u64::MAX } else { (1u64 << block) - 1 };
+        if M <= 4 {
+            count_block_by_bits(&planes[..npairs], valid, counts);
+        } else {
+            count_block::<M>(&planes[..npairs], valid, counts);
+        }
+    }
+    nan != 0 || x[x.len() - delay..].iter().any(|v| v.is_nan())
+}
+
+/// Bit `j` set when `x[start + j] > x[start + j + lag]`, for the positions `start + j < n - lag` (0 beyond).
+/// With `check`, NaNs among `x[start + j]` are added to `nan`. A whole word is `64 / LANES` vector compares
+/// on two constant-length slices (no bounds check per load).
+#[inline(always)]
+fn lag_word<S: Isa>(s: S, x: &[f64], lag: usize, start: usize, nan: &mut u64, check: bool) -> u64 {
+    let limit = x.len() - lag;
+    let mut word = 0u64;
+    if start + 64 <= limit {
+        let (first, second) = (&x[start..][..64], &x[start + lag..][..64]);
+        for c in 0..64 / S::LANES {
+            let a = s.load(first, c * S::LANES);
+            word |= s.gt_mask(a, s.load(second, c * S::LANES)) << (c * S::LANES);
+            if check {
+                *nan |= s.nan_mask(a);
+            }
+        }
+    } else {
+        // The last word: whole vectors while they fit, then one position at a time.
+        let mut p = start;
+        while p + S::LANES <= limit {
+            let a = s.load(x, p);
+            word |= s.gt_mask(a, s.load(x, p + lag)) << (p - start);
+            if check {
+                *nan |= s.nan_mask(a);
+            }
+            p += S::LANES;
+        }
+        while p < limit {
+            word |= u64::from(x[p] > x[p + lag]) << (p - start);
+            *nan |= u64::from(check && x[p].is_nan());
+            p += 1;
+        }
+    }
+    word
+}
+
+/// [`pattern_counts`] with one comparison per pair (spans `(M-2)τ >= 64`, where a lag's word would not
+/// reach the last pair's shift).
+#[inline(always)]
+fn pair_pattern_counts<S: Isa, const M: usize>(
+    s: S,
+    x: &[f64],
+    delay: usize,
+    vectors: usize,
+    counts: &mut [u32],
+) -> bool {
     let pairs = const { pairs::<M>() };
     let npairs = M * (M - 1) / 2;
     let mut nan = 0u64;
