@@ -19,7 +19,7 @@ use std::fmt;
 use barsmith_core::features::{
     FeatureCheckpoint, FeatureConfig, FeaturePipeline, FeaturedBar, Kernels, SymbolPipeline, WindowOverflow,
 };
-use barsmith_core::{BuilderConfig, Named, Threshold, TradeBatch};
+use barsmith_core::{BuilderConfig, Named, Threshold, TradeBatch, TradeColumns};
 
 use crate::error::Error;
 
@@ -265,9 +265,14 @@ impl BarPipeline {
 
     /// Feeds one batch to every threshold.
     pub fn push_batch(&mut self, batch: &TradeBatch, consumer: &mut impl BarConsumer) -> Result<(), Error> {
+        self.push_columns(batch.columns(), consumer)
+    }
+
+    /// [`push_batch`](Self::push_batch) on borrowed columns (no copy of columns held elsewhere).
+    pub fn push_columns(&mut self, batch: TradeColumns<'_>, consumer: &mut impl BarConsumer) -> Result<(), Error> {
         for group in &mut self.groups {
             self.scratch.clear();
-            group.pipeline.push_batch(batch, &mut self.scratch)?;
+            group.pipeline.push_columns(batch, &mut self.scratch)?;
             for (position, bar) in &self.scratch {
                 let index = group.indices[*position];
                 consumer.bar(index, bar, true)?;

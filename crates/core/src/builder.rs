@@ -9,7 +9,7 @@
 use crate::bar::RangeBar;
 use crate::error::{Error, ErrorKind};
 use crate::threshold::Threshold;
-use crate::trades::{Trade, TradeBatch};
+use crate::trades::{Trade, TradeBatch, TradeColumns};
 use barsmith_kernels::Kernels;
 
 /// How bars are formed.
@@ -167,6 +167,11 @@ impl RangeBarBuilder {
     ///
     /// The whole batch is validated first: on an ordering error nothing is consumed.
     pub fn push_batch_into<S: BarSink>(&mut self, batch: &TradeBatch, sink: &mut S) -> Result<(), Error> {
+        self.push_columns_into(&batch.columns(), sink)
+    }
+
+    /// [`push_batch_into`](Self::push_batch_into) on borrowed columns (no copy of columns held elsewhere).
+    pub fn push_columns_into<S: BarSink>(&mut self, batch: &TradeColumns<'_>, sink: &mut S) -> Result<(), Error> {
         if !batch.is_consistent() {
             return Err(Error::new(ErrorKind::InconsistentBatch));
         }
@@ -212,7 +217,7 @@ impl RangeBarBuilder {
 }
 
 /// Checks that the batch is strictly increasing in (timestamp, agg_trade_id), starting after `last`.
-fn validate_order(batch: &TradeBatch, last: Option<(i64, i64)>, kernels: &Kernels) -> Result<(), Error> {
+fn validate_order(batch: &TradeColumns<'_>, last: Option<(i64, i64)>, kernels: &Kernels) -> Result<(), Error> {
     let (ts, ids) = (&batch.timestamp_us[..], &batch.agg_trade_id[..]);
     if let (Some(previous), Some(&t0), Some(&id0)) = (last, ts.first(), ids.first())
         && (t0, id0) <= previous
@@ -258,7 +263,7 @@ impl CloseRule {
 fn accumulate_until_close(
     bar: &mut RangeBar,
     rule: CloseRule,
-    batch: &TradeBatch,
+    batch: &TradeColumns<'_>,
     start: usize,
     kernels: &Kernels,
 ) -> Result<Option<usize>, Error> {

@@ -15,7 +15,7 @@ use crate::features::history::RecordHistory;
 use crate::features::intra_stream::{DEFAULT_STREAM_FROM, IntraStream};
 use crate::features::output::{BarFeatures, FeaturedBar};
 use crate::features::window::{WindowFeatures, WindowScratch, compute_window};
-use crate::trades::TradeBatch;
+use crate::trades::{TradeBatch, TradeColumns};
 use barsmith_kernels::Kernels;
 
 /// Builds the range bars of several thresholds over one stream, and their features, in one pass.
@@ -191,6 +191,12 @@ impl SymbolPipeline {
     ///
     /// On an ordering error nothing is consumed.
     pub fn push_batch(&mut self, batch: &TradeBatch, out: &mut Vec<(usize, FeaturedBar)>) -> Result<(), Error> {
+        self.push_columns(batch.columns(), out)
+    }
+
+    /// [`push_batch`](Self::push_batch) on borrowed columns (no copy of columns held elsewhere).
+    pub fn push_columns(&mut self, batch: TradeColumns<'_>, out: &mut Vec<(usize, FeaturedBar)>) -> Result<(), Error> {
+        let batch = &batch;
         let last_key = self.thresholds[0].builder.last_key();
         if self.thresholds.iter().any(|t| t.builder.last_key() != last_key) {
             return Err(Error::new(ErrorKind::Checkpoint {
@@ -370,7 +376,7 @@ pub(crate) struct BatchContext<'a> {
     pub(crate) config: &'a FeatureConfig,
     pub(crate) kernels: &'a Kernels,
     pub(crate) history: &'a RecordHistory,
-    pub(crate) batch: &'a TradeBatch,
+    pub(crate) batch: &'a TradeColumns<'a>,
     pub(crate) base: u64,
     /// See [`SymbolPipeline::stream_intra_from`].
     pub(crate) stream_from: u64,
@@ -406,7 +412,7 @@ pub(crate) fn push_threshold(
         stream_from: context.stream_from,
         out: work.out,
     };
-    threshold.builder.push_batch_into(batch, &mut sink)?;
+    threshold.builder.push_columns_into(batch, &mut sink)?;
     let cursor = sink.cursor;
     threshold.gap.extend(&batch.timestamp_us[cursor..]);
     stream_intra(&mut threshold.windows, context, context.base + batch.len() as u64);
@@ -450,7 +456,7 @@ struct ThresholdSink<'a> {
     cursor: usize,
     scratch: &'a mut WindowScratch,
     overflows: &'a mut Vec<WindowOverflow>,
-    batch: &'a TradeBatch,
+    batch: &'a TradeColumns<'a>,
     base: u64,
     stream_from: u64,
     out: &'a mut Vec<(usize, FeaturedBar)>,
@@ -587,8 +593,13 @@ impl FeaturePipeline {
     ///
     /// On an ordering error nothing is consumed (the builder validates the whole batch first).
     pub fn push_batch(&mut self, batch: &TradeBatch, out: &mut Vec<FeaturedBar>) -> Result<(), Error> {
+        self.push_columns(batch.columns(), out)
+    }
+
+    /// [`push_batch`](Self::push_batch) on borrowed columns.
+    pub fn push_columns(&mut self, batch: TradeColumns<'_>, out: &mut Vec<FeaturedBar>) -> Result<(), Error> {
         self.bars.clear();
-        self.inner.push_batch(batch, &mut self.bars)?;
+        self.inner.push_columns(batch, &mut self.bars)?;
         out.extend(self.bars.iter().map(|(_, bar)| *bar));
         Ok(())
     }
