@@ -218,7 +218,7 @@ impl RangeBarBuilder {
 
 /// Checks that the batch is strictly increasing in (timestamp, agg_trade_id), starting after `last`.
 fn validate_order(batch: &TradeColumns<'_>, last: Option<(i64, i64)>, kernels: &Kernels) -> Result<(), Error> {
-    let (ts, ids) = (&batch.timestamp_us[..], &batch.agg_trade_id[..]);
+    let (ts, ids) = (batch.timestamp_us, batch.agg_trade_id);
     if let (Some(previous), Some(&t0), Some(&id0)) = (last, ts.first(), ids.first())
         && (t0, id0) <= previous
     {

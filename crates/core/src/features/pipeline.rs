@@ -206,7 +206,7 @@ impl SymbolPipeline {
         let base = self.history.end_position();
         if self.config.any_window() {
             let buy = |i: usize| !batch.is_buyer_maker[i];
-            self.history.append(&batch.price, &batch.quantity, &batch.timestamp_us, buy);
+            self.history.append(batch.price, batch.quantity, batch.timestamp_us, buy);
         } else {
             self.history.skip(batch.len() as u64);
         }
