@@ -32,7 +32,7 @@ fn closing_record(trades: &TradeBatch) -> TradeBatch {
 
 fn live_close(c: &mut Criterion) {
     let kernels = Kernels::detect();
-    let builder = BuilderConfig::new(Threshold::from_dbps(200_000).expect("valid threshold"));
+    let builder = BuilderConfig::new(Threshold::from_dbps(20_000).expect("valid threshold"));
     let all = FeatureConfig { lookback_mode: "count:500".parse().expect("valid mode"), ..FeatureConfig::default() };
     let variants: [(&str, FeatureConfig, u64); 3] = [
         ("streamed", all, LIVE_STREAM_FROM),
