@@ -232,6 +232,16 @@ impl BarPipeline {
         }
     }
 
+    /// Streams the intra features of every forming bar longer than `records` as its records arrive (default
+    /// 2^17; see `SymbolPipeline::stream_intra_from`): a live stream sets it low (e.g. 1 024) so that no bar's
+    /// close computes a long window at once (docs/FEATURES.md). Values are the block kernels' within their
+    /// bounds, so a run compared bit for bit with another keeps the same setting.
+    pub fn stream_intra_from(&mut self, records: u64) {
+        for group in &mut self.groups {
+            group.pipeline.stream_intra_from(records);
+        }
+    }
+
     /// Hands one pipeline per threshold (configured order) to the sharded run (`crate::parallel`).
     pub(crate) fn take_pipelines(&mut self) -> Result<Vec<FeaturePipeline>, Error> {
         let pipelines = self
@@ -252,9 +262,10 @@ impl BarPipeline {
     ) -> Result<(), Error> {
         for group in &mut self.groups {
             let states: Vec<FeatureCheckpoint> = group.indices.iter().map(|&i| pipelines[i].checkpoint()).collect();
-            let parallel = group.pipeline.parallel_thresholds();
+            let (parallel, stream_from) = (group.pipeline.parallel_thresholds(), group.pipeline.intra_stream_from());
             group.pipeline = SymbolPipeline::from_checkpoints(&states, self.kernels)?;
             group.pipeline.set_parallel_thresholds(parallel);
+            group.pipeline.stream_intra_from(stream_from);
         }
         self.trades += trades;
         for (total, more) in self.bars.iter_mut().zip(bars) {

@@ -134,6 +134,11 @@ impl SymbolPipeline {
         self.stream_from = records;
     }
 
+    /// The streaming threshold ([`Self::stream_intra_from`]).
+    pub fn intra_stream_from(&self) -> u64 {
+        self.stream_from
+    }
+
     /// The feature configuration.
     pub fn config(&self) -> &FeatureConfig {
         &self.config
