@@ -7,12 +7,13 @@ use std::sync::{Arc, Mutex};
 
 use arrow_array::{BooleanArray, Decimal128Array, Int64Array, RecordBatch};
 use arrow_schema::{DataType, Field, Schema};
+use barsmith::core::TradeColumns;
 use barsmith::generate::{GenConfig, TradeGenerator};
 use barsmith::inputs::SymbolStream;
 use barsmith::output::arrow::BarRows;
 use barsmith::output::{Identity, OutputSchema, metadata_keys};
 use barsmith::pipeline::BarConsumer;
-use barsmith::run::{ConsumerFactory, Job, Progress, RunSummary};
+use barsmith::run::{ConsumerFactory, Job, Progress, RunSummary, TradeSource};
 use barsmith::{FeaturedBar, TradeBatch};
 use pyo3::prelude::*;
 
@@ -20,7 +21,7 @@ use crate::arrow_ffi::{self, ArrowTable, BatchStream};
 use crate::errors::Failure;
 use crate::interrupt::{Cancel, run_supervised};
 use crate::options::Settings;
-use crate::trades_in::{Converter, reorder};
+use crate::trades_in::{Converter, LentIds, reorder};
 
 /// Most rows per output record batch, and most trades handed to the pipeline at once (from files and from
 /// Arrow inputs): the work between two checks for Ctrl-C.
@@ -225,8 +226,8 @@ pub fn bars_from_arrow(
             collector.replace_annotation("dropped_duplicates", &dropped.to_string());
             return Ok((collector.take_tables()?, watch.warnings(&output.summary)));
         }
-        let next = |trades: &mut TradeBatch| batches.next(&mut converter, trades);
-        let output = job.run_batches(&Collectors { settings }, &watch, next)?;
+        let source = FrameSource { batches: &mut batches, converter: &mut converter, lent: LentIds::default() };
+        let output = job.run_source(&Collectors { settings }, &watch, source)?;
         let mut collector = output.consumers.into_iter().next().expect("one stream");
         Ok((collector.take_tables()?, watch.warnings(&output.summary)))
     })
@@ -247,12 +248,35 @@ impl Batches {
 
     /// Fills `trades` with the next rows; `Ok(false)` at the end of the stream.
     pub fn next(&mut self, converter: &mut Converter, trades: &mut TradeBatch) -> Result<bool, Failure> {
+        self.next_with(converter, trades, None)
+    }
+
+    /// [`next`](Self::next), with the `int64` id columns lent instead of copied (read with
+    /// [`LentIds::columns`]).
+    pub fn next_lent(
+        &mut self,
+        converter: &mut Converter,
+        trades: &mut TradeBatch,
+        lent: &mut LentIds,
+    ) -> Result<bool, Failure> {
+        self.next_with(converter, trades, Some(lent))
+    }
+
+    fn next_with(
+        &mut self,
+        converter: &mut Converter,
+        trades: &mut TradeBatch,
+        mut lent: Option<&mut LentIds>,
+    ) -> Result<bool, Failure> {
         loop {
             if let Some(batch) = &self.current
                 && self.start < batch.num_rows()
             {
                 let end = (self.start + BATCH_ROWS).min(batch.num_rows());
-                converter.convert(batch, self.start..end, trades)?;
+                match lent.as_deref_mut() {
+                    Some(lent) => converter.convert_lent(batch, self.start..end, trades, lent)?,
+                    None => converter.convert(batch, self.start..end, trades)?,
+                }
                 self.start = end;
                 return Ok(true);
             }
@@ -264,6 +288,25 @@ impl Batches {
                 }
             }
         }
+    }
+}
+
+/// A frame's rows for a run, with the `int64` id columns read in place.
+struct FrameSource<'a> {
+    batches: &'a mut Batches,
+    converter: &'a mut Converter,
+    lent: LentIds,
+}
+
+impl TradeSource for FrameSource<'_> {
+    type Error = Failure;
+
+    fn next_batch(&mut self, trades: &mut TradeBatch) -> Result<bool, Failure> {
+        self.batches.next_lent(self.converter, trades, &mut self.lent)
+    }
+
+    fn columns<'s>(&'s self, trades: &'s TradeBatch) -> TradeColumns<'s> {
+        self.lent.columns(trades)
     }
 }
 

@@ -7,13 +7,17 @@
 //! `agg_trade_id` strictly increasing and timestamps never decreasing, across batches too. A bad value is an
 //! [`InputProblem`] naming its row (0-based, counted over everything given so far) and column.
 
+mod lent;
 pub mod reorder;
 mod values;
+
+pub use lent::LentIds;
 
 use std::ops::Range;
 
 use arrow_array::{Array, RecordBatch};
 use arrow_schema::Schema;
+use barsmith::core::TradeColumns;
 use barsmith::ingest::Column;
 use barsmith::ingest::reference::{END_TIMESTAMP_US, MIN_TIMESTAMP_US};
 use barsmith::{Kernels, TradeBatch};
@@ -133,42 +137,70 @@ impl Converter {
     /// column is set whole (not cleared first): reusing `out` for chunks of one length spares the kernels'
     /// outputs a zero-fill.
     pub fn convert(&mut self, batch: &RecordBatch, range: Range<usize>, out: &mut TradeBatch) -> Result<(), Failure> {
+        self.convert_with(batch, range, out, &LentIds::default())
+    }
+
+    /// The schema's index of each batch slot's column.
+    pub(crate) fn column_indices(&self) -> [usize; 7] {
+        self.columns.indices
+    }
+
+    /// [`convert`](Self::convert) with the id columns `lent` holds read in place (checked, not copied).
+    fn convert_with(
+        &mut self,
+        batch: &RecordBatch,
+        range: Range<usize>,
+        out: &mut TradeBatch,
+        lent: &LentIds,
+    ) -> Result<(), Failure> {
         if batch.schema().fields().len() <= self.columns.indices.iter().copied().max().unwrap_or(0) {
             return Err(Failure::Value("a record batch does not have the stream's columns".into()));
         }
         let place = |slot: usize| Place { first_row: self.rows, column: &self.columns.names[slot] };
         let column = |slot: usize| batch.column(self.columns.indices[slot]).slice(range.start, range.len());
         let k = self.kernels;
-        values::integers(k, column(0).as_ref(), &mut out.agg_trade_id, place(0))?;
+        // An id column is converted into `out`, or (lent) checked where it is and left out of `out`.
+        let ids = |slot: usize, out: &mut Vec<i64>| match lent.slot(slot) {
+            None => values::integers(k, column(slot).as_ref(), out, place(slot)),
+            Some(ids) => {
+                out.clear();
+                match lent::first_negative(k, ids) {
+                    None => Ok(()),
+                    Some(i) => Err(place(slot).problem(i, "invalid_number", "negative id", ids[i].to_string())),
+                }
+            }
+        };
+        ids(0, &mut out.agg_trade_id)?;
         values::fixed_points(k, column(1).as_ref(), &mut out.price, place(1), values::Sign::Positive)?;
         values::fixed_points(k, column(2).as_ref(), &mut out.quantity, place(2), values::Sign::NonNegative)?;
-        values::integers(k, column(3).as_ref(), &mut out.first_trade_id, place(3))?;
-        values::integers(k, column(4).as_ref(), &mut out.last_trade_id, place(4))?;
+        ids(3, &mut out.first_trade_id)?;
+        ids(4, &mut out.last_trade_id)?;
         values::timestamps(k, column(5).as_ref(), &mut out.timestamp_us, place(5))?;
         values::booleans(column(6).as_ref(), &mut out.is_buyer_maker, place(6))?;
-        self.check_records(out, &place).map_err(|f| time_units(f, column(5).as_ref(), self.rows))?;
+        let trades = lent.columns(out);
+        self.check_records(trades, &place).map_err(|f| time_units(f, column(5).as_ref(), self.rows))?;
         self.rows += range.len() as u64;
-        if let Some(last) = out.len().checked_sub(1) {
-            self.last = Some(LastTrade { agg_trade_id: out.agg_trade_id[last], timestamp_us: out.timestamp_us[last] });
+        if let Some(last) = trades.len().checked_sub(1) {
+            let (agg_trade_id, timestamp_us) = (trades.agg_trade_id[last], trades.timestamp_us[last]);
+            self.last = Some(LastTrade { agg_trade_id, timestamp_us });
         }
         Ok(())
     }
 
     /// Timestamp range, trade-id order within a record, and record order.
-    fn check_records<'a>(&self, trades: &TradeBatch, place: &impl Fn(usize) -> Place<'a>) -> Result<(), Failure> {
+    fn check_records<'a>(&self, trades: TradeColumns<'_>, place: &impl Fn(usize) -> Place<'a>) -> Result<(), Failure> {
         let previous = self.last.map(|p| (p.agg_trade_id, p.timestamp_us));
-        let (ids, times) = (&trades.agg_trade_id, &trades.timestamp_us);
+        let (ids, times) = (trades.agg_trade_id, trades.timestamp_us);
         let range = MIN_TIMESTAMP_US..END_TIMESTAMP_US;
         let checks = self.kernels;
-        if self.ordered && checks.records_ok(ids, times, &trades.first_trade_id, &trades.last_trade_id, previous, range)
-        {
+        if self.ordered && checks.records_ok(ids, times, trades.first_trade_id, trades.last_trade_id, previous, range) {
             return Ok(());
         }
         if let Some(i) = trades.timestamp_us.iter().position(|t| !(MIN_TIMESTAMP_US..END_TIMESTAMP_US).contains(t)) {
             let message = "timestamp outside 2009-01-01..2100-01-01 (µs after the millisecond rule)";
             return Err(place(5).problem(i, "timestamp_out_of_range", message, trades.timestamp_us[i].to_string()));
         }
-        if let Some(i) = trades.first_trade_id.iter().zip(&trades.last_trade_id).position(|(f, l)| l < f) {
+        if let Some(i) = trades.first_trade_id.iter().zip(trades.last_trade_id).position(|(f, l)| l < f) {
             let message = format!("last_trade_id is below first_trade_id {}", trades.first_trade_id[i]);
             return Err(place(4).problem(i, "trade_ids_reversed", &message, trades.last_trade_id[i].to_string()));
         }
@@ -176,7 +208,7 @@ impl Converter {
             return Ok(());
         }
         let mut previous = self.last;
-        for (i, (&id, &ts)) in trades.agg_trade_id.iter().zip(&trades.timestamp_us).enumerate() {
+        for (i, (&id, &ts)) in trades.agg_trade_id.iter().zip(trades.timestamp_us).enumerate() {
             if let Some(p) = previous
                 && (id <= p.agg_trade_id || ts < p.timestamp_us)
             {

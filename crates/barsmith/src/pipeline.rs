@@ -19,7 +19,7 @@ use std::fmt;
 use barsmith_core::features::{
     FeatureCheckpoint, FeatureConfig, FeaturePipeline, FeaturedBar, Kernels, SymbolPipeline, WindowOverflow,
 };
-use barsmith_core::{BarSpec, BuilderConfig, Named, Threshold, TradeBatch};
+use barsmith_core::{BarSpec, BuilderConfig, Named, Threshold, TradeBatch, TradeColumns};
 
 use crate::error::Error;
 
@@ -261,6 +261,16 @@ impl BarPipeline {
         }
     }
 
+    /// Streams the intra features of every forming bar longer than `records` as its records arrive (default
+    /// 2^17; see `SymbolPipeline::stream_intra_from`): a live stream sets it low (e.g. 1 024) so that no bar's
+    /// close computes a long window at once (docs/FEATURES.md). Values are the block kernels' within their
+    /// bounds, so a run compared bit for bit with another keeps the same setting.
+    pub fn stream_intra_from(&mut self, records: u64) {
+        for group in &mut self.groups {
+            group.pipeline.stream_intra_from(records);
+        }
+    }
+
     /// Hands one pipeline per threshold (configured order) to the sharded run (`crate::parallel`).
     pub(crate) fn take_pipelines(&mut self) -> Result<Vec<FeaturePipeline>, Error> {
         let pipelines = self
@@ -281,9 +291,10 @@ impl BarPipeline {
     ) -> Result<(), Error> {
         for group in &mut self.groups {
             let states: Vec<FeatureCheckpoint> = group.indices.iter().map(|&i| pipelines[i].checkpoint()).collect();
-            let parallel = group.pipeline.parallel_thresholds();
+            let (parallel, stream_from) = (group.pipeline.parallel_thresholds(), group.pipeline.intra_stream_from());
             group.pipeline = SymbolPipeline::from_checkpoints(&states, self.kernels)?;
             group.pipeline.set_parallel_thresholds(parallel);
+            group.pipeline.stream_intra_from(stream_from);
         }
         self.trades += trades;
         for (total, more) in self.bars.iter_mut().zip(bars) {
@@ -294,9 +305,14 @@ impl BarPipeline {
 
     /// Feeds one batch to every threshold.
     pub fn push_batch(&mut self, batch: &TradeBatch, consumer: &mut impl BarConsumer) -> Result<(), Error> {
+        self.push_columns(batch.columns(), consumer)
+    }
+
+    /// [`push_batch`](Self::push_batch) on borrowed columns (no copy of columns held elsewhere).
+    pub fn push_columns(&mut self, batch: TradeColumns<'_>, consumer: &mut impl BarConsumer) -> Result<(), Error> {
         for group in &mut self.groups {
             self.scratch.clear();
-            group.pipeline.push_batch(batch, &mut self.scratch)?;
+            group.pipeline.push_columns(batch, &mut self.scratch)?;
             for (position, bar) in &self.scratch {
                 let index = group.indices[*position];
                 consumer.bar(index, bar, true)?;

@@ -10,7 +10,7 @@ use crate::bar::RangeBar;
 use crate::error::{Error, ErrorKind};
 use crate::spec::BarSpec;
 use crate::threshold::Threshold;
-use crate::trades::{Trade, TradeBatch};
+use crate::trades::{Trade, TradeBatch, TradeColumns};
 use barsmith_kernels::Kernels;
 
 /// How bars are formed.
@@ -236,6 +236,11 @@ impl RangeBarBuilder {
     ///
     /// The whole batch is validated first: on an ordering error nothing is consumed.
     pub fn push_batch_into<S: BarSink>(&mut self, batch: &TradeBatch, sink: &mut S) -> Result<(), Error> {
+        self.push_columns_into(&batch.columns(), sink)
+    }
+
+    /// [`push_batch_into`](Self::push_batch_into) on borrowed columns (no copy of columns held elsewhere).
+    pub fn push_columns_into<S: BarSink>(&mut self, batch: &TradeColumns<'_>, sink: &mut S) -> Result<(), Error> {
         if !batch.is_consistent() {
             return Err(Error::new(ErrorKind::InconsistentBatch));
         }
@@ -253,7 +258,7 @@ impl RangeBarBuilder {
     }
 
     /// Consumes records from `start` up to the next bar event; returns the first record not consumed.
-    fn advance<S: BarSink>(&mut self, batch: &TradeBatch, start: usize, sink: &mut S) -> Result<usize, Error> {
+    fn advance<S: BarSink>(&mut self, batch: &TradeColumns<'_>, start: usize, sink: &mut S) -> Result<usize, Error> {
         let n = batch.len();
         let summing = !matches!(self.config.spec, BarSpec::Range(_) | BarSpec::Time { .. });
         let (from, fresh) = match &self.forming {
@@ -340,8 +345,8 @@ impl Event {
 }
 
 /// Checks that the batch is strictly increasing in (timestamp, agg_trade_id), starting after `last`.
-fn validate_order(batch: &TradeBatch, last: Option<(i64, i64)>, kernels: &Kernels) -> Result<(), Error> {
-    let (ts, ids) = (&batch.timestamp_us[..], &batch.agg_trade_id[..]);
+fn validate_order(batch: &TradeColumns<'_>, last: Option<(i64, i64)>, kernels: &Kernels) -> Result<(), Error> {
+    let (ts, ids) = (batch.timestamp_us, batch.agg_trade_id);
     if let (Some(previous), Some(&t0), Some(&id0)) = (last, ts.first(), ids.first())
         && (t0, id0) <= previous
     {
@@ -389,7 +394,7 @@ impl CloseRule {
 /// wrapped value.
 fn accumulate_run(
     bar: &mut RangeBar,
-    batch: &TradeBatch,
+    batch: &TradeColumns<'_>,
     run: std::ops::Range<usize>,
     kernels: &Kernels,
 ) -> Result<(), Error> {

@@ -37,4 +37,4 @@ pub use threshold::Threshold;
 pub use timestamp::{
     DAY_US, MILLISECOND_CUTOFF, civil_from_days, days_from_civil, days_in_month, format_utc_us, normalize_timestamp_us,
 };
-pub use trades::{Trade, TradeBatch};
+pub use trades::{Trade, TradeBatch, TradeColumns};

@@ -133,6 +133,73 @@ impl TradeBatch {
 
     /// The trade at `index`, or `None` past the end.
     pub fn get(&self, index: usize) -> Option<Trade> {
+        self.columns().get(index)
+    }
+
+    /// Iterates the trades in order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = Trade> + '_ {
+        (0..self.len()).map(|i| self.get(i).expect("index in range"))
+    }
+
+    /// `true` when every column has the same length.
+    pub fn is_consistent(&self) -> bool {
+        self.columns().is_consistent()
+    }
+
+    /// The batch's columns, borrowed (what the builder and the pipelines read).
+    pub fn columns(&self) -> TradeColumns<'_> {
+        TradeColumns {
+            agg_trade_id: &self.agg_trade_id,
+            price: &self.price,
+            quantity: &self.quantity,
+            first_trade_id: &self.first_trade_id,
+            last_trade_id: &self.last_trade_id,
+            timestamp_us: &self.timestamp_us,
+            is_buyer_maker: &self.is_buyer_maker,
+        }
+    }
+}
+
+/// A batch of trades as borrowed columns, the same layout as [`TradeBatch`]: a caller whose columns already
+/// live elsewhere (an Arrow array's buffer) hands them to the builder and the pipelines without copying them.
+/// A [`TradeBatch`] lends its own with [`TradeBatch::columns`] (or `From`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TradeColumns<'a> {
+    /// Aggregate trade ids.
+    pub agg_trade_id: &'a [i64],
+    /// Raw prices (scale 10^8).
+    pub price: &'a [i64],
+    /// Raw quantities (scale 10^8).
+    pub quantity: &'a [i64],
+    /// First individual trade ids.
+    pub first_trade_id: &'a [i64],
+    /// Last individual trade ids.
+    pub last_trade_id: &'a [i64],
+    /// Timestamps in microseconds.
+    pub timestamp_us: &'a [i64],
+    /// `true` when the buyer was the maker (the aggressor sold).
+    pub is_buyer_maker: &'a [bool],
+}
+
+impl<'a> From<&'a TradeBatch> for TradeColumns<'a> {
+    fn from(batch: &'a TradeBatch) -> TradeColumns<'a> {
+        batch.columns()
+    }
+}
+
+impl TradeColumns<'_> {
+    /// Number of trades (the length of the price column).
+    pub fn len(&self) -> usize {
+        self.price.len()
+    }
+
+    /// `true` when the batch holds no trade.
+    pub fn is_empty(&self) -> bool {
+        self.price.is_empty()
+    }
+
+    /// The trade at `index`, or `None` past the end.
+    pub fn get(&self, index: usize) -> Option<Trade> {
         (index < self.len()).then(|| Trade {
             agg_trade_id: self.agg_trade_id[index],
             price: FixedPoint(self.price[index]),
@@ -142,11 +209,6 @@ impl TradeBatch {
             timestamp_us: self.timestamp_us[index],
             is_buyer_maker: self.is_buyer_maker[index],
         })
-    }
-
-    /// Iterates the trades in order.
-    pub fn iter(&self) -> impl ExactSizeIterator<Item = Trade> + '_ {
-        (0..self.len()).map(|i| self.get(i).expect("index in range"))
     }
 
     /// `true` when every column has the same length.

@@ -15,7 +15,7 @@ use rayon::prelude::*;
 
 use super::checkpoint::{self, ChainSettings, StreamCheckpoint};
 use super::resume;
-use super::source::{Closure, Files, Source};
+use super::source::{Closure, Files, Lent, Source, TradeSource};
 use super::{RunSummary, StreamPlan, StreamSummary};
 use crate::error::{Error, ErrorKind};
 use crate::inputs::{SymbolStream, expand_inputs, group_by_symbol};
@@ -166,13 +166,35 @@ impl Job {
         F: ConsumerFactory,
         E: From<Error>,
     {
+        self.run_caller_source(factory, progress, Closure { next, label: "the trades" })
+    }
+
+    /// [`Job::run_batches`] over a [`TradeSource`], whose batches may lend columns the caller already holds.
+    pub fn run_source<F, S>(
+        &self,
+        factory: &F,
+        progress: &dyn Progress,
+        source: S,
+    ) -> Result<JobOutput<F::Consumer>, S::Error>
+    where
+        F: ConsumerFactory,
+        S: TradeSource,
+    {
+        self.run_caller_source(factory, progress, Lent { source, label: "the trades" })
+    }
+
+    fn run_caller_source<F: ConsumerFactory, S: Source>(
+        &self,
+        factory: &F,
+        progress: &dyn Progress,
+        source: S,
+    ) -> Result<JobOutput<F::Consumer>, S::Error> {
         let started = Instant::now();
         self.check()?;
         let stream = SymbolStream { symbol: self.symbol.clone(), files: Vec::new(), periods: None };
         let streams = std::slice::from_ref(&stream);
         let (resumed, notes) = self.resume(streams, None)?;
         let consumer = factory.open(self, streams)?.pop().ok_or_else(|| Error::usage("no consumer for the trades"))?;
-        let source = Closure { next, label: "the trades" };
         let (summary, states, consumer) = self.one_stream(&stream, consumer, resumed.as_deref(), progress, source)?;
         let mut checkpoints = states;
         carry_over(&mut checkpoints, resumed.as_deref().unwrap_or_default());
@@ -317,19 +339,20 @@ impl Job {
             if !source.next_batch(&mut batch)? {
                 break;
             }
-            if batch.is_empty() {
+            let columns = source.columns(&batch);
+            if columns.is_empty() {
                 continue;
             }
             if std::mem::take(&mut first) {
                 let place = PathBuf::from(source.place());
-                resume_gaps = resume::check_after_checkpoints((&batch, &place), states, self, stream)?;
+                resume_gaps = resume::check_after_checkpoints((columns, &place), states, self, stream)?;
             }
-            pipeline.push_batch(&batch, consumer)?;
+            pipeline.push_columns(columns, consumer)?;
             for overflow in pipeline.take_overflows() {
                 progress.warning(&overflow_message(stream, thresholds[overflow.threshold], &overflow));
             }
             let bytes = source.bytes_read();
-            progress.advanced(bytes.saturating_sub(bytes_reported), batch.len() as u64);
+            progress.advanced(bytes.saturating_sub(bytes_reported), columns.len() as u64);
             bytes_reported = bytes;
         }
         let (gaps, dropped_duplicates) = source.findings();

@@ -29,6 +29,7 @@ pub use checkpoint::{LiveCheckpoint, LiveCursor, LiveOutputLength};
 pub use job::{ConsumerFactory, Job, JobOutput};
 use plan::{PlannedOutput, allows_single_output, check_paths, output_paths};
 pub use resume::{MAX_RESUME_GAP_IDS, MAX_RESUME_GAP_US, ResumeGap};
+pub use source::TradeSource;
 
 /// Where outputs go.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -7,7 +7,7 @@ use std::fmt;
 use std::path::Path;
 
 use barsmith_core::features::FeatureCheckpoint;
-use barsmith_core::{BarSpec, RangeBarBuilder, TradeBatch};
+use barsmith_core::{BarSpec, RangeBarBuilder, TradeColumns};
 use barsmith_ingest::{IdGap, IdGaps};
 
 use super::Job;
@@ -78,7 +78,7 @@ fn hours(us: i64) -> String {
 /// Checks the first record of a resumed stream against each threshold's checkpoint; returns, per threshold,
 /// the agg_trade_id gap between the checkpoint's last record and that record (`None`: no checkpoint, or none).
 pub(crate) fn check_after_checkpoints(
-    (batch, file): (&TradeBatch, &Path),
+    (batch, file): (TradeColumns<'_>, &Path),
     states: &[Option<&FeatureCheckpoint>],
     config: &Job,
     stream: &SymbolStream,

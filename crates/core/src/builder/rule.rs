@@ -5,7 +5,7 @@
 //! Expectations (AFML's EWMAs) are `f64`, stored by their bits so a checkpoint restores them exactly.
 
 use crate::spec::{BarSpec, Expected, Measure, SignRule};
-use crate::trades::TradeBatch;
+use crate::trades::TradeColumns;
 
 /// Running sums of the forming bar (and what carries between bars).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -71,7 +71,7 @@ impl RuleState {
 
     /// Scans records `from..` of `batch` for the one that closes the bar, adding each scanned record to the
     /// running sums (the closing record included, nothing after it).
-    pub(crate) fn scan(&mut self, spec: &BarSpec, batch: &TradeBatch, from: usize) -> Scan {
+    pub(crate) fn scan(&mut self, spec: &BarSpec, batch: &TradeColumns<'_>, from: usize) -> Scan {
         match *spec {
             BarSpec::Total { measure, amount, carry } => {
                 let closing = self.scan_total(measure, amount, batch, from);
@@ -92,7 +92,7 @@ impl RuleState {
         }
     }
 
-    fn scan_total(&mut self, measure: Measure, amount: i128, batch: &TradeBatch, from: usize) -> Option<usize> {
+    fn scan_total(&mut self, measure: Measure, amount: i128, batch: &TradeColumns<'_>, from: usize) -> Option<usize> {
         let n = batch.len();
         match measure {
             Measure::Tick => {
@@ -144,7 +144,7 @@ impl RuleState {
         &mut self,
         measure: Measure,
         sign: SignRule,
-        batch: &TradeBatch,
+        batch: &TradeColumns<'_>,
         from: usize,
         limit: Limit,
         statistic: impl Fn(i128, i128) -> i128,

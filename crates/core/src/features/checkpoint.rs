@@ -9,6 +9,7 @@ use crate::error::{Error, ErrorKind};
 use crate::features::config::FeatureConfig;
 use crate::features::gap::GapTracker;
 use crate::features::history::{HistoryState, RecordHistory};
+use crate::features::intra_stream::IntraStream;
 use crate::features::pipeline::{BarWindows, FeaturePipeline, SymbolPipeline, ThresholdState};
 use crate::features::window::WindowFeatures;
 use barsmith_kernels::Kernels;
@@ -40,6 +41,11 @@ pub struct FeatureCheckpoint {
     /// gets its clear error).
     #[serde(default)]
     gap: GapTracker,
+    /// The forming bar's streamed intra features, when it streams them (the history then holds its records
+    /// only from the first one not yet fed; a build without this field rejects such a checkpoint, as its
+    /// forming bar's opening lies before the held records).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    intra: Option<Box<IntraStream>>,
 }
 
 fn checkpoint_error(reason: impl Into<String>) -> Error {
@@ -90,6 +96,7 @@ impl SymbolPipeline {
             lookback_overflow: windows.lookback_overflow,
             recent_opens: windows.recent_opens.iter().copied().collect(),
             gap: threshold.gap,
+            intra: windows.intra.clone(),
         }
     }
 
@@ -149,9 +156,13 @@ fn restore_threshold(
         return Err(checkpoint_error("the forming bar and the feature state disagree"));
     }
     let (first, end) = (checkpoint.history.first_position, checkpoint.end_position());
+    let streamed = checkpoint.intra.as_ref().map(|stream| stream.fed());
+    if checkpoint.intra.is_some() && !(config.intra && checkpoint.open_position.is_some()) {
+        return Err(checkpoint_error("streamed intra features without a forming bar"));
+    }
     if config.intra
         && let Some(open) = checkpoint.open_position
-        && !(first..=end).contains(&open)
+        && !(first..=end).contains(&streamed.unwrap_or(open))
         && end - open <= config.max_window_records
     {
         return Err(checkpoint_error("window positions outside the held history"));
@@ -165,6 +176,7 @@ fn restore_threshold(
         lookback: checkpoint.lookback,
         lookback_overflow: checkpoint.lookback_overflow,
         recent_opens: checkpoint.recent_opens.iter().copied().collect::<VecDeque<u64>>(),
+        intra: checkpoint.intra.clone(),
     };
     Ok(ThresholdState { builder, windows, gap: checkpoint.gap })
 }

@@ -15,6 +15,7 @@ mod checkpoint;
 mod config;
 mod gap;
 mod history;
+mod intra_stream;
 mod output;
 #[cfg(feature = "rayon")]
 mod parallel;

@@ -12,9 +12,10 @@ use crate::features::bar_level::BarLevelFeatures;
 use crate::features::config::{FeatureConfig, LookbackMode};
 use crate::features::gap::GapTracker;
 use crate::features::history::RecordHistory;
+use crate::features::intra_stream::{DEFAULT_STREAM_FROM, IntraStream};
 use crate::features::output::{BarFeatures, FeaturedBar};
 use crate::features::window::{WindowFeatures, WindowScratch, compute_window};
-use crate::trades::TradeBatch;
+use crate::trades::{TradeBatch, TradeColumns};
 use barsmith_kernels::Kernels;
 
 /// Builds the range bars of several thresholds over one stream, and their features, in one pass.
@@ -45,6 +46,8 @@ pub struct SymbolPipeline {
     overflows: Vec<WindowOverflow>,
     /// Build the thresholds on the current rayon pool (feature `rayon`), one scratch per threshold.
     pub(crate) parallel: Option<Vec<WindowScratch>>,
+    /// Forming bars of more records than this stream their intra features (see [`Self::stream_intra_from`]).
+    stream_from: u64,
 }
 
 /// A bar whose window held more records than [`FeatureConfig::max_window_records`]: its window features
@@ -84,6 +87,8 @@ pub(crate) struct BarWindows {
     pub(crate) lookback_overflow: bool,
     /// Opening positions of the latest completed bars (at most K, for `bars:K`).
     pub(crate) recent_opens: VecDeque<u64>,
+    /// The forming bar's streamed intra features, once it is longer than the streaming threshold.
+    pub(crate) intra: Option<Box<IntraStream>>,
 }
 
 impl SymbolPipeline {
@@ -118,7 +123,20 @@ impl SymbolPipeline {
             scratch: WindowScratch::default(),
             overflows: Vec::new(),
             parallel: None,
+            stream_from: DEFAULT_STREAM_FROM,
         }
+    }
+
+    /// Streams the intra features of every forming bar longer than `records` as its records arrive (default
+    /// 2^17): its records are then not held for them, and its close costs no pass over them except R/S's
+    /// (`docs/FEATURES.md`). A live stream sets this low so that no close computes a long window at once.
+    pub fn stream_intra_from(&mut self, records: u64) {
+        self.stream_from = records;
+    }
+
+    /// The streaming threshold ([`Self::stream_intra_from`]).
+    pub fn intra_stream_from(&self) -> u64 {
+        self.stream_from
     }
 
     /// The feature configuration.
@@ -162,6 +180,9 @@ impl SymbolPipeline {
             let windows = &mut threshold.windows;
             windows.open_position = windows.open_position.map(|p| p + by);
             windows.recent_opens.iter_mut().for_each(|p| *p += by);
+            if let Some(stream) = windows.intra.as_mut() {
+                stream.offset_positions(by);
+            }
         }
     }
 
@@ -175,6 +196,12 @@ impl SymbolPipeline {
     ///
     /// On an ordering error nothing is consumed.
     pub fn push_batch(&mut self, batch: &TradeBatch, out: &mut Vec<(usize, FeaturedBar)>) -> Result<(), Error> {
+        self.push_columns(batch.columns(), out)
+    }
+
+    /// [`push_batch`](Self::push_batch) on borrowed columns (no copy of columns held elsewhere).
+    pub fn push_columns(&mut self, batch: TradeColumns<'_>, out: &mut Vec<(usize, FeaturedBar)>) -> Result<(), Error> {
+        let batch = &batch;
         let last_key = self.thresholds[0].builder.last_key();
         if self.thresholds.iter().any(|t| t.builder.last_key() != last_key) {
             return Err(Error::new(ErrorKind::Checkpoint {
@@ -184,12 +211,12 @@ impl SymbolPipeline {
         let base = self.history.end_position();
         if self.config.any_window() {
             let buy = |i: usize| !batch.is_buyer_maker[i];
-            self.history.append(&batch.price, &batch.quantity, &batch.timestamp_us, buy);
+            self.history.append(batch.price, batch.quantity, batch.timestamp_us, buy);
         } else {
             self.history.skip(batch.len() as u64);
         }
-        let context =
-            BatchContext { config: &self.config, kernels: &self.kernels, history: &self.history, batch, base };
+        let (config, kernels, history, stream_from) = (&self.config, &self.kernels, &self.history, self.stream_from);
+        let context = BatchContext { config, kernels, history, batch, base, stream_from };
         let result = match &mut self.parallel {
             // `parallel` is only ever set through `set_parallel_thresholds` (feature `rayon`).
             #[cfg(feature = "rayon")]
@@ -217,9 +244,10 @@ impl SymbolPipeline {
 
     /// The forming bar of threshold `index` with the features of its records so far, if a bar is forming.
     pub fn incomplete(&mut self, index: usize) -> Option<FeaturedBar> {
-        let threshold = &self.thresholds[index];
+        let threshold = &mut self.thresholds[index];
         let bar = threshold.builder.incomplete_bar()?;
         let end = self.history.end_position();
+        threshold.windows.stream_if_long(&self.config, self.stream_from, end);
         let mut emit = Emit {
             index,
             config: &self.config,
@@ -228,7 +256,7 @@ impl SymbolPipeline {
             scratch: &mut self.scratch,
             overflows: &mut self.overflows,
         };
-        let features = emit.features(&threshold.windows, &bar, end);
+        let features = emit.features(&mut threshold.windows, &bar, end);
         Some(FeaturedBar { bar, features, max_gap_us: threshold.gap.current() })
     }
 
@@ -243,7 +271,7 @@ impl SymbolPipeline {
         if self.config.intra
             && let Some(open) = windows.open_position
         {
-            claim = claim.min(open);
+            claim = claim.min(windows.intra.as_ref().map_or(open, |stream| stream.fed()));
         }
         if self.config.lookback {
             claim = claim.min(self.future_lookback_start(windows));
@@ -292,7 +320,7 @@ struct Emit<'a> {
 
 impl Emit<'_> {
     /// The features of `bar`, whose records end (exclusive) at position `end`; reports an overflow.
-    fn features(&mut self, windows: &BarWindows, bar: &RangeBar, end: u64) -> BarFeatures {
+    fn features(&mut self, windows: &mut BarWindows, bar: &RangeBar, end: u64) -> BarFeatures {
         let config = self.config;
         let open = windows.open_position.unwrap_or(end);
         let records = end - open;
@@ -306,8 +334,13 @@ impl Emit<'_> {
                 limit: config.max_window_records,
             });
         }
-        let intra = (config.intra && !intra_overflow)
-            .then(|| compute_window(self.history, (open, end), config, self.kernels, self.scratch));
+        let intra = (config.intra && !intra_overflow).then(|| match windows.intra.as_mut() {
+            Some(stream) => {
+                stream.feed(self.history, end);
+                stream.finish(config)
+            }
+            None => compute_window(self.history, (open, end), config, self.kernels, self.scratch),
+        });
         BarFeatures {
             bar: config.bar.then(|| BarLevelFeatures::of(bar)),
             intra,
@@ -348,8 +381,10 @@ pub(crate) struct BatchContext<'a> {
     pub(crate) config: &'a FeatureConfig,
     pub(crate) kernels: &'a Kernels,
     pub(crate) history: &'a RecordHistory,
-    pub(crate) batch: &'a TradeBatch,
+    pub(crate) batch: &'a TradeColumns<'a>,
     pub(crate) base: u64,
+    /// See [`SymbolPipeline::stream_intra_from`].
+    pub(crate) stream_from: u64,
 }
 
 /// Where one threshold's results go.
@@ -379,12 +414,39 @@ pub(crate) fn push_threshold(
         overflows: work.overflows,
         batch,
         base: context.base,
+        stream_from: context.stream_from,
         out: work.out,
     };
-    threshold.builder.push_batch_into(batch, &mut sink)?;
+    threshold.builder.push_columns_into(batch, &mut sink)?;
     let cursor = sink.cursor;
     threshold.gap.extend(&batch.timestamp_us[cursor..]);
+    stream_intra(&mut threshold.windows, context, context.base + batch.len() as u64);
     Ok(())
+}
+
+/// Feeds the forming bar's records up to position `end` to its intra stream, starting one when the bar has
+/// grown beyond the streaming threshold (and stopping it beyond the window limit, where its intra features are
+/// null).
+fn stream_intra(windows: &mut BarWindows, context: BatchContext<'_>, end: u64) {
+    if let Some(stream) = windows.stream_if_long(context.config, context.stream_from, end) {
+        stream.feed(context.history, end);
+    }
+}
+
+impl BarWindows {
+    /// The forming bar's intra stream, started if the bar (ending at position `end`) is longer than
+    /// `stream_from` records, so that whether a bar streams depends on its length only, not on how its records
+    /// were batched; `None` (and dropped) beyond the window limit.
+    fn stream_if_long(&mut self, config: &FeatureConfig, stream_from: u64, end: u64) -> Option<&mut IntraStream> {
+        let open = self.open_position.filter(|_| config.intra)?;
+        let records = end - open;
+        if records > config.max_window_records {
+            self.intra = None;
+        } else if records > stream_from && self.intra.is_none() {
+            self.intra = Some(Box::new(IntraStream::new(open, config)));
+        }
+        self.intra.as_deref_mut()
+    }
 }
 
 /// Receives one builder's events for one batch (already appended to the history at `base`).
@@ -399,8 +461,9 @@ struct ThresholdSink<'a> {
     cursor: usize,
     scratch: &'a mut WindowScratch,
     overflows: &'a mut Vec<WindowOverflow>,
-    batch: &'a TradeBatch,
+    batch: &'a TradeColumns<'a>,
     base: u64,
+    stream_from: u64,
     out: &'a mut Vec<(usize, FeaturedBar)>,
 }
 
@@ -429,6 +492,7 @@ impl BarSink for ThresholdSink<'_> {
         *self.gap = GapTracker::default();
         let position = self.base + index as u64;
         self.windows.open_position = Some(position);
+        self.windows.intra = None;
         self.windows.lookback = None;
         self.windows.lookback_overflow = false;
         if self.config.lookback {
@@ -449,8 +513,10 @@ impl BarSink for ThresholdSink<'_> {
         self.catch_up(end);
         let max_gap_us = self.gap.finish_bar();
         let end = self.base + end as u64;
-        let windows = std::mem::take(self.windows);
-        let features = self.emit().features(&windows, &bar, end);
+        let mut windows = std::mem::take(self.windows);
+        windows.stream_if_long(self.config, self.stream_from, end);
+        let features = self.emit().features(&mut windows, &bar, end);
+        windows.intra = None;
         *self.windows = windows;
         let windows = &mut *self.windows;
         // Only `bars:K` lookback windows read the recent openings.
@@ -526,12 +592,23 @@ impl FeaturePipeline {
         self.inner.take_overflows()
     }
 
+    /// Streams the intra features of a forming bar longer than `records` (see
+    /// [`SymbolPipeline::stream_intra_from`]).
+    pub fn stream_intra_from(&mut self, records: u64) {
+        self.inner.stream_intra_from(records);
+    }
+
     /// Pushes a batch, appending each completed bar with its features to `out`.
     ///
     /// On an ordering error nothing is consumed (the builder validates the whole batch first).
     pub fn push_batch(&mut self, batch: &TradeBatch, out: &mut Vec<FeaturedBar>) -> Result<(), Error> {
+        self.push_columns(batch.columns(), out)
+    }
+
+    /// [`push_batch`](Self::push_batch) on borrowed columns.
+    pub fn push_columns(&mut self, batch: TradeColumns<'_>, out: &mut Vec<FeaturedBar>) -> Result<(), Error> {
         self.bars.clear();
-        self.inner.push_batch(batch, &mut self.bars)?;
+        self.inner.push_columns(batch, &mut self.bars)?;
         out.extend(self.bars.iter().map(|(_, bar)| *bar));
         Ok(())
     }

@@ -107,8 +107,8 @@ impl WindowScratch {
 }
 
 /// The exact integer summary of a window, gathered in one pass.
-#[derive(Clone, Copy, Debug)]
-struct IntegerSummary {
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct IntegerSummary {
     first_price: i64,
     last_price: i64,
     low: i64,
@@ -133,7 +133,23 @@ impl IntegerSummary {
     /// The summary of the held records `[from, to)` (at least one).
     fn of(history: &RecordHistory, from: u64, to: u64) -> IntegerSummary {
         let p0 = history.segments(from, to).next().expect("a window holds at least one record").price[0];
-        let mut s = IntegerSummary {
+        let mut s = IntegerSummary::starting(p0);
+        for segment in history.segments(from, to) {
+            let columns = segment.price.iter().zip(segment.quantity).zip(segment.packed).enumerate();
+            for (i, ((&p, &q), &packed)) in columns {
+                let position = segment.position + i as u64;
+                // The first record's gap reaches outside the window.
+                let gap = if position == from { 0 } else { i128::from(history.gap(position, packed)) };
+                s.add(p, q, gap, is_buy(packed));
+            }
+        }
+        s
+    }
+
+    /// The summary before any record of a window whose first price is `p0` (then add every record, the
+    /// first one with gap 0).
+    pub(crate) fn starting(p0: i64) -> IntegerSummary {
+        IntegerSummary {
             first_price: p0,
             last_price: p0,
             low: p0,
@@ -147,20 +163,16 @@ impl IntegerSummary {
             gap_squares: 0,
             drawdown: (p0, p0),
             runup: (p0, p0),
-        };
-        for segment in history.segments(from, to) {
-            let columns = segment.price.iter().zip(segment.quantity).zip(segment.packed).enumerate();
-            for (i, ((&p, &q), &packed)) in columns {
-                let position = segment.position + i as u64;
-                // The first record's gap reaches outside the window.
-                let gap = if position == from { 0 } else { i128::from(history.gap(position, packed)) };
-                s.add(p, q, gap, is_buy(packed));
-            }
         }
-        s
     }
 
-    fn add(&mut self, p: i64, q: i64, gap: i128, buy: bool) {
+    /// The lowest price so far.
+    pub(crate) fn low(&self) -> i64 {
+        self.low
+    }
+
+    #[inline]
+    pub(crate) fn add(&mut self, p: i64, q: i64, gap: i128, buy: bool) {
         let s = self;
         s.high = s.high.max(p);
         s.low = s.low.min(p);
@@ -251,12 +263,12 @@ fn single_segment(history: &RecordHistory, from: u64, to: u64) -> Option<Segment
 }
 
 /// `Some(x)` for a finite `x`: an estimator that cannot give a number gives null, never NaN.
-fn finite(x: f64) -> Option<f64> {
+pub(crate) fn finite(x: f64) -> Option<f64> {
     x.is_finite().then_some(x)
 }
 
 /// The features that are closed forms of the exact integer summary of `n` records.
-fn exact_features(n: usize, s: &IntegerSummary) -> WindowFeatures {
+pub(crate) fn exact_features(n: usize, s: &IntegerSummary) -> WindowFeatures {
     let (first_price, last_price) = (s.first_price, s.last_price);
     let duration_us = s.duration as i64;
     let positive = s.low > 0;

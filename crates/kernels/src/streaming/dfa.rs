@@ -20,7 +20,7 @@ use crate::scalar::dfa::window_rss_from_sums;
 const SHORT: usize = 70;
 
 /// The running sums of one block in its own frame (a line through its first point with slope `c`).
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 struct Block {
     c: f64,
     u: f64,
@@ -74,7 +74,7 @@ impl Block {
 }
 
 /// A finished block: its sums, its frame's slope, and `k`, the next point's deviation from its frame line.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 struct Closed {
     c: f64,
     k: f64,
@@ -84,7 +84,7 @@ struct Closed {
 }
 
 /// `Σ residual²/w` and the window count of one size.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 struct Total {
     sum: f64,
     windows: usize,
@@ -102,7 +102,7 @@ impl Total {
 }
 
 /// The windows of sizes `2h` and `2h + 1`.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 struct HalfSize {
     h: usize,
     previous: Closed,
@@ -166,7 +166,7 @@ fn window_sums(h: usize, a: &Closed, b: &Closed) -> ((f64, f64, f64), (f64, f64,
 /// Memory: about 15 numbers per half-window size `h` started (`h` ≤ the values pushed, or ≤ the largest
 /// default size's half when the length is announced with [`for_length`](Self::for_length)), i.e. O(log n),
 /// plus the first 71 values. Work: one block update (5 flops) per value and size.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DfaStream {
     len: usize,
     head: Vec<f64>,

@@ -8,7 +8,7 @@ use std::collections::VecDeque;
 /// Each new value completes one embedding vector (the values `τ` apart ending at it); its Lehmer code is
 /// computed as in the scalar reference, so the histogram — and the entropy — are identical to
 /// `Kernels::permutation_entropy` on the scalar backend. State: `m!` counts and the last `(m−1)τ + 1` values.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PermutationStream {
     order: usize,
     delay: usize,

@@ -7,7 +7,7 @@
 /// adds `δq·(dp − dp̄_new)` with `δq = q − q̄_old`, a product of two deviations, so no sum ever holds the
 /// square of an offset and the rounding is of the size of the two-pass form's (`docs/SIMD.md`). State: five
 /// numbers and the first pair.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct KyleStream {
     len: usize,
     first: (f64, f64),

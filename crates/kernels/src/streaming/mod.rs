@@ -6,6 +6,7 @@
 //! | --- | --- | --- |
 //! | [`PermutationStream`] | `m!` counts + the last `(m−1)τ + 1` values | the scalar reference's histogram, exactly |
 //! | [`KyleStream`] | five numbers | the two-pass slope, within rounding (Welford co-moments) |
+//! | [`MomentsStream`] | seven numbers | `moments_i64`, within rounding (Terriberry's one-pass central sums) |
 //! | [`DfaStream`] | ~15 numbers per half-window size `h ≤ n` (O(log n)) + the first 71 values | nolds' DFA, within the bound of `docs/SIMD.md` |
 //! | [`RescaledRangeBlocks`] | one block per size (`Σ w`, ≤ 15 · n^(5/8) values) | the scalar reference, bit for bit |
 //!
@@ -17,11 +18,13 @@
 mod dfa;
 mod entropy;
 mod kyle;
+mod moments;
 mod rescaled_range;
 
 pub use dfa::DfaStream;
 pub use entropy::PermutationStream;
 pub use kyle::KyleStream;
+pub use moments::MomentsStream;
 pub use rescaled_range::RescaledRangeBlocks;
 
 use crate::Moments;
