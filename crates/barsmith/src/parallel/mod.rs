@@ -19,12 +19,15 @@
 //! run as separate tasks in separate processes (a Dask cluster).
 
 mod engine;
+mod exact;
 mod files;
 pub mod portable;
 pub mod probe;
+mod scan;
 mod shard;
 
 pub use engine::{DEFAULT_HEAD_RECORDS, PlainBoundaries, ShardBoundaries, ShardInputs, ShardStats, run_sharded};
+pub use exact::run_exact;
 pub use files::{FileBoundaries, FileShard, FileShards, ShardOptions, plan_shards};
 pub use shard::{BatchesSource, Convergence, Joined, Speculation, SpeculativeRun, TradeSource, join, speculate};
 
@@ -67,6 +70,17 @@ pub fn run_batches<C: BarConsumer + Send>(
     head_records: usize,
 ) -> Result<ShardStats, Error> {
     run_sharded(&MemoryShards::new(shards), &mut PlainBoundaries, pipeline, consumer, head_records)
+}
+
+/// Runs a stream held in memory as `shards` with the bar boundaries found first ([`run_exact`]): the same
+/// contract as [`run_batches`], with at most about `window` shards held at once.
+pub fn run_exact_batches<C: BarConsumer + Send>(
+    shards: &[Vec<TradeBatch>],
+    pipeline: &mut BarPipeline,
+    consumer: &mut C,
+    window: usize,
+) -> Result<ShardStats, Error> {
+    run_exact(&MemoryShards::new(shards), &mut PlainBoundaries, pipeline, consumer, window)
 }
 
 /// What the run's hook did with one symbol's stream.

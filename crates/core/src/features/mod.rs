@@ -15,6 +15,7 @@ mod checkpoint;
 mod config;
 mod gap;
 mod history;
+mod opening;
 mod output;
 #[cfg(feature = "rayon")]
 mod parallel;
@@ -26,6 +27,7 @@ pub use bar_level::BarLevelFeatures;
 pub use barsmith_kernels::{Backend, Kernels};
 pub use checkpoint::{FEATURE_CHECKPOINT_VERSION, FeatureCheckpoint};
 pub use config::{DEFAULT_MAX_WINDOW_RECORDS, FeatureConfig, FeatureGroup, LookbackMode, MAX_PE_ORDER};
+pub use opening::Opening;
 pub use output::{BarFeatures, FeatureColumn, FeaturedBar, feature_columns};
 pub use pipeline::{FeaturePipeline, SymbolPipeline, WindowOverflow};
 pub use window::{WindowFeatures, WindowRecords, window_features};
