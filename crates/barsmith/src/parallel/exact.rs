@@ -24,7 +24,7 @@ use crate::pipeline::{BarConsumer, BarPipeline};
 
 enum Done {
     Parsed(usize, Result<TradeBatch, Error>),
-    Ran(usize, usize, Result<RunDone, Error>),
+    Ran(usize, usize, Result<Box<RunDone>, Error>),
 }
 
 /// A run: its start (`None` while it waits for the end of the run before it) and its records.
@@ -180,7 +180,7 @@ impl<'a, C: BarConsumer> Coordinator<'a, C> {
                 Done::Parsed(index, parsed) => {
                     self.parsed.insert(index, parsed);
                 }
-                Done::Ran(threshold, run, result) => self.finished_run(threshold, run, result?, scope, sender)?,
+                Done::Ran(threshold, run, result) => self.finished_run(threshold, run, *result?, scope, sender)?,
             }
         }
         let ends = (0..self.scanners.len())
@@ -250,7 +250,7 @@ impl<'a, C: BarConsumer> Coordinator<'a, C> {
             self.stats.openings += u64::from(opening.is_some());
             let start = opening.map(|(tail, cut)| Start::Opening {
                 position: position + cut.index as u64,
-                builder: cut.builder,
+                builder: Box::new(cut.builder),
                 recent: cut.recent,
                 tail,
             });
@@ -330,7 +330,7 @@ impl<'a, C: BarConsumer> Coordinator<'a, C> {
             let result = if cancel.load(Ordering::Relaxed) {
                 Err(Error::usage("the sharded run was cancelled"))
             } else {
-                scan::run(start, &pieces, config, kernels)
+                scan::run(start, &pieces, config, kernels).map(Box::new)
             };
             drop(pieces);
             let _ = sender.send(Done::Ran(threshold, number, result));

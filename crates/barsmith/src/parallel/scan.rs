@@ -31,7 +31,7 @@ pub(crate) type Piece = (Arc<TradeBatch>, Range<usize>);
 #[derive(Debug)]
 pub(crate) enum Start {
     State(Box<FeaturePipeline>),
-    Opening { position: u64, builder: RangeBarBuilder, recent: Vec<u64>, tail: Vec<Piece> },
+    Opening { position: u64, builder: Box<RangeBarBuilder>, recent: Vec<u64>, tail: Vec<Piece> },
 }
 
 /// One threshold's bar rule, carried from shard to shard.
@@ -157,7 +157,7 @@ pub(crate) fn run(start: Start, pieces: &[Piece], config: FeatureConfig, kernels
             for (shard, range) in &tail {
                 records.extend_from(shard, range.clone());
             }
-            let opening = Opening { position, builder, recent_opens: &recent, tail: &records };
+            let opening = Opening { position, builder: *builder, recent_opens: &recent, tail: &records };
             FeaturePipeline::at_opening(config, kernels, opening)?
         }
     };
