@@ -234,7 +234,7 @@ impl<'a, C: BarConsumer> Coordinator<'a, C> {
             }
         }
         self.previous = records.len().checked_sub(1).and_then(|last| records.get(last)).or(self.previous);
-        let (records, position) = (Arc::new(records), self.position);
+        let (records, position, began) = (Arc::new(records), self.position, std::time::Instant::now());
         self.held.push(Held { position, records: records.clone() });
         if self.held.len() > 2 {
             self.held.remove(0);
@@ -257,6 +257,7 @@ impl<'a, C: BarConsumer> Coordinator<'a, C> {
             let next = Pending { start, pieces: vec![(records.clone(), at..records.len())], shard: index };
             self.close(threshold, (records.clone(), 0..at), next, scope, sender)?;
         }
+        self.stats.scan_time += began.elapsed();
         self.position += records.len() as u64;
         self.stats.records += records.len() as u64;
         self.next_scan += 1;

@@ -305,8 +305,11 @@ fn print_summary(summary: &RunSummary, verbose: bool) {
         eprintln!("{symbol}: {} aggTrades records; bars: {}", stream.trades, bars.join(", "));
         if verbose && stream.opened_runs > 0 {
             eprintln!(
-                "{symbol}: {} shards, boundaries first: {} feature runs started at bar openings (summed over thresholds)",
-                stream.shards, stream.opened_runs
+                "{symbol}: {} shards, boundaries first: {} feature runs started at bar openings (summed over thresholds), \
+                 boundary scan {:.3} s",
+                stream.shards,
+                stream.opened_runs,
+                stream.scan_time.as_secs_f64()
             );
         } else if verbose && stream.shards > 1 {
             // Each threshold replays on its own, so the share is of records × thresholds.
