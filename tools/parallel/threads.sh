@@ -5,7 +5,8 @@
 # (`gen -o DIR/ --days`), once at the default volatility (2.5 %/day) and once calm (0.5 %/day). Prints per set and
 # threshold: bars made, bars per day, best wall time, peak RSS (GNU time), the ratios; fails when the outputs
 # differ. SHARDING passes `--sharding` to the runs (default: auto). BASELINE=path/to/another/barsmith runs that
-# binary too, alternating with this one (with `--sharding auto`), and adds its columns (its outputs must be
+# binary too, alternating with this one (with `--sharding BASELINE_SHARDING`, default auto), and adds its
+# columns (its outputs must be
 # identical too).
 # Usage: tools/parallel/threads.sh [DAYS] [TRADES] [REPS] [DBPS...]
 set -euo pipefail
@@ -46,8 +47,8 @@ for set in realistic calm; do
             read -r s k < <(run "$bin" "${SHARDING:-auto}" "$data" "$dbps" 2 two); t2+=("$s"); m2+=("$k")
             diff -r -q "$work/one" "$work/two" >/dev/null || { echo "outputs differ: $set $dbps dbps"; exit 1; }
             [[ -z $base ]] && continue
-            read -r s k < <(run "$base" auto "$data" "$dbps" 1 base1); b1+=("$s")
-            read -r s k < <(run "$base" auto "$data" "$dbps" 2 base2); b2+=("$s"); bm+=("$k")
+            read -r s k < <(run "$base" "${BASELINE_SHARDING:-auto}" "$data" "$dbps" 1 base1); b1+=("$s")
+            read -r s k < <(run "$base" "${BASELINE_SHARDING:-auto}" "$data" "$dbps" 2 base2); b2+=("$s"); bm+=("$k")
             for out in base1 base2; do
                 diff -r -q "$work/one" "$work/$out" >/dev/null || { echo "baseline differs: $set $dbps"; exit 1; }
             done
