@@ -19,7 +19,7 @@ run() { # threads out -> "seconds kilobytes scan_seconds"
     rm -rf "${work:?}/$2"
     /usr/bin/time -f "%e %M" -o "$work/$2.time" "$bin" bars -v --threshold-dbps 50,250,1000 --threads "$1" \
         --format csv "$data/" -o "$work/$2/" 2>"$work/$2.log"
-    scan=$(grep -o 'boundary scan [0-9.]*' "$work/$2.log" | awk '{print $3}')
+    scan=$(grep -o 'boundary scan [0-9.]*' "$work/$2.log" | awk '{print $3}' || true)
     echo "$(cat "$work/$2.time") ${scan:-0}"
 }
 t1=(); t2=(); s2=()

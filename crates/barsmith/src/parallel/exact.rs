@@ -19,11 +19,11 @@ use barsmith_core::{FeatureConfig, Kernels, Trade, TradeBatch};
 
 use crate::error::Error;
 use crate::parallel::engine::{ShardBoundaries, ShardInputs, ShardStats};
-use crate::parallel::scan::{self, Held, Piece, RunDone, Scanner, Start, tail};
+use crate::parallel::scan::{self, Held, Piece, Pool, Recycled, RunDone, Scanner, Start, tail};
 use crate::pipeline::{BarConsumer, BarPipeline};
 
 enum Done {
-    Parsed(usize, Result<TradeBatch, Error>),
+    Parsed(usize, Result<Recycled, Error>),
     Ran(usize, usize, Result<Box<RunDone>, Error>),
 }
 
@@ -85,7 +85,8 @@ struct Coordinator<'a, C> {
     window: usize,
     scanners: Vec<Scanner>,
     /// Parsed shards not scanned yet.
-    parsed: BTreeMap<usize, Result<TradeBatch, Error>>,
+    parsed: BTreeMap<usize, Result<Recycled, Error>>,
+    pool: Pool,
     /// The latest scanned shards, oldest first, for the tails of openings.
     held: Vec<Held>,
     next_parse: usize,
@@ -134,6 +135,7 @@ impl<'a, C: BarConsumer> Coordinator<'a, C> {
             window,
             scanners,
             parsed: BTreeMap::new(),
+            pool: Pool::default(),
             held: Vec::new(),
             next_parse: 0,
             next_scan: 0,
@@ -197,11 +199,12 @@ impl<'a, C: BarConsumer> Coordinator<'a, C> {
         let oldest = oldest.unwrap_or(self.next_scan).min(self.next_scan);
         while self.next_parse < self.inputs.len() && self.next_parse < oldest + self.window {
             let (index, inputs, sender, cancel) = (self.next_parse, self.inputs, sender.clone(), self.cancel.clone());
+            let pool = self.pool.clone();
             scope.spawn_fifo(move |_| {
                 let parsed = if cancel.load(Ordering::Relaxed) {
                     Err(Error::usage("the sharded run was cancelled"))
                 } else {
-                    parse(inputs, index)
+                    parse(inputs, index, &pool)
                 };
                 let _ = sender.send(Done::Parsed(index, parsed));
             });
@@ -215,7 +218,7 @@ impl<'a, C: BarConsumer> Coordinator<'a, C> {
     /// threshold's open run at the shard's cut (or at its start when it has none).
     fn scan<'s>(
         &mut self,
-        records: TradeBatch,
+        records: Recycled,
         scope: &rayon::ScopeFifo<'s>,
         sender: &mpsc::Sender<Done>,
     ) -> Result<(), Error>
@@ -228,8 +231,8 @@ impl<'a, C: BarConsumer> Coordinator<'a, C> {
             let skip =
                 self.boundaries.check(index, &previous, &records).map_err(|e| self.boundaries.explain(index, e))?;
             if skip {
-                let mut rest = TradeBatch::new();
-                rest.extend_from(&records, 1..records.len());
+                let mut rest = Recycled::from(&self.pool);
+                rest.batch.extend_from(&records, 1..records.len());
                 records = rest;
             }
         }
@@ -376,11 +379,11 @@ impl<'a, C: BarConsumer> Coordinator<'a, C> {
 }
 
 /// Reads a whole shard into one batch.
-fn parse(inputs: &dyn ShardInputs, index: usize) -> Result<TradeBatch, Error> {
+fn parse(inputs: &dyn ShardInputs, index: usize, pool: &Pool) -> Result<Recycled, Error> {
     let mut source = inputs.open(index, false)?;
-    let (mut all, mut batch) = (TradeBatch::new(), TradeBatch::new());
+    let (mut all, mut batch) = (Recycled::from(pool), TradeBatch::new());
     while source.next_batch(&mut batch)? {
-        all.extend_from(&batch, 0..batch.len());
+        all.batch.extend_from(&batch, 0..batch.len());
     }
     Ok(all)
 }

@@ -7,7 +7,7 @@
 
 use std::collections::VecDeque;
 use std::ops::Range;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use barsmith_core::features::{FeaturePipeline, FeaturedBar, Opening};
 use barsmith_core::{BarSink, FeatureConfig, Kernels, LookbackMode, RangeBar, RangeBarBuilder, TradeBatch};
@@ -21,11 +21,48 @@ const RUN_BATCH: usize = 1 << 14;
 #[derive(Debug, Clone)]
 pub(crate) struct Held {
     pub(crate) position: u64,
-    pub(crate) records: Arc<TradeBatch>,
+    pub(crate) records: Arc<Recycled>,
 }
 
 /// Records `range` of a held shard.
-pub(crate) type Piece = (Arc<TradeBatch>, Range<usize>);
+pub(crate) type Piece = (Arc<Recycled>, Range<usize>);
+
+/// The buffers of shards no longer held, for the next shards to parse into (their pages are not faulted
+/// in again).
+pub(crate) type Pool = Arc<Mutex<Vec<TradeBatch>>>;
+
+/// A shard's records, which go back to the pool when the last run that reads them drops them.
+#[derive(Debug)]
+pub(crate) struct Recycled {
+    pub(crate) batch: TradeBatch,
+    pool: Pool,
+}
+
+impl Recycled {
+    /// An empty batch from the pool (a new one when the pool is empty).
+    pub(crate) fn from(pool: &Pool) -> Recycled {
+        let batch = pool.lock().ok().and_then(|mut free| free.pop()).unwrap_or_default();
+        Recycled { batch, pool: pool.clone() }
+    }
+}
+
+impl std::ops::Deref for Recycled {
+    type Target = TradeBatch;
+
+    fn deref(&self) -> &TradeBatch {
+        &self.batch
+    }
+}
+
+impl Drop for Recycled {
+    fn drop(&mut self) {
+        let mut batch = std::mem::take(&mut self.batch);
+        batch.clear();
+        if let Ok(mut free) = self.pool.lock() {
+            free.push(batch);
+        }
+    }
+}
 
 /// Where a feature run starts: the true state, or a bar opening the scan found.
 #[derive(Debug)]
