@@ -46,6 +46,12 @@ bench *benches:
     args=(); for name in "${names[@]}"; do args+=(--bench "$name"); done
     cargo bench -p barsmith-benches "${args[@]}"
 
+# A year of one symbol, measured on DAYS generated days (release build; see docs/PERFORMANCE.md): trades/s per
+# core at 1 and 2 threads, 3 thresholds, every feature, and a projection to 16 and 64 cores.
+bench-year days="8" trades="1500000" reps="2":
+    cargo build --release -p barsmith-cli
+    tools/parallel/year.sh {{days}} {{trades}} {{reps}}
+
 # Instruction counts under callgrind (gungraun); args go to gungraun: --save-baseline=main, --baseline=main, a filter.
 bench-iai *args:
     tools/pgo/bench-iai.sh run {{args}}

@@ -1,5 +1,6 @@
-//! The measured choice between shards and one pass (`sharding` auto): a stream whose shards' runs would not
-//! meet runs in one pass, one whose runs meet soon runs in shards, and every choice gives the one-pass bytes.
+//! The measured choice between shards and one pass (`sharding` probe): a stream whose shards' runs would not
+//! meet runs in one pass, one whose runs meet soon runs in shards; `auto` (boundaries first) and every choice
+//! give the one-pass bytes.
 
 mod common;
 
@@ -53,15 +54,15 @@ fn run(
 }
 
 #[test]
-fn coarse_thresholds_run_in_one_pass_fine_ones_in_shards_and_all_give_the_one_pass_bytes() {
+fn the_probe_runs_coarse_thresholds_in_one_pass_fine_ones_in_shards_and_all_give_the_one_pass_bytes() {
     let dir = tempfile::tempdir().unwrap();
     let inputs = days(dir.path());
     for (dbps, shards) in [(2, 4), (1000, 1)] {
         let out = |name: &str| dir.path().join(format!("{dbps}-{name}"));
         let (one, expected) = run(&inputs, &out("one"), dbps, 1, "auto");
         assert_eq!(one.streams[0].shards, 1);
-        let (auto, files) = run(&inputs, &out("auto"), dbps, 2, "auto");
-        assert_eq!(files, expected, "{dbps} dbps, auto");
+        let (auto, files) = run(&inputs, &out("probe"), dbps, 2, "probe");
+        assert_eq!(files, expected, "{dbps} dbps, probe");
         let stream = &auto.streams[0];
         assert_eq!(stream.shards, shards, "{dbps} dbps: {:?}", stream.shard_choice);
         if shards == 1 {
@@ -73,15 +74,19 @@ fn coarse_thresholds_run_in_one_pass_fine_ones_in_shards_and_all_give_the_one_pa
         let (always, files) = run(&inputs, &out("always"), dbps, 2, "always");
         assert_eq!(files, expected, "{dbps} dbps, always");
         assert_eq!(always.streams[0].shards, 4);
+        let (exact, files) = run(&inputs, &out("auto"), dbps, 2, "auto");
+        assert_eq!(files, expected, "{dbps} dbps, auto (boundaries first)");
+        assert_eq!(exact.streams[0].shards, 4);
+        assert!(exact.streams[0].shard_choice.is_none());
     }
 }
 
 #[test]
-fn sharding_takes_auto_or_always_and_names_itself_otherwise() {
+fn sharding_takes_auto_probe_or_always_and_names_itself_otherwise() {
     let mut settings = Settings::new(vec![Threshold::from_dbps(10).unwrap()]);
     assert_eq!(settings.value("sharding").as_deref(), Some("auto"));
     let error = settings.set("sharding", "sometimes").unwrap_err().to_string();
-    assert!(error.starts_with("sharding sometimes: expected auto or always"), "{error}");
+    assert!(error.starts_with("sharding sometimes: expected auto, probe or always"), "{error}");
 }
 
 #[test]

@@ -3,7 +3,7 @@
 //! meet, resumed streams, every lookback mode, and the real sample.
 
 use barsmith::core::features::{DEFAULT_MAX_WINDOW_RECORDS, FeatureCheckpoint, FeatureConfig, LookbackMode};
-use barsmith::parallel::{ShardStats, run_batches};
+use barsmith::parallel::{ShardStats, run_batches, run_exact_batches};
 use barsmith::pipeline::{BarPipeline, CollectBars, PipelineConfig, StreamSettings};
 use barsmith::{FixedPoint, Kernels, Threshold, Trade, TradeBatch};
 use barsmith_test_support::{SplitMix as Rng, real_data};
@@ -106,7 +106,43 @@ fn start(config: &PipelineConfig, resume_from: Option<&TradeBatch>) -> BarPipeli
     pipeline
 }
 
-/// Runs `stream` in one pass and in `shards` on `threads` threads; asserts identical outcomes.
+type Outcome = (Vec<String>, Vec<String>, u64, Vec<u64>);
+
+fn one_pass(config: &PipelineConfig, prefix: Option<&TradeBatch>, stream: &TradeBatch) -> Outcome {
+    let mut sequential = start(config, prefix);
+    let mut bars = CollectBars::default();
+    sequential.push_batch(stream, &mut bars).unwrap();
+    outcome(&mut sequential, bars)
+}
+
+fn assert_same(actual: &Outcome, expected: &Outcome, engine: &str) {
+    assert_eq!(actual.2, expected.2, "trades ({engine})");
+    assert_eq!(actual.3, expected.3, "bar counts ({engine})");
+    assert!(actual.0 == expected.0, "bars differ ({engine})");
+    assert_eq!(actual.1, expected.1, "checkpoints ({engine})");
+}
+
+/// Runs `stream` in `shards` on `threads` threads with the boundaries found first (at most `window` shards
+/// held); asserts the one-pass outcome `expected`.
+fn assert_boundaries_first(
+    config: &PipelineConfig,
+    prefix: Option<&TradeBatch>,
+    expected: &Outcome,
+    shards: &[Vec<TradeBatch>],
+    threads: usize,
+    window: usize,
+) -> ShardStats {
+    let mut exact = start(config, prefix);
+    let mut bars = CollectBars::default();
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+    let stats = pool.install(|| run_exact_batches(shards, &mut exact, &mut bars, window)).unwrap();
+    assert_same(&outcome(&mut exact, bars), expected, "boundaries first");
+    assert_eq!(stats.records, expected.2);
+    stats
+}
+
+/// Runs `stream` in one pass and in `shards` on `threads` threads, speculative shards joined and with the
+/// boundaries found first; asserts identical outcomes.
 fn assert_exact(
     config: &PipelineConfig,
     prefix: Option<&TradeBatch>,
@@ -115,20 +151,14 @@ fn assert_exact(
     threads: usize,
     head: usize,
 ) -> ShardStats {
-    let mut sequential = start(config, prefix);
-    let mut bars = CollectBars::default();
-    sequential.push_batch(stream, &mut bars).unwrap();
-    let expected = outcome(&mut sequential, bars);
+    let expected = one_pass(config, prefix, stream);
     let mut sharded = start(config, prefix);
     let mut bars = CollectBars::default();
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
     let stats = pool.install(|| run_batches(shards, &mut sharded, &mut bars, head)).unwrap();
-    let actual = outcome(&mut sharded, bars);
-    assert_eq!(actual.2, expected.2, "trades");
-    assert_eq!(actual.3, expected.3, "bar counts");
-    assert!(actual.0 == expected.0, "bars differ");
-    assert_eq!(actual.1, expected.1, "checkpoints");
+    assert_same(&outcome(&mut sharded, bars), &expected, "speculative");
     assert_eq!(stats.records, stream.len() as u64);
+    assert_boundaries_first(config, prefix, &expected, shards, threads, 3 + head % 3);
     stats
 }
 
@@ -206,6 +236,47 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    /// Every threshold from 1 to 2000 dbps (a bar of a few records to none in the stream), every feature
+    /// setting, any split, 1–3 threads, 3–5 shards held.
+    #[test]
+    fn boundaries_first_equals_one_pass_from_1_to_2000_dbps(
+        seed in any::<u64>(),
+        records in 1usize..6000,
+        cuts in prop::collection::vec(0usize..6000, 0..10),
+        batch in 1usize..900,
+        threads in 1usize..4,
+        window in 3usize..6,
+        thresholds in prop::collection::vec(prop_oneof![1u32..20, 20u32..200, 200u32..2001], 1..3),
+        (bar, intra, lookback, mode) in lookback_modes(),
+        gate in any::<bool>(),
+        resumed in any::<bool>(),
+        max_window_records in prop_oneof![Just(DEFAULT_MAX_WINDOW_RECORDS), 20u64..1500],
+    ) {
+        let features = FeatureConfig { bar, intra, lookback, lookback_mode: mode, pe_min_records: 10, hurst_min_records: 16, max_window_records, ..FeatureConfig::default() };
+        let config = config(&thresholds, features, gate);
+        let stream = random_stream(seed, records + 300);
+        let prefix = resumed.then(|| slice(&stream, 0, 300));
+        let rest = slice(&stream, 300, stream.len());
+        let expected = one_pass(&config, prefix.as_ref(), &rest);
+        assert_boundaries_first(&config, prefix.as_ref(), &expected, &shards_of(&rest, &cuts, batch), threads, window);
+    }
+}
+
+#[test]
+fn boundaries_first_starts_runs_at_openings_and_chains_bars_that_span_shards() {
+    let stream = random_stream(5, 6000);
+    let shards = shards_of(&stream, &[700, 1400, 2100, 3000, 4100, 5000], 256);
+    let config = config(&[10, 2000], FeatureConfig::default(), true);
+    let expected = one_pass(&config, None, &stream);
+    let stats = assert_boundaries_first(&config, None, &expected, &shards, 2, 3);
+    // 10 dbps closes bars in every shard: a run starts at an opening in each shard after the first (and in
+    // the first); 2000 dbps closes none, so its runs are chained.
+    assert!((6..=7).contains(&stats.openings), "{stats:?}");
+}
+
 #[test]
 fn runs_that_never_meet_are_replayed_whole_and_exact() {
     let stream = never_meeting_stream(5001);
@@ -243,6 +314,9 @@ fn out_of_order_records_at_a_boundary_fail_as_in_one_pass() {
     let mut sharded = BarPipeline::new(&config).unwrap();
     let shards = shards_of(&stream, &[600], 128);
     let error = run_batches(&shards, &mut sharded, &mut CollectBars::default(), 1000).unwrap_err();
+    assert_eq!(error.to_string(), expected);
+    let mut exact = BarPipeline::new(&config).unwrap();
+    let error = run_exact_batches(&shards, &mut exact, &mut CollectBars::default(), 3).unwrap_err();
     assert_eq!(error.to_string(), expected);
 }
 

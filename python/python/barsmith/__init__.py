@@ -173,8 +173,9 @@ def bars(
     agg_trade_id`` keeping its order of equal keys; exact duplicates next to each other are dropped and
     counted in ``barsmith.dropped_duplicates``). ``threads``: as the command's ``--threads`` (default: all
     cores): symbols in parallel, and a symbol's files cut into shards joined exactly when there are more
-    threads than symbols. ``sharding``: as the command's ``--sharding`` (``"auto"``: shards when a probe of
-    the first file measures that they pay, else one pass; ``"always"``).
+    threads than symbols. ``sharding``: as the command's ``--sharding`` (``"auto"``: shards parsed in
+    parallel, the bar boundaries found first, the features between them in parallel; ``"probe"``: speculative
+    shards when a probe of the first file measures that they pay, else one pass; ``"always"``).
 
     Gaps in ``agg_trade_id`` between files are reported as the command reports them: an
     :class:`IdGapWarning` (``warnings``), or with ``strict=True`` an :class:`InputError` (``kind="id_gaps"``).

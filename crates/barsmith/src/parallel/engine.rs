@@ -64,6 +64,11 @@ pub struct ShardStats {
     pub replayed: u64,
     /// Per shard after the first, per threshold: where the replay met the speculative run.
     pub convergence: Vec<Vec<Option<Convergence>>>,
+    /// Feature runs started at a bar opening the boundary scan found, summed over thresholds
+    /// ([`crate::parallel::run_exact`]; the others continue the run before them).
+    pub openings: u64,
+    /// Time the boundary scan took (the sequential part of [`crate::parallel::run_exact`]).
+    pub scan_time: std::time::Duration,
 }
 
 /// Runs a stream split into shards on the current rayon pool, with the exact bars of every threshold going

@@ -19,12 +19,15 @@
 //! run as separate tasks in separate processes (a Dask cluster).
 
 mod engine;
+mod exact;
 mod files;
 pub mod portable;
 pub mod probe;
+mod scan;
 mod shard;
 
 pub use engine::{DEFAULT_HEAD_RECORDS, PlainBoundaries, ShardBoundaries, ShardInputs, ShardStats, run_sharded};
+pub use exact::run_exact;
 pub use files::{FileBoundaries, FileShard, FileShards, ShardOptions, plan_shards};
 pub use shard::{BatchesSource, Convergence, Joined, Speculation, SpeculativeRun, TradeSource, join, speculate};
 
@@ -69,6 +72,17 @@ pub fn run_batches<C: BarConsumer + Send>(
     run_sharded(&MemoryShards::new(shards), &mut PlainBoundaries, pipeline, consumer, head_records)
 }
 
+/// Runs a stream held in memory as `shards` with the bar boundaries found first ([`run_exact`]): the same
+/// contract as [`run_batches`], with at most about `window` shards held at once.
+pub fn run_exact_batches<C: BarConsumer + Send>(
+    shards: &[Vec<TradeBatch>],
+    pipeline: &mut BarPipeline,
+    consumer: &mut C,
+    window: usize,
+) -> Result<ShardStats, Error> {
+    run_exact(&MemoryShards::new(shards), &mut PlainBoundaries, pipeline, consumer, window)
+}
+
 /// What the run's hook did with one symbol's stream.
 #[derive(Debug)]
 pub(crate) struct FedStream {
@@ -80,13 +94,17 @@ pub(crate) struct FedStream {
     pub(crate) stats: ShardStats,
 }
 
-/// Whether a symbol's files run as shards when it has threads to spare (the setting `sharding`).
+/// How a symbol's files run when it has threads to spare (the setting `sharding`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Sharding {
-    /// When the probe measures that the joins would replay little ([`probe::choose`]); else one pass.
+    /// Boundaries first ([`run_exact`]): shards parsed in parallel, the bar boundaries found in one scan,
+    /// the features between them computed in parallel.
     #[default]
     Auto,
-    /// Always (every file a shard), whatever the joins replay.
+    /// Speculative shards (every file a shard) when the probe measures that the joins would replay little
+    /// ([`probe::choose`]); else one pass.
+    Probe,
+    /// Speculative shards (every file a shard), whatever the joins replay.
     Always,
 }
 
@@ -95,6 +113,7 @@ impl Sharding {
     pub fn name(self) -> &'static str {
         match self {
             Sharding::Auto => "auto",
+            Sharding::Probe => "probe",
             Sharding::Always => "always",
         }
     }
@@ -104,10 +123,10 @@ impl std::str::FromStr for Sharding {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Sharding, String> {
-        [Sharding::Auto, Sharding::Always]
+        [Sharding::Auto, Sharding::Probe, Sharding::Always]
             .into_iter()
             .find(|s| s.name() == text)
-            .ok_or_else(|| "expected auto or always".to_owned())
+            .ok_or_else(|| "expected auto, probe or always".to_owned())
     }
 }
 
@@ -138,15 +157,28 @@ pub(crate) fn feed_stream<C: BarConsumer + Send>(
     progress: &dyn crate::progress::Progress,
     (threads, sharding): (usize, Sharding),
 ) -> Result<Result<FedStream, OnePass>, Error> {
-    // Whole files only: a byte range of one file rarely holds enough bars for the runs to meet before its
-    // end (measured: one 3 M-trade file cut in two ran at 0.51× at 250 and 50 dbps, docs/PARALLEL.md), so
-    // one file is parsed on several threads instead (`IngestOptions::parse_threads`).
+    if sharding == Sharding::Auto {
+        // Boundaries first: plain CSV files are cut into byte ranges of about `EXACT_SHARD_BYTES`, so that
+        // the shards held at once stay small.
+        let plan = plan_shards(files, ingest, exact_options(files, threads))?;
+        if plan.len() < 2 {
+            return Ok(Err(OnePass::Uncut));
+        }
+        let inputs = FileShards::new(&plan, ingest, progress);
+        let mut boundaries = FileBoundaries::new(&inputs, files);
+        let stats = run_exact(&inputs, &mut boundaries, pipeline, consumer, threads + 2)?;
+        let (gaps, dropped_duplicates) = boundaries.finish();
+        return Ok(Ok(FedStream { gaps, dropped_duplicates, stats }));
+    }
+    // Speculative shards, whole files only: a byte range of one file rarely holds enough bars for the runs
+    // to meet before its end (measured: one 3 M-trade file cut in two ran at 0.51× at 250 and 50 dbps,
+    // docs/PARALLEL.md).
     let options = ShardOptions { min_range_bytes: u64::MAX, ..ShardOptions::new(threads) };
     let plan = plan_shards(files, ingest, options)?;
     if plan.len() < 2 {
         return Ok(Err(OnePass::Uncut));
     }
-    if sharding == Sharding::Auto {
+    if sharding == Sharding::Probe {
         let bytes: u64 = plan.iter().map(shard_bytes).sum();
         // A first file the probe cannot read goes to the one pass, which reports it as it always does.
         match probe::choose(&plan[0].path, ingest, bytes / plan.len() as u64, &pipeline.take_pipelines()?) {
@@ -160,6 +192,16 @@ pub(crate) fn feed_stream<C: BarConsumer + Send>(
     let stats = run_sharded(&inputs, &mut boundaries, pipeline, consumer, DEFAULT_HEAD_RECORDS)?;
     let (gaps, dropped_duplicates) = boundaries.finish();
     Ok(Ok(FedStream { gaps, dropped_duplicates, stats }))
+}
+
+/// Bytes of plain CSV per shard of the boundaries-first engine: about 100 000 records (5 MB parsed).
+const EXACT_SHARD_BYTES: u64 = 6 << 20;
+
+/// Shards of about [`EXACT_SHARD_BYTES`] for `threads` threads.
+fn exact_options(files: &[std::path::PathBuf], threads: usize) -> ShardOptions {
+    let bytes: u64 = files.iter().map(|f| std::fs::metadata(f).map_or(0, |m| m.len())).sum();
+    let shards = (bytes / EXACT_SHARD_BYTES).max(1) as usize;
+    ShardOptions { threads, shards_per_thread: shards.div_ceil(threads.max(1)), min_range_bytes: EXACT_SHARD_BYTES / 2 }
 }
 
 /// Bytes on disk of one shard (0 when its size cannot be read: then it weighs nothing in the estimate).

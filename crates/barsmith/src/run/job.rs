@@ -283,6 +283,8 @@ impl Job {
                     dropped_duplicates: fed.dropped_duplicates,
                     shards: fed.stats.shards,
                     replayed: fed.stats.replayed,
+                    openings: fed.stats.openings,
+                    scan_time: fed.stats.scan_time,
                     shard_choice: None,
                     resume_gaps: Vec::new(),
                 };
@@ -356,7 +358,16 @@ impl Job {
             bytes_reported = bytes;
         }
         let (gaps, dropped_duplicates) = source.findings();
-        Ok(Read { gaps, dropped_duplicates, shards: 1, replayed: 0, shard_choice: None, resume_gaps })
+        Ok(Read {
+            gaps,
+            dropped_duplicates,
+            shards: 1,
+            replayed: 0,
+            openings: 0,
+            scan_time: Default::default(),
+            shard_choice: None,
+            resume_gaps,
+        })
     }
 
     /// Annotates the consumer with what reading found, ends the stream, and sums it up.
@@ -399,6 +410,8 @@ impl Job {
             dropped_duplicates: read.dropped_duplicates,
             shards: read.shards,
             replayed_records: read.replayed,
+            opened_runs: read.openings,
+            scan_time: read.scan_time,
             shard_choice: read.shard_choice,
         };
         Ok((summary, states, consumer))
@@ -414,6 +427,8 @@ struct Read {
     dropped_duplicates: u64,
     shards: usize,
     replayed: u64,
+    openings: u64,
+    scan_time: std::time::Duration,
     /// The probe's measurement when it chose one pass over shards.
     shard_choice: Option<crate::parallel::probe::ShardChoice>,
     /// Per threshold, the id gap between its checkpoint and the input (empty when nothing resumed).

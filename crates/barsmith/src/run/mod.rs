@@ -94,6 +94,11 @@ pub struct StreamSummary {
     pub shards: usize,
     /// Records the joins between shards replayed, summed over thresholds.
     pub replayed_records: u64,
+    /// Feature runs started at a bar opening the boundary scan found, summed over thresholds (`sharding`
+    /// auto; see `crate::parallel::run_exact`).
+    pub opened_runs: u64,
+    /// Time the boundary scan took (the sequential part of `sharding` auto).
+    pub scan_time: std::time::Duration,
     /// When the stream had files and threads for shards but ran in one pass: what the probe measured
     /// (`crate::parallel::probe`).
     pub shard_choice: Option<crate::parallel::probe::ShardChoice>,

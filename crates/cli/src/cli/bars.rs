@@ -107,10 +107,12 @@ pub struct BarsArgs {
     /// cannot be cut, its thresholds run in parallel and spare threads parse its text in parallel).
     #[arg(value_name = "N", long)]
     threads: Option<usize>,
-    /// Shards for a symbol's files when threads are spare: `auto` when a probe of the first file measures that
-    /// the joins would replay little (else one pass, the threads on parsing and thresholds), `always` whatever
-    /// they replay. Outputs are the same either way.
-    #[arg(long, value_name = "MODE", default_value = "auto", value_parser = ["auto", "always"])]
+    /// Shards for a symbol's files when threads are spare: `auto` parses shards (files, byte ranges of plain
+    /// CSV) in parallel, finds the bar boundaries in one scan and computes the features between them in
+    /// parallel; `probe` runs speculative shards joined where they meet when a probe of the first file
+    /// measures that the joins would replay little (else one pass), `always` speculative shards whatever they
+    /// replay. Outputs are the same either way.
+    #[arg(long, value_name = "MODE", default_value = "auto", value_parser = ["auto", "probe", "always"])]
     sharding: String,
     /// Resume every (symbol, threshold) from this checkpoint file; pairs it does not hold start fresh (a
     /// checkpoint that holds none of the run's pairs is refused).
@@ -325,7 +327,15 @@ fn print_summary(summary: &RunSummary, verbose: bool) {
         let bars: Vec<String> = stream.bars.iter().map(|(t, n)| format!("{n} at {}", spec_label(*t))).collect();
         let symbol = stream.symbol.as_deref().unwrap_or("input without a symbol");
         eprintln!("{symbol}: {} aggTrades records; bars: {}", stream.trades, bars.join(", "));
-        if verbose && stream.shards > 1 {
+        if verbose && stream.opened_runs > 0 {
+            eprintln!(
+                "{symbol}: {} shards, boundaries first: {} feature runs started at bar openings (summed over thresholds), \
+                 boundary scan {:.3} s",
+                stream.shards,
+                stream.opened_runs,
+                stream.scan_time.as_secs_f64()
+            );
+        } else if verbose && stream.shards > 1 {
             // Each threshold replays on its own, so the share is of records × thresholds.
             let work = stream.trades.saturating_mul(stream.bars.len() as u64).max(1);
             eprintln!(

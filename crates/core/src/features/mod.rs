@@ -16,6 +16,7 @@ mod config;
 mod gap;
 mod history;
 mod intra_stream;
+mod opening;
 mod output;
 #[cfg(feature = "rayon")]
 mod parallel;
@@ -28,6 +29,7 @@ pub use barsmith_kernels::{Backend, Kernels};
 pub use checkpoint::{FEATURE_CHECKPOINT_VERSION, FeatureCheckpoint};
 pub(crate) use config::parse_duration_us;
 pub use config::{DEFAULT_MAX_WINDOW_RECORDS, FeatureConfig, FeatureGroup, LookbackMode, MAX_PE_ORDER};
+pub use opening::Opening;
 pub use output::{BarFeatures, FeatureColumn, FeaturedBar, feature_columns};
 pub use pipeline::{FeaturePipeline, SymbolPipeline, WindowOverflow};
 pub use window::{WindowFeatures, WindowRecords, window_features};

@@ -302,7 +302,7 @@ impl SymbolPipeline {
     }
 
     /// Frees the records no threshold can read any more.
-    fn discard_unneeded(&mut self) {
+    pub(crate) fn discard_unneeded(&mut self) {
         let claim = self.thresholds.iter().map(|t| self.claim(t)).min().unwrap_or(self.history.end_position());
         self.history.discard_before(claim);
     }
