@@ -183,8 +183,9 @@ fn cpu_available_lists_the_backends_that_run_here() {
 #[test]
 fn scalar_output_is_byte_identical_to_the_committed_scalar_bars() {
     // fixtures/cli/SYNTHUSDT-10dbps.csv was written by this command; regenerate it (with `--backend scalar`)
-    // only when the output is meant to change (last: Kyle's λ in one certified pass, which moved
-    // `intra_kyle_lambda` and `lookback_kyle_lambda` by at most 5.1e-14 relative).
+    // only when the output is meant to change (last: permutation entropy's `ln count − ln total` with a table of
+    // logarithms, which moved `intra_permutation_entropy` and `lookback_permutation_entropy` by at most 5.4e-16
+    // relative; before it, Kyle's λ in one certified pass, by at most 5.1e-14).
     let command =
         cmd().args(["bars", "--threshold-dbps", "10", "--backend", "scalar"]).arg(fixture()).args(["-o", "-", "-q"]);
     assert!(command.assert_ok().output.stdout == common::golden_bars(), "the fixture's scalar bars changed");

@@ -4,8 +4,8 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use barsmith::core::BarSpec;
 use barsmith::core::features::{FeatureConfig, FeatureGroup, LookbackMode};
-use barsmith::core::{BarSpec, Threshold};
 use barsmith::output::OutputFormat;
 use barsmith::pipeline::spec_label;
 use barsmith::run::{CommitMode, Job, OutputTarget, Progress, RunConfig, RunSummary, write_bars};
@@ -14,7 +14,7 @@ use clap::Args;
 use clap::builder::TypedValueParser as _;
 use indicatif::ProgressBar;
 
-use super::{Failure, select_backend};
+use super::{Failure, range_specs, select_backend};
 
 /// Arguments of `barsmith bars`.
 #[derive(Debug, Args)]
@@ -164,12 +164,7 @@ pub fn run_bars(args: BarsArgs) -> Result<(), Failure> {
 }
 
 fn run_config(args: &BarsArgs) -> Result<RunConfig, Failure> {
-    let mut thresholds = args
-        .threshold_dbps
-        .iter()
-        .map(|&d| Threshold::from_dbps(d).map_err(|e| Failure::bad_input(format!("--threshold-dbps {d}: {e}"))))
-        .map(|t| t.map(BarSpec::Range))
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut thresholds = range_specs(&args.threshold_dbps)?;
     if let Some(list) = &args.bars {
         thresholds.extend(Settings::parse_bars(list)?);
     }

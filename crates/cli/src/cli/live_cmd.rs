@@ -4,14 +4,13 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::time::Duration;
 
-use barsmith::core::Threshold;
 use barsmith::live::{
     LiveConfig, LiveEvent, LiveFormat, LiveObserver, LiveOutput, LiveRun, LiveStatus, Market, MetricsServer, run_live,
 };
 use barsmith::settings::Settings;
 use clap::Args;
 
-use super::{Failure, parse_duration, select_backend};
+use super::{Failure, parse_duration, range_specs, select_backend};
 
 /// The signal a live run was asked to stop by (0: none); set by `watch_signals` while a live run is on.
 pub static STOP_SIGNAL: AtomicI32 = AtomicI32::new(0);
@@ -162,12 +161,7 @@ fn live_flag(name: &'static str) -> String {
 }
 
 fn live_run(args: &LiveArgs) -> Result<LiveRun, Failure> {
-    let thresholds = args
-        .threshold_dbps
-        .iter()
-        .map(|&d| Threshold::from_dbps(d).map_err(|e| Failure::bad_input(format!("--threshold-dbps {d}: {e}"))))
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut settings = Settings::new(thresholds);
+    let mut settings = Settings::of_bars(range_specs(&args.threshold_dbps)?);
     let set = |settings: &mut Settings, name: &str, flag: &str, value: &str| {
         settings.set(name, value).map_err(|e| Failure::bad_input(format!("{flag} {value}: {e}")))
     };

@@ -148,6 +148,12 @@ impl From<barsmith::Error> for Failure {
     }
 }
 
+/// The range bars of `--threshold-dbps` values, each checked (a bad one is said with the flag and the value).
+pub fn range_specs(dbps: &[u32]) -> Result<Vec<barsmith::core::BarSpec>, Failure> {
+    let range = |d: u32| barsmith::core::Threshold::from_dbps(d).map(barsmith::core::BarSpec::Range);
+    dbps.iter().map(|&d| range(d).map_err(|e| Failure::bad_input(format!("--threshold-dbps {d}: {e}")))).collect()
+}
+
 /// The flag that sets a library setting named in a message (`max_window_records` → `--max-window-records`).
 pub fn setting_flag(name: &'static str) -> String {
     barsmith::settings::flag(name).unwrap_or(name).to_owned()
