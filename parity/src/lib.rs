@@ -59,8 +59,10 @@ pub fn to_peer(trade: &Trade) -> peer::AggTrade {
 
 /// Bars (completed, then the incomplete one) from our builder in one batch.
 pub fn our_bars(trades: &TradeBatch, dbps: u32, gate: bool) -> (Vec<RangeBar>, Option<RangeBar>) {
-    let config =
-        BuilderConfig { threshold: Threshold::from_dbps(dbps).expect("valid threshold"), same_timestamp_gate: gate };
+    let config = BuilderConfig {
+        same_timestamp_gate: gate,
+        ..BuilderConfig::new(Threshold::from_dbps(dbps).expect("valid threshold"))
+    };
     let mut builder = RangeBarBuilder::new(config);
     let mut bars = Vec::new();
     builder.push_batch(trades, &mut bars).expect("ordered input");
